@@ -1,0 +1,45 @@
+/* cmd_features.c: `capsa features`: what this build recognizes, per
+ * features.md and features-linux.md.  Fields of later issues (cgroup
+ * resources, seccomp) say what is implemented today. */
+#include <jansson.h>
+
+#include "capsa-config.h"
+#include "cmd/cmd.h"
+
+static json_t *strings(const char *const *v)
+{
+    json_t *a = json_array();
+    for (; *v; v++)
+        json_array_append_new(a, json_string(*v));
+    return a;
+}
+
+int cmd_features(const struct capsa_global *g, int argc, char **argv, cx_error *err)
+{
+    static const char *const hooks[] = { NULL };
+    static const char *const mount_opts[] = {
+        "async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec",
+        "iversion", "lazytime", "loud", "mand", "noatime", "nodev", "nodiratime",
+        "noexec", "noiversion", "nolazytime", "nomand", "norelatime", "nostrictatime",
+        "nosuid", "nosymfollow", "private", "rbind", "relatime", "remount", "ro",
+        "rprivate", "rshared", "rslave", "runbindable", "rw", "shared", "silent",
+        "slave", "strictatime", "suid", "symfollow", "sync", "unbindable", NULL };
+    static const char *const ns[] = { "cgroup", "ipc", "mount", "network", "pid",
+                                      "time", "user", "uts", NULL };
+    (void) g;
+    if (cmd_need_args(argc - 1, 0, "capsa features", err) < 0)
+        return -1;
+    (void) argv;
+    json_t *linux_ = json_pack("{s:o,s:o,s:{s:b,s:b,s:b,s:b},s:{s:b},s:{s:b},s:{s:b},s:{s:b}}",
+        "namespaces", strings(ns), "capabilities", json_null(),
+        "cgroup", "v1", 0, "v2", 0, "systemd", 0, "systemdUser", 0,
+        "seccomp", "enabled", 0, "apparmor", "enabled", 0, "selinux", "enabled", 0,
+        "intelRdt", "enabled", 0);
+    json_t *f = json_pack("{s:s,s:s,s:o,s:o,s:o,s:{s:s}}",
+        "ociVersionMin", "1.0.0", "ociVersionMax", CAPSA_SPEC_VERSION,
+        "hooks", strings(hooks), "mountOptions", strings(mount_opts),
+        "linux", linux_, "annotations", "io.capsa.version", CAPSA_VERSION);
+    cmd_print_json(f, true, true);
+    json_decref(f);
+    return 0;
+}

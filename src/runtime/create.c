@@ -1,0 +1,227 @@
+/* create.c: `create` in the parent: validate, record, clone the init into
+ * its namespaces, wait until it is set up, write the state.  On any
+ * failure nothing is left: the init is killed, the record removed. */
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/util.h"
+#include "runtime/cgroup/cgroup.h"
+#include "runtime/container.h"
+#include "runtime/init.h"
+#include "runtime/procinfo.h"
+#include "runtime/sync.h"
+#include "runtime/terminal.h"
+
+struct create_job {
+    const struct cx_create_opts *o;
+    struct oci_spec *spec;
+    char *bundle, *rootfs;
+    int rootfd, dirfd, fifo_fd, console_fd, sock[2];
+    pid_t pid;
+    bool recorded;
+};
+
+static void job_cleanup(struct create_job *j, bool failed)
+{
+    if (failed && j->pid > 0) {
+        kill(j->pid, SIGKILL);
+        waitpid(j->pid, NULL, 0);
+    }
+    if (failed && j->recorded) {
+        cgroup_destroy(j->spec ? j->spec->doc : NULL, j->o->id, NULL);
+        cx_rm_rf_at(j->rootfd, j->o->id);
+    }
+    cx_close(j->rootfd);
+    cx_close(j->dirfd);
+    cx_close(j->fifo_fd);
+    cx_close(j->console_fd);
+    cx_close(j->sock[0]);
+    cx_close(j->sock[1]);
+    oci_spec_free(j->spec);
+    free(j->bundle);
+    free(j->rootfs);
+}
+
+static int load_bundle(struct create_job *j, cx_error *err)
+{
+    const char *bundle = j->o->bundle && j->o->bundle[0] ? j->o->bundle : ".";
+    j->bundle = realpath(bundle, NULL);
+    if (j->bundle == NULL)
+        return cx_fail_errno(err, "bundle %s", bundle);
+    _cleanup_close_ int bfd = open(j->bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (bfd < 0)
+        return cx_fail_errno(err, "bundle %s", j->bundle);
+    if (oci_spec_load(bfd, "config.json", &j->spec, err) < 0)
+        return -1;
+    if (j->spec->process == NULL)
+        return cx_fail(err, 0, "config.json: process: required to create a container");
+    _cleanup_free_ char *root = j->spec->root_path[0] == '/'
+        ? cx_strdup(j->spec->root_path)
+        : cx_asprintf("%s/%s", j->bundle, j->spec->root_path);
+    struct stat st;
+    j->rootfs = realpath(root, NULL);
+    if (j->rootfs == NULL || stat(j->rootfs, &st) < 0)
+        return cx_fail_errno(err, "config.json: root.path: %s", root);
+    if (!S_ISDIR(st.st_mode))
+        return cx_fail(err, ENOTDIR, "config.json: root.path: %s", root);
+    if (j->spec->process->terminal && !j->o->console_socket && !j->o->foreground)
+        return cx_fail(err, 0, "process.terminal is true: --console-socket is required "
+                               "when the runtime does not stay in the foreground");
+    return 0;
+}
+
+static int make_record(struct create_job *j, cx_error *err)
+{
+    j->rootfd = cx_root_open(j->o->root, true, err);
+    if (j->rootfd < 0)
+        return -1;
+    if (mkdirat(j->rootfd, j->o->id, 0711) < 0) {
+        if (errno == EEXIST)
+            return cx_fail(err, 0, "container with given ID already exists: %s", j->o->id);
+        return cx_fail_errno(err, "create the state directory of %s", j->o->id);
+    }
+    j->recorded = true;
+    j->dirfd = openat(j->rootfd, j->o->id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (j->dirfd < 0 || flock(j->dirfd, LOCK_EX) < 0)
+        return cx_fail_errno(err, "lock the state directory of %s", j->o->id);
+    if (mkfifoat(j->dirfd, "exec.fifo", 0600) < 0)
+        return cx_fail_errno(err, "create exec.fifo");
+    j->fifo_fd = openat(j->dirfd, "exec.fifo", O_RDWR | O_CLOEXEC);
+    if (j->fifo_fd < 0)
+        return cx_fail_errno(err, "open exec.fifo");
+    return 0;
+}
+
+/* LISTEN_FDS from the caller (socket activation) are preserved too. */
+static int preserved_fds(const struct cx_create_opts *o)
+{
+    const char *lf = getenv("LISTEN_FDS");
+    int n = 0;
+    if (lf && cx_parse_int(lf, &n) == 0 && n > 0)
+        return o->preserve_fds + n;
+    return o->preserve_fds;
+}
+
+static pid_t clone_init(struct create_job *j, struct init_ctx *ctx, cx_error *err)
+{
+    struct clone_args args = {
+        .flags = (uint64_t) ctx->ns.clone_flags,
+        .exit_signal = SIGCHLD,
+    };
+    if (ns_join_parent(&ctx->ns, err) < 0)
+        return -1;
+    pid_t pid = (pid_t) syscall(SYS_clone3, &args, sizeof args);
+    if (pid < 0)
+        return cx_fail_errno(err, "clone the container init (namespaces 0x%x)",
+                             ctx->ns.clone_flags);
+    if (pid == 0) {
+        cx_close(j->sock[0]);
+        init_main(ctx);
+    }
+    return pid;
+}
+
+static int run_init(struct create_job *j, int *pty, cx_error *err)
+{
+    struct init_ctx ctx = {
+        .spec = j->spec, .process = j->spec->process, .rootfs = j->rootfs,
+        .bundle = j->bundle, .fifo_fd = j->fifo_fd, .console_fd = j->console_fd,
+        .close_fds = { j->rootfd, j->dirfd, -1, -1 },
+        .preserve_fds = preserved_fds(j->o), .no_pivot = j->o->no_pivot,
+        .no_new_keyring = j->o->no_new_keyring,
+    };
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, j->sock) < 0)
+        return cx_fail_errno(err, "socketpair");
+    ctx.sync_fd = j->sock[1];
+    if (ns_plan_build(j->spec, &ctx.ns, err) < 0)
+        return -1;
+    j->pid = clone_init(j, &ctx, err);
+    ns_plan_close(&ctx.ns);
+    j->sock[1] = cx_close(j->sock[1]);
+    if (j->pid < 0)
+        return -1;
+    if (ctx.ns.new_user && ns_write_id_maps(j->pid, j->spec, err) < 0)
+        return -1;
+    if (cgroup_enter(j->spec, j->o->id, j->pid, err) < 0)
+        return -1;
+    if (sync_send(j->sock[0], SYNC_GO) < 0)
+        return cx_fail_errno(err, "signal the container init");
+    if (j->spec->process->terminal && j->console_fd < 0 &&
+        sync_expect(j->sock[0], SYNC_FD, "container init", pty, err) < 0)
+        return -1;
+    return sync_expect(j->sock[0], SYNC_READY, "container init", NULL, err);
+}
+
+int cx_write_pid_file(const char *path, pid_t pid, cx_error *err);
+
+static int record_state(struct create_job *j, cx_error *err)
+{
+    char created[64];
+    struct passwd *pw = getpwuid(geteuid());
+    struct cx_state st = {
+        .id = (char *) j->o->id, .bundle = j->bundle, .rootfs = j->rootfs,
+        .created = created, .owner = pw ? pw->pw_name : "",
+        .oci_version = (char *) j->spec->oci_version, .pid = j->pid,
+        .boot_id = (char *) proc_boot_id(), .annotations = j->spec->annotations,
+        .config = j->spec->doc,
+    };
+    cx_rfc3339_now(created, sizeof created);
+    if (proc_stat(j->pid, &st.pid_start, NULL) < 0)
+        return cx_fail(err, ESRCH, "container init %d is gone", (int) j->pid);
+    if (cx_state_write(j->dirfd, &st, err) < 0)
+        return -1;
+    if (j->o->pid_file && cx_write_pid_file(j->o->pid_file, j->pid, err) < 0)
+        return -1;
+    return 0;
+}
+
+int cx_create(const struct cx_create_opts *o, pid_t *pid, int *pty, cx_error *err)
+{
+    struct create_job j = { .o = o, .rootfd = -1, .dirfd = -1, .fifo_fd = -1,
+                            .console_fd = -1, .sock = { -1, -1 } };
+    *pty = -1;
+    int rc = cx_id_check(o->id, err);
+    if (rc == 0)
+        rc = load_bundle(&j, err);
+    if (rc == 0)
+        rc = make_record(&j, err);
+    if (rc == 0 && o->console_socket)
+        rc = (j.console_fd = term_connect_socket(o->console_socket, err)) < 0 ? -1 : 0;
+    if (rc == 0)
+        rc = run_init(&j, pty, err);
+    if (rc == 0)
+        rc = record_state(&j, err);
+    if (rc < 0 && *pty >= 0)
+        *pty = cx_close(*pty);
+    *pid = j.pid;
+    job_cleanup(&j, rc < 0);
+    return rc;
+}
+
+int cx_write_pid_file(const char *path, pid_t pid, cx_error *err)
+{
+    _cleanup_free_ char *tmp = cx_asprintf("%s.capsa-tmp", path);
+    char buf[16];
+    int n = snprintf(buf, sizeof buf, "%d", (int) pid);
+    _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0 || cx_write_all(fd, buf, (size_t) n) < 0)
+        return cx_fail_errno(err, "write pid file %s", path);
+    if (rename(tmp, path) < 0) {
+        int e = errno;
+        unlink(tmp);
+        return cx_fail(err, e, "rename pid file to %s", path);
+    }
+    return 0;
+}

@@ -1,0 +1,86 @@
+/* delete.c: remove a container: created or stopped ones as they are,
+ * running ones only with --force (SIGKILL to all, then wait).  With
+ * --force, any partial state (a create killed half way, a torn file) is
+ * cleaned and the command succeeds. */
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "runtime/cgroup/cgroup.h"
+#include "runtime/container.h"
+#include "runtime/procinfo.h"
+
+/* Wait up to timeout_ms for the init to be gone (not necessarily reaped:
+ * it may be our caller's child). */
+static int wait_gone(const struct cx_state *st, int timeout_ms)
+{
+    _cleanup_close_ int pidfd = cx_pidfd_open(st->pid);
+    if (pidfd < 0 || !proc_is_same(st->pid, st->pid_start))
+        return 0;
+    struct pollfd p = { pidfd, POLLIN, 0 };
+    int r;
+    do
+        r = poll(&p, 1, timeout_ms);
+    while (r < 0 && errno == EINTR);
+    return r > 0 ? 0 : -1;
+}
+
+static int kill_all(struct cx_container *c, cx_error *err)
+{
+    _cleanup_free_ pid_t *pids = NULL;
+    size_t n = 0;
+    if (cx_pids(c, &pids, &n, err) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        kill(pids[i], SIGKILL);
+    _cleanup_close_ int pidfd = cx_pidfd_open(c->st->pid);
+    if (pidfd >= 0 && proc_is_same(c->st->pid, c->st->pid_start))
+        cx_pidfd_send_signal(pidfd, SIGKILL);
+    if (wait_gone(c->st, 10000) < 0)
+        return cx_fail(err, ETIMEDOUT, "container %s: init %d did not die after SIGKILL",
+                       c->id, (int) c->st->pid);
+    return 0;
+}
+
+static int force_remove_unreadable(const char *root, const char *id, cx_error *err)
+{
+    struct cx_container c = { .id = (char *) id, .dirfd = -1 };
+    cx_warn("container %s: removing a record that cannot be read", id);
+    cgroup_destroy(NULL, id, NULL);
+    return cx_container_remove(root, &c, err);
+}
+
+int cx_delete(const char *root, const char *id, bool force, cx_error *err)
+{
+    _cleanup_container_ struct cx_container *c = NULL;
+    if (cx_container_load(root, id, true, &c, err) < 0) {
+        if (!force || cx_id_check(id, NULL) < 0)
+            return -1;
+        if (strstr(err->msg, "does not exist"))
+            return cx_error_clear(err), 0;
+        cx_error_clear(err);
+        return force_remove_unreadable(root, id, err);
+    }
+    switch (c->st->status) {
+    case CX_STOPPED:
+        break;
+    case CX_CREATED:
+        if (kill_all(c, err) < 0)
+            return -1;
+        break;
+    default:
+        if (!force)
+            return cx_fail(err, 0, "cannot delete container %s that is not stopped: %s",
+                           id, cx_status_name(c->st->status));
+        if (kill_all(c, err) < 0)
+            return -1;
+    }
+    if (cgroup_destroy(c->st->config, id, err) < 0)
+        return -1;
+    return cx_container_remove(root, c, err);
+}

@@ -1,0 +1,209 @@
+/* devices.c: /dev contents (default devices, symlinks, linux.devices, the
+ * console) and masked / read-only paths. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/util.h"
+#include "runtime/rootfs.h"
+#include "runtime/safepath.h"
+
+static const struct {
+    const char *name;
+    unsigned major, minor;
+} default_devices[] = {
+    { "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 },
+    { "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
+};
+
+static const struct {
+    const char *target, *link;
+} default_links[] = {
+    { "/proc/self/fd", "fd" }, { "/proc/self/fd/0", "stdin" },
+    { "/proc/self/fd/1", "stdout" }, { "/proc/self/fd/2", "stderr" },
+    { "pts/ptmx", "ptmx" }, { "/proc/kcore", "core" },
+};
+
+/* mknod, or -- where that is not allowed (user namespaces) -- a bind
+ * mount of the host's device node on an empty file. */
+static int make_device(int devfd, const char *name, mode_t type, mode_t mode,
+                       dev_t dev, const char *host_path, cx_error *err)
+{
+    if (mknodat(devfd, name, type | mode, dev) == 0)
+        return fchmodat(devfd, name, mode, 0) < 0
+            ? cx_fail_errno(err, "chmod /dev/%s", name) : 0;
+    if (errno == EEXIST)
+        return 0;
+    if (errno != EPERM)
+        return cx_fail_errno(err, "mknod /dev/%s", name);
+    _cleanup_close_ int f = openat(devfd, name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (f < 0)
+        return cx_fail_errno(err, "create /dev/%s", name);
+    char p[32];
+    sp_fd_path(f, p);
+    if (mount(host_path, p, NULL, MS_BIND, NULL) < 0)
+        return cx_fail_errno(err, "bind %s on /dev/%s", host_path, name);
+    return 0;
+}
+
+static int open_dev_dir(int rootfd, cx_error *err)
+{
+    _cleanup_close_ int pathfd = sp_mkdir_all(rootfd, "/dev", 0755, err);
+    char p[32];
+    if (pathfd < 0)
+        return -1;
+    sp_fd_path(pathfd, p);
+    int fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return cx_fail_errno(err, "open /dev in the container");
+    return fd;
+}
+
+int devices_create_default(int rootfd, cx_error *err)
+{
+    _cleanup_close_ int devfd = open_dev_dir(rootfd, err);
+    if (devfd < 0)
+        return -1;
+    mode_t old = umask(0);
+    for (size_t i = 0; i < sizeof default_devices / sizeof default_devices[0]; i++) {
+        char host[64];
+        snprintf(host, sizeof host, "/dev/%s", default_devices[i].name);
+        if (make_device(devfd, default_devices[i].name, S_IFCHR, 0666,
+                        makedev(default_devices[i].major, default_devices[i].minor),
+                        host, err) < 0) {
+            umask(old);
+            return -1;
+        }
+    }
+    umask(old);
+    for (size_t i = 0; i < sizeof default_links / sizeof default_links[0]; i++)
+        if (symlinkat(default_links[i].target, devfd, default_links[i].link) < 0 &&
+            errno != EEXIST)
+            return cx_fail_errno(err, "symlink /dev/%s", default_links[i].link);
+    for (const char *d = "pts\0shm\0mqueue\0"; *d; d += strlen(d) + 1)
+        if (mkdirat(devfd, d, 0755) < 0 && errno != EEXIST)
+            return cx_fail_errno(err, "mkdir /dev/%s", d);
+    return 0;
+}
+
+int devices_create_config(const struct init_ctx *ctx, int rootfd, cx_error *err)
+{
+    const struct oci_linux *l = ctx->spec->linux_;
+    for (size_t i = 0; l && i < l->n_devices; i++) {
+        const struct oci_device *d = &l->devices[i];
+        mode_t type = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
+        mode_t mode = d->has_file_mode ? d->file_mode : 0666;
+        _cleanup_free_ char *copy = cx_strdup(d->path);
+        char *slash = strrchr(copy, '/');
+        *slash = '\0';
+        _cleanup_close_ int pfd = sp_mkdir_all(rootfd, copy[0] ? copy : "/", 0755, err);
+        char p[32];
+        if (pfd < 0)
+            return -1;
+        sp_fd_path(pfd, p);
+        _cleanup_close_ int dfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+            return cx_fail_errno(err, "open %s", copy);
+        mode_t old = umask(0);
+        int rc = make_device(dfd, slash + 1, type, mode,
+                             makedev((unsigned) d->major, (unsigned) d->minor),
+                             d->path, err);
+        umask(old);
+        if (rc < 0)
+            return cx_error_prefix(err, "linux.devices[%zu]", i);
+        if ((d->has_uid || d->has_gid) &&
+            fchownat(dfd, slash + 1, d->has_uid ? d->uid : 0, d->has_gid ? d->gid : 0,
+                     AT_SYMLINK_NOFOLLOW) < 0)
+            return cx_fail_errno(err, "linux.devices[%zu]: chown %s", i, d->path);
+    }
+    return 0;
+}
+
+int console_bind(int slave_fd, cx_error *err)
+{
+    _cleanup_close_ int f = open("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+    char src[32], dst[32];
+    if (f < 0)
+        return cx_fail_errno(err, "create /dev/console");
+    sp_fd_path(slave_fd, src);
+    sp_fd_path(f, dst);
+    if (mount(src, dst, NULL, MS_BIND, NULL) < 0)
+        return cx_fail_errno(err, "bind the console on /dev/console");
+    return 0;
+}
+
+/* Masking binds /dev/null over files: first make sure the node we bind is
+ * the real null device, then bind that very fd. */
+static int open_dev_null(int rootfd, cx_error *err)
+{
+    struct stat st;
+    int fd = sp_open(rootfd, "/dev/null", O_PATH);
+    if (fd < 0)
+        return cx_fail_errno(err, "open /dev/null");
+    if (fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode) ||
+        major(st.st_rdev) != 1 || minor(st.st_rdev) != 3) {
+        close(fd);
+        return cx_fail(err, 0, "/dev/null in the container is not the null device (1:3)");
+    }
+    return fd;
+}
+
+int paths_mask(const char **paths, cx_error *err)
+{
+    _cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    _cleanup_close_ int null = -1;
+    for (size_t i = 0; paths && paths[i]; i++) {
+        _cleanup_close_ int fd = sp_open(root, paths[i], O_PATH);
+        struct stat st;
+        char p[32], src[32];
+        if (fd < 0 && errno == ENOENT)
+            continue;
+        if (fd < 0 || fstat(fd, &st) < 0)
+            return cx_fail_errno(err, "maskedPaths: open %s", paths[i]);
+        sp_fd_path(fd, p);
+        if (S_ISDIR(st.st_mode)) {
+            if (mount("tmpfs", p, "tmpfs", MS_RDONLY, NULL) < 0)
+                return cx_fail_errno(err, "maskedPaths: mask %s", paths[i]);
+            continue;
+        }
+        if (null < 0 && (null = open_dev_null(root, err)) < 0)
+            return -1;
+        sp_fd_path(null, src);
+        if (mount(src, p, NULL, MS_BIND, NULL) < 0)
+            return cx_fail_errno(err, "maskedPaths: mask %s", paths[i]);
+    }
+    return 0;
+}
+
+int paths_readonly(const char **paths, cx_error *err)
+{
+    _cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    for (size_t i = 0; paths && paths[i]; i++) {
+        _cleanup_close_ int fd = sp_open(root, paths[i], O_PATH);
+        char p[32];
+        if (fd < 0 && errno == ENOENT)
+            continue;
+        if (fd < 0)
+            return cx_fail_errno(err, "readonlyPaths: open %s", paths[i]);
+        sp_fd_path(fd, p);
+        if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0)
+            return cx_fail_errno(err, "readonlyPaths: bind %s", paths[i]);
+        _cleanup_close_ int top = sp_open(root, paths[i], O_PATH);
+        struct statvfs sv;
+        if (top < 0 || fstatvfs(top, &sv) < 0)
+            return cx_fail_errno(err, "readonlyPaths: reopen %s", paths[i]);
+        sp_fd_path(top, p);
+        unsigned long keep = (sv.f_flag & ST_NOSUID ? MS_NOSUID : 0) |
+                             (sv.f_flag & ST_NODEV ? MS_NODEV : 0) |
+                             (sv.f_flag & ST_NOEXEC ? MS_NOEXEC : 0);
+        if (mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | keep, NULL) < 0)
+            return cx_fail_errno(err, "readonlyPaths: remount %s read-only", paths[i]);
+    }
+    return 0;
+}

@@ -1,0 +1,204 @@
+/* exec.c: see exec.h. */
+#include "runtime/exec.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/util.h"
+#include "oci/spec.h"
+#include "runtime/cgroup/cgroup.h"
+#include "runtime/container.h"
+#include "runtime/foreground.h"
+#include "runtime/process.h"
+#include "runtime/procinfo.h"
+#include "runtime/seccomp.h"
+#include "runtime/sync.h"
+#include "runtime/terminal.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+int cx_write_pid_file(const char *path, pid_t pid, cx_error *err);
+
+struct exec_job {
+    const struct cx_exec_opts *o;
+    struct cx_container *c;
+    struct oci_process proc;
+    struct jd_pool pool;
+    int pidfd, rootfd, console_fd, sock[2];
+    int ns_flags;
+};
+
+/* The namespaces of the init that differ from ours. */
+static int ns_to_join(pid_t pid)
+{
+    static const struct { const char *name; int type; } ns[] = {
+        { "user", CLONE_NEWUSER }, { "mnt", CLONE_NEWNS }, { "net", CLONE_NEWNET },
+        { "ipc", CLONE_NEWIPC }, { "uts", CLONE_NEWUTS }, { "cgroup", CLONE_NEWCGROUP },
+        { "pid", CLONE_NEWPID }, { "time", CLONE_NEWTIME },
+    };
+    int flags = 0;
+    for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
+        char theirs[64], ours[64];
+        struct stat a, b;
+        snprintf(theirs, sizeof theirs, "/proc/%d/ns/%s", (int) pid, ns[i].name);
+        snprintf(ours, sizeof ours, "/proc/self/ns/%s", ns[i].name);
+        if (stat(theirs, &a) == 0 && stat(ours, &b) == 0 &&
+            (a.st_ino != b.st_ino || a.st_dev != b.st_dev))
+            flags |= ns[i].type;
+    }
+    return flags;
+}
+
+static int child_setup(struct exec_job *j, char *exe, size_t len, cx_error *err)
+{
+    const struct oci_process *p = &j->proc;
+    int flags = j->ns_flags & ~(CLONE_NEWPID | CLONE_NEWTIME);
+    if (flags && setns(j->pidfd, flags) < 0)
+        return cx_fail_errno(err, "join the namespaces of container %s", j->o->id);
+    if (fchdir(j->rootfd) < 0 || chroot(".") < 0 || chdir("/") < 0)
+        return cx_fail_errno(err, "enter the root of container %s", j->o->id);
+    if (setsid() < 0)
+        return cx_fail_errno(err, "setsid");
+    if (p->terminal) {
+        _cleanup_close_ int master = -1, slave = -1;
+        if (term_open_pty(&master, &slave, err) < 0 || term_make_stdio(slave, err) < 0)
+            return -1;
+        if (p->console_width)
+            term_set_size(master, p->console_height, p->console_width);
+        if (j->console_fd >= 0 ? term_send_master(j->console_fd, master, err) < 0
+                               : sync_send_fd(j->sock[1], master) < 0)
+            return err->msg[0] ? -1 : cx_fail_errno(err, "send the pty");
+    }
+    if (process_set_limits(p, err) < 0)
+        return -1;
+    bool cwd_ok = process_chdir(p, err) == 0;
+    if (process_set_identity(p, err) < 0 || (!cwd_ok && process_chdir(p, err) < 0))
+        return -1;
+    return process_lookup(p, exe, len, err);
+}
+
+static _Noreturn void child_main(struct exec_job *j)
+{
+    cx_error err = { 0 };
+    char exe[PATH_MAX];
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    cx_close(j->sock[0]);
+    cx_close(j->c->dirfd);
+    if (child_setup(j, exe, sizeof exe, &err) < 0) {
+        sync_send_error(j->sock[1], &err);
+        _exit(1);
+    }
+    json_t *cfg = j->c->st->config;
+    json_t *lin = cfg ? json_object_get(cfg, "linux") : NULL;
+    if (seccomp_load(lin ? json_object_get(lin, "seccomp") : NULL, &err) < 0) {
+        sync_send_error(j->sock[1], &err);
+        _exit(1);
+    }
+    process_close_fds(3 + j->o->preserve_fds);
+    execve(exe, (char *const *) j->proc.args,
+           (char *const *) (j->proc.env ? j->proc.env : (const char *[]){ NULL }));
+    cx_fail_errno(&err, "exec %s", exe);
+    sync_send_error(j->sock[1], &err);
+    _exit(127);
+}
+
+static int prepare(struct exec_job *j, cx_error *err)
+{
+    const struct cx_exec_opts *o = j->o;
+    struct jd_ctx jc = { "process.json", &j->pool, err };
+    if (oci_process_decode(&jc, o->process, NULL, &j->proc) < 0)
+        return -1;
+    if (cx_container_load(o->root, o->id, false, &j->c, err) < 0)
+        return -1;
+    enum cx_status s = j->c->st->status;
+    if (s != CX_CREATED && s != CX_RUNNING)
+        return cx_fail(err, 0, "cannot exec in a %s container", cx_status_name(s));
+    if (j->proc.terminal && !o->console_socket && o->detach)
+        return cx_fail(err, 0, "cannot allocate a tty for a detached exec without --console-socket");
+    pid_t pid = j->c->st->pid;
+    j->pidfd = cx_pidfd_open(pid);
+    if (j->pidfd < 0 || !proc_is_same(pid, j->c->st->pid_start))
+        return cx_fail(err, 0, "container not running");
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/root", (int) pid);
+    j->rootfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (j->rootfd < 0)
+        return cx_fail_errno(err, "open %s", path);
+    j->ns_flags = ns_to_join(pid);
+    if (o->console_socket &&
+        (j->console_fd = term_connect_socket(o->console_socket, err)) < 0)
+        return -1;
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, j->sock) < 0)
+        return cx_fail_errno(err, "socketpair");
+    /* pid and time namespaces apply to children: enter them here */
+    int pflags = j->ns_flags & (CLONE_NEWPID | CLONE_NEWTIME);
+    if (pflags && setns(j->pidfd, pflags) < 0)
+        return cx_fail_errno(err, "join the pid namespace of container %s", o->id);
+    return 0;
+}
+
+/* Wait for the child: an error message, or EOF once execve succeeded. */
+static int wait_exec(struct exec_job *j, pid_t pid, int *pty, cx_error *err)
+{
+    struct sync_msg m;
+    int fd;
+    while (sync_recv(j->sock[0], &m, &fd) == 0) {
+        if (m.type == SYNC_FD && pty && *pty < 0) {
+            *pty = fd;
+            continue;
+        }
+        cx_close(fd);
+        if (m.type == SYNC_ERROR) {
+            waitpid(pid, NULL, 0);
+            return cx_fail(err, m.errnum, "%s", m.text);
+        }
+    }
+    return 0;
+}
+
+int cx_exec(const struct cx_exec_opts *o, int *exit_code, cx_error *err)
+{
+    struct exec_job j = { .o = o, .pidfd = -1, .rootfd = -1, .console_fd = -1,
+                          .sock = { -1, -1 } };
+    _cleanup_close_ int pty = -1;
+    sigset_t old;
+    int rc = prepare(&j, err);
+    *exit_code = 0;
+    if (rc == 0) {
+        if (!o->detach)
+            fg_block_signals(&old);
+        pid_t pid = fork();
+        if (pid == 0)
+            child_main(&j);
+        j.sock[1] = cx_close(j.sock[1]);
+        if (pid < 0)
+            rc = cx_fail_errno(err, "fork");
+        else if ((rc = wait_exec(&j, pid, &pty, err)) == 0 && o->pid_file)
+            rc = cx_write_pid_file(o->pid_file, pid, err);
+        if (rc == 0 && !o->detach)
+            rc = (*exit_code = fg_wait(pid, pty, &old, err)) < 0 ? -1 : 0;
+        else if (!o->detach)
+            sigprocmask(SIG_SETMASK, &old, NULL);
+    }
+    cx_close(j.pidfd);
+    cx_close(j.rootfd);
+    cx_close(j.console_fd);
+    cx_close(j.sock[0]);
+    cx_close(j.sock[1]);
+    cx_container_free(j.c);
+    jd_pool_free(&j.pool);
+    return rc;
+}

@@ -1,0 +1,132 @@
+/* init.c: the container's init, from clone3 to execve (see init.h). */
+#include "runtime/init.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "runtime/process.h"
+#include "runtime/rootfs.h"
+#include "runtime/seccomp.h"
+#include "runtime/sync.h"
+#include "runtime/terminal.h"
+
+#ifndef KEYCTL_JOIN_SESSION_KEYRING
+#define KEYCTL_JOIN_SESSION_KEYRING 1
+#endif
+
+static int set_names(const struct oci_spec *spec, cx_error *err)
+{
+    if (spec->hostname && spec->hostname[0] &&
+        sethostname(spec->hostname, strlen(spec->hostname)) < 0)
+        return cx_fail_errno(err, "set hostname \"%s\"", spec->hostname);
+    if (spec->domainname && spec->domainname[0] &&
+        setdomainname(spec->domainname, strlen(spec->domainname)) < 0)
+        return cx_fail_errno(err, "set domainname \"%s\"", spec->domainname);
+    return 0;
+}
+
+/* The pty: made from the container's devpts, handed to whoever asked. */
+static int setup_console(const struct init_ctx *ctx, int *slave, cx_error *err)
+{
+    _cleanup_close_ int master = -1;
+    *slave = -1;
+    if (!ctx->process->terminal)
+        return 0;
+    if (term_open_pty(&master, slave, err) < 0)
+        return -1;
+    if (ctx->process->console_width)
+        term_set_size(master, ctx->process->console_height, ctx->process->console_width);
+    if (ctx->console_fd >= 0)
+        return term_send_master(ctx->console_fd, master, err);
+    if (sync_send_fd(ctx->sync_fd, master) < 0)
+        return cx_fail_errno(err, "send the pty to the runtime");
+    return 0;
+}
+
+static int init_setup(struct init_ctx *ctx, char *exe, size_t exe_len, cx_error *err)
+{
+    const struct oci_spec *spec = ctx->spec;
+    _cleanup_close_ int slave = -1;
+
+    if (sync_expect(ctx->sync_fd, SYNC_GO, "capsa", NULL, err) < 0)
+        return -1;
+    if (ctx->ns.new_user && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+        return cx_fail_errno(err, "become root in the new user namespace");
+    if (ns_join_child(&ctx->ns, err) < 0)
+        return -1;
+    if (setsid() < 0)
+        return cx_fail_errno(err, "setsid");
+    if (!ctx->no_new_keyring &&
+        syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 && errno != ENOSYS)
+        cx_debug("new session keyring: %s", strerror(errno));
+    if (rootfs_setup(ctx, err) < 0)
+        return -1;
+    if (setup_console(ctx, &slave, err) < 0 ||
+        rootfs_finish(ctx, slave, err) < 0 ||
+        (slave >= 0 && term_make_stdio(slave, err) < 0))
+        return -1;
+    if (set_names(spec, err) < 0 || process_set_limits(ctx->process, err) < 0)
+        return -1;
+    bool cwd_ok = process_chdir(ctx->process, err) == 0;
+    if (process_set_identity(ctx->process, err) < 0)
+        return -1;
+    if (!cwd_ok && process_chdir(ctx->process, err) < 0) /* maybe only the user can */
+        return -1;
+    return process_lookup(ctx->process, exe, exe_len, err);
+}
+
+static void wait_for_start(int fifo_fd)
+{
+    char c;
+    ssize_t n;
+    do
+        n = read(fifo_fd, &c, 1);
+    while (n < 0 && errno == EINTR);
+}
+
+_Noreturn void init_main(struct init_ctx *ctx)
+{
+    cx_error err = { 0 };
+    char exe[PATH_MAX];
+
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL); /* a foreground run blocked them */
+    for (size_t i = 0; i < sizeof ctx->close_fds / sizeof ctx->close_fds[0]; i++)
+        ctx->close_fds[i] = cx_close(ctx->close_fds[i]);
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0); /* until READY: die with create */
+    if (init_setup(ctx, exe, sizeof exe, &err) < 0) {
+        sync_send_error(ctx->sync_fd, &err);
+        _exit(1);
+    }
+    prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+    if (sync_send(ctx->sync_fd, SYNC_READY) < 0)
+        _exit(1);
+    if (ctx->fifo_fd >= 0)
+        wait_for_start(ctx->fifo_fd);
+    const struct oci_linux *l = ctx->spec->linux_;
+    if (seccomp_load(l ? l->seccomp : NULL, &err) < 0) {
+        sync_send_error(ctx->sync_fd, &err);
+        _exit(1);
+    }
+    process_close_fds(3 + ctx->preserve_fds);
+    /* the sync socket is O_CLOEXEC: a foreground run sees EOF on success */
+    execve(exe, (char *const *) ctx->process->args,
+           (char *const *) (ctx->process->env ? ctx->process->env
+                                              : (const char *[]){ NULL }));
+    cx_fail_errno(&err, "exec %s", exe);
+    sync_send_error(ctx->sync_fd, &err);
+    char line[CX_ERROR_MAX + 64];
+    cx_error_format(&err, line, sizeof line);
+    dprintf(STDERR_FILENO, "capsa: %s\n", line);
+    _exit(127);
+}

@@ -1,0 +1,35 @@
+/* init.h: the container's init before it execs the user's process.
+ *
+ * create.c clones the init with the new namespaces; init_main() then joins
+ * namespaces by path, builds the root filesystem (rootfs.c), sets up the
+ * console, the user, capabilities and limits, reports READY and blocks on
+ * exec.fifo until `start`.  Every failure goes back to the parent over the
+ * sync socket.  Order of the last steps: user -> capabilities ->
+ * no_new_privs -> (seccomp, 4/4: loaded last) -> close_range -> execve.
+ */
+#ifndef CAPSA_INIT_H
+#define CAPSA_INIT_H
+
+#include <stdbool.h>
+
+#include "oci/spec.h"
+#include "runtime/namespaces.h"
+
+struct init_ctx {
+    const struct oci_spec *spec;
+    const struct oci_process *process;
+    const char *rootfs;        /* absolute host path */
+    const char *bundle;        /* absolute host path */
+    int sync_fd;               /* child end of the sync socketpair */
+    int fifo_fd;               /* exec.fifo, O_RDWR; -1 to start at once */
+    int console_fd;            /* connected --console-socket, or -1 */
+    int close_fds[4];          /* parent-only fds to drop first (-1 unused) */
+    int preserve_fds;          /* fds 3 .. 3+n-1 stay open across exec */
+    bool no_pivot;
+    bool no_new_keyring;
+    struct ns_plan ns;
+};
+
+_Noreturn void init_main(struct init_ctx *ctx);
+
+#endif

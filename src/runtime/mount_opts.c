@@ -1,0 +1,97 @@
+/* mount_opts.c: see mount_opts.h. */
+#include "runtime/mount_opts.h"
+
+#include <string.h>
+#include <sys/mount.h>
+
+#ifndef MS_NOSYMFOLLOW
+#define MS_NOSYMFOLLOW 256
+#endif
+
+static const struct {
+    const char *name;
+    bool clear;
+    unsigned long flag;
+} flag_opts[] = {
+    { "defaults", false, 0 },       { "ro", false, MS_RDONLY },
+    { "rw", true, MS_RDONLY },      { "nosuid", false, MS_NOSUID },
+    { "suid", true, MS_NOSUID },    { "nodev", false, MS_NODEV },
+    { "dev", true, MS_NODEV },      { "noexec", false, MS_NOEXEC },
+    { "exec", true, MS_NOEXEC },    { "sync", false, MS_SYNCHRONOUS },
+    { "async", true, MS_SYNCHRONOUS }, { "dirsync", false, MS_DIRSYNC },
+    { "remount", false, MS_REMOUNT }, { "mand", false, MS_MANDLOCK },
+    { "nomand", true, MS_MANDLOCK }, { "atime", true, MS_NOATIME },
+    { "noatime", false, MS_NOATIME }, { "diratime", true, MS_NODIRATIME },
+    { "nodiratime", false, MS_NODIRATIME }, { "relatime", false, MS_RELATIME },
+    { "norelatime", true, MS_RELATIME }, { "strictatime", false, MS_STRICTATIME },
+    { "nostrictatime", true, MS_STRICTATIME }, { "lazytime", false, MS_LAZYTIME },
+    { "nolazytime", true, MS_LAZYTIME }, { "iversion", false, MS_I_VERSION },
+    { "noiversion", true, MS_I_VERSION }, { "silent", false, MS_SILENT },
+    { "loud", true, MS_SILENT },    { "nosymfollow", false, MS_NOSYMFOLLOW },
+    { "symfollow", true, MS_NOSYMFOLLOW },
+};
+
+static const struct {
+    const char *name;
+    unsigned long flag;
+} prop_opts[] = {
+    { "private", MS_PRIVATE }, { "rprivate", MS_PRIVATE | MS_REC },
+    { "shared", MS_SHARED },   { "rshared", MS_SHARED | MS_REC },
+    { "slave", MS_SLAVE },     { "rslave", MS_SLAVE | MS_REC },
+    { "unbindable", MS_UNBINDABLE }, { "runbindable", MS_UNBINDABLE | MS_REC },
+};
+
+static int add_data(struct mount_opts *o, const char *opt, cx_error *err)
+{
+    size_t used = strlen(o->data), n = strlen(opt);
+    if (used + n + 2 > sizeof o->data)
+        return cx_fail(err, E2BIG, "mount options longer than %zu bytes",
+                       sizeof o->data);
+    if (used)
+        o->data[used++] = ',';
+    memcpy(o->data + used, opt, n + 1);
+    return 0;
+}
+
+static bool parse_flag(struct mount_opts *o, const char *opt)
+{
+    for (size_t i = 0; i < sizeof flag_opts / sizeof flag_opts[0]; i++) {
+        if (strcmp(opt, flag_opts[i].name) != 0)
+            continue;
+        if (flag_opts[i].clear) {
+            o->flags &= ~flag_opts[i].flag;
+            o->clear |= flag_opts[i].flag;
+        } else {
+            o->flags |= flag_opts[i].flag;
+            o->clear &= ~flag_opts[i].flag;
+        }
+        return true;
+    }
+    for (size_t i = 0; i < sizeof prop_opts / sizeof prop_opts[0]; i++)
+        if (strcmp(opt, prop_opts[i].name) == 0) {
+            o->propagation = prop_opts[i].flag;
+            return true;
+        }
+    return false;
+}
+
+int mount_opts_parse(const char **options, struct mount_opts *o, cx_error *err)
+{
+    memset(o, 0, sizeof *o);
+    for (size_t i = 0; options && options[i]; i++) {
+        const char *opt = options[i];
+        if (strcmp(opt, "bind") == 0 || strcmp(opt, "rbind") == 0) {
+            o->bind = true;
+            o->recursive |= opt[0] == 'r';
+            continue;
+        }
+        if (parse_flag(o, opt))
+            continue;
+        if (strcmp(opt, "idmap") == 0 || strcmp(opt, "ridmap") == 0 ||
+            strcmp(opt, "rro") == 0 || strcmp(opt, "rrw") == 0)
+            return cx_fail(err, ENOTSUP, "mount option \"%s\" is not supported yet", opt);
+        if (add_data(o, opt, err) < 0)
+            return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,21 @@
+/* mount_opts.h: config.json mount options -> mount(2) flags and data. */
+#ifndef CAPSA_MOUNT_OPTS_H
+#define CAPSA_MOUNT_OPTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/error.h"
+
+struct mount_opts {
+    unsigned long flags;       /* MS_* for the mount itself */
+    unsigned long clear;       /* flags an option explicitly cleared (rw, suid, ...) */
+    unsigned long propagation; /* MS_SHARED/SLAVE/PRIVATE/UNBINDABLE (|MS_REC) */
+    bool bind, recursive;
+    char data[4096];           /* filesystem-specific options, comma-joined */
+};
+
+/* Parse options; unknown options become filesystem data, as mount(8) does. */
+int mount_opts_parse(const char **options, struct mount_opts *out, cx_error *err);
+
+#endif

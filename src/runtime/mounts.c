@@ -1,0 +1,203 @@
+/* mounts.c: the config's mounts, in order, each made on an fd resolved
+ * inside the rootfs (see safepath.h). */
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/util.h"
+#include "runtime/mount_opts.h"
+#include "runtime/rootfs.h"
+#include "runtime/safepath.h"
+
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+static bool is_bind(const struct oci_mount *m, const struct mount_opts *o)
+{
+    return o->bind || (m->type && strcmp(m->type, "bind") == 0);
+}
+
+/* Resolve a bind source: relative sources are relative to the bundle. */
+static char *bind_source(const struct init_ctx *ctx, const struct oci_mount *m)
+{
+    if (m->source == NULL)
+        return NULL;
+    if (m->source[0] == '/')
+        return cx_strdup(m->source);
+    return cx_asprintf("%s/%s", ctx->bundle, m->source);
+}
+
+/* Open (creating if needed) the mount target inside the rootfs: a file for
+ * a bind of a non-directory, a directory otherwise. */
+static int open_target(int rootfd, const char *dest, const char *src, cx_error *err)
+{
+    struct stat st;
+    if (src && stat(src, &st) == 0 && !S_ISDIR(st.st_mode))
+        return sp_mkfile(rootfd, dest, 0644, err);
+    return sp_mkdir_all(rootfd, dest, 0755, err);
+}
+
+static int remount_flags(int rootfd, const char *dest, unsigned long flags,
+                         unsigned long prop, cx_error *err)
+{
+    _cleanup_close_ int fd = sp_open(rootfd, dest, O_PATH);
+    char p[32];
+    if (fd < 0)
+        return cx_fail_errno(err, "reopen mount %s", dest);
+    sp_fd_path(fd, p);
+    if (flags && mount(NULL, p, NULL, flags | MS_REMOUNT | MS_BIND, NULL) < 0)
+        return cx_fail_errno(err, "remount %s", dest);
+    if (prop && mount(NULL, p, NULL, prop, NULL) < 0)
+        return cx_fail_errno(err, "set propagation of %s", dest);
+    return 0;
+}
+
+/* cgroup v1 without a cgroup namespace: a tmpfs holding a read-only bind of
+ * each controller's own cgroup directory, as runc lays it out. */
+static int mount_cgroup_v1(int rootfd, const char *dest, unsigned long flags,
+                           cx_error *err);
+
+static int mount_cgroup(int rootfd, const struct oci_mount *m,
+                        const struct mount_opts *o, cx_error *err)
+{
+    struct statfs sfs;
+    if (statfs("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC) {
+        _cleanup_close_ int fd = sp_mkdir_all(rootfd, m->destination, 0755, err);
+        char p[32];
+        if (fd < 0)
+            return -1;
+        sp_fd_path(fd, p);
+        if (mount("cgroup2", p, "cgroup2", o->flags, NULL) < 0)
+            return cx_fail_errno(err, "mount cgroup2 on %s", m->destination);
+        return 0;
+    }
+    return mount_cgroup_v1(rootfd, m->destination, o->flags, err);
+}
+
+static int mount_one(const struct init_ctx *ctx, int rootfd,
+                     const struct oci_mount *m, cx_error *err)
+{
+    struct mount_opts o;
+    if (mount_opts_parse(m->options, &o, err) < 0)
+        return -1;
+    if (m->type && strcmp(m->type, "cgroup") == 0)
+        return mount_cgroup(rootfd, m, &o, err);
+    bool bind = is_bind(m, &o);
+    _cleanup_free_ char *src = bind ? bind_source(ctx, m) : NULL;
+    if (bind && src == NULL)
+        return cx_fail(err, EINVAL, "bind mount on %s has no source", m->destination);
+    _cleanup_close_ int fd = open_target(rootfd, m->destination, src, err);
+    if (fd < 0)
+        return -1;
+    char p[32];
+    sp_fd_path(fd, p);
+    if (bind) {
+        unsigned long bflags = MS_BIND | (o.recursive ? MS_REC : 0);
+        if (mount(src, p, NULL, bflags, NULL) < 0)
+            return cx_fail_errno(err, "bind %s on %s", src, m->destination);
+        unsigned long extra = o.flags & ~(unsigned long) MS_REMOUNT;
+        return remount_flags(rootfd, m->destination, extra, o.propagation, err);
+    }
+    const char *source = m->source ? m->source : (m->type ? m->type : "none");
+    if (mount(source, p, m->type, o.flags, o.data[0] ? o.data : NULL) < 0)
+        return cx_fail_errno(err, "mount %s (%s) on %s", source,
+                             m->type ? m->type : "no type", m->destination);
+    if (o.propagation)
+        return remount_flags(rootfd, m->destination, 0, o.propagation, err);
+    return 0;
+}
+
+int mounts_apply(const struct init_ctx *ctx, int rootfd, cx_error *err)
+{
+    for (size_t i = 0; i < ctx->spec->n_mounts; i++)
+        if (mount_one(ctx, rootfd, &ctx->spec->mounts[i], err) < 0)
+            return cx_error_prefix(err, "mounts[%zu]", i);
+    return 0;
+}
+
+/* One v1 hierarchy from /proc/self/mountinfo: where it is mounted and
+ * which cgroup of ours it shows. */
+static int bind_controller(int rootfd, const char *dest, const char *mnt,
+                           const char *mnt_root, const char *own,
+                           unsigned long flags, cx_error *err)
+{
+    const char *name = strrchr(mnt, '/') + 1;
+    const char *rel = own;
+    if (strcmp(mnt_root, "/") != 0 && cx_str_has_prefix(own, mnt_root))
+        rel = own + strlen(mnt_root);
+    _cleanup_free_ char *src = cx_asprintf("%s%s", mnt, rel);
+    _cleanup_free_ char *tgt = cx_asprintf("%s/%s", dest, name);
+    _cleanup_close_ int fd = sp_mkdir_all(rootfd, tgt, 0755, err);
+    char p[32];
+    if (fd < 0)
+        return -1;
+    sp_fd_path(fd, p);
+    if (mount(src, p, NULL, MS_BIND | MS_REC, NULL) < 0)
+        return cx_fail_errno(err, "bind cgroup %s on %s", src, tgt);
+    return remount_flags(rootfd, tgt, (flags | MS_NOSUID | MS_NODEV | MS_NOEXEC) &
+                         ~(unsigned long) MS_REMOUNT, 0, err);
+}
+
+/* Our cgroup path in the hierarchy holding controller list `ctrls`. */
+static char *own_cgroup(const char *ctrls)
+{
+    _cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
+    char line[4096];
+    while (f && fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        char *c = strchr(line, ':');
+        char *p = c ? strchr(c + 1, ':') : NULL;
+        if (p == NULL)
+            continue;
+        *p = '\0';
+        if (strcmp(c + 1, ctrls) == 0)
+            return cx_strdup(p + 1);
+    }
+    return cx_strdup("/");
+}
+
+static int mount_cgroup_v1(int rootfd, const char *dest, unsigned long flags,
+                           cx_error *err)
+{
+    _cleanup_close_ int fd = sp_mkdir_all(rootfd, dest, 0755, err);
+    char p[32], line[4096];
+    if (fd < 0)
+        return -1;
+    sp_fd_path(fd, p);
+    if (mount("tmpfs", p, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755") < 0)
+        return cx_fail_errno(err, "mount tmpfs on %s", dest);
+    _cleanup_fclose_ FILE *mi = fopen("/proc/self/mountinfo", "re");
+    if (mi == NULL)
+        return cx_fail_errno(err, "open /proc/self/mountinfo");
+    while (fgets(line, sizeof line, mi)) {
+        char root[PATH_MAX], mnt[PATH_MAX], fstype[64], super[1024];
+        char *sep = strstr(line, " - ");
+        if (sep == NULL || sscanf(line, "%*s %*s %*s %4095s %4095s", root, mnt) != 2 ||
+            sscanf(sep + 3, "%63s %*s %1023s", fstype, super) != 2 ||
+            strcmp(fstype, "cgroup") != 0 || !cx_str_has_prefix(mnt, "/sys/fs/cgroup/"))
+            continue;
+        /* the controllers are the super options that are not generic */
+        char ctrls[1024] = "";
+        for (char *tok = strtok(super, ","); tok; tok = strtok(NULL, ",")) {
+            if (!strcmp(tok, "rw") || !strcmp(tok, "ro") || strchr(tok, '='))
+                continue;
+            snprintf(ctrls + strlen(ctrls), sizeof ctrls - strlen(ctrls), "%s%s",
+                     ctrls[0] ? "," : "", tok);
+        }
+        _cleanup_free_ char *own = own_cgroup(ctrls);
+        if (bind_controller(rootfd, dest, mnt, root, own, flags, err) < 0)
+            return -1;
+    }
+    if (flags & MS_RDONLY)
+        return remount_flags(rootfd, dest, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                             0, err);
+    return 0;
+}

@@ -1,0 +1,26 @@
+/* process.h: turning the init (or an exec'd process) into the configured
+ * process: limits, user, capabilities, no_new_privs, program lookup. */
+#ifndef CAPSA_PROCESS_H
+#define CAPSA_PROCESS_H
+
+#include <stddef.h>
+
+#include "common/error.h"
+#include "oci/spec.h"
+
+/* rlimits and oomScoreAdj: while still privileged. */
+int process_set_limits(const struct oci_process *p, cx_error *err);
+/* groups, gid, uid (keeping capabilities across), then the five
+ * capability sets and no_new_privs. */
+int process_set_identity(const struct oci_process *p, cx_error *err);
+/* Find args[0] the way execvp would, with PATH from the process env.
+ * Errors read as runc's ("exec: "x": executable file not found in $PATH",
+ * "exec: "/x": permission denied"), which engines map to 127 and 126. */
+int process_lookup(const struct oci_process *p, char *out, size_t len,
+                   cx_error *err);
+/* chdir to cwd, which must resolve inside the container. */
+int process_chdir(const struct oci_process *p, cx_error *err);
+/* Mark every fd from first up close-on-exec (close_range). */
+void process_close_fds(int first);
+
+#endif

@@ -1,0 +1,109 @@
+/* rootfs.c: see rootfs.h. */
+#include "runtime/rootfs.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "runtime/mount_opts.h"
+
+static unsigned long propagation_flags(const char *name)
+{
+    struct mount_opts o;
+    const char *opts[] = { name, NULL };
+    if (name == NULL || mount_opts_parse(opts, &o, NULL) < 0 || !o.propagation)
+        return MS_SLAVE | MS_REC; /* runc's default: host mounts reach in, not out */
+    return o.propagation;
+}
+
+/* Default devices go into /dev unless the config binds a /dev from the
+ * host (as runc decides). */
+static bool dev_needs_setup(const struct oci_spec *spec)
+{
+    for (size_t i = 0; i < spec->n_mounts; i++) {
+        const struct oci_mount *m = &spec->mounts[i];
+        struct mount_opts o;
+        if (strcmp(m->destination, "/dev") != 0)
+            continue;
+        if ((m->type && strcmp(m->type, "bind") == 0) ||
+            (mount_opts_parse(m->options, &o, NULL) == 0 && o.bind))
+            return false;
+    }
+    return true;
+}
+
+static int pivot(const char *rootfs, cx_error *err)
+{
+    _cleanup_close_ int oldroot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+    _cleanup_close_ int newroot = open(rootfs, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+    if (oldroot < 0 || newroot < 0)
+        return cx_fail_errno(err, "open %s", rootfs);
+    if (fchdir(newroot) < 0)
+        return cx_fail_errno(err, "chdir %s", rootfs);
+    /* pivot_root(".", "."): the old root ends up stacked under the new one */
+    if (syscall(SYS_pivot_root, ".", ".") < 0)
+        return cx_fail_errno(err, "pivot_root %s", rootfs);
+    if (fchdir(oldroot) < 0)
+        return cx_fail_errno(err, "chdir to the old root");
+    /* keep the unmount of the old root from propagating to the host */
+    if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+        return cx_fail_errno(err, "make the old root a slave");
+    if (umount2(".", MNT_DETACH) < 0)
+        return cx_fail_errno(err, "unmount the old root");
+    if (chdir("/") < 0)
+        return cx_fail_errno(err, "chdir /");
+    return 0;
+}
+
+static int move_root(const char *rootfs, cx_error *err)
+{
+    if (chdir(rootfs) < 0)
+        return cx_fail_errno(err, "chdir %s", rootfs);
+    if (mount(rootfs, "/", NULL, MS_MOVE, NULL) < 0)
+        return cx_fail_errno(err, "move %s to /", rootfs);
+    if (chroot(".") < 0 || chdir("/") < 0)
+        return cx_fail_errno(err, "chroot %s", rootfs);
+    return 0;
+}
+
+int rootfs_setup(const struct init_ctx *ctx, cx_error *err)
+{
+    const struct oci_spec *spec = ctx->spec;
+    const char *prop = spec->linux_ ? spec->linux_->rootfs_propagation : NULL;
+
+    if (mount(NULL, "/", NULL, propagation_flags(prop), NULL) < 0)
+        return cx_fail_errno(err, "set the propagation of /");
+    if (mount(ctx->rootfs, ctx->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+        return cx_fail_errno(err, "bind the root filesystem %s", ctx->rootfs);
+    _cleanup_close_ int rootfd = open(ctx->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (rootfd < 0)
+        return cx_fail_errno(err, "open %s", ctx->rootfs);
+    if (mounts_apply(ctx, rootfd, err) < 0)
+        return -1;
+    if (dev_needs_setup(spec) && devices_create_default(rootfd, err) < 0)
+        return -1;
+    if (devices_create_config(ctx, rootfd, err) < 0)
+        return -1;
+    return ctx->no_pivot ? move_root(ctx->rootfs, err) : pivot(ctx->rootfs, err);
+}
+
+int rootfs_finish(const struct init_ctx *ctx, int console_slave, cx_error *err)
+{
+    const struct oci_linux *l = ctx->spec->linux_;
+    if (console_slave >= 0 && console_bind(console_slave, err) < 0)
+        return -1;
+    if (l && (paths_mask(l->masked_paths, err) < 0 ||
+              paths_readonly(l->readonly_paths, err) < 0))
+        return -1;
+    if (ctx->spec->root_readonly &&
+        mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
+        return cx_fail_errno(err, "remount the root filesystem read-only");
+    if (l && l->rootfs_propagation &&
+        mount(NULL, "/", NULL, propagation_flags(l->rootfs_propagation), NULL) < 0)
+        return cx_fail_errno(err, "set rootfsPropagation %s", l->rootfs_propagation);
+    return 0;
+}

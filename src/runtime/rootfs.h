@@ -1,0 +1,28 @@
+/* rootfs.h: building the container's root filesystem, in the init, in its
+ * new mount namespace.  Order:
+ *   rootfs_setup():  propagation of "/", bind the rootfs on itself, the
+ *                    config's mounts in order (mounts.c), default devices
+ *                    and /dev symlinks (devices.c), pivot_root (or MS_MOVE +
+ *                    chroot with --no-pivot)
+ *   rootfs_finish(): /dev/console, masked and read-only paths (devices.c),
+ *                    read-only root -- after pivot, before the user switch.
+ */
+#ifndef CAPSA_ROOTFS_H
+#define CAPSA_ROOTFS_H
+
+#include "common/error.h"
+#include "runtime/init.h"
+
+int rootfs_setup(const struct init_ctx *ctx, cx_error *err);
+int rootfs_finish(const struct init_ctx *ctx, int console_slave, cx_error *err);
+
+/* mounts.c */
+int mounts_apply(const struct init_ctx *ctx, int rootfd, cx_error *err);
+/* devices.c */
+int devices_create_default(int rootfd, cx_error *err);
+int devices_create_config(const struct init_ctx *ctx, int rootfd, cx_error *err);
+int paths_mask(const char **paths, cx_error *err);
+int paths_readonly(const char **paths, cx_error *err);
+int console_bind(int slave_fd, cx_error *err);
+
+#endif

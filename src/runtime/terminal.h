@@ -1,0 +1,21 @@
+/* terminal.h: the container's pty.  The init opens it from the container's
+ * own devpts, makes the slave its controlling terminal and stdio, and hands
+ * the master out: to --console-socket (as runc does, with SCM_RIGHTS), or to
+ * a foreground `run`/`exec`, which proxies it to its own stdio. */
+#ifndef CAPSA_TERMINAL_H
+#define CAPSA_TERMINAL_H
+
+#include <stdint.h>
+
+#include "common/error.h"
+
+int term_open_pty(int *master, int *slave, cx_error *err);
+int term_set_size(int fd, uint32_t height, uint32_t width);
+/* Make slave the controlling tty (after setsid) and fds 0-2. */
+int term_make_stdio(int slave, cx_error *err);
+/* Send master over a unix socket connected to --console-socket. */
+int term_send_master(int sock, int master, cx_error *err);
+/* Connect to the --console-socket path. */
+int term_connect_socket(const char *path, cx_error *err);
+
+#endif
