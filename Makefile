@@ -1,0 +1,34 @@
+# Thin wrapper over Meson: make, make check, make demo, make install.
+PREFIX ?= /usr/local
+BUILD ?= build
+ASAN ?= build-asan
+PYTEST ?= /usr/bin/python3 -m pytest
+export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
+
+all: $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) --buildtype=release
+
+$(ASAN)/build.ninja:
+	meson setup $(ASAN) --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
+
+# unit tests, the same under ASan+UBSan, then the integration and
+# side-by-side compatibility suites (as root, on real containers)
+check: all $(ASAN)/build.ninja
+	meson test -C $(BUILD) --print-errorlogs
+	ninja -C $(ASAN)
+	meson test -C $(ASAN) --print-errorlogs
+	$(PYTEST) -q -p no:cacheprovider tests/integration tests/compat
+
+demo: all
+	tests/demo.sh $(BUILD)/capsa
+
+install: all
+	install -D -m 0755 $(BUILD)/capsa $(DESTDIR)$(PREFIX)/bin/capsa
+
+clean:
+	rm -rf $(BUILD) $(ASAN)
+
+.PHONY: all check demo install clean

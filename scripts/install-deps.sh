@@ -1,0 +1,27 @@
+#!/bin/sh
+# install-deps.sh [--test]: install capsa's build dependencies from Debian 12
+# (as root).  --test adds what `make check` needs: pytest, runc (the
+# reference the compat suite diffs against) and procps.
+set -eu
+[ "$(id -u)" = 0 ] || { echo "install-deps.sh: run as root" >&2; exit 1; }
+# packages that ship daemons must not start them on install
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d
+fi
+pkgs="meson ninja-build pkg-config gcc libc6-dev libjansson-dev libcap-dev
+      libseccomp-dev busybox-static"
+if [ "${1:-}" = "--test" ]; then
+    pkgs="$pkgs libcmocka-dev python3 python3-pytest runc procps"
+fi
+missing=""
+for p in $pkgs; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+        missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q
+    # shellcheck disable=SC2086
+    apt-get install -y -q --no-install-recommends $missing
+fi
