@@ -16,7 +16,7 @@ import signal
 import subprocess
 import tempfile
 import time
-from typing import NamedTuple, Optional
+from typing import NamedTuple
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))

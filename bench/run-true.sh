@@ -1,0 +1,350 @@
+#!/bin/bash
+# bench/run-true.sh: time `RUNTIME --root R run --bundle B ID` of a busybox
+# `/bin/true` bundle (create+start+wait+delete in one command) for capsa,
+# runc and (if installed) crun, plus an `unshare ... chroot` floor.
+# See bench/README.md for the method. Usage:
+#
+#   sudo bench/run-true.sh                 # N=40 rounds, 3 warm-ups per runtime
+#   sudo N=100 WARMUP=5 bench/run-true.sh
+#
+# Environment: N (rounds, default 40), WARMUP (warm-up runs per runtime,
+# default 3), SEED (order shuffling seed, default: random), TIMEOUT (seconds
+# per run before it is killed and counted as failed, default 10),
+# CAPSA (default <repo>/build/capsa), RUNC (default /usr/sbin/runc),
+# CRUN (default `command -v crun`; set CRUN=none to skip it),
+# RAW (optional path: per-run CSV written there).
+set -euo pipefail
+
+usage() { sed -n '2,15s/^# \{0,1\}//p' "$0"; }
+case "${1:-}" in -h|--help) usage; exit 0 ;; "") ;; *) usage >&2; exit 2 ;; esac
+
+die() { echo "run-true.sh: $*" >&2; exit 1; }
+
+SELF=$(readlink -f "$0")
+BENCH_DIR=$(dirname "$SELF")
+REPO=$(dirname "$BENCH_DIR")
+PY=/usr/bin/python3
+
+# ---------------------------------------------------------------- outer part
+if [ -z "${CAPSA_BENCH_INNER:-}" ]; then
+    [ "$(id -u)" = 0 ] || die "must run as root (runtimes need it)"
+    [ -x "$PY" ] || die "$PY is required"
+    command -v unshare >/dev/null || die "unshare (util-linux) is required"
+    CAPSA=${CAPSA:-$REPO/build/capsa}
+    [ -x "$CAPSA" ] || die "capsa binary not found at $CAPSA: build it first (meson setup build && ninja -C build)"
+    RUNC=${RUNC:-/usr/sbin/runc}
+    [ -x "$RUNC" ] || die "runc not found at $RUNC (apt-get install runc)"
+    [ -x "$REPO/tests/fixtures/mkrootfs.sh" ] || [ -f "$REPO/tests/fixtures/mkrootfs.sh" ] \
+        || die "missing $REPO/tests/fixtures/mkrootfs.sh"
+    export CAPSA RUNC CAPSA_BENCH_INNER=1
+    # Everything below runs in a private mount namespace: the cgroup2 unmount
+    # and the tmpfs never leak to the host.
+    exec unshare -m --propagation private -- /bin/bash "$SELF"
+fi
+
+# ---------------------------------------------------------------- inner part
+N=${N:-40}
+WARMUP=${WARMUP:-3}
+TIMEOUT=${TIMEOUT:-10}
+SEED=${SEED:-$RANDOM$RANDOM}
+case "$N$WARMUP" in *[!0-9]*) die "N and WARMUP must be integers" ;; esac
+[ "$N" -ge 1 ] || die "N must be >= 1"
+
+CRUN=${CRUN-}
+if [ "$CRUN" = none ]; then
+    CRUN=
+    crun_note="crun: skipped (CRUN=none)"
+elif [ -z "$CRUN" ]; then
+    CRUN=$(command -v crun || true)
+    crun_note="crun: not installed, skipped (apt-get install -y crun to include it)"
+else
+    [ -x "$CRUN" ] || die "CRUN=$CRUN is not executable"
+fi
+[ -n "$CRUN" ] && crun_note=""
+
+if mountpoint -q /sys/fs/cgroup/unified; then
+    umount /sys/fs/cgroup/unified || die "cannot unmount /sys/fs/cgroup/unified"
+    echo "note: /sys/fs/cgroup/unified (hybrid cgroup2) unmounted in a private mount namespace for all runtimes alike (crun refuses hybrid mode)"
+else
+    echo "note: /sys/fs/cgroup/unified not mounted; running in a private mount namespace, cgroup mounts untouched"
+fi
+
+W=$(mktemp -d /tmp/capsa-bench.XXXXXX)
+cleanup() {
+    umount -l "$W" 2>/dev/null || true
+    rmdir "$W" 2>/dev/null || true
+}
+trap cleanup EXIT
+mount -t tmpfs -o size=512m,mode=0700 capsa-bench "$W" || die "cannot mount tmpfs on $W"
+echo "note: bundle and --root dirs on a tmpfs at $W (private to this namespace)"
+
+B=$W/bundle
+mkdir -p "$B" "$W/roots"
+sh "$REPO/tests/fixtures/mkrootfs.sh" "$B/rootfs" >/dev/null || die "mkrootfs.sh failed"
+(cd "$B" && "$RUNC" spec) || die "'$RUNC spec' failed"
+"$PY" - "$B/config.json" <<'EOF' || die "editing config.json failed"
+import json, sys
+p = sys.argv[1]
+with open(p) as f:
+    c = json.load(f)
+c["process"]["args"] = ["/bin/true"]
+c["process"]["terminal"] = False
+with open(p, "w") as f:
+    json.dump(c, f, indent=2)
+EOF
+
+UNSHARE=$(command -v unshare)
+CHROOT=$(command -v chroot)
+
+set -- "capsa=$CAPSA" "runc=$RUNC"
+[ -n "$CRUN" ] && set -- "$@" "crun=$CRUN"
+
+"$PY" - "$W" "$B" "$N" "$WARMUP" "$TIMEOUT" "$SEED" "${RAW:-}" "$crun_note" \
+    "$UNSHARE" "$CHROOT" "$@" <<'EOF'
+import os, sys, time, random, signal, platform, subprocess
+
+W, B, N, WARMUP, TIMEOUT, SEED, RAW, CRUN_NOTE, UNSHARE, CHROOT = sys.argv[1:11]
+N, WARMUP, TIMEOUT = int(N), int(WARMUP), float(TIMEOUT)
+ROOTFS = os.path.join(B, "rootfs")
+MAX_CONSEC_FAIL = 5
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+class Target:
+    def __init__(self, name, path, is_runtime=True):
+        self.name, self.path, self.is_runtime = name, path, is_runtime
+        self.times, self.rss = [], []
+        self.failures = 0
+        self.consec = 0
+        self.first_fail = None        # (phase, id, status text, stderr)
+        self.stderr_on_ok = 0
+        self.first_ok_stderr = None
+        self.dropped = None           # reason if excluded
+        self.root = os.path.join(W, "roots", name)
+        if is_runtime:
+            os.makedirs(self.root, exist_ok=True)
+            self.version = self._version()
+            self.size = os.path.getsize(os.path.realpath(path))
+        else:
+            self.version = "util-linux " + self._unshare_version()
+            self.size = None
+
+    def _version(self):
+        try:
+            r = subprocess.run([self.path, "--version"], capture_output=True,
+                               stdin=subprocess.DEVNULL, text=True, timeout=10)
+            line = (r.stdout or r.stderr).strip().splitlines()[0]
+            return line.split(" version ", 1)[-1].strip()
+        except Exception as e:
+            return "? (%s)" % e
+
+    def _unshare_version(self):
+        try:
+            r = subprocess.run([UNSHARE, "--version"], capture_output=True,
+                               stdin=subprocess.DEVNULL, text=True)
+            return r.stdout.split()[-1]
+        except Exception:
+            return "?"
+
+    def argv(self, cid):
+        if self.is_runtime:
+            return [self.path, "--root", self.root, "run", "--bundle", B, cid]
+        return [UNSHARE, "-fpmiun", "--mount-proc", CHROOT, ROOTFS, "/bin/true"]
+
+devnull = os.open(os.devnull, os.O_RDWR)
+errpath = os.path.join(W, "stderr")
+_child = [0]
+_timed_out = [False]
+
+def _alarm(signum, frame):
+    if _child[0] > 0:
+        _timed_out[0] = True
+        try:
+            os.killpg(_child[0], signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+signal.signal(signal.SIGALRM, _alarm)
+
+def run_once(argv):
+    """Spawn argv (stdin/stdout /dev/null, stderr to a tmpfs file, own
+    session); return (ns, status, maxrss_kb, stderr_text, timed_out)."""
+    errfd = os.open(errpath, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fa = [(os.POSIX_SPAWN_DUP2, devnull, 0), (os.POSIX_SPAWN_DUP2, devnull, 1),
+          (os.POSIX_SPAWN_DUP2, errfd, 2)]
+    _timed_out[0] = False
+    signal.setitimer(signal.ITIMER_REAL, TIMEOUT)
+    t0 = time.perf_counter_ns()
+    pid = os.posix_spawn(argv[0], argv, os.environ, file_actions=fa, setsid=True)
+    _child[0] = pid
+    _, status, ru = os.wait4(pid, 0)
+    t1 = time.perf_counter_ns()
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    _child[0] = 0
+    os.close(errfd)
+    with open(errpath, "rb") as f:
+        err = f.read(4000).decode(errors="replace")
+    return t1 - t0, status, ru.ru_maxrss, err, _timed_out[0]
+
+def status_text(status, timed_out):
+    if timed_out:
+        return "timed out after %gs (killed)" % TIMEOUT
+    if os.WIFEXITED(status):
+        return "exit status %d" % os.WEXITSTATUS(status)
+    if os.WIFSIGNALED(status):
+        return "killed by signal %d" % os.WTERMSIG(status)
+    return "wait status 0x%x" % status
+
+raw_rows = []
+counter = [0]
+
+def measure(t, phase, rnd):
+    counter[0] += 1
+    cid = "bench-%s-%d" % (t.name, counter[0])
+    ns, status, rss, err, to = run_once(t.argv(cid))
+    ok = (not to) and os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    raw_rows.append((phase, rnd, t.name, ns, rss, int(ok)))
+    if ok:
+        t.consec = 0
+        if err.strip():
+            t.stderr_on_ok += 1
+            if t.first_ok_stderr is None:
+                t.first_ok_stderr = err
+        if phase == "round":
+            t.times.append(ns)
+            t.rss.append(rss)
+        return True
+    t.failures += 1
+    t.consec += 1
+    if t.first_fail is None:
+        t.first_fail = (phase, cid, status_text(status, to), err)
+    if t.is_runtime:   # best-effort cleanup of whatever the failed run left
+        subprocess.run([t.path, "--root", t.root, "delete", "-f", cid],
+                       stdin=devnull, stdout=devnull, stderr=devnull, timeout=30)
+    log("  %s %s run %s failed: %s" % (t.name, phase, cid, status_text(status, to)))
+    return False
+
+targets = []
+for spec in sys.argv[11:]:
+    name, path = spec.split("=", 1)
+    targets.append(Target(name, path))
+targets.append(Target("floor", UNSHARE, is_runtime=False))
+capsa = targets[0]
+
+rng = random.Random(SEED)
+log("warm-up: %d run(s) per target" % WARMUP)
+for t in targets:
+    oks = [measure(t, "warmup", 0) for _ in range(WARMUP)]
+    if WARMUP and not any(oks):
+        t.dropped = "all %d warm-up runs failed" % WARMUP
+        log("  %s excluded: %s" % (t.name, t.dropped))
+
+log("measuring: %d interleaved rounds (shuffled order, seed %s)" % (N, SEED))
+t_start = time.monotonic()
+for rnd in range(1, N + 1):
+    order = [t for t in targets if not t.dropped]
+    rng.shuffle(order)
+    for t in order:
+        measure(t, "round", rnd)
+        if t.consec >= MAX_CONSEC_FAIL and not t.dropped:
+            t.dropped = "%d consecutive failures (stopped in round %d)" % (t.consec, rnd)
+            log("  %s excluded: %s" % (t.name, t.dropped))
+    if rnd % 10 == 0 or rnd == N:
+        log("  round %d/%d (%.1fs)" % (rnd, N, time.monotonic() - t_start))
+
+if RAW:
+    with open(RAW, "w") as f:
+        f.write("phase,round,target,ns,maxrss_kb,ok\n")
+        for r in raw_rows:
+            f.write("%s,%d,%s,%d,%d,%d\n" % r)
+
+def pct(sorted_vals, p):          # nearest-rank percentile
+    import math
+    k = max(1, math.ceil(p / 100.0 * len(sorted_vals)))
+    return sorted_vals[k - 1]
+
+def median(sorted_vals):
+    n = len(sorted_vals)
+    m = n // 2
+    return sorted_vals[m] if n % 2 else (sorted_vals[m - 1] + sorted_vals[m]) / 2
+
+def fmt_size(n):
+    if n is None:
+        return "—"
+    if n >= 1 << 20:
+        return "%.2f MiB" % (n / (1 << 20))
+    return "%.0f KiB" % (n / 1024)
+
+capsa_med = median(sorted(capsa.times)) if capsa.times else None
+
+# ------------------------------------------------------------------- report
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.machine()
+
+print()
+print("host: %s, kernel %s, %d CPU(s) %s" % (platform.node(), platform.release(),
+                                             os.cpu_count(), cpu_model()))
+print("bundle: busybox-static rootfs, process.args=[\"/bin/true\"], terminal=false "
+      "(config from `runc spec`); same bundle for every runtime")
+print("rounds: N=%d interleaved (shuffled, seed %s), %d warm-up run(s) per target; "
+      "time = spawn..wait4 (ns, perf_counter_ns)" % (N, SEED, WARMUP))
+print()
+print("| runtime | version | median ms | p90 ms | min ms | ratio vs capsa | peak RSS KB | binary size |")
+print("|---|---|---:|---:|---:|---:|---:|---:|")
+for t in targets:
+    label = t.name if t.is_runtime else "floor: `unshare -fpmiun --mount-proc chroot ROOTFS /bin/true`"
+    if not t.times:
+        print("| %s | %s | FAILED | — | — | — | — | %s |" % (label, t.version, fmt_size(t.size)))
+        continue
+    s = sorted(t.times)
+    med = median(s)
+    ratio = ("%.2f×" % (med / capsa_med)) if capsa_med else "n/a"
+    rss = sorted(t.rss)
+    runs_note = "" if len(s) == N else " (%d/%d ok)" % (len(s), N)
+    print("| %s%s | %s | %.2f | %.2f | %.2f | %s | %d | %s |" % (
+        label, runs_note, t.version, med / 1e6, pct(s, 90) / 1e6, s[0] / 1e6,
+        ratio, median(rss), fmt_size(t.size)))
+print()
+print("peak RSS = median over runs of wait4() ru_maxrss (runtime process and the "
+      "descendants it reaped, as /usr/bin/time %M reports)")
+if CRUN_NOTE:
+    print(CRUN_NOTE)
+
+problems = False
+for t in targets:
+    leftovers = []
+    if t.is_runtime and os.path.isdir(t.root):
+        leftovers = sorted(os.listdir(t.root))
+    if t.failures or t.dropped or leftovers or t.stderr_on_ok:
+        if not problems:
+            print()
+            print("### Problems")
+            problems = True
+        print()
+        if t.failures:
+            phase, cid, st, err = t.first_fail
+            print("- %s: %d failed run(s)%s; first failure (%s, id %s): %s; stderr:" % (
+                t.name, t.failures, ("; excluded: " + t.dropped) if t.dropped else "",
+                phase, cid, st))
+            print()
+            print("```")
+            print(err.rstrip() or "(empty)")
+            print("```")
+        if t.stderr_on_ok:
+            print("- %s: %d successful run(s) wrote to stderr; first:" % (t.name, t.stderr_on_ok))
+            print()
+            print("```")
+            print(t.first_ok_stderr.rstrip())
+            print("```")
+        if leftovers:
+            print("- %s: state left in --root after the runs: %s" % (
+                t.name, " ".join(leftovers[:10]) + (" ..." if len(leftovers) > 10 else "")))
+sys.exit(0)
+EOF
