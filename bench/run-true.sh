@@ -4,18 +4,19 @@
 # runc and (if installed) crun, plus an `unshare ... chroot` floor.
 # See bench/README.md for the method. Usage:
 #
-#   sudo bench/run-true.sh                 # N=40 rounds, 3 warm-ups per runtime
-#   sudo N=100 WARMUP=5 bench/run-true.sh
+#   sudo bench/run-true.sh                 # N=40 rounds, 5 warm-ups per runtime
+#   sudo env N=100 WARMUP=5 bench/run-true.sh
 #
 # Environment: N (rounds, default 40), WARMUP (warm-up runs per runtime,
-# default 3), SEED (order shuffling seed, default: random), TIMEOUT (seconds
+# default 5), SEED (order shuffling seed, default: random), TIMEOUT (seconds
 # per run before it is killed and counted as failed, default 10),
 # CAPSA (default <repo>/build/capsa), RUNC (default /usr/sbin/runc),
 # CRUN (default `command -v crun`; set CRUN=none to skip it),
+# RSS_RUNS (untimed runs per target under /usr/bin/time -f %M, default 10),
 # RAW (optional path: per-run CSV written there).
 set -euo pipefail
 
-usage() { sed -n '2,15s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '2,16s/^# \{0,1\}//p' "$0"; }
 case "${1:-}" in -h|--help) usage; exit 0 ;; "") ;; *) usage >&2; exit 2 ;; esac
 
 die() { echo "run-true.sh: $*" >&2; exit 1; }
@@ -44,7 +45,7 @@ fi
 
 # ---------------------------------------------------------------- inner part
 N=${N:-40}
-WARMUP=${WARMUP:-3}
+WARMUP=${WARMUP:-5}
 TIMEOUT=${TIMEOUT:-10}
 SEED=${SEED:-$RANDOM$RANDOM}
 case "$N$WARMUP" in *[!0-9]*) die "N and WARMUP must be integers" ;; esac
@@ -107,6 +108,8 @@ W, B, N, WARMUP, TIMEOUT, SEED, RAW, CRUN_NOTE, UNSHARE, CHROOT = sys.argv[1:11]
 N, WARMUP, TIMEOUT = int(N), int(WARMUP), float(TIMEOUT)
 ROOTFS = os.path.join(B, "rootfs")
 MAX_CONSEC_FAIL = 5
+RSS_RUNS = int(os.environ.get("RSS_RUNS", "10"))
+GNU_TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
 
 def log(*a):
     print(*a, file=sys.stderr, flush=True)
@@ -168,7 +171,7 @@ signal.signal(signal.SIGALRM, _alarm)
 
 def run_once(argv):
     """Spawn argv (stdin/stdout /dev/null, stderr to a tmpfs file, own
-    session); return (ns, status, maxrss_kb, stderr_text, timed_out)."""
+    session); return (ns, status, stderr_text, timed_out)."""
     errfd = os.open(errpath, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     fa = [(os.POSIX_SPAWN_DUP2, devnull, 0), (os.POSIX_SPAWN_DUP2, devnull, 1),
           (os.POSIX_SPAWN_DUP2, errfd, 2)]
@@ -184,7 +187,7 @@ def run_once(argv):
     os.close(errfd)
     with open(errpath, "rb") as f:
         err = f.read(4000).decode(errors="replace")
-    return t1 - t0, status, ru.ru_maxrss, err, _timed_out[0]
+    return t1 - t0, status, err, _timed_out[0]
 
 def status_text(status, timed_out):
     if timed_out:
@@ -198,12 +201,29 @@ def status_text(status, timed_out):
 raw_rows = []
 counter = [0]
 
+rsspath = os.path.join(W, "maxrss")
+
 def measure(t, phase, rnd):
+    """phase: warmup, round (timed) or rss (run under GNU time -f %M)."""
     counter[0] += 1
     cid = "bench-%s-%d" % (t.name, counter[0])
-    ns, status, rss, err, to = run_once(t.argv(cid))
+    argv = t.argv(cid)
+    if phase == "rss":
+        argv = [GNU_TIME, "-f", "%M", "-o", rsspath, "--"] + argv
+    try:
+        ns, status, err, to = run_once(argv)
+    except OSError as e:          # e.g. exec format error
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        ns, status, err, to = 0, 127 << 8, "spawn failed: %s\n" % e, False
     ok = (not to) and os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
-    raw_rows.append((phase, rnd, t.name, ns, rss, int(ok)))
+    rss = 0
+    if ok and phase == "rss":
+        try:
+            with open(rsspath) as f:
+                rss = int(f.read().split()[-1])
+        except (OSError, ValueError, IndexError):
+            ok, err = False, "could not read GNU time output\n" + err
+    raw_rows.append((phase, rnd, t.name, ns if phase != "rss" else 0, rss, int(ok)))
     if ok:
         t.consec = 0
         if err.strip():
@@ -212,6 +232,7 @@ def measure(t, phase, rnd):
                 t.first_ok_stderr = err
         if phase == "round":
             t.times.append(ns)
+        elif phase == "rss":
             t.rss.append(rss)
         return True
     t.failures += 1
@@ -219,8 +240,12 @@ def measure(t, phase, rnd):
     if t.first_fail is None:
         t.first_fail = (phase, cid, status_text(status, to), err)
     if t.is_runtime:   # best-effort cleanup of whatever the failed run left
-        subprocess.run([t.path, "--root", t.root, "delete", "-f", cid],
-                       stdin=devnull, stdout=devnull, stderr=devnull, timeout=30)
+        try:
+            subprocess.run([t.path, "--root", t.root, "delete", "-f", cid],
+                           stdin=devnull, stdout=devnull, stderr=devnull,
+                           timeout=TIMEOUT, start_new_session=True)
+        except (OSError, subprocess.SubprocessError) as e:
+            log("  %s delete -f %s: %s" % (t.name, cid, e))
     log("  %s %s run %s failed: %s" % (t.name, phase, cid, status_text(status, to)))
     return False
 
@@ -251,6 +276,27 @@ for rnd in range(1, N + 1):
             log("  %s excluded: %s" % (t.name, t.dropped))
     if rnd % 10 == 0 or rnd == N:
         log("  round %d/%d (%.1fs)" % (rnd, N, time.monotonic() - t_start))
+
+if GNU_TIME and RSS_RUNS > 0:
+    log("peak RSS: %d untimed run(s) per target under %s -f %%M" % (RSS_RUNS, GNU_TIME))
+    for rnd in range(1, RSS_RUNS + 1):
+        order = [t for t in targets if not t.dropped]
+        rng.shuffle(order)
+        for t in order:
+            measure(t, "rss", rnd)
+    # what GNU time reports for a trivial static binary: the method's floor
+    rss_base = None
+    try:
+        with open(rsspath, "w"):
+            pass
+        r = subprocess.run([GNU_TIME, "-f", "%M", "-o", rsspath, "--", "/bin/busybox", "true"],
+                           stdin=devnull, stdout=devnull, stderr=devnull)
+        with open(rsspath) as f:
+            rss_base = int(f.read().split()[-1])
+    except Exception:
+        pass
+elif not GNU_TIME:
+    log("peak RSS: /usr/bin/time missing (apt-get install time), not measured")
 
 if RAW:
     with open(RAW, "w") as f:
@@ -306,14 +352,19 @@ for t in targets:
     s = sorted(t.times)
     med = median(s)
     ratio = ("%.2f×" % (med / capsa_med)) if capsa_med else "n/a"
-    rss = sorted(t.rss)
+    rss = "%d" % median(sorted(t.rss)) if t.rss else "n/a"
     runs_note = "" if len(s) == N else " (%d/%d ok)" % (len(s), N)
-    print("| %s%s | %s | %.2f | %.2f | %.2f | %s | %d | %s |" % (
+    print("| %s%s | %s | %.2f | %.2f | %.2f | %s | %s | %s |" % (
         label, runs_note, t.version, med / 1e6, pct(s, 90) / 1e6, s[0] / 1e6,
-        ratio, median(rss), fmt_size(t.size)))
+        ratio, rss, fmt_size(t.size)))
 print()
-print("peak RSS = median over runs of wait4() ru_maxrss (runtime process and the "
-      "descendants it reaped, as /usr/bin/time %M reports)")
+if GNU_TIME and RSS_RUNS > 0:
+    print("peak RSS = median of %d separate untimed runs under `/usr/bin/time -f %%M` "
+          "(max RSS of the runtime process and of the descendants it reaped, e.g. the "
+          "container init); `/usr/bin/time -f %%M /bin/busybox true` gives %s KB"
+          % (RSS_RUNS, rss_base if rss_base is not None else "?"))
+else:
+    print("peak RSS not measured: /usr/bin/time missing (apt-get install time)")
 if CRUN_NOTE:
     print(CRUN_NOTE)
 

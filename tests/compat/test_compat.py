@@ -577,7 +577,8 @@ def kill_signals(rt, w):
         rt.delete(cid, force=True)
     cid = rt.new_id("sig0")
     rt.run_detached(cid, b)
-    o["signal_0/rc"] = rt.kill(cid, "0").rc
+    r = rt.kill(cid, "0")
+    o["signal_0/rc"], o["_signal_0/stderr"] = r.rc, r.stderr
     o["signal_0/status"] = rt.status(cid)
     return o
 
@@ -617,7 +618,8 @@ def kill_created(rt, w):
     for sig in ("KILL", "TERM", "0"):
         cid = rt.new_id("kc")
         rt.create(cid, b)
-        o[sig + "/rc"] = rt.kill(cid, sig).rc
+        r = rt.kill(cid, sig)
+        o[sig + "/rc"], o["_%s/stderr" % sig] = r.rc, r.stderr
         want = "created" if sig == "0" else "stopped"
         o[sig + "/status"] = rt.wait_status(cid, want, timeout=3)
         if sig != "0":
