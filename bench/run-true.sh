@@ -61,11 +61,16 @@ elif [ -z "$CRUN" ]; then
 else
     [ -x "$CRUN" ] || die "CRUN=$CRUN is not executable"
 fi
-[ -n "$CRUN" ] && crun_note=""
+if [ -n "$CRUN" ]; then crun_note=""; fi
 
 if mountpoint -q /sys/fs/cgroup/unified; then
     umount /sys/fs/cgroup/unified || die "cannot unmount /sys/fs/cgroup/unified"
-    echo "note: /sys/fs/cgroup/unified (hybrid cgroup2) unmounted in a private mount namespace for all runtimes alike (crun refuses hybrid mode)"
+    # The directory beneath belongs to the host's /sys/fs/cgroup tmpfs, and
+    # crun mkdirs unified/<id> there (never removed): cover it with a
+    # throwaway tmpfs so nothing lands on the host.
+    mount -t tmpfs -o size=1m,mode=0755 capsa-bench-unified /sys/fs/cgroup/unified \
+        || die "cannot mount a tmpfs over /sys/fs/cgroup/unified"
+    echo "note: /sys/fs/cgroup/unified (hybrid cgroup2) unmounted in a private mount namespace for all runtimes alike (crun 1.8.1 refuses hybrid mode); an empty private tmpfs covers the directory"
 else
     echo "note: /sys/fs/cgroup/unified not mounted; running in a private mount namespace, cgroup mounts untouched"
 fi
@@ -83,14 +88,25 @@ B=$W/bundle
 mkdir -p "$B" "$W/roots"
 sh "$REPO/tests/fixtures/mkrootfs.sh" "$B/rootfs" >/dev/null || die "mkrootfs.sh failed"
 (cd "$B" && "$RUNC" spec) || die "'$RUNC spec' failed"
-"$PY" - "$B/config.json" <<'EOF' || die "editing config.json failed"
-import json, sys
-p = sys.argv[1]
-with open(p) as f:
+# Second bundle, same rootfs (absolute root.path), running /bin/false: used
+# once per runtime to check that the exit status really comes from the
+# container (a runtime that "succeeds" without running anything is caught).
+mkdir -p "$W/bundle-false" "$W/bundle-cgroup"
+"$PY" - "$B" "$W/bundle-false" <<'EOF' || die "editing config.json failed"
+import json, os, sys
+b, bf = sys.argv[1:3]
+with open(os.path.join(b, "config.json")) as f:
     c = json.load(f)
 c["process"]["args"] = ["/bin/true"]
 c["process"]["terminal"] = False
-with open(p, "w") as f:
+with open(os.path.join(b, "config.json"), "w") as f:
+    json.dump(c, f, indent=2)
+c["process"]["args"] = ["/bin/false"]
+c["root"]["path"] = os.path.join(b, "rootfs")
+with open(os.path.join(bf, "config.json"), "w") as f:
+    json.dump(c, f, indent=2)
+c["process"]["args"] = ["/bin/cat", "/proc/self/cgroup"]
+with open(os.path.join(os.path.dirname(bf), "bundle-cgroup", "config.json"), "w") as f:
     json.dump(c, f, indent=2)
 EOF
 
@@ -124,6 +140,8 @@ class Target:
         self.stderr_on_ok = 0
         self.first_ok_stderr = None
         self.dropped = None           # reason if excluded
+        self.sanity = None            # problem seen by the /bin/false check
+        self.cgroup = None            # container's pids cgroup, or a note
         self.root = os.path.join(W, "roots", name)
         if is_runtime:
             os.makedirs(self.root, exist_ok=True)
@@ -150,9 +168,9 @@ class Target:
         except Exception:
             return "?"
 
-    def argv(self, cid):
+    def argv(self, cid, bundle=B):
         if self.is_runtime:
-            return [self.path, "--root", self.root, "run", "--bundle", B, cid]
+            return [self.path, "--root", self.root, "run", "--bundle", bundle, cid]
         return [UNSHARE, "-fpmiun", "--mount-proc", CHROOT, ROOTFS, "/bin/true"]
 
 devnull = os.open(os.devnull, os.O_RDWR)
@@ -206,7 +224,7 @@ rsspath = os.path.join(W, "maxrss")
 def measure(t, phase, rnd):
     """phase: warmup, round (timed) or rss (run under GNU time -f %M)."""
     counter[0] += 1
-    cid = "bench-%s-%d" % (t.name, counter[0])
+    cid = "bench-%s-%d-%d" % (t.name, os.getpid(), counter[0])
     argv = t.argv(cid)
     if phase == "rss":
         argv = [GNU_TIME, "-f", "%M", "-o", rsspath, "--"] + argv
@@ -257,6 +275,64 @@ targets.append(Target("floor", UNSHARE, is_runtime=False))
 capsa = targets[0]
 
 rng = random.Random(SEED)
+log("sanity: exit status of a /bin/false container must be 1")
+for t in targets:
+    if not t.is_runtime:
+        continue
+    cid = "bench-%s-%d-false" % (t.name, os.getpid())
+    try:
+        _, status, err, to = run_once(t.argv(cid, os.path.join(W, "bundle-false")))
+    except OSError as e:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        status, err, to = 127 << 8, "spawn failed: %s\n" % e, False
+    if to or not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 1:
+        t.sanity = ("/bin/false container: expected exit status 1, got %s; stderr:\n%s"
+                    % (status_text(status, to), err.rstrip() or "(empty)"))
+        log("  %s: %s" % (t.name, t.sanity.splitlines()[0]))
+        try:
+            subprocess.run([t.path, "--root", t.root, "delete", "-f", cid],
+                           stdin=devnull, stdout=devnull, stderr=devnull,
+                           timeout=TIMEOUT, start_new_session=True)
+        except (OSError, subprocess.SubprocessError):
+            pass
+def pids_cgroup(text):
+    for line in text.splitlines():
+        parts = line.split(":", 2)
+        if len(parts) == 3 and "pids" in parts[1].split(","):
+            return parts[2]
+    for line in text.splitlines():       # pure cgroup v2
+        if line.startswith("0::"):
+            return line[3:]
+    return None
+
+with open("/proc/self/cgroup") as f:
+    own_cgroup = pids_cgroup(f.read())
+log("like-for-like: which cgroup does each runtime put the container in")
+for t in targets:
+    if not t.is_runtime:
+        continue
+    cid = "bench-%s-%d-cgroup" % (t.name, os.getpid())
+    try:
+        r = subprocess.run(t.argv(cid, os.path.join(W, "bundle-cgroup")),
+                           stdin=devnull, capture_output=True, text=True,
+                           timeout=TIMEOUT, start_new_session=True)
+        cg = pids_cgroup(r.stdout)
+        if r.returncode != 0 or cg is None:
+            t.cgroup = "? (check run failed: exit %d)" % r.returncode
+        elif cg == own_cgroup:
+            t.cgroup = "`%s` = the caller's: no cgroup created" % cg
+        else:
+            t.cgroup = "`%s`" % cg
+    except (OSError, subprocess.SubprocessError) as e:
+        t.cgroup = "? (%s)" % e
+    if t.cgroup.startswith("?"):
+        try:
+            subprocess.run([t.path, "--root", t.root, "delete", "-f", cid],
+                           stdin=devnull, stdout=devnull, stderr=devnull,
+                           timeout=TIMEOUT, start_new_session=True)
+        except (OSError, subprocess.SubprocessError):
+            pass
+
 log("warm-up: %d run(s) per target" % WARMUP)
 for t in targets:
     oks = [measure(t, "warmup", 0) for _ in range(WARMUP)]
@@ -365,15 +441,33 @@ if GNU_TIME and RSS_RUNS > 0:
           % (RSS_RUNS, rss_base if rss_base is not None else "?"))
 else:
     print("peak RSS not measured: /usr/bin/time missing (apt-get install time)")
+print("container's pids cgroup (caller's is `%s`): %s" % (own_cgroup, "; ".join(
+    "%s %s" % (t.name, t.cgroup) for t in targets if t.is_runtime)))
 if CRUN_NOTE:
     print(CRUN_NOTE)
 
+cgroup_mounts = []
+with open("/proc/self/mounts") as f:
+    for line in f:
+        fields = line.split()
+        if len(fields) > 2 and fields[2] in ("cgroup", "cgroup2"):
+            cgroup_mounts.append(fields[1])
 problems = False
 for t in targets:
     leftovers = []
     if t.is_runtime and os.path.isdir(t.root):
         leftovers = sorted(os.listdir(t.root))
-    if t.failures or t.dropped or leftovers or t.stderr_on_ok:
+    cgroups = []
+    if t.is_runtime:
+        prefix = "bench-%s-%d-" % (t.name, os.getpid())
+        for d in cgroup_mounts:
+            try:
+                for e in os.listdir(d):
+                    if e.startswith(prefix):
+                        cgroups.append("%s/%s" % (d, e))
+            except OSError:
+                pass
+    if t.failures or t.dropped or leftovers or t.stderr_on_ok or t.sanity or cgroups:
         if not problems:
             print()
             print("### Problems")
@@ -394,6 +488,16 @@ for t in targets:
             print("```")
             print(t.first_ok_stderr.rstrip())
             print("```")
+        if t.sanity:
+            first, _, rest = t.sanity.partition("\n")
+            print("- %s: %s" % (t.name, first))
+            print()
+            print("```")
+            print(rest)
+            print("```")
+        if cgroups:
+            print("- %s: cgroups left behind: %s" % (
+                t.name, " ".join(cgroups[:10]) + (" ..." if len(cgroups) > 10 else "")))
         if leftovers:
             print("- %s: state left in --root after the runs: %s" % (
                 t.name, " ".join(leftovers[:10]) + (" ..." if len(leftovers) > 10 else "")))

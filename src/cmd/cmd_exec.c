@@ -7,6 +7,7 @@
 
 #include "cmd/cmd.h"
 #include "common/cleanup.h"
+#include "common/log.h"
 #include "common/util.h"
 #include "runtime/container.h"
 #include "runtime/exec.h"
@@ -174,6 +175,10 @@ int cmd_exec(const struct capsa_global *g, int argc, char **argv, cx_error *err)
         f.o.process = load_process(&f, g->root, f.o.id, argc - first - 1, argv + first + 1, err);
         if (f.o.process && cx_exec(&f.o, &code, err) < 0)
             code = -1;
+    }
+    if (code < 0 && err->msg[0]) {
+        cx_log_error(err); /* printed here: exec failures exit 255, as runc's */
+        code = 255;
     }
     json_decref(f.o.process);
     json_decref(f.env);

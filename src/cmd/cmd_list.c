@@ -59,10 +59,14 @@ static json_t *table_row(json_t *st)
 
 static int collect(const char *root, json_t *states, cx_error *err)
 {
-    _cleanup_closedir_ DIR *d = opendir(root);
+    _cleanup_close_ int fd = cx_root_open(root, true, err); /* runc creates it too */
+    if (fd < 0)
+        return -1;
+    _cleanup_closedir_ DIR *d = fdopendir(fd);
     struct dirent *de;
     if (d == NULL)
-        return errno == ENOENT ? 0 : cx_fail_errno(err, "open runtime root %s", root);
+        return cx_fail_errno(err, "open runtime root %s", root);
+    fd = -1; /* owned by d now */
     while ((de = readdir(d)) != NULL) {
         _cleanup_container_ struct cx_container *c = NULL;
         cx_error e = { 0 };

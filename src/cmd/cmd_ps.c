@@ -105,7 +105,7 @@ int cmd_ps(const struct capsa_global *g, int argc, char **argv, cx_error *err)
         fflush(stdout);
         return ps_table(pids, n, argc - optind - 1, argv + optind + 1, err) < 0 ? -1 : 0;
     }
-    json_t *a = json_array();
+    json_t *a = n ? json_array() : json_null(); /* runc prints null for none */
     for (size_t i = 0; i < n; i++)
         json_array_append_new(a, json_integer(pids[i]));
     cmd_print_json(a, false, true);

@@ -8,6 +8,7 @@
 
 #include "cmd/cmd.h"
 #include "common/util.h"
+#include "runtime/container.h"
 
 int cmd_need_args(int argc, int n, const char *usage, cx_error *err)
 {
@@ -19,7 +20,7 @@ int cmd_need_args(int argc, int n, const char *usage, cx_error *err)
 
 int cmd_print_json(void *json, bool indent, bool newline)
 {
-    char *s = json_dumps(json, indent ? JSON_INDENT(2) : JSON_COMPACT);
+    char *s = json_dumps(json, (indent ? JSON_INDENT(2) : JSON_COMPACT) | JSON_ENCODE_ANY);
     if (s == NULL)
         return -1;
     fputs(s, stdout);
@@ -45,7 +46,7 @@ int cmd_parse_signal(const char *s, cx_error *err)
 {
     int n;
     if (cx_parse_int(s, &n) == 0) {
-        if (n <= 0 || n > SIGRTMAX)
+        if (n < 0 || n > SIGRTMAX)
             return cx_fail(err, EINVAL, "invalid signal number %s", s);
         return n;
     }
@@ -64,7 +65,12 @@ int cmd_parse_signal(const char *s, cx_error *err)
 
 int cmd_unsupported(const struct capsa_global *g, int argc, char **argv, cx_error *err)
 {
-    (void) g;
-    (void) argc;
+    /* the container is checked first, as runc does: a missing one is the
+     * error engines look for */
+    const char *id = argc > 1 && argv[argc - 1][0] != '-' ? argv[argc - 1] : NULL;
+    struct cx_container *c = NULL;
+    if (id && cx_container_load(g->root, id, false, &c, err) < 0)
+        return -1;
+    cx_container_free(c);
     return cx_fail(err, 0, "%s: not supported yet", argv[0]);
 }

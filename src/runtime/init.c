@@ -84,8 +84,22 @@ static int init_setup(struct init_ctx *ctx, char *exe, size_t exe_len, cx_error 
     return process_lookup(ctx->process, exe, exe_len, err);
 }
 
+static void die_of(int sig)
+{
+    _exit(128 + sig);
+}
+
+/* Blocked until start, the init is its pid namespace's PID 1, which the
+ * kernel shields from signals it does not handle: a `kill` of a created
+ * container would do nothing.  Handle them by exiting; exec resets these
+ * handlers to the defaults for the user's program. */
 static void wait_for_start(int fifo_fd)
 {
+    static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1,
+                                SIGUSR2, SIGPIPE, SIGALRM };
+    struct sigaction sa = { .sa_handler = die_of };
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        sigaction(sigs[i], &sa, NULL);
     char c;
     ssize_t n;
     do

@@ -94,8 +94,11 @@ int cx_kill(const char *root, const char *id, int sig, bool all, cx_error *err)
     _cleanup_container_ struct cx_container *c = NULL;
     if (cx_container_load(root, id, true, &c, err) < 0)
         return -1;
-    if (c->st->status == CX_STOPPED || c->st->status == CX_CREATING)
+    if (c->st->status == CX_STOPPED || c->st->status == CX_CREATING) {
+        if (all && c->st->status == CX_STOPPED)
+            return 0; /* nothing left to signal: runc succeeds too */
         return cx_fail(err, 0, "container not running");
+    }
     if (!all)
         return signal_init(c->st, sig, err);
     _cleanup_free_ pid_t *pids = NULL;

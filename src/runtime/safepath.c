@@ -50,8 +50,34 @@ static const char *split_leaf(char *path, const char **leaf)
     return path[0] ? path : "/";
 }
 
+/* The leaf of path is a dangling symlink in dfd: the path to create
+ * instead, resolved as the kernel would inside the root (absolute targets
+ * from the root, relative ones from the parent).  NULL if not a symlink. */
+static char *symlink_target(int dfd, const char *parent, const char *leaf)
+{
+    char target[4096];
+    ssize_t n = readlinkat(dfd, leaf, target, sizeof target - 1);
+    if (n <= 0)
+        return NULL;
+    target[n] = '\0';
+    if (target[0] == '/')
+        return cx_strdup(target);
+    return cx_asprintf("%s/%s", parent, target);
+}
+
+static int mkdir_all(int rootfd, const char *path, mode_t mode, int depth,
+                     cx_error *err);
+
 int sp_mkdir_all(int rootfd, const char *path, mode_t mode, cx_error *err)
 {
+    return mkdir_all(rootfd, path, mode, 0, err);
+}
+
+static int mkdir_all(int rootfd, const char *path, mode_t mode, int depth,
+                     cx_error *err)
+{
+    if (depth > 40)
+        return cx_fail(err, ELOOP, "create %s in the container", path);
     int fd = sp_open(rootfd, path, O_PATH | O_DIRECTORY);
     if (fd >= 0)
         return fd;
@@ -62,7 +88,7 @@ int sp_mkdir_all(int rootfd, const char *path, mode_t mode, cx_error *err)
     const char *parent = split_leaf(copy, &leaf);
     if (strcmp(leaf, "..") == 0 || strcmp(leaf, ".") == 0)
         return cx_fail(err, EINVAL, "%s: refusing a path ending in %s", path, leaf);
-    _cleanup_close_ int pfd = sp_mkdir_all(rootfd, parent, mode, err);
+    _cleanup_close_ int pfd = mkdir_all(rootfd, parent, mode, depth + 1, err);
     if (pfd < 0)
         return -1;
     /* an O_PATH fd cannot mkdirat: reopen the resolved parent for real */
@@ -71,8 +97,13 @@ int sp_mkdir_all(int rootfd, const char *path, mode_t mode, cx_error *err)
     _cleanup_close_ int dfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0)
         return cx_fail_errno(err, "open %s in the container", parent);
-    if (mkdirat(dfd, leaf, mode) < 0 && errno != EEXIST)
-        return cx_fail_errno(err, "mkdir %s in the container", path);
+    if (mkdirat(dfd, leaf, mode) < 0) {
+        if (errno != EEXIST)
+            return cx_fail_errno(err, "mkdir %s in the container", path);
+        _cleanup_free_ char *target = symlink_target(dfd, parent, leaf);
+        if (target)  /* a dangling symlink: create what it points to, inside */
+            return mkdir_all(rootfd, target, mode, depth + 1, err);
+    }
     fd = sp_open(rootfd, path, O_PATH | O_DIRECTORY);
     if (fd < 0)
         return cx_fail_errno(err, "open %s in the container", path);

@@ -1,0 +1,94 @@
+"""Escapes that must be impossible, each pinned by a test."""
+import json
+import os
+
+from bundle import load_config, write_config
+from conftest import host_mounts
+
+
+def test_symlinked_mount_target_stays_inside(capsa, make_bundle, tmp_path):
+    """An image whose /mnt is a symlink to a host path: the mount lands
+    inside the rootfs, never on the host (CVE-2021-30465 family)."""
+    host_target = tmp_path / "host-target"
+    b = make_bundle(["sh", "-c", "grep host-target /proc/self/mounts; ls -d /mnt/"])
+    rootfs = os.path.join(b, "rootfs")
+    os.symlink(str(host_target), os.path.join(rootfs, "mnt"))
+    cfg = load_config(b)
+    cfg["mounts"].append({"destination": "/mnt", "type": "tmpfs", "source": "tmpfs"})
+    write_config(b, cfg)
+    before = host_mounts()
+    r = capsa.ok("run", "--bundle", b, "sym")
+    assert not host_target.exists()  # nothing created on the host
+    assert str(host_target) not in host_mounts() and host_mounts() == before
+    # resolved inside the rootfs instead
+    assert os.path.isdir(os.path.join(rootfs, str(host_target).lstrip("/")))
+    assert "tmpfs" in r.stdout
+
+
+def test_dotdot_mount_destination_stays_inside(capsa, make_bundle, tmp_path):
+    b = make_bundle(["true"])
+    cfg = load_config(b)
+    escape = "/../../../../../../%s/escaped" % str(tmp_path).strip("/")
+    cfg["mounts"].append({"destination": escape, "type": "tmpfs", "source": "tmpfs"})
+    write_config(b, cfg)
+    capsa.ok("run", "--bundle", b, "dd")
+    assert not (tmp_path / "escaped").exists()
+
+
+def test_masked_and_readonly_paths(capsa, make_bundle):
+    b = make_bundle(["sh", "-c",
+                     "cat /proc/keys /proc/timer_list | wc -c; ls /sys/firmware | wc -l; "
+                     "echo 1 > /proc/sys/kernel/ns_last_pid && echo wrote || echo ro"])
+    r = capsa.ok("run", "--bundle", b, "mask")
+    masked, firmware, write = r.stdout.split()
+    assert masked == "0" and firmware == "0" and write == "ro"
+
+
+def test_fake_dev_null_is_refused_for_masking(capsa, make_bundle):
+    """maskedPaths binds /dev/null over files; if the config makes /dev/null
+    something else, capsa refuses rather than expose what it points at."""
+    b = make_bundle(["true"])
+    cfg = load_config(b)
+    cfg["mounts"].append({"destination": "/dev/null", "type": "bind",
+                          "source": "/etc/hostname", "options": ["bind"]})
+    write_config(b, cfg)
+    capsa.fails("create", "--bundle", b, "fake", contains="not the null device")
+    assert capsa.ids() == []
+
+
+def test_cwd_cannot_leave_the_rootfs(capsa, make_bundle):
+    b = make_bundle(["sh", "-c", "pwd; ls / | head -3"])
+    cfg = load_config(b)
+    cfg["process"]["cwd"] = "/../../../../"
+    write_config(b, cfg)
+    r = capsa.ok("run", "--bundle", b, "cwd")
+    assert r.stdout.splitlines()[0] == "/"
+    assert "bin" in r.stdout
+
+
+def test_runtime_binary_not_reachable_from_container(capsa, make_bundle):
+    """/proc/self/exe of the init, after exec, is the container's program,
+    and no capsa fd stays open in the container (CVE-2019-5736 family)."""
+    b = make_bundle(["sh", "-c", "readlink /proc/1/exe; ls -l /proc/1/fd | grep -c capsa"])
+    r = capsa.run("run", "--bundle", b, "exe")
+    lines = r.stdout.split()
+    assert lines[0] == "/bin/busybox" and lines[1] == "0"
+
+
+def test_no_new_privileges_and_caps(capsa, make_bundle):
+    b = make_bundle(["sh", "-c", "grep -E '^(CapBnd|CapEff|NoNewPrivs)' /proc/self/status"])
+    r = capsa.ok("run", "--bundle", b, "caps")
+    fields = dict(line.split(":\t") for line in r.stdout.splitlines())
+    # CAP_AUDIT_WRITE(29) | CAP_KILL(5) | CAP_NET_BIND_SERVICE(10)
+    expect = "%016x" % ((1 << 29) | (1 << 5) | (1 << 10))
+    assert fields["CapBnd"] == expect and fields["CapEff"] == expect
+    assert fields["NoNewPrivs"] == "1"
+
+
+def test_state_dir_not_world_writable(capsa, make_bundle):
+    capsa.ok("create", "--bundle", make_bundle(["sleep", "10"]), "perm")
+    assert os.stat(capsa.root).st_mode & 0o077 == 0
+    st = os.stat(os.path.join(capsa.root, "perm", "state.json"))
+    assert st.st_mode & 0o077 == 0
+    with open(os.path.join(capsa.root, "perm", "state.json")) as f:
+        assert json.load(f)["id"] == "perm"
