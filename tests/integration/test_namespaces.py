@@ -1,0 +1,94 @@
+"""Namespaces new and joined by path, user namespaces, --no-pivot."""
+import os
+
+from bundle import load_config, write_config
+from conftest import wait_gone
+
+
+def open_path_to(path):
+    """A mapped root is an unprivileged uid on the host: let it traverse
+    the (0700) pytest directories down to the bundle, as a user must."""
+    path = os.path.abspath(path)
+    while path not in ("/", "/tmp"):
+        os.chmod(path, os.stat(path).st_mode | 0o111)
+        path = os.path.dirname(path)
+
+
+def ns_inode(pid, kind):
+    return os.stat("/proc/%d/ns/%s" % (pid, kind)).st_ino
+
+
+def test_new_namespaces_differ_from_host(capsa, make_bundle):
+    capsa.ok("run", "-d", "--bundle", make_bundle(["sleep", "100"]), "n1")
+    pid = capsa.state("n1")["pid"]
+    for kind in ("pid", "net", "ipc", "uts", "mnt"):
+        assert ns_inode(pid, kind) != ns_inode(os.getpid(), kind), kind
+    for kind in ("user", "cgroup"):  # not asked for: shared with the host
+        assert ns_inode(pid, kind) == ns_inode(os.getpid(), kind), kind
+
+
+def test_join_namespaces_by_path(capsa, make_bundle):
+    capsa.ok("run", "-d", "--bundle", make_bundle(["sleep", "100"], hostname="first"), "a")
+    a = capsa.state("a")["pid"]
+    b = make_bundle(["sh", "-c", "hostname; ls /proc | grep -c '^[0-9]'"])
+    cfg = load_config(b)
+    cfg["linux"]["namespaces"] = [
+        {"type": "pid", "path": "/proc/%d/ns/pid" % a},
+        {"type": "network", "path": "/proc/%d/ns/net" % a},
+        {"type": "uts", "path": "/proc/%d/ns/uts" % a},
+        {"type": "ipc", "path": "/proc/%d/ns/ipc" % a},
+        {"type": "mount"},
+    ]
+    cfg.pop("hostname", None)
+    write_config(b, cfg)
+    r = capsa.ok("run", "--bundle", b, "b")
+    name, nprocs = r.stdout.split()
+    assert name == "first"     # the uts namespace of a
+    assert int(nprocs) >= 2    # sees a's sleep in the shared pid namespace
+
+
+def test_user_namespace_with_mappings(capsa, make_bundle):
+    b = make_bundle(["sh", "-c", "id -u; cat /proc/self/uid_map; cat /proc/self/gid_map"])
+    cfg = load_config(b)
+    cfg["linux"]["namespaces"].append({"type": "user"})
+    cfg["linux"]["uidMappings"] = [{"containerID": 0, "hostID": 200000, "size": 65536}]
+    cfg["linux"]["gidMappings"] = [{"containerID": 0, "hostID": 200000, "size": 65536}]
+    write_config(b, cfg)
+    open_path_to(b)
+    r = capsa.ok("run", "--bundle", b, "userns")
+    lines = [line.split() for line in r.stdout.splitlines()]
+    assert lines[0] == ["0"]
+    assert lines[1] == ["0", "200000", "65536"] and lines[2] == ["0", "200000", "65536"]
+
+
+def test_user_namespace_without_mappings_is_an_error(capsa, make_bundle):
+    b = make_bundle(["true"])
+    cfg = load_config(b)
+    cfg["linux"]["namespaces"].append({"type": "user"})
+    write_config(b, cfg)
+    capsa.fails("create", "--bundle", b, "nomap", contains="uidMappings")
+    assert capsa.ids() == []
+
+
+def test_no_pivot(capsa, make_bundle):
+    b = make_bundle(["sh", "-c", "ls / | grep -c .; cat /proc/self/mountinfo | head -1"])
+    r = capsa.ok("run", "--no-pivot", "--bundle", b, "np")
+    assert int(r.stdout.split()[0]) > 5
+    capsa.ok("run", "-d", "--no-pivot", "--bundle", make_bundle(["sleep", "100"]), "np2")
+    assert capsa.ok("exec", "np2", "cat", "/etc/hostname").stdout == "capsa-rootfs\n"
+
+
+def test_exec_joins_user_namespace(capsa, make_bundle):
+    b = make_bundle(["sleep", "100"])
+    cfg = load_config(b)
+    cfg["linux"]["namespaces"].append({"type": "user"})
+    cfg["linux"]["uidMappings"] = [{"containerID": 0, "hostID": 300000, "size": 65536}]
+    cfg["linux"]["gidMappings"] = [{"containerID": 0, "hostID": 300000, "size": 65536}]
+    write_config(b, cfg)
+    open_path_to(b)
+    capsa.ok("run", "-d", "--bundle", b, "ux")
+    r = capsa.ok("exec", "ux", "sh", "-c", "id -u; cat /proc/self/uid_map")
+    assert r.stdout.split() == ["0", "0", "300000", "65536"]
+    pid = capsa.state("ux")["pid"]
+    capsa.ok("kill", "ux", "KILL")
+    assert wait_gone(pid)
