@@ -108,16 +108,16 @@ int cx_read_file_at(int dirfd, const char *path, size_t max, char **out,
     _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0)
         return cx_fail_errno(err, "open %s", path);
-    size_t cap = 4096, n = 0;
+    /* one byte more than max is read to tell "exactly max" from "more" */
+    size_t cap = max < 4096 ? max + 1 : 4096, n = 0;
     _cleanup_free_ char *buf = malloc(cap + 1);
     if (buf == NULL)
         oom();
     for (;;) {
         if (n == cap) {
-            if (cap >= max)
-                return cx_fail(err, EFBIG, "read %s: larger than %zu bytes",
-                               path, max);
-            cap = cap * 2 > max ? max : cap * 2;
+            if (cap > max)
+                return cx_fail(err, EFBIG, "read %s: larger than %zu bytes", path, max);
+            cap = cap * 2 > max ? max + 1 : cap * 2;
             char *nb = realloc(buf, cap + 1);
             if (nb == NULL)
                 oom();
@@ -133,6 +133,8 @@ int cx_read_file_at(int dirfd, const char *path, size_t max, char **out,
             break;
         n += (size_t) r;
     }
+    if (n > max)
+        return cx_fail(err, EFBIG, "read %s: larger than %zu bytes", path, max);
     buf[n] = '\0';
     if (len)
         *len = n;

@@ -125,6 +125,12 @@ static int decode_pids(struct jd_ctx *c, json_t *v, const struct jpath *p,
     return jd_fields(c, v, p, fields, dst);
 }
 
+/* blkio weights: 10..1000, or 0 for "not set" as runc reads it */
+static bool bad_weight(bool has, uint32_t w)
+{
+    return has && w != 0 && (w < 10 || w > 1000);
+}
+
 static int decode_weight_device(struct jd_ctx *c, json_t *v,
                                 const struct jpath *p, void *dst)
 {
@@ -139,9 +145,8 @@ static int decode_weight_device(struct jd_ctx *c, json_t *v,
     if (decode_devmajmin(c, v, p, &d->major, &d->minor, true) < 0 ||
         jd_fields(c, v, p, fields, d) < 0)
         return -1;
-    if ((d->has_weight && d->weight > 1000) ||
-        (d->has_leaf_weight && d->leaf_weight > 1000))
-        return jd_fail(c, p, "weight is out of range [10, 1000]");
+    if (bad_weight(d->has_weight, d->weight) || bad_weight(d->has_leaf_weight, d->leaf_weight))
+        return jd_fail(c, p, "weight is out of range [10, 1000] (0: unset)");
     return 0;
 }
 
@@ -175,9 +180,8 @@ static int decode_blkio(struct jd_ctx *c, json_t *v, const struct jpath *p,
     struct oci_blkio *b = dst;
     if (jd_fields(c, v, p, fields, b) < 0)
         return -1;
-    if ((b->has_weight && b->weight > 1000) ||
-        (b->has_leaf_weight && b->leaf_weight > 1000))
-        return jd_fail(c, p, "weight is out of range [10, 1000]");
+    if (bad_weight(b->has_weight, b->weight) || bad_weight(b->has_leaf_weight, b->leaf_weight))
+        return jd_fail(c, p, "weight is out of range [10, 1000] (0: unset)");
     json_t *wd = json_object_get(v, "weightDevice");
     struct jpath wp = { p, "weightDevice", 0 };
     if (wd && !json_is_null(wd) &&

@@ -171,7 +171,8 @@ int oci_process_decode(struct jd_ctx *c, json_t *v, const struct jpath *p,
     };
     if (jd_fields(c, v, p, fields, proc) < 0)
         return -1;
-    proc->has_caps = json_object_get(v, "capabilities") != NULL;
+    json_t *caps = json_object_get(v, "capabilities");
+    proc->has_caps = caps && !json_is_null(caps); /* null is absent, as everywhere */
     struct jpath ap = { p, "args", 0 }, cp = { p, "cwd", 0 }, ep = { p, "env", 0 };
     if (proc->args == NULL || proc->args[0] == NULL)
         return jd_fail(c, &ap, "must contain at least the program to run");

@@ -106,9 +106,10 @@ static int decode_device(struct jd_ctx *c, json_t *v, const struct jpath *p,
     d->type = type[0];
     if (d->type != 'p' && (!json_object_get(v, "major") || !json_object_get(v, "minor")))
         return jd_fail(c, p, "major and minor are required for type %c", d->type);
-    if (d->path[0] != '/' || strstr(d->path, "/../") || strcmp(d->path, "/dev") == 0)
-        return jd_fail(c, &pp, "\"%s\" must be an absolute path below /dev",
-                       d->path);
+    if (strncmp(d->path, "/dev/", 5) != 0 || d->path[5] == '\0' ||
+        d->path[strlen(d->path) - 1] == '/' || strstr(d->path, "/..") ||
+        strstr(d->path, "//"))
+        return jd_fail(c, &pp, "\"%s\" must be a file path below /dev", d->path);
     if (d->has_file_mode && (d->file_mode & ~07777u))
         return jd_fail(c, p, "fileMode %u has bits beyond permissions", d->file_mode);
     return 0;

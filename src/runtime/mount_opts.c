@@ -44,7 +44,7 @@ static const struct {
 static int add_data(struct mount_opts *o, const char *opt, cx_error *err)
 {
     size_t used = strlen(o->data), n = strlen(opt);
-    if (used + n + 2 > sizeof o->data)
+    if (used + (used ? 1 : 0) + n + 1 > sizeof o->data)
         return cx_fail(err, E2BIG, "mount options longer than %zu bytes",
                        sizeof o->data);
     if (used)

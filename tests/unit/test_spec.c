@@ -216,6 +216,23 @@ static void test_null_is_absent(void **state)
     oci_spec_free(s);
 }
 
+/* BUG: src/oci/spec.c oci_process_decode() sets has_caps from
+ * json_object_get(v, "capabilities") != NULL, so "capabilities": null gives
+ * has_caps = true with every set NULL, and process_set_identity() then drops
+ * the whole bounding set and all capabilities.  Everywhere else null means
+ * absent (jd_fields, and Go's decoder for runc's *LinuxCapabilities).
+ * Fix: also test !json_is_null(). */
+static void test_null_capabilities_are_absent(void **state)
+{
+    (void) state;
+    struct oci_spec *s = tu_parse_set("process.capabilities", "null");
+    assert_false(s->process->has_caps);
+    oci_spec_free(s);
+    s = tu_parse_set("process.capabilities", "{}");
+    assert_true(s->process->has_caps);
+    oci_spec_free(s);
+}
+
 static void test_versions(void **state)
 {
     (void) state;
@@ -476,6 +493,7 @@ int main(void)
         cmocka_unit_test(test_minimal_defaults),
         cmocka_unit_test(test_unknown_members_ignored),
         cmocka_unit_test(test_null_is_absent),
+        cmocka_unit_test(test_null_capabilities_are_absent),
         cmocka_unit_test(test_versions),
         cmocka_unit_test(test_process_errors),
         cmocka_unit_test(test_user_errors),
