@@ -360,6 +360,23 @@ static void test_files(void **state)
     assert_int_equal(err.errnum, EFBIG);
     assert_string_equal(err.msg, "read f: larger than 8192 bytes");
 
+    /* the limit is exact at both ends: max bytes pass, max + 1 do not */
+    assert_int_equal(cx_write_file_atomic_at(dfd, "f", data, 4096, 0600, &err), 0);
+    assert_int_equal(cx_read_file_at(dfd, "f", 4096, &text, &len, &err), 0);
+    assert_int_equal(len, 4096);
+    free(text);
+    text = NULL;
+    assert_int_equal(cx_read_file_at(dfd, "f", 4095, &text, NULL, &err), -1);
+    assert_int_equal(err.errnum, EFBIG);
+    assert_int_equal(cx_write_file_atomic_at(dfd, "f", data, 200, 0600, &err), 0);
+    assert_int_equal(cx_read_file_at(dfd, "f", 100, &text, NULL, &err), -1);
+    assert_null(text);
+    assert_string_equal(err.msg, "read f: larger than 100 bytes");
+    assert_int_equal(cx_read_file_at(dfd, "f", 200, &text, &len, &err), 0);
+    assert_int_equal(len, 200);
+    free(text);
+    text = NULL;
+
     cx_error_clear(&err);
     assert_int_equal(cx_read_file_at(dfd, "nope", 100, &text, NULL, &err), -1);
     assert_int_equal(err.errnum, ENOENT);

@@ -215,9 +215,11 @@ static void test_blkio(void **state)
     expect_res_error("{\"blockIO\":{\"throttleWriteBpsDevice\":[{\"major\":8,\"rate\":1}]}}",
         "config.json: linux.resources.blockIO.throttleWriteBpsDevice[0].minor: required but missing");
     expect_res_error("{\"blockIO\":{\"weight\":1001}}",
-        "config.json: linux.resources.blockIO: weight is out of range [10, 1000]");
+        "config.json: linux.resources.blockIO: weight is out of range [10, 1000] (0: unset)");
+    expect_res_error("{\"blockIO\":{\"weight\":5}}",
+        "config.json: linux.resources.blockIO: weight is out of range [10, 1000] (0: unset)");
     expect_res_error("{\"blockIO\":{\"weightDevice\":[{\"major\":8,\"minor\":0,\"leafWeight\":5000}]}}",
-        "config.json: linux.resources.blockIO.weightDevice[0]: weight is out of range [10, 1000]");
+        "config.json: linux.resources.blockIO.weightDevice[0]: weight is out of range [10, 1000] (0: unset)");
 }
 
 static void test_hugepages(void **state)

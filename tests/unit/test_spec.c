@@ -416,7 +416,13 @@ static void test_linux_errors(void **state)
         "config.json: linux.devices[0]: major and minor are required for type c");
     tu_expect_set_error("linux.devices",
         "[{\"path\": \"/dev/../etc/x\", \"type\": \"c\", \"major\": 1, \"minor\": 3}]",
-        "config.json: linux.devices[0].path: \"/dev/../etc/x\" must be an absolute path below /dev");
+        "config.json: linux.devices[0].path: \"/dev/../etc/x\" must be a file path below /dev");
+    tu_expect_set_error("linux.devices",
+        "[{\"path\": \"/etc/x\", \"type\": \"c\", \"major\": 1, \"minor\": 3}]",
+        "config.json: linux.devices[0].path: \"/etc/x\" must be a file path below /dev");
+    tu_expect_set_error("linux.devices",
+        "[{\"path\": \"/dev/\", \"type\": \"c\", \"major\": 1, \"minor\": 3}]",
+        "config.json: linux.devices[0].path: \"/dev/\" must be a file path below /dev");
     tu_expect_set_error("linux", "true", "config.json: linux: expected an object, got boolean");
 }
 
