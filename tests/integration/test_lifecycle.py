@@ -262,9 +262,11 @@ def test_version_and_features(capsa):
     assert "rbind" in feats["mountOptions"]
 
 
-def test_unsupported_commands(capsa):
+def test_unsupported_commands(capsa, make_bundle):
+    capsa.ok("create", "--bundle", make_bundle(["sleep", "10"]), "x")
     for cmd in ("pause", "resume", "update", "events"):
         capsa.fails(cmd, "x", contains="not supported yet")
+        capsa.fails(cmd, "y", contains="does not exist")  # checked first, as runc
 
 
 def test_spec(capsa, tmp_path):
