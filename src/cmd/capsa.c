@@ -83,11 +83,11 @@ static int parse_global(int argc, char **argv, struct capsa_global *g, cx_error 
         case 'v': print_version(); exit(0);
         case 'h': usage(stdout); exit(0);
         default:
-            return cx_fail(err, EINVAL, "unknown global option %s", argv[optind - 1]);
+            return cx_fail(err, 0, "unknown global option %s", argv[optind - 1]);
         }
     }
     if (strcmp(g->log_format, "text") != 0 && strcmp(g->log_format, "json") != 0)
-        return cx_fail(err, EINVAL, "invalid log-format \"%s\" (text or json)", g->log_format);
+        return cx_fail(err, 0, "invalid log-format \"%s\" (text or json)", g->log_format);
     return optind;
 }
 

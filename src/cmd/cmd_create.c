@@ -37,18 +37,18 @@ int cmd_parse_create(int argc, char **argv, struct cx_create_opts *o, bool *deta
         case OPT_NOKEYRING: o->no_new_keyring = true; break;
         case OPT_PRESERVE:
             if (cx_parse_int(optarg, &o->preserve_fds) < 0 || o->preserve_fds < 0)
-                return cx_fail(err, EINVAL, "--preserve-fds: \"%s\" is not a count", optarg);
+                return cx_fail(err, 0, "--preserve-fds: \"%s\" is not a count", optarg);
             break;
         case 'd': case OPT_KEEP: case OPT_NOSUBREAPER:
             if (detach == NULL) /* run-only flags */
-                return cx_fail(err, EINVAL, "create: unknown option %s", argv[optind - 1]);
+                return cx_fail(err, 0, "create: unknown option %s", argv[optind - 1]);
             if (c == 'd')
                 *detach = true;
             else if (c == OPT_KEEP)
                 *keep = true;
             break;
         default:
-            return cx_fail(err, EINVAL, "%s: unknown option %s", argv[0], argv[optind - 1]);
+            return cx_fail(err, 0, "%s: unknown option %s", argv[0], argv[optind - 1]);
         }
     }
     if (cmd_need_args(argc - optind, 1, detach ? "capsa run [options] <container-id>"

@@ -15,7 +15,7 @@ int cmd_delete(const struct capsa_global *g, int argc, char **argv, cx_error *er
     opterr = 0;
     while ((c = getopt_long(argc, argv, "+f", opts, NULL)) != -1) {
         if (c != 'f')
-            return cx_fail(err, EINVAL, "delete: unknown option %s", argv[optind - 1]);
+            return cx_fail(err, 0, "delete: unknown option %s", argv[optind - 1]);
         force = true;
     }
     if (cmd_need_args(argc - optind, 1, "capsa delete [--force] <container-id>", err) < 0)

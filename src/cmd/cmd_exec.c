@@ -35,7 +35,7 @@ static int set_user(json_t *proc, const char *spec, json_t *gids, cx_error *err)
             *colon++ = '\0';
         if (cx_parse_i64(copy, &uid) < 0 || uid < 0 || uid > UINT32_MAX ||
             (colon && (cx_parse_i64(colon, &gid) < 0 || gid < 0 || gid > UINT32_MAX)))
-            return cx_fail(err, EINVAL, "--user \"%s\": expected UID[:GID]", spec);
+            return cx_fail(err, 0, "--user \"%s\": expected UID[:GID]", spec);
         json_object_set_new(user, "uid", json_integer(uid));
         json_object_set_new(user, "gid", json_integer(gid));
     }
@@ -120,7 +120,7 @@ static int parse_flags(int argc, char **argv, struct exec_flags *f, cx_error *er
         case OPT_PIDFILE: f->o.pid_file = optarg; break;
         case OPT_PRESERVE:
             if (cx_parse_int(optarg, &f->o.preserve_fds) < 0 || f->o.preserve_fds < 0)
-                return cx_fail(err, EINVAL, "--preserve-fds: \"%s\" is not a count", optarg);
+                return cx_fail(err, 0, "--preserve-fds: \"%s\" is not a count", optarg);
             break;
         case OPT_NNP: f->nnp = true; break;
         case OPT_LABEL: case OPT_APPARMOR: case OPT_CGROUP: case OPT_IGNORE_PAUSED: break;
@@ -133,11 +133,11 @@ static int parse_flags(int argc, char **argv, struct exec_flags *f, cx_error *er
         case 'c': json_array_append_new(f->caps, json_string(optarg)); break;
         case 'g':
             if (cx_parse_i64(optarg, &v) < 0 || v < 0 || v > UINT32_MAX)
-                return cx_fail(err, EINVAL, "--additional-gids: \"%s\" is not a gid", optarg);
+                return cx_fail(err, 0, "--additional-gids: \"%s\" is not a gid", optarg);
             json_array_append_new(f->gids, json_integer(v));
             break;
         default:
-            return cx_fail(err, EINVAL, "exec: unknown option %s", argv[optind - 1]);
+            return cx_fail(err, 0, "exec: unknown option %s", argv[optind - 1]);
         }
     }
     return optind;
@@ -154,7 +154,7 @@ static json_t *load_process(struct exec_flags *f, const char *root, const char *
         return p;
     }
     if (argc == 0) {
-        cx_fail(err, EINVAL, "exec: no command given (usage: capsa exec <container-id> <command> [args...])");
+        cx_fail(err, 0, "exec: no command given (usage: capsa exec <container-id> <command> [args...])");
         return NULL;
     }
     _cleanup_container_ struct cx_container *c = NULL;
@@ -169,7 +169,7 @@ int cmd_exec(const struct capsa_global *g, int argc, char **argv, cx_error *err)
                             .caps = json_array(), .gids = json_array() };
     int code = -1, first = parse_flags(argc, argv, &f, err);
     if (first >= 0 && argc - first < 1)
-        first = cx_fail(err, EINVAL, "usage: capsa exec [options] <container-id> <command> [args...]");
+        first = cx_fail(err, 0, "usage: capsa exec [options] <container-id> <command> [args...]");
     if (first >= 0) {
         f.o.id = argv[first];
         f.o.process = load_process(&f, g->root, f.o.id, argc - first - 1, argv + first + 1, err);

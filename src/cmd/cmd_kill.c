@@ -16,12 +16,12 @@ int cmd_kill(const struct capsa_global *g, int argc, char **argv, cx_error *err)
     opterr = 0;
     while ((c = getopt_long(argc, argv, "+a", opts, NULL)) != -1) {
         if (c != 'a')
-            return cx_fail(err, EINVAL, "kill: unknown option %s", argv[optind - 1]);
+            return cx_fail(err, 0, "kill: unknown option %s", argv[optind - 1]);
         all = true;
     }
     int left = argc - optind;
     if (left < 1 || left > 2)
-        return cx_fail(err, EINVAL, "usage: capsa kill [--all] <container-id> [signal]");
+        return cx_fail(err, 0, "usage: capsa kill [--all] <container-id> [signal]");
     int sig = SIGTERM;
     if (left == 2 && (sig = cmd_parse_signal(argv[optind + 1], err)) < 0)
         return -1;

@@ -105,10 +105,10 @@ int cmd_list(const struct capsa_global *g, int argc, char **argv, cx_error *err)
         else if (c == 'q')
             quiet = true;
         else
-            return cx_fail(err, EINVAL, "list: unknown option %s", argv[optind - 1]);
+            return cx_fail(err, 0, "list: unknown option %s", argv[optind - 1]);
     }
     if (strcmp(format, "table") != 0 && strcmp(format, "json") != 0)
-        return cx_fail(err, EINVAL, "invalid format option \"%s\" (table or json)", format);
+        return cx_fail(err, 0, "invalid format option \"%s\" (table or json)", format);
     if (cmd_need_args(argc - optind, 0, "capsa list [--format table|json] [-q]", err) < 0)
         return -1;
     json_t *states = json_array();

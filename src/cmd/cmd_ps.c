@@ -50,7 +50,7 @@ static int ps_table(const pid_t *pids, size_t n, int argc, char **argv, cx_error
         free(cmd);
         cmd = next;
         if (strchr(argv[i], '\''))
-            return cx_fail(err, EINVAL, "ps: option %s contains a quote", argv[i]);
+            return cx_fail(err, 0, "ps: option %s contains a quote", argv[i]);
     }
     if (argc == 0) {
         free(cmd);
@@ -88,13 +88,13 @@ int cmd_ps(const struct capsa_global *g, int argc, char **argv, cx_error *err)
     opterr = 0;
     while ((c = getopt_long(argc, argv, "+f:", opts, NULL)) != -1) {
         if (c != 'f')
-            return cx_fail(err, EINVAL, "ps: unknown option %s", argv[optind - 1]);
+            return cx_fail(err, 0, "ps: unknown option %s", argv[optind - 1]);
         format = optarg;
     }
     if (strcmp(format, "table") != 0 && strcmp(format, "json") != 0)
-        return cx_fail(err, EINVAL, "invalid format option \"%s\" (table or json)", format);
+        return cx_fail(err, 0, "invalid format option \"%s\" (table or json)", format);
     if (argc - optind < 1)
-        return cx_fail(err, EINVAL, "usage: capsa ps [--format table|json] <container-id> [ps options]");
+        return cx_fail(err, 0, "usage: capsa ps [--format table|json] <container-id> [ps options]");
     _cleanup_container_ struct cx_container *ct = NULL;
     _cleanup_free_ pid_t *pids = NULL;
     size_t n = 0;

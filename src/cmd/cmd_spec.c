@@ -29,7 +29,7 @@ int cmd_spec(const struct capsa_global *g, int argc, char **argv, cx_error *err)
         else if (c == 'r')
             rootless = true;
         else
-            return cx_fail(err, EINVAL, "spec: unknown option %s", argv[optind - 1]);
+            return cx_fail(err, 0, "spec: unknown option %s", argv[optind - 1]);
     }
     if (cmd_need_args(argc - optind, 0, "capsa spec [--bundle DIR] [--rootless]", err) < 0)
         return -1;
@@ -37,7 +37,7 @@ int cmd_spec(const struct capsa_global *g, int argc, char **argv, cx_error *err)
     if (dfd < 0)
         return cx_fail_errno(err, "bundle %s", bundle);
     if (faccessat(dfd, "config.json", F_OK, 0) == 0)
-        return cx_fail(err, EEXIST, "%s/config.json exists: remove it first", bundle);
+        return cx_fail(err, 0, "%s/config.json exists: remove it first", bundle);
     json_t *spec = oci_default_spec(rootless, geteuid(), getegid());
     char *text = json_dumps(spec, JSON_INDENT(2));
     json_decref(spec);

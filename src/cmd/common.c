@@ -13,7 +13,7 @@
 int cmd_need_args(int argc, int n, const char *usage, cx_error *err)
 {
     if (argc != n)
-        return cx_fail(err, EINVAL, "%s: expected %d argument%s, got %d (usage: %s)",
+        return cx_fail(err, 0, "%s: expected %d argument%s, got %d (usage: %s)",
                        usage, n, n == 1 ? "" : "s", argc, usage);
     return 0;
 }
@@ -47,7 +47,7 @@ int cmd_parse_signal(const char *s, cx_error *err)
     int n;
     if (cx_parse_int(s, &n) == 0) {
         if (n < 0 || n > SIGRTMAX)
-            return cx_fail(err, EINVAL, "invalid signal number %s", s);
+            return cx_fail(err, 0, "invalid signal number %s", s);
         return n;
     }
     const char *name = strncasecmp(s, "SIG", 3) == 0 ? s + 3 : s;
@@ -60,7 +60,7 @@ int cmd_parse_signal(const char *s, cx_error *err)
     if (strncasecmp(name, "RTMAX-", 6) == 0 && cx_parse_int(name + 6, &n) == 0 &&
         n >= 0 && SIGRTMAX - n >= SIGRTMIN)
         return SIGRTMAX - n;
-    return cx_fail(err, EINVAL, "unknown signal \"%s\"", s);
+    return cx_fail(err, 0, "unknown signal \"%s\"", s);
 }
 
 int cmd_unsupported(const struct capsa_global *g, int argc, char **argv, cx_error *err)

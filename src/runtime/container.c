@@ -15,11 +15,11 @@ int cx_id_check(const char *id, cx_error *err)
 {
     size_t n = strlen(id);
     if (n == 0)
-        return cx_fail(err, EINVAL, "container id must not be empty");
+        return cx_fail(err, 0, "container id must not be empty");
     if (n > 1024)
-        return cx_fail(err, EINVAL, "container id is longer than 1024 bytes");
+        return cx_fail(err, 0, "container id is longer than 1024 bytes");
     if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
-        return cx_fail(err, EINVAL, "invalid container id \"%s\"", id);
+        return cx_fail(err, 0, "invalid container id \"%s\"", id);
     for (const char *p = id; *p; p++) {
         char c = *p;
         bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||

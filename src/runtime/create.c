@@ -17,6 +17,7 @@
 
 #include "common/cleanup.h"
 #include "common/util.h"
+#include "runtime/activation.h"
 #include "runtime/cgroup/cgroup.h"
 #include "runtime/container.h"
 #include "runtime/init.h"
@@ -67,6 +68,7 @@ static int load_bundle(struct create_job *j, cx_error *err)
         return -1;
     if (j->spec->process == NULL)
         return cx_fail(err, 0, "config.json: process: required to create a container");
+    activation_env(j->spec);
     _cleanup_free_ char *root = j->spec->root_path[0] == '/'
         ? cx_strdup(j->spec->root_path)
         : cx_asprintf("%s/%s", j->bundle, j->spec->root_path);
@@ -104,14 +106,11 @@ static int make_record(struct create_job *j, cx_error *err)
     return 0;
 }
 
-/* LISTEN_FDS from the caller (socket activation) are preserved too. */
 static int preserved_fds(const struct cx_create_opts *o)
 {
-    const char *lf = getenv("LISTEN_FDS");
-    int n = 0;
-    if (lf && cx_parse_int(lf, &n) == 0 && n > 0)
-        return o->preserve_fds + n;
-    return o->preserve_fds;
+    int n = activation_fds();
+    /* both count from fd 3: they name the same descriptors */
+    return n > o->preserve_fds ? n : o->preserve_fds;
 }
 
 static pid_t clone_init(struct create_job *j, struct init_ctx *ctx, cx_error *err)

@@ -2,6 +2,7 @@
  * inside the rootfs (see safepath.h). */
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,9 +64,9 @@ static int remount_flags(int rootfd, const char *dest, unsigned long flags,
 /* cgroup v1 without a cgroup namespace: a tmpfs holding a read-only bind of
  * each controller's own cgroup directory, as runc lays it out. */
 static int mount_cgroup_v1(int rootfd, const char *dest, unsigned long flags,
-                           cx_error *err);
+                           bool cgroupns, cx_error *err);
 
-static int mount_cgroup(int rootfd, const struct oci_mount *m,
+static int mount_cgroup(const struct init_ctx *ctx, int rootfd, const struct oci_mount *m,
                         const struct mount_opts *o, cx_error *err)
 {
     struct statfs sfs;
@@ -79,7 +80,8 @@ static int mount_cgroup(int rootfd, const struct oci_mount *m,
             return cx_fail_errno(err, "mount cgroup2 on %s", m->destination);
         return 0;
     }
-    return mount_cgroup_v1(rootfd, m->destination, o->flags, err);
+    bool cgroupns = oci_spec_namespace(ctx->spec, CLONE_NEWCGROUP) != NULL;
+    return mount_cgroup_v1(rootfd, m->destination, o->flags, cgroupns, err);
 }
 
 static int mount_one(const struct init_ctx *ctx, int rootfd,
@@ -89,11 +91,11 @@ static int mount_one(const struct init_ctx *ctx, int rootfd,
     if (mount_opts_parse(m->options, &o, err) < 0)
         return -1;
     if (m->type && strcmp(m->type, "cgroup") == 0)
-        return mount_cgroup(rootfd, m, &o, err);
+        return mount_cgroup(ctx, rootfd, m, &o, err);
     bool bind = is_bind(m, &o);
     _cleanup_free_ char *src = bind ? bind_source(ctx, m) : NULL;
     if (bind && src == NULL)
-        return cx_fail(err, EINVAL, "bind mount on %s has no source", m->destination);
+        return cx_fail(err, 0, "bind mount on %s has no source", m->destination);
     _cleanup_close_ int fd = open_target(rootfd, m->destination, src, err);
     if (fd < 0)
         return -1;
@@ -164,11 +166,66 @@ static char *own_cgroup(const char *ctrls)
     return cx_strdup("/");
 }
 
+struct v1_hierarchy {
+    char root[PATH_MAX], mnt[PATH_MAX];
+    char ctrls[1024];   /* "cpu,cpuacct", "name=systemd": as /proc/self/cgroup names it */
+};
+
+static bool generic_option(const char *opt)
+{
+    static const char *const generic[] = { "rw", "ro", "clone_children", "noprefix",
+                                           "xattr", "cpuset_v2_mode", NULL };
+    for (const char *const *g = generic; *g; g++)
+        if (strcmp(opt, *g) == 0)
+            return true;
+    return cx_str_has_prefix(opt, "release_agent=");
+}
+
+/* The next v1 hierarchy mounted under /sys/fs/cgroup in mountinfo. */
+static bool next_v1_hierarchy(FILE *mi, struct v1_hierarchy *h)
+{
+    char line[4096], fstype[64], super[1024];
+    while (fgets(line, sizeof line, mi)) {
+        char *sep = strstr(line, " - ");
+        if (sep == NULL || sscanf(line, "%*s %*s %*s %4095s %4095s", h->root, h->mnt) != 2 ||
+            sscanf(sep + 3, "%63s %*s %1023s", fstype, super) != 2 ||
+            strcmp(fstype, "cgroup") != 0 || !cx_str_has_prefix(h->mnt, "/sys/fs/cgroup/"))
+            continue;
+        h->ctrls[0] = '\0';
+        for (char *tok = strtok(super, ","); tok; tok = strtok(NULL, ",")) {
+            if (generic_option(tok))
+                continue;
+            size_t used = strlen(h->ctrls);
+            snprintf(h->ctrls + used, sizeof h->ctrls - used, "%s%s", used ? "," : "", tok);
+        }
+        return true;
+    }
+    return false;
+}
+
+/* In a cgroup namespace the hierarchy is mounted afresh: the kernel then
+ * shows the namespace's root, the container's own cgroup. */
+static int mount_controller(int rootfd, const char *dest, const struct v1_hierarchy *h,
+                            unsigned long flags, cx_error *err)
+{
+    _cleanup_free_ char *tgt = cx_asprintf("%s/%s", dest, strrchr(h->mnt, '/') + 1);
+    _cleanup_close_ int fd = sp_mkdir_all(rootfd, tgt, 0755, err);
+    char p[32];
+    if (fd < 0)
+        return -1;
+    sp_fd_path(fd, p);
+    if (mount("cgroup", p, "cgroup", (flags | MS_NOSUID | MS_NODEV | MS_NOEXEC) &
+              ~(unsigned long) MS_REMOUNT, h->ctrls) < 0)
+        return cx_fail_errno(err, "mount cgroup %s on %s", h->ctrls, tgt);
+    return 0;
+}
+
 static int mount_cgroup_v1(int rootfd, const char *dest, unsigned long flags,
-                           cx_error *err)
+                           bool cgroupns, cx_error *err)
 {
     _cleanup_close_ int fd = sp_mkdir_all(rootfd, dest, 0755, err);
-    char p[32], line[4096];
+    char p[32];
+    struct v1_hierarchy h;
     if (fd < 0)
         return -1;
     sp_fd_path(fd, p);
@@ -177,23 +234,14 @@ static int mount_cgroup_v1(int rootfd, const char *dest, unsigned long flags,
     _cleanup_fclose_ FILE *mi = fopen("/proc/self/mountinfo", "re");
     if (mi == NULL)
         return cx_fail_errno(err, "open /proc/self/mountinfo");
-    while (fgets(line, sizeof line, mi)) {
-        char root[PATH_MAX], mnt[PATH_MAX], fstype[64], super[1024];
-        char *sep = strstr(line, " - ");
-        if (sep == NULL || sscanf(line, "%*s %*s %*s %4095s %4095s", root, mnt) != 2 ||
-            sscanf(sep + 3, "%63s %*s %1023s", fstype, super) != 2 ||
-            strcmp(fstype, "cgroup") != 0 || !cx_str_has_prefix(mnt, "/sys/fs/cgroup/"))
+    while (next_v1_hierarchy(mi, &h)) {
+        if (cgroupns) {
+            if (mount_controller(rootfd, dest, &h, flags, err) < 0)
+                return -1;
             continue;
-        /* the controllers are the super options that are not generic */
-        char ctrls[1024] = "";
-        for (char *tok = strtok(super, ","); tok; tok = strtok(NULL, ",")) {
-            if (!strcmp(tok, "rw") || !strcmp(tok, "ro") || strchr(tok, '='))
-                continue;
-            snprintf(ctrls + strlen(ctrls), sizeof ctrls - strlen(ctrls), "%s%s",
-                     ctrls[0] ? "," : "", tok);
         }
-        _cleanup_free_ char *own = own_cgroup(ctrls);
-        if (bind_controller(rootfd, dest, mnt, root, own, flags, err) < 0)
+        _cleanup_free_ char *own = own_cgroup(h.ctrls);
+        if (bind_controller(rootfd, dest, h.mnt, h.root, own, flags, err) < 0)
             return -1;
     }
     if (flags & MS_RDONLY)

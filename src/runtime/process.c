@@ -43,7 +43,7 @@ static int cap_list(const char **names, cap_value_t *out, int *n, const char *se
     for (size_t i = 0; names && names[i]; i++) {
         cap_value_t v;
         if (cap_from_name(names[i], &v) < 0)
-            return cx_fail(err, EINVAL, "process.capabilities.%s: unknown capability \"%s\"",
+            return cx_fail(err, 0, "process.capabilities.%s: unknown capability \"%s\"",
                            set, names[i]);
         if (v > CAP_LAST_CAP || !CAP_IS_SUPPORTED(v))
             continue; /* unknown to this kernel: skipped, as runc does */

@@ -87,7 +87,7 @@ static int mkdir_all(int rootfd, const char *path, mode_t mode, int depth,
     const char *leaf;
     const char *parent = split_leaf(copy, &leaf);
     if (strcmp(leaf, "..") == 0 || strcmp(leaf, ".") == 0)
-        return cx_fail(err, EINVAL, "%s: refusing a path ending in %s", path, leaf);
+        return cx_fail(err, 0, "%s: refusing a path ending in %s", path, leaf);
     _cleanup_close_ int pfd = mkdir_all(rootfd, parent, mode, depth + 1, err);
     if (pfd < 0)
         return -1;

@@ -280,3 +280,24 @@ def test_spec(capsa, tmp_path):
     cfg = json.loads((tmp_path / "config.json").read_text())
     assert {"type": "user"} in cfg["linux"]["namespaces"]
     assert cfg["linux"]["uidMappings"][0]["hostID"] == os.geteuid()
+
+
+def test_concurrent_kill_and_delete_force(capsa, make_bundle):
+    """docker stop races rm -f: the per-container lock serializes them; the
+    container ends deleted and every command either succeeds or says the
+    container is gone."""
+    b = make_bundle(["sleep", "100"])
+    for i in range(5):
+        cid = "race%d" % i
+        capsa.ok("run", "-d", "--bundle", b, cid)
+        pid = capsa.state(cid)["pid"]
+        procs = [subprocess.Popen([capsa.binary, "--root", capsa.root, *args],
+                                  stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE, text=True)
+                 for args in (["kill", cid], ["delete", "--force", cid], ["kill", cid, "KILL"],
+                              ["delete", "--force", cid])]
+        for p in procs:
+            _, err = p.communicate(timeout=20)
+            assert p.returncode == 0 or "not running" in err or "does not exist" in err, err
+        assert wait_gone(pid)
+        assert cid not in capsa.ids()

@@ -92,3 +92,16 @@ def test_exec_joins_user_namespace(capsa, make_bundle):
     pid = capsa.state("ux")["pid"]
     capsa.ok("kill", "ux", "KILL")
     assert wait_gone(pid)
+
+
+def test_cgroup_mount_in_cgroup_namespace(capsa, make_bundle):
+    """With a cgroup namespace each v1 hierarchy is mounted afresh and shows
+    the namespace's root; without one the container's own cgroup directory
+    is bound (as runc lays it out)."""
+    cmd = ["sh", "-c", "cat /proc/self/cgroup | grep memory; ls /sys/fs/cgroup/memory | grep -c procs"]
+    b = make_bundle(cmd, namespaces=["pid", "network", "ipc", "uts", "mount", "cgroup"])
+    r = capsa.ok("run", "--bundle", b, "cgns")
+    line, nprocs = r.stdout.split()
+    assert line.endswith(":memory:/") and int(nprocs) >= 1
+    r = capsa.ok("run", "--bundle", make_bundle(cmd), "nocgns")
+    assert r.stdout.split()[1] >= "1"

@@ -159,3 +159,23 @@ def test_runtime_exits_while_container_runs(capsa, make_bundle):
             continue
     capsa.ok("delete", "--force", "solo")
     assert wait_gone(pid)
+
+
+def test_socket_activation_fds(capsa, make_bundle, tmp_path):
+    """LISTEN_FDS/LISTEN_PID naming capsa: the fds stay open in the
+    container, which is told LISTEN_FDS=n, LISTEN_PID=1."""
+    b = make_bundle(["sh", "-c", "echo $LISTEN_FDS $LISTEN_PID; ls /proc/self/fd | sort -n | tr '\\n' ' '"])
+    script = ('exec 3>"$1"; shift; export LISTEN_FDS=1 LISTEN_PID=$$; exec "$@"')
+    r = subprocess.run(["sh", "-c", script, "_", str(tmp_path / "sock"), CAPSA, "--root",
+                        capsa.root, "run", "--bundle", b, "act"],
+                       capture_output=True, text=True, timeout=20)
+    assert r.returncode == 0, r.stderr
+    first, fds = r.stdout.split("\n", 1)
+    assert first == "1 1"
+    assert fds.split() == ["0", "1", "2", "3", "4"]
+    # LISTEN_PID naming another process: nothing is passed
+    script = ('exec 3>"$1"; shift; export LISTEN_FDS=1 LISTEN_PID=1; exec "$@"')
+    r = subprocess.run(["sh", "-c", script, "_", str(tmp_path / "sock"), CAPSA, "--root",
+                        capsa.root, "run", "--bundle", b, "act2"],
+                       capture_output=True, text=True, timeout=20)
+    assert r.stdout.split("\n", 1)[1].split() == ["0", "1", "2", "3"]

@@ -52,7 +52,7 @@ static void expect_bad_id(const char *id, const char *msg)
     cx_error err;
     cx_error_clear(&err);
     assert_int_equal(cx_id_check(id, &err), -1);
-    assert_int_equal(err.errnum, EINVAL);
+    assert_int_equal(err.errnum, 0); /* a complete message: no errno text appended */
     assert_string_equal(err.msg, msg);
 }
 
@@ -195,7 +195,7 @@ static void test_signal_invalid(void **state)
         int sig = cmd_parse_signal(bad[i].s, &err);
         if (sig != -1)
             fail_msg("\"%s\" accepted as %d", bad[i].s, sig);
-        assert_int_equal(err.errnum, EINVAL);
+        assert_int_equal(err.errnum, 0);
         assert_string_equal(err.msg, bad[i].msg);
     }
 }
