@@ -26,7 +26,7 @@ int cx_id_check(const char *id, cx_error *err)
                   (c >= '0' && c <= '9') || c == '_' || c == '+' || c == '-' ||
                   c == '.';
         if (!ok)
-            return cx_fail(err, EINVAL,
+            return cx_fail(err, 0,
                            "invalid container id \"%s\": only [A-Za-z0-9_+.-] allowed", id);
     }
     return 0;
