@@ -103,7 +103,7 @@ static _Noreturn void child_main(struct exec_job *j)
     }
     json_t *cfg = j->c->st->config;
     json_t *lin = cfg ? json_object_get(cfg, "linux") : NULL;
-    if (seccomp_load(lin ? json_object_get(lin, "seccomp") : NULL, &err) < 0) {
+    if (cx_seccomp_apply(lin ? json_object_get(lin, "seccomp") : NULL, &err) < 0) {
         sync_send_error(j->sock[1], &err);
         _exit(1);
     }

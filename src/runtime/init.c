@@ -128,7 +128,7 @@ _Noreturn void init_main(struct init_ctx *ctx)
     if (ctx->fifo_fd >= 0)
         wait_for_start(ctx->fifo_fd);
     const struct oci_linux *l = ctx->spec->linux_;
-    if (seccomp_load(l ? l->seccomp : NULL, &err) < 0) {
+    if (cx_seccomp_apply(l ? l->seccomp : NULL, &err) < 0) {
         sync_send_error(ctx->sync_fd, &err);
         _exit(1);
     }

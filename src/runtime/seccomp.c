@@ -1,7 +1,7 @@
 /* seccomp.c: see seccomp.h. */
 #include "runtime/seccomp.h"
 
-int seccomp_load(json_t *profile, cx_error *err)
+int cx_seccomp_apply(json_t *profile, cx_error *err)
 {
     (void) profile;
     (void) err;

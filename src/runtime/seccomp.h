@@ -1,4 +1,4 @@
-/* seccomp.h: the seccomp seam.  seccomp_load() is the very last step
+/* seccomp.h: the seccomp seam.  cx_seccomp_apply() is the very last step
  * before execve (after the user switch, capabilities and no_new_privs), so
  * that nothing the runtime does is filtered.  4/4 implements it with
  * libseccomp; until then a profile in config.json is accepted and not
@@ -10,6 +10,6 @@
 
 #include "common/error.h"
 
-int seccomp_load(json_t *profile, cx_error *err);
+int cx_seccomp_apply(json_t *profile, cx_error *err);
 
 #endif
