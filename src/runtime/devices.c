@@ -52,22 +52,9 @@ static int make_device(int devfd, const char *name, mode_t type, mode_t mode,
     return 0;
 }
 
-static int open_dev_dir(int rootfd, cx_error *err)
-{
-    _cleanup_close_ int pathfd = sp_mkdir_all(rootfd, "/dev", 0755, err);
-    char p[32];
-    if (pathfd < 0)
-        return -1;
-    sp_fd_path(pathfd, p);
-    int fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return cx_fail_errno(err, "open /dev in the container");
-    return fd;
-}
-
 int devices_create_default(int rootfd, cx_error *err)
 {
-    _cleanup_close_ int devfd = open_dev_dir(rootfd, err);
+    _cleanup_close_ int devfd = sp_mkdir_open(rootfd, "/dev", 0755, err);
     if (devfd < 0)
         return -1;
     mode_t old = umask(0);
@@ -102,14 +89,9 @@ int devices_create_config(const struct init_ctx *ctx, int rootfd, cx_error *err)
         _cleanup_free_ char *copy = cx_strdup(d->path);
         char *slash = strrchr(copy, '/');
         *slash = '\0';
-        _cleanup_close_ int pfd = sp_mkdir_all(rootfd, copy[0] ? copy : "/", 0755, err);
-        char p[32];
-        if (pfd < 0)
-            return -1;
-        sp_fd_path(pfd, p);
-        _cleanup_close_ int dfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int dfd = sp_mkdir_open(rootfd, copy, 0755, err);
         if (dfd < 0)
-            return cx_fail_errno(err, "open %s", copy);
+            return -1;
         mode_t old = umask(0);
         int rc = make_device(dfd, slash + 1, type, mode,
                              makedev((unsigned) d->major, (unsigned) d->minor),

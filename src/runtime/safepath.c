@@ -67,10 +67,32 @@ static char *symlink_target(int dfd, const char *parent, const char *leaf)
 
 static int mkdir_all(int rootfd, const char *path, mode_t mode, int depth,
                      cx_error *err);
+static int mkdir_open(int rootfd, const char *path, mode_t mode, int depth,
+                      cx_error *err);
 
 int sp_mkdir_all(int rootfd, const char *path, mode_t mode, cx_error *err)
 {
     return mkdir_all(rootfd, path, mode, 0, err);
+}
+
+/* mkdir_all, then a real directory fd (an O_PATH fd cannot mkdirat) */
+static int mkdir_open(int rootfd, const char *path, mode_t mode, int depth,
+                      cx_error *err)
+{
+    _cleanup_close_ int pfd = mkdir_all(rootfd, path, mode, depth, err);
+    char p[32];
+    if (pfd < 0)
+        return -1;
+    sp_fd_path(pfd, p);
+    int dfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return cx_fail_errno(err, "open %s in the container", path);
+    return dfd;
+}
+
+int sp_mkdir_open(int rootfd, const char *path, mode_t mode, cx_error *err)
+{
+    return mkdir_open(rootfd, path, mode, 0, err);
 }
 
 static int mkdir_all(int rootfd, const char *path, mode_t mode, int depth,
@@ -88,15 +110,9 @@ static int mkdir_all(int rootfd, const char *path, mode_t mode, int depth,
     const char *parent = split_leaf(copy, &leaf);
     if (strcmp(leaf, "..") == 0 || strcmp(leaf, ".") == 0)
         return cx_fail(err, 0, "%s: refusing a path ending in %s", path, leaf);
-    _cleanup_close_ int pfd = mkdir_all(rootfd, parent, mode, depth + 1, err);
-    if (pfd < 0)
-        return -1;
-    /* an O_PATH fd cannot mkdirat: reopen the resolved parent for real */
-    char p[32];
-    sp_fd_path(pfd, p);
-    _cleanup_close_ int dfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    _cleanup_close_ int dfd = mkdir_open(rootfd, parent, mode, depth + 1, err);
     if (dfd < 0)
-        return cx_fail_errno(err, "open %s in the container", parent);
+        return -1;
     if (mkdirat(dfd, leaf, mode) < 0) {
         if (errno != EEXIST)
             return cx_fail_errno(err, "mkdir %s in the container", path);
@@ -120,14 +136,9 @@ int sp_mkfile(int rootfd, const char *path, mode_t mode, cx_error *err)
     _cleanup_free_ char *copy = cx_strdup(path);
     const char *leaf;
     const char *parent = split_leaf(copy, &leaf);
-    _cleanup_close_ int pfd = sp_mkdir_all(rootfd, parent, 0755, err);
-    if (pfd < 0)
-        return -1;
-    char p[32];
-    sp_fd_path(pfd, p);
-    _cleanup_close_ int dfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    _cleanup_close_ int dfd = sp_mkdir_open(rootfd, parent, 0755, err);
     if (dfd < 0)
-        return cx_fail_errno(err, "open %s in the container", parent);
+        return -1;
     int f = openat(dfd, leaf, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, mode);
     if (f < 0 && errno != EEXIST)
         return cx_fail_errno(err, "create %s in the container", path);

@@ -16,6 +16,8 @@ int sp_open(int rootfd, const char *path, int flags);
 /* Create every missing directory of path (confined), return an O_PATH fd
  * of the last one. */
 int sp_mkdir_all(int rootfd, const char *path, mode_t mode, cx_error *err);
+/* The same, returning a real directory fd (for mkdirat, mknodat, ...). */
+int sp_mkdir_open(int rootfd, const char *path, mode_t mode, cx_error *err);
 /* Create path as an empty file if missing (parents too); O_PATH fd. */
 int sp_mkfile(int rootfd, const char *path, mode_t mode, cx_error *err);
 /* "/proc/self/fd/N" */

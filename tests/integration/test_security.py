@@ -92,3 +92,21 @@ def test_state_dir_not_world_writable(capsa, make_bundle):
     assert st.st_mode & 0o077 == 0
     with open(os.path.join(capsa.root, "perm", "state.json")) as f:
         assert json.load(f)["id"] == "perm"
+
+
+def test_config_devices(capsa, make_bundle):
+    b = make_bundle(["sh", "-c", "ls -ln /dev/mynull /dev/sub/myzero; echo x > /dev/sub/myzero && echo wrote; "
+                     "echo x 2>/dev/null > /dev/mynull || echo denied"])
+    cfg = load_config(b)
+    cfg["linux"]["devices"] = [
+        {"path": "/dev/mynull", "type": "c", "major": 1, "minor": 3, "fileMode": 0o620,
+         "uid": 5, "gid": 6},
+        {"path": "/dev/sub/myzero", "type": "c", "major": 1, "minor": 5},
+    ]
+    write_config(b, cfg)
+    out = capsa.ok("run", "--bundle", b, "dev").stdout.splitlines()
+    null = out[0].split()
+    assert null[0] == "crw--w----" and null[2:6] == ["5", "6", "1,", "3"]
+    assert out[1].startswith("crw-rw-rw-") and "1,   5" in out[1]
+    # root without CAP_DAC_OVERRIDE: the 0620 node owned by uid 5 is closed
+    assert out[2:] == ["wrote", "denied"]
