@@ -14,13 +14,16 @@ $(BUILD)/build.ninja:
 $(ASAN)/build.ninja:
 	meson setup $(ASAN) --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
 
-# unit tests, the same under ASan+UBSan, then the integration and
-# side-by-side compatibility suites (as root, on real containers)
+# unit tests, the same under ASan+UBSan, then the integration suite with
+# the release and the sanitized binary, then the side-by-side compatibility
+# suite (as root, on real containers)
 check: all $(ASAN)/build.ninja
 	meson test -C $(BUILD) --print-errorlogs
 	ninja -C $(ASAN)
 	meson test -C $(ASAN) --print-errorlogs
 	$(PYTEST) -q -p no:cacheprovider tests/integration
+	CAPSA=$(CURDIR)/$(ASAN)/capsa ASAN_OPTIONS=detect_leaks=1 \
+	    $(PYTEST) -q -p no:cacheprovider tests/integration
 	$(PYTEST) -q -p no:cacheprovider tests/compat
 
 demo: all

@@ -119,16 +119,22 @@ static pid_t clone_init(struct create_job *j, struct init_ctx *ctx, cx_error *er
         .flags = (uint64_t) ctx->ns.clone_flags,
         .exit_signal = SIGCHLD,
     };
-    if (ns_join_parent(&ctx->ns, err) < 0)
+    int saved = ctx->ns.n_parent_join ? ns_children_save() : -1;
+    if (ns_join_parent(&ctx->ns, err) < 0) {
+        ns_children_restore(saved);
         return -1;
+    }
     pid_t pid = (pid_t) syscall(SYS_clone3, &args, sizeof args);
-    if (pid < 0)
-        return cx_fail_errno(err, "clone the container init (namespaces 0x%x)",
-                             ctx->ns.clone_flags);
     if (pid == 0) {
         cx_close(j->sock[0]);
+        cx_close(saved);
         init_main(ctx);
     }
+    int e = errno;
+    ns_children_restore(saved);
+    if (pid < 0)
+        return cx_fail(err, e, "clone the container init (namespaces 0x%x)",
+                       ctx->ns.clone_flags);
     return pid;
 }
 

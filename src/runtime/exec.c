@@ -18,6 +18,7 @@
 #include "runtime/cgroup/cgroup.h"
 #include "runtime/container.h"
 #include "runtime/foreground.h"
+#include "runtime/namespaces.h"
 #include "runtime/process.h"
 #include "runtime/procinfo.h"
 #include "runtime/seccomp.h"
@@ -143,11 +144,29 @@ static int prepare(struct exec_job *j, cx_error *err)
         return -1;
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, j->sock) < 0)
         return cx_fail_errno(err, "socketpair");
-    /* pid and time namespaces apply to children: enter them here */
-    int pflags = j->ns_flags & (CLONE_NEWPID | CLONE_NEWTIME);
-    if (pflags && setns(j->pidfd, pflags) < 0)
-        return cx_fail_errno(err, "join the pid namespace of container %s", o->id);
     return 0;
+}
+
+/* Fork the child into the container's pid (and time) namespace: those
+ * apply to children only, so we enter them around the fork. */
+static pid_t fork_into(struct exec_job *j, cx_error *err)
+{
+    int pflags = j->ns_flags & (CLONE_NEWPID | CLONE_NEWTIME);
+    int saved = pflags ? ns_children_save() : -1;
+    if (pflags && setns(j->pidfd, pflags) < 0) {
+        ns_children_restore(saved);
+        return cx_fail_errno(err, "join the pid namespace of container %s", j->o->id);
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        cx_close(saved);
+        return 0;
+    }
+    int e = errno;
+    ns_children_restore(saved);
+    if (pid < 0)
+        return cx_fail(err, e, "fork into container %s", j->o->id);
+    return pid;
 }
 
 /* Wait for the child: an error message, or EOF once execve succeeded. */
@@ -180,12 +199,12 @@ int cx_exec(const struct cx_exec_opts *o, int *exit_code, cx_error *err)
     if (rc == 0) {
         if (!o->detach)
             fg_block_signals(&old);
-        pid_t pid = fork();
+        pid_t pid = fork_into(&j, err);
         if (pid == 0)
             child_main(&j);
         j.sock[1] = cx_close(j.sock[1]);
         if (pid < 0)
-            rc = cx_fail_errno(err, "fork");
+            rc = -1;
         else if ((rc = wait_exec(&j, pid, &pty, err)) == 0 && o->pid_file)
             rc = cx_write_pid_file(o->pid_file, pid, err);
         if (rc == 0 && !o->detach)

@@ -70,6 +70,25 @@ void ns_plan_close(struct ns_plan *plan)
     plan->n_parent_join = plan->n_child_join = 0;
 }
 
+int ns_children_save(void)
+{
+    /* our own namespaces: where the children of later forks belong */
+    return open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+}
+
+void ns_children_restore(int saved)
+{
+    if (saved < 0)
+        return;
+    setns(saved, CLONE_NEWPID);
+    close(saved);
+    int time = open("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
+    if (time >= 0) {
+        setns(time, CLONE_NEWTIME);
+        close(time);
+    }
+}
+
 int ns_join_parent(struct ns_plan *plan, cx_error *err)
 {
     for (int i = 0; i < plan->n_parent_join; i++)

@@ -36,6 +36,11 @@ struct ns_plan {
 int ns_plan_build(const struct oci_spec *spec, struct ns_plan *plan,
                   cx_error *err);
 void ns_plan_close(struct ns_plan *plan);
+/* Entering a pid or time namespace for our children (below) affects every
+ * later fork, the sanitizers' helpers included: save ours first and
+ * restore it once the child exists.  save returns an fd or -1. */
+int ns_children_save(void);
+void ns_children_restore(int saved);
 /* Parent: enter pid/time namespaces for the children to come. */
 int ns_join_parent(struct ns_plan *plan, cx_error *err);
 /* Init: join by path (user first), then unshare the delayed ones. */

@@ -1,0 +1,554 @@
+"""Helpers for the interop suite (tests/interop): running commands with
+timeouts, on a pty; the busybox image as a rootfs tarball and as an OCI
+image-layout archive; a private podman and a private containerd + ctr; and
+cleanup limited to what the session itself made. Fixtures are in
+conftest.py."""
+import contextlib
+import fcntl
+import glob
+import hashlib
+import io
+import json
+import os
+import platform
+import select
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import tarfile
+import tempfile
+import termios
+import time
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(REPO, "tests", "fixtures"))
+
+import bundle as bundle_mod  # noqa: E402  (tests/fixtures/bundle.py)
+
+IMAGE = "localhost/capsa-bb:1"
+CTR_NAMESPACE = "capsa-interop"
+DEFAULT_TIMEOUT = 20
+PATH_ENV = bundle_mod.DEFAULT_PATH_ENV
+
+
+# --------------------------------------------------------------------------
+# running commands
+
+class Result:
+    def __init__(self, cmd, returncode, stdout, stderr, elapsed):
+        self.cmd = cmd
+        self.returncode = returncode
+        self.stdout = stdout
+        self.stderr = stderr
+        self.elapsed = elapsed
+
+    def __repr__(self):
+        return ("<%s -> rc %s in %.2fs\n--- stdout\n%s--- stderr\n%s>"
+                % (" ".join(self.cmd), self.returncode, self.elapsed,
+                   self.stdout, self.stderr))
+
+
+def run(cmd, timeout=DEFAULT_TIMEOUT, input=None, env=None):
+    """Run cmd with stdout/stderr in files (not pipes: a daemonised helper
+    such as conmon or a shim could inherit a pipe and hold it open), stdin
+    from `input` (str) or /dev/null. A timeout kills cmd and fails the
+    test with what it printed so far."""
+    cmd = [os.fspath(c) for c in cmd]
+    t0 = time.monotonic()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.TemporaryFile() as inp:
+        if input is not None:
+            inp.write(input.encode() if isinstance(input, str) else input)
+            inp.seek(0)
+        proc = subprocess.Popen(cmd, stdin=inp if input is not None
+                                else subprocess.DEVNULL,
+                                stdout=out, stderr=err, env=env)
+        try:
+            rc = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            rc = None
+        out.seek(0)
+        err.seek(0)
+        res = Result(cmd, rc, out.read().decode(errors="replace"),
+                     err.read().decode(errors="replace"),
+                     time.monotonic() - t0)
+    if rc is None:
+        pytest.fail("timed out after %ss: %r" % (timeout, res), pytrace=False)
+    return res
+
+
+def run_pty(cmd, steps=(), timeout=DEFAULT_TIMEOUT, winsize=(31, 101)):
+    """Run cmd on a fresh pty (its stdin, stdout and stderr; controlling
+    terminal of a new session), window size `winsize` (rows, cols).
+
+    steps: (wait_for, send) pairs of bytes: once wait_for has appeared in
+    the output (after the previous step's match), send is written to the
+    terminal. Returns (output bytes, exit code). Fails the test, after
+    killing cmd, if it does not finish within `timeout`."""
+    cmd = [os.fspath(c) for c in cmd]
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ,
+                struct.pack("HHHH", winsize[0], winsize[1], 0, 0))
+
+    def make_ctty():
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    proc = subprocess.Popen(cmd, stdin=slave, stdout=slave, stderr=slave,
+                            start_new_session=True, preexec_fn=make_ctty,
+                            close_fds=True)
+    os.close(slave)
+    buf = b""
+    pos = 0
+    pending = list(steps)
+    deadline = time.monotonic() + timeout
+    timed_out = False
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                timed_out = True
+                break
+            r, _, _ = select.select([master], [], [], min(left, 0.2))
+            if r:
+                try:
+                    data = os.read(master, 65536)
+                except OSError:  # EIO: every slave fd closed
+                    data = b""
+                if not data:
+                    break
+                buf += data
+                while pending:
+                    idx = buf.find(pending[0][0], pos)
+                    if idx < 0:
+                        break
+                    pos = idx + len(pending[0][0])
+                    os.write(master, pending.pop(0)[1])
+            elif proc.poll() is not None:
+                # exited; a helper may still hold the slave: drain briefly
+                r, _, _ = select.select([master], [], [], 0.3)
+                if not r:
+                    break
+        if timed_out:
+            proc.kill()
+        rc = proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+    if timed_out:
+        pytest.fail("timed out after %ss on a pty: %s\noutput so far: %r"
+                    % (timeout, " ".join(cmd), buf), pytrace=False)
+    return buf, rc
+
+
+def wait_for(pred, timeout=10, interval=0.1, what="condition"):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = pred()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail("timed out after %ss waiting for %s" % (timeout, what),
+                        pytrace=False)
+        time.sleep(interval)
+
+
+def pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie is as good as dead
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+# --------------------------------------------------------------------------
+# the image: a busybox rootfs as a plain tarball and as an OCI archive
+
+def write_rootfs_tar(rootfs, dest):
+    """Tar rootfs (as the layer of an image: relative names, owners kept,
+    entries sorted) into dest; return dest."""
+    rootfs = os.fspath(rootfs)
+    with tarfile.open(dest, "w", format=tarfile.PAX_FORMAT) as tf:
+        for name in sorted(os.listdir(rootfs)):
+            tf.add(os.path.join(rootfs, name), arcname=name, recursive=True)
+    return dest
+
+
+def _go_arch():
+    m = platform.machine()
+    return {"x86_64": "amd64", "aarch64": "arm64", "armv7l": "arm",
+            "i686": "386", "i386": "386", "ppc64le": "ppc64le",
+            "s390x": "s390x", "riscv64": "riscv64"}.get(m, m)
+
+
+def write_oci_archive(layer_tar, dest, cmd=("sh",)):
+    """Write an OCI image layout (image-spec image-layout.md) as a tar
+    archive: oci-layout, index.json and blobs/sha256/ holding one
+    uncompressed layer, the image config and the manifest. The index's
+    single manifest carries this host's platform. Returns dest."""
+    with open(layer_tar, "rb") as f:
+        layer = f.read()
+    arch = _go_arch()
+
+    def digest(data):
+        return "sha256:" + hashlib.sha256(data).hexdigest()
+
+    def canon(obj):
+        return json.dumps(obj, sort_keys=True, separators=(",", ":")).encode()
+
+    layer_digest = digest(layer)
+    config = canon({
+        "created": "2024-01-01T00:00:00Z",
+        "architecture": arch,
+        "os": "linux",
+        "config": {"Env": [PATH_ENV], "Cmd": list(cmd), "WorkingDir": "/"},
+        "rootfs": {"type": "layers", "diff_ids": [layer_digest]},
+        "history": [{"created": "2024-01-01T00:00:00Z",
+                     "created_by": "tests/fixtures/mkrootfs.sh"}],
+    })
+    manifest = canon({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                   "digest": digest(config), "size": len(config)},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar",
+                    "digest": layer_digest, "size": len(layer)}],
+    })
+    index = canon({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": [{
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": digest(manifest), "size": len(manifest),
+            "platform": {"architecture": arch, "os": "linux"},
+        }],
+    })
+    layout = canon({"imageLayoutVersion": "1.0.0"})
+
+    with tarfile.open(dest, "w") as tf:
+        def add(name, data, mode=0o644):
+            ti = tarfile.TarInfo(name)
+            ti.size = len(data)
+            ti.mode = mode
+            ti.mtime = 1704067200
+            tf.addfile(ti, io.BytesIO(data))
+        for d in ("blobs", "blobs/sha256"):
+            ti = tarfile.TarInfo(d)
+            ti.type = tarfile.DIRTYPE
+            ti.mode = 0o755
+            ti.mtime = 1704067200
+            tf.addfile(ti)
+        add("oci-layout", layout)
+        add("index.json", index)
+        for blob in (layer, config, manifest):
+            add("blobs/sha256/" + digest(blob)[len("sha256:"):], blob)
+    return dest
+
+
+# --------------------------------------------------------------------------
+# cleanup helpers (only for what this session made: paths under its own
+# private directory, processes whose pids come from it)
+
+def _mounts_under(top):
+    top = os.path.realpath(top).rstrip("/") + "/"
+    out = []
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            mnt = line.split()[4].encode().decode("unicode_escape")
+            if (mnt + "/").startswith(top):
+                out.append(mnt)
+    return out
+
+
+def umount_under(top):
+    """Lazily unmount everything mounted at or below top, deepest first."""
+    for _ in range(3):
+        mounts = _mounts_under(top)
+        if not mounts:
+            return
+        for mnt in sorted(mounts, key=len, reverse=True):
+            subprocess.run(["umount", "-l", mnt], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, timeout=10)
+
+
+def _procs_with(top, what):
+    """pids whose /proc/PID/<what> (cwd, root) link is top or below it."""
+    top = os.path.realpath(top).rstrip("/")
+    out = []
+    for ent in os.listdir("/proc"):
+        if not ent.isdigit() or int(ent) == os.getpid():
+            continue
+        try:
+            link = os.readlink("/proc/%s/%s" % (ent, what))
+        except OSError:
+            continue
+        if link == top or link.startswith(top + "/"):
+            out.append(int(ent))
+    return out
+
+
+def _cmdline(pid):
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return f.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def _kill_and_wait(pids, timeout=5):
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + timeout
+    while any(pid_alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+# --------------------------------------------------------------------------
+# podman
+
+PODMAN_RUN_OPTS = ["--network", "none", "--pull", "never",
+                   "--ulimit", "nofile=1024:1024",
+                   "--ulimit", "nproc=1024:1024"]
+
+
+class Podman:
+    """A private podman: `podman --root T/storage --runroot T/run ...
+    --runtime RUNTIME`, all state under T."""
+
+    def __init__(self, top, runtime):
+        self.top = top
+        self.runtime = runtime
+        self.binary = shutil.which("podman")
+        self.argv = [self.binary,
+                     "--root", os.path.join(top, "storage"),
+                     "--runroot", os.path.join(top, "run"),
+                     "--tmpdir", os.path.join(top, "tmp"),
+                     "--volumepath", os.path.join(top, "volumes"),
+                     "--cgroup-manager", "cgroupfs",
+                     "--events-backend", "file",
+                     "--storage-driver", "vfs",
+                     "--runtime", runtime]
+        self.run_opts = list(PODMAN_RUN_OPTS)
+
+    def cmd(self, *args):
+        return self.argv + [os.fspath(a) for a in args]
+
+    def __call__(self, *args, timeout=DEFAULT_TIMEOUT, input=None):
+        return run(self.cmd(*args), timeout=timeout, input=input)
+
+    def ok(self, *args, **kw):
+        r = self(*args, **kw)
+        assert r.returncode == 0, "podman %s failed: %r" % (args[0], r)
+        return r
+
+    def run_cmd(self, *args):
+        """`podman run` with the fixed options; args: run options, the
+        image and the command."""
+        return self.cmd("run", *self.run_opts, *args)
+
+    def inspect(self, name):
+        r = self.ok("inspect", "--type", "container", name)
+        return json.loads(r.stdout)[0]
+
+    def cleanup(self):
+        """Remove every container and image, wait for conmon and the exit
+        command (`podman container cleanup`, both started for our
+        containers with our private paths in argv) to finish, killing only
+        those still there after 10 s, then unmount what is left under the
+        private directory."""
+        for args in (("rm", "-af", "-t", "0"), ("rmi", "-af")):
+            with contextlib.suppress(BaseException):
+                run(self.cmd(*args), timeout=60)
+        deadline = time.monotonic() + 10
+        while True:
+            left = [p for p in _procs_referring(self.top) if pid_alive(p)]
+            if not left:
+                break
+            if time.monotonic() > deadline:
+                _kill_and_wait(left)
+                break
+            time.sleep(0.1)
+        umount_under(self.top)
+
+
+def _procs_referring(top):
+    """pids (not ours) whose command line names our private directory."""
+    out = []
+    for ent in os.listdir("/proc"):
+        if not ent.isdigit() or int(ent) == os.getpid():
+            continue
+        if top in _cmdline(int(ent)):
+            out.append(int(ent))
+    return out
+
+
+# --------------------------------------------------------------------------
+# containerd
+
+CONTAINERD_CONFIG = """\
+version = 2
+root = "{top}/root"
+state = "{top}/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+
+[grpc]
+  address = "{top}/containerd.sock"
+
+[ttrpc]
+  address = "{top}/containerd.sock.ttrpc"
+
+[debug]
+  address = ""
+  level = "info"
+
+[plugins]
+  [plugins."io.containerd.internal.v1.opt"]
+    path = "{top}/opt"
+"""
+
+
+class Containerd:
+    """A private containerd plus `ctr -a SOCK -n capsa-interop`; ctr run and
+    task exec get --runc-binary RUNTIME, --runc-root and --fifo-dir under
+    the private directory."""
+
+    def __init__(self, top, runtime):
+        self.top = top
+        self.runtime = runtime
+        self.address = os.path.join(top, "containerd.sock")
+        self.config = os.path.join(top, "config.toml")
+        self.log = os.path.join(top, "containerd.log")
+        self.runc_root = os.path.join(top, "runc")
+        self.fifo_dir = os.path.join(top, "fifo")
+        self.ctr_argv = [shutil.which("ctr"), "-a", self.address,
+                         "-n", CTR_NAMESPACE]
+        self.proc = None
+
+    # -- daemon
+    def start(self):
+        with open(self.config, "w") as f:
+            f.write(CONTAINERD_CONFIG.format(top=self.top))
+        logf = open(self.log, "wb")
+        try:
+            self.proc = subprocess.Popen(
+                [shutil.which("containerd"), "--config", self.config],
+                stdin=subprocess.DEVNULL, stdout=logf, stderr=logf,
+                start_new_session=True)
+        finally:
+            logf.close()
+        deadline = time.monotonic() + 20
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError("containerd exited with %s:\n%s"
+                                   % (self.proc.returncode, self.log_tail()))
+            if os.path.exists(self.address):
+                r = subprocess.run(self.ctr_argv + ["version"],
+                                   stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL, timeout=10)
+                if r.returncode == 0:
+                    return
+            if time.monotonic() > deadline:
+                raise RuntimeError("containerd did not answer on %s in 20s:"
+                                   "\n%s" % (self.address, self.log_tail()))
+            time.sleep(0.05)
+
+    def log_tail(self, n=30):
+        try:
+            with open(self.log, errors="replace") as f:
+                return "".join(f.readlines()[-n:])
+        except OSError:
+            return ""
+
+    # -- ctr
+    def cmd(self, *args):
+        return self.ctr_argv + [os.fspath(a) for a in args]
+
+    def __call__(self, *args, timeout=DEFAULT_TIMEOUT, input=None):
+        return run(self.cmd(*args), timeout=timeout, input=input)
+
+    def ok(self, *args, **kw):
+        r = self(*args, **kw)
+        assert r.returncode == 0, "ctr %s failed: %r" % (" ".join(args[:2]), r)
+        return r
+
+    def runtime_opts(self):
+        return ["--runc-binary", self.runtime, "--runc-root", self.runc_root,
+                "--fifo-dir", self.fifo_dir]
+
+    def run_cmd(self, *args):
+        """`ctr run` with the runtime options; args: flags, image, id, cmd."""
+        return self.cmd("run", *self.runtime_opts(), *args)
+
+    def exec_cmd(self, *args):
+        return self.cmd("task", "exec", "--fifo-dir", self.fifo_dir, *args)
+
+    def tasks(self):
+        """{id: (pid, status)} from `ctr task ls`."""
+        r = self.ok("task", "ls")
+        out = {}
+        for line in r.stdout.splitlines()[1:]:
+            f = line.split()
+            if len(f) >= 3:
+                out[f[0]] = (int(f[1]), f[2])
+        return out
+
+    def containers(self):
+        return self.ok("container", "ls", "-q").stdout.split()
+
+    def remove(self, cid):
+        """Best-effort: kill, delete the task, delete the container."""
+        for args in (("task", "kill", "-s", "KILL", cid),
+                     ("task", "delete", "-f", cid),
+                     ("container", "delete", cid)):
+            with contextlib.suppress(BaseException):
+                run(self.cmd(*args), timeout=15)
+
+    # -- teardown
+    def stop(self):
+        with contextlib.suppress(BaseException):
+            if self.proc and self.proc.poll() is None:
+                for cid in self.containers():
+                    self.remove(cid)
+        state = os.path.join(self.top, "state")
+        # shims run with their bundle (state/io.containerd.runtime.v2.task/
+        # NS/ID) as cwd; a container's init pid is in that bundle's init.pid
+        shims = [p for p in _procs_with(state, "cwd")
+                 if "containerd-shim" in _cmdline(p)]
+        inits = []
+        for f in glob.glob(os.path.join(
+                state, "io.containerd.runtime.v2.task", "*", "*", "init.pid")):
+            with contextlib.suppress(OSError, ValueError):
+                with open(f) as fh:
+                    inits.append(int(fh.read().strip()))
+        inits = [p for p in inits if p in _procs_with(self.top, "root")]
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        _kill_and_wait([p for p in inits + shims if pid_alive(p)])
+        umount_under(self.top)
+        # runc-style cgroups named after our namespace (empty by now)
+        for d in glob.glob("/sys/fs/cgroup/*/" + CTR_NAMESPACE) + \
+                glob.glob("/sys/fs/cgroup/" + CTR_NAMESPACE):
+            with contextlib.suppress(OSError):
+                os.rmdir(d)
+
+
