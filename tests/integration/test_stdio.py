@@ -179,3 +179,18 @@ def test_socket_activation_fds(capsa, make_bundle, tmp_path):
                         capsa.root, "run", "--bundle", b, "act2"],
                        capture_output=True, text=True, timeout=20)
     assert r.stdout.split("\n", 1)[1].split() == ["0", "1", "2", "3"]
+
+
+def test_exec_tty_foreground(capsa, make_bundle):
+    capsa.ok("run", "-d", "--bundle", make_bundle(["sleep", "100"]), "xt")
+    master, slave = pty.openpty()
+    p = subprocess.Popen([CAPSA, "--root", capsa.root, "exec", "-t", "xt", "sh", "-c",
+                          "test -t 1 && tty; read x; echo got-$x; exit 9"],
+                         stdin=slave, stdout=slave, stderr=slave, close_fds=True)
+    os.close(slave)
+    out = read_until(master, "/dev/pts/")
+    os.write(master, b"zz\r")
+    out += read_until(master, "got-zz")
+    assert p.wait(timeout=10) == 9
+    os.close(master)
+    assert "/dev/pts/" in out and "got-zz" in out, out
