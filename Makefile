@@ -15,8 +15,8 @@ $(ASAN)/build.ninja:
 	meson setup $(ASAN) --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
 
 # unit tests, the same under ASan+UBSan, then the integration suite with
-# the release and the sanitized binary, then the side-by-side compatibility
-# suite (as root, on real containers)
+# the release and the sanitized binary, the side-by-side compatibility
+# suite against runc, and podman and containerd driving capsa (as root)
 check: all $(ASAN)/build.ninja
 	meson test -C $(BUILD) --print-errorlogs
 	ninja -C $(ASAN)
@@ -25,6 +25,7 @@ check: all $(ASAN)/build.ninja
 	CAPSA=$(CURDIR)/$(ASAN)/capsa ASAN_OPTIONS=detect_leaks=1 \
 	    $(PYTEST) -q -p no:cacheprovider tests/integration
 	$(PYTEST) -q -p no:cacheprovider tests/compat
+	$(PYTEST) -q -p no:cacheprovider tests/interop
 
 demo: all
 	tests/demo.sh $(BUILD)/capsa

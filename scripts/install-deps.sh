@@ -11,17 +11,28 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
 fi
 pkgs="meson ninja-build pkg-config gcc libc6-dev libjansson-dev libcap-dev
       libseccomp-dev busybox-static"
+# the peers the tests drive: runc (the compat reference), podman and
+# containerd (tests/interop), installed as users get them (with recommends)
+peers=""
 if [ "${1:-}" = "--test" ]; then
-    pkgs="$pkgs libcmocka-dev python3 python3-pytest runc procps"
+    pkgs="$pkgs libcmocka-dev python3 python3-pytest procps"
+    peers="runc podman containerd"
 fi
-missing=""
-for p in $pkgs; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
-        missing="$missing $p"
-done
-if [ -n "$missing" ]; then
+missing() {
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+            printf ' %s' "$p"
+    done
+}
+# shellcheck disable=SC2086
+need=$(missing $pkgs)
+# shellcheck disable=SC2086
+need_peers=$(missing $peers)
+if [ -n "$need$need_peers" ]; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -q
     # shellcheck disable=SC2086
-    apt-get install -y -q --no-install-recommends $missing
+    [ -z "$need" ] || apt-get install -y -q --no-install-recommends $need
+    # shellcheck disable=SC2086
+    [ -z "$need_peers" ] || apt-get install -y -q $need_peers
 fi

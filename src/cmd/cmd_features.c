@@ -23,7 +23,7 @@ int cmd_features(const struct capsa_global *g, int argc, char **argv, cx_error *
         "noexec", "noiversion", "nolazytime", "nomand", "norelatime", "nostrictatime",
         "nosuid", "nosymfollow", "private", "rbind", "relatime", "remount", "ro",
         "rprivate", "rshared", "rslave", "runbindable", "rw", "shared", "silent",
-        "slave", "strictatime", "suid", "symfollow", "sync", "unbindable", NULL };
+        "slave", "strictatime", "suid", "symfollow", "sync", "tmpcopyup", "unbindable", NULL };
     static const char *const ns[] = { "cgroup", "ipc", "mount", "network", "pid",
                                       "time", "user", "uts", NULL };
     (void) g;

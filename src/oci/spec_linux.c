@@ -110,8 +110,14 @@ static int decode_device(struct jd_ctx *c, json_t *v, const struct jpath *p,
         d->path[strlen(d->path) - 1] == '/' || strstr(d->path, "/..") ||
         strstr(d->path, "//"))
         return jd_fail(c, &pp, "\"%s\" must be a file path below /dev", d->path);
-    if (d->has_file_mode && (d->file_mode & ~07777u))
-        return jd_fail(c, p, "fileMode %u has bits beyond permissions", d->file_mode);
+    /* engines (podman) send the host node's whole st_mode: the type bits
+     * are accepted when they agree with "type", then dropped */
+    mode_t ftype = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
+    mode_t given = d->file_mode & ~07777u;
+    if (d->has_file_mode && given != 0 && given != ftype)
+        return jd_fail(c, p, "fileMode %u does not describe a device of type %c",
+                       d->file_mode, d->type);
+    d->file_mode &= 07777u;
     return 0;
 }
 

@@ -27,7 +27,7 @@ static const struct {
 } default_links[] = {
     { "/proc/self/fd", "fd" }, { "/proc/self/fd/0", "stdin" },
     { "/proc/self/fd/1", "stdout" }, { "/proc/self/fd/2", "stderr" },
-    { "pts/ptmx", "ptmx" }, { "/proc/kcore", "core" },
+    { "pts/ptmx", "ptmx" },
 };
 
 /* mknod, or -- where that is not allowed (user namespaces) -- a bind
@@ -73,6 +73,10 @@ int devices_create_default(int rootfd, cx_error *err)
         if (symlinkat(default_links[i].target, devfd, default_links[i].link) < 0 &&
             errno != EEXIST)
             return cx_fail_errno(err, "symlink /dev/%s", default_links[i].link);
+    /* /dev/core only where the kernel has a /proc/kcore, as runc does */
+    if (access("/proc/kcore", F_OK) == 0 && symlinkat("/proc/kcore", devfd, "core") < 0 &&
+        errno != EEXIST)
+        return cx_fail_errno(err, "symlink /dev/core");
     for (const char *d = "pts\0shm\0mqueue\0"; *d; d += strlen(d) + 1)
         if (mkdirat(devfd, d, 0755) < 0 && errno != EEXIST)
             return cx_fail_errno(err, "mkdir /dev/%s", d);

@@ -87,6 +87,10 @@ int mount_opts_parse(const char **options, struct mount_opts *o, cx_error *err)
         }
         if (parse_flag(o, opt))
             continue;
+        if (strcmp(opt, "tmpcopyup") == 0) {
+            o->copyup = true;
+            continue;
+        }
         if (strcmp(opt, "idmap") == 0 || strcmp(opt, "ridmap") == 0 ||
             strcmp(opt, "rro") == 0 || strcmp(opt, "rrw") == 0)
             return cx_fail(err, ENOTSUP, "mount option \"%s\" is not supported yet", opt);

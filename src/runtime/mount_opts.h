@@ -12,6 +12,7 @@ struct mount_opts {
     unsigned long clear;       /* flags an option explicitly cleared (rw, suid, ...) */
     unsigned long propagation; /* MS_SHARED/SLAVE/PRIVATE/UNBINDABLE (|MS_REC) */
     bool bind, recursive;
+    bool copyup;               /* tmpcopyup: seed a tmpfs with what it covers */
     char data[4096];           /* filesystem-specific options, comma-joined */
 };
 

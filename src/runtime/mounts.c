@@ -13,6 +13,7 @@
 
 #include "common/cleanup.h"
 #include "common/util.h"
+#include "runtime/copyup.h"
 #include "runtime/mount_opts.h"
 #include "runtime/rootfs.h"
 #include "runtime/safepath.h"
@@ -84,6 +85,24 @@ static int mount_cgroup(const struct init_ctx *ctx, int rootfd, const struct oci
     return mount_cgroup_v1(rootfd, m->destination, o->flags, cgroupns, err);
 }
 
+/* Fill the new mount at dest with the tree of below, then make it
+ * read-only if asked (it was mounted writable for the copy). */
+static int copy_up(int rootfd, const char *dest, int below, unsigned long flags,
+                   cx_error *err)
+{
+    _cleanup_close_ int top = sp_open(rootfd, dest, O_RDONLY | O_DIRECTORY);
+    struct stat st;
+    if (top < 0 || fstat(below, &st) < 0)
+        return cx_fail_errno(err, "tmpcopyup: reopen %s", dest);
+    if (fchown(top, st.st_uid, st.st_gid) < 0 || fchmod(top, st.st_mode & 07777) < 0)
+        return cx_fail_errno(err, "tmpcopyup: %s", dest);
+    if (copy_tree(below, top, err) < 0)
+        return cx_error_prefix(err, "%s", dest);
+    if (flags & MS_RDONLY)
+        return remount_flags(rootfd, dest, flags & ~(unsigned long) MS_REMOUNT, 0, err);
+    return 0;
+}
+
 static int mount_one(const struct init_ctx *ctx, int rootfd,
                      const struct oci_mount *m, cx_error *err)
 {
@@ -109,9 +128,16 @@ static int mount_one(const struct init_ctx *ctx, int rootfd,
         return remount_flags(rootfd, m->destination, extra, o.propagation, err);
     }
     const char *source = m->source ? m->source : (m->type ? m->type : "none");
-    if (mount(source, p, m->type, o.flags, o.data[0] ? o.data : NULL) < 0)
+    /* tmpcopyup: keep a handle on what the tmpfs is about to cover */
+    _cleanup_close_ int below = o.copyup ? open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+    if (o.copyup && below < 0)
+        return cx_fail_errno(err, "tmpcopyup: open %s", m->destination);
+    if (mount(source, p, m->type, o.flags & ~(o.copyup ? MS_RDONLY : 0),
+              o.data[0] ? o.data : NULL) < 0)
         return cx_fail_errno(err, "mount %s (%s) on %s", source,
                              m->type ? m->type : "no type", m->destination);
+    if (o.copyup && copy_up(rootfd, m->destination, below, o.flags, err) < 0)
+        return -1;
     if (o.propagation)
         return remount_flags(rootfd, m->destination, 0, o.propagation, err);
     return 0;

@@ -110,3 +110,34 @@ def test_config_devices(capsa, make_bundle):
     assert out[1].startswith("crw-rw-rw-") and "1,   5" in out[1]
     # root without CAP_DAC_OVERRIDE: the 0620 node owned by uid 5 is closed
     assert out[2:] == ["wrote", "denied"]
+
+
+def test_tmpcopyup(capsa, make_bundle):
+    """A tmpfs with tmpcopyup starts with a copy of what it covers (podman
+    --tmpfs and --read-only ask for it); writes stay in the tmpfs."""
+    b = make_bundle(["sh", "-c", "cat /etc/hostname; ls -ld /etc | cut -c1-10; "
+                     "echo new > /etc/added && ls /etc/added; readlink /etc/link; "
+                     "grep ' /etc ' /proc/self/mounts | cut -d' ' -f3"])
+    rootfs = os.path.join(b, "rootfs")
+    os.chmod(os.path.join(rootfs, "etc"), 0o750)
+    os.symlink("hostname", os.path.join(rootfs, "etc", "link"))
+    os.makedirs(os.path.join(rootfs, "etc", "sub"))
+    with open(os.path.join(rootfs, "etc", "sub", "f"), "w") as f:
+        f.write("deep")
+    cfg = load_config(b)
+    cfg["root"]["readonly"] = True
+    cfg["mounts"].append({"destination": "/etc", "type": "tmpfs", "source": "tmpfs",
+                          "options": ["rw", "rprivate", "nosuid", "nodev", "tmpcopyup"]})
+    write_config(b, cfg)
+    out = capsa.ok("run", "--bundle", b, "cu").stdout.split()
+    assert out == ["capsa-rootfs", "drwxr-x---", "/etc/added", "hostname", "tmpfs"]
+    assert not os.path.exists(os.path.join(rootfs, "etc", "added"))  # image untouched
+    b2 = make_bundle(["cat", "/etc/sub/f"])
+    os.makedirs(os.path.join(b2, "rootfs", "etc", "sub"))
+    with open(os.path.join(b2, "rootfs", "etc", "sub", "f"), "w") as f:
+        f.write("deep")
+    cfg = load_config(b2)
+    cfg["mounts"].append({"destination": "/etc", "type": "tmpfs", "source": "tmpfs",
+                          "options": ["ro", "tmpcopyup"]})
+    write_config(b2, cfg)
+    assert capsa.ok("run", "--bundle", b2, "cu2").stdout == "deep"

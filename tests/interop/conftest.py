@@ -90,7 +90,7 @@ def podman(runtime, image_dir):
         r = pm("import", os.path.join(image_dir, "rootfs.tar"), IMAGE,
                timeout=60)
         if r.returncode != 0:
-            pytest.fail("podman import failed: %r" % r, pytrace=False)
+            pytest.fail("podman import failed: %s" % r, pytrace=False)
         yield pm
     finally:
         pm.cleanup()
@@ -114,7 +114,7 @@ def containerd(runtime, image_dir):
         r = cd("images", "import", "--index-name", IMAGE,
                os.path.join(image_dir, "oci.tar"), timeout=60)
         if r.returncode != 0:
-            pytest.fail("ctr images import failed: %r" % r, pytrace=False)
+            pytest.fail("ctr images import failed: %s" % r, pytrace=False)
         yield cd
     finally:
         cd.stop()

@@ -47,10 +47,13 @@ class Result:
         self.stderr = stderr
         self.elapsed = elapsed
 
-    def __repr__(self):
-        return ("<%s -> rc %s in %.2fs\n--- stdout\n%s--- stderr\n%s>"
+    def __str__(self):
+        return ("%s\n-> rc %s in %.2fs\n--- stdout\n%s\n--- stderr\n%s"
                 % (" ".join(self.cmd), self.returncode, self.elapsed,
                    self.stdout, self.stderr))
+
+    def __repr__(self):  # short: pytest repeats it in "where" lines
+        return "<Result rc=%s>" % self.returncode
 
 
 def run(cmd, timeout=DEFAULT_TIMEOUT, input=None, env=None):
@@ -80,7 +83,7 @@ def run(cmd, timeout=DEFAULT_TIMEOUT, input=None, env=None):
                      err.read().decode(errors="replace"),
                      time.monotonic() - t0)
     if rc is None:
-        pytest.fail("timed out after %ss: %r" % (timeout, res), pytrace=False)
+        pytest.fail("timed out after %ss: %s" % (timeout, res), pytrace=False)
     return res
 
 
@@ -309,6 +312,14 @@ def _cmdline(pid):
         return ""
 
 
+def _ppid(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return int(f.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def _kill_and_wait(pids, timeout=5):
     for pid in pids:
         with contextlib.suppress(ProcessLookupError):
@@ -353,7 +364,7 @@ class Podman:
 
     def ok(self, *args, **kw):
         r = self(*args, **kw)
-        assert r.returncode == 0, "podman %s failed: %r" % (args[0], r)
+        assert r.returncode == 0, "podman %s failed: %s" % (args[0], r)
         return r
 
     def run_cmd(self, *args):
@@ -483,7 +494,7 @@ class Containerd:
 
     def ok(self, *args, **kw):
         r = self(*args, **kw)
-        assert r.returncode == 0, "ctr %s failed: %r" % (" ".join(args[:2]), r)
+        assert r.returncode == 0, "ctr %s failed: %s" % (" ".join(args[:2]), r)
         return r
 
     def runtime_opts(self):
@@ -535,7 +546,8 @@ class Containerd:
             with contextlib.suppress(OSError, ValueError):
                 with open(f) as fh:
                     inits.append(int(fh.read().strip()))
-        inits = [p for p in inits if p in _procs_with(self.top, "root")]
+        # (checked: still a child of one of those shims, its subreaper)
+        inits = [p for p in inits if _ppid(p) in shims]
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -545,9 +557,12 @@ class Containerd:
                 self.proc.wait(timeout=10)
         _kill_and_wait([p for p in inits + shims if pid_alive(p)])
         umount_under(self.top)
-        # runc-style cgroups named after our namespace (empty by now)
+        # runc-style cgroups named after our namespace (empty by now), and
+        # the shim's default runtime root for it, used when ctr drops
+        # --runc-root/--runc-binary (it does with --uidmap)
         for d in glob.glob("/sys/fs/cgroup/*/" + CTR_NAMESPACE) + \
-                glob.glob("/sys/fs/cgroup/" + CTR_NAMESPACE):
+                glob.glob("/sys/fs/cgroup/" + CTR_NAMESPACE) + \
+                ["/run/containerd/runc/" + CTR_NAMESPACE]:
             with contextlib.suppress(OSError):
                 os.rmdir(d)
 

@@ -123,6 +123,17 @@ static void test_bind(void **state)
     assert_true(o.recursive);
 }
 
+static void test_copyup(void **state)
+{
+    (void) state;
+    struct mount_opts o = parse_ok(OPTS("rw", "nosuid", "tmpcopyup", "size=1m"));
+    assert_true(o.copyup);
+    assert_int_equal(o.flags, MS_NOSUID);
+    assert_string_equal(o.data, "size=1m"); /* never handed to the kernel */
+    o = parse_ok(OPTS("size=1m"));
+    assert_false(o.copyup);
+}
+
 static void test_data(void **state)
 {
     (void) state;
@@ -180,6 +191,7 @@ int main(void)
         cmocka_unit_test(test_clearing),
         cmocka_unit_test(test_propagation),
         cmocka_unit_test(test_bind),
+        cmocka_unit_test(test_copyup),
         cmocka_unit_test(test_data),
         cmocka_unit_test(test_data_too_long),
         cmocka_unit_test(test_unsupported),
