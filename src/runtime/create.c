@@ -23,6 +23,7 @@
 #include "runtime/init.h"
 #include "runtime/procinfo.h"
 #include "runtime/sync.h"
+#include "runtime/sysctl.h"
 #include "runtime/terminal.h"
 
 struct create_job {
@@ -69,6 +70,8 @@ static int load_bundle(struct create_job *j, cx_error *err)
     if (j->spec->process == NULL)
         return cx_fail(err, 0, "config.json: process: required to create a container");
     activation_env(j->spec);
+    if (sysctl_check(j->spec, err) < 0)
+        return -1;
     _cleanup_free_ char *root = j->spec->root_path[0] == '/'
         ? cx_strdup(j->spec->root_path)
         : cx_asprintf("%s/%s", j->bundle, j->spec->root_path);

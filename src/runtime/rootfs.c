@@ -10,6 +10,7 @@
 
 #include "common/cleanup.h"
 #include "runtime/mount_opts.h"
+#include "runtime/sysctl.h"
 
 static unsigned long propagation_flags(const char *name)
 {
@@ -95,6 +96,8 @@ int rootfs_finish(const struct init_ctx *ctx, int console_slave, cx_error *err)
 {
     const struct oci_linux *l = ctx->spec->linux_;
     if (console_slave >= 0 && console_bind(console_slave, err) < 0)
+        return -1;
+    if (sysctl_apply(ctx->spec, err) < 0) /* before /proc/sys turns read-only */
         return -1;
     if (l && (paths_mask(l->masked_paths, err) < 0 ||
               paths_readonly(l->readonly_paths, err) < 0))

@@ -105,3 +105,39 @@ def test_cgroup_mount_in_cgroup_namespace(capsa, make_bundle):
     assert line.endswith(":memory:/") and int(nprocs) >= 1
     r = capsa.ok("run", "--bundle", make_bundle(cmd), "nocgns")
     assert r.stdout.split()[1] >= "1"
+
+
+def test_sysctl(capsa, make_bundle):
+    b = make_bundle(["sh", "-c", "cat /proc/sys/kernel/shmmax /proc/sys/net/ipv4/ip_forward "
+                     "/proc/sys/kernel/domainname"])
+    cfg = load_config(b)
+    cfg["linux"]["sysctl"] = {"kernel.shmmax": "123456789", "net.ipv4.ip_forward": "1",
+                              "kernel.domainname": "capsa.test"}
+    write_config(b, cfg)
+    with open("/proc/sys/kernel/shmmax") as f:
+        host_shmmax = f.read()
+    assert capsa.ok("run", "--bundle", b, "sc").stdout.split() == ["123456789", "1", "capsa.test"]
+    with open("/proc/sys/kernel/shmmax") as f:
+        assert f.read() == host_shmmax  # the host kept its own
+
+
+def test_sysctl_that_would_change_the_host_is_refused(capsa, make_bundle):
+    cases = [
+        ({"vm.swappiness": "10"}, None, "linux.sysctl.vm.swappiness: not isolated"),
+        ({"net.ipv4.ip_forward": "1"}, ["pid", "ipc", "uts", "mount"], "not isolated"),
+        ({"kernel.shmmax": "1"}, ["pid", "network", "uts", "mount",
+                                  {"type": "ipc", "path": "/proc/self/ns/ipc"}], "not isolated"),
+        ({"net/../../vm.swappiness": "1"}, None, "invalid key"),
+        ({"net..ipv4": "1"}, None, "invalid key"),
+    ]
+    with open("/proc/sys/vm/swappiness") as f:
+        before = f.read()
+    for n, (sysctl, namespaces, expect) in enumerate(cases):
+        b = make_bundle(["true"], namespaces=namespaces)
+        cfg = load_config(b)
+        cfg["linux"]["sysctl"] = sysctl
+        write_config(b, cfg)
+        capsa.fails("create", "--bundle", b, "bad%d" % n, contains=expect)
+    assert capsa.ids() == []
+    with open("/proc/sys/vm/swappiness") as f:
+        assert f.read() == before
