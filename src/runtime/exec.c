@@ -73,10 +73,14 @@ static int child_setup(struct exec_job *j, char *exe, size_t len, cx_error *err)
         return cx_fail_errno(err, "setsid");
     if (p->terminal) {
         _cleanup_close_ int master = -1, slave = -1;
-        if (term_open_pty(&master, &slave, err) < 0 || term_make_stdio(slave, err) < 0)
+        if (term_open_pty(&master, &slave, err) < 0)
             return -1;
         if (p->console_width)
             term_set_size(master, p->console_height, p->console_width);
+        else
+            term_inherit_size(master);
+        if (term_make_stdio(slave, err) < 0)
+            return -1;
         if (j->console_fd >= 0 ? term_send_master(j->console_fd, master, err) < 0
                                : sync_send_fd(j->sock[1], master) < 0)
             return err->msg[0] ? -1 : cx_fail_errno(err, "send the pty");

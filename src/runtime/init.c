@@ -45,6 +45,8 @@ static int setup_console(const struct init_ctx *ctx, int *slave, cx_error *err)
         return -1;
     if (ctx->process->console_width)
         term_set_size(master, ctx->process->console_height, ctx->process->console_width);
+    else
+        term_inherit_size(master);
     if (ctx->console_fd >= 0)
         return term_send_master(ctx->console_fd, master, err);
     if (sync_send_fd(ctx->sync_fd, master) < 0)

@@ -36,6 +36,13 @@ int term_set_size(int fd, uint32_t height, uint32_t width)
     return ioctl(fd, TIOCSWINSZ, &ws);
 }
 
+void term_inherit_size(int master)
+{
+    struct winsize ws;
+    if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col)
+        ioctl(master, TIOCSWINSZ, &ws);
+}
+
 int term_make_stdio(int slave, cx_error *err)
 {
     if (ioctl(slave, TIOCSCTTY, 0) < 0)

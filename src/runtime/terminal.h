@@ -11,6 +11,10 @@
 
 int term_open_pty(int *master, int *slave, cx_error *err);
 int term_set_size(int fd, uint32_t height, uint32_t width);
+/* Without a consoleSize: start with the size of the terminal on our
+ * stdin (the caller's, before the pty replaces it), so the program never
+ * sees 0x0 before the first SIGWINCH reaches the proxy. */
+void term_inherit_size(int master);
 /* Make slave the controlling tty (after setsid) and fds 0-2. */
 int term_make_stdio(int slave, cx_error *err);
 /* Send master over a unix socket connected to --console-socket. */

@@ -3,6 +3,7 @@ import array
 import os
 import pty
 import select
+import signal
 import socket
 import subprocess
 import threading
@@ -194,3 +195,28 @@ def test_exec_tty_foreground(capsa, make_bundle):
     assert p.wait(timeout=10) == 9
     os.close(master)
     assert "/dev/pts/" in out and "got-zz" in out, out
+
+
+def set_winsize(fd, rows, cols):
+    import fcntl
+    import struct
+    import termios
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+
+
+def test_foreground_tty_size_and_sigwinch(capsa, make_bundle):
+    b = make_bundle(["sh", "-c", "stty size; read x; stty size"], terminal=True)
+    master, slave = pty.openpty()
+    set_winsize(slave, 31, 101)
+    p = subprocess.Popen([CAPSA, "--root", capsa.root, "run", "--bundle", b, "winch"],
+                         stdin=slave, stdout=slave, stderr=slave, close_fds=True)
+    out = read_until(master, "31 101")
+    set_winsize(slave, 40, 120)  # the user resizes the terminal ...
+    p.send_signal(signal.SIGWINCH)  # ... and the terminal tells capsa
+    time.sleep(0.2)
+    os.write(master, b"go\r")
+    out += read_until(master, "40 120")
+    os.close(slave)
+    assert p.wait(timeout=10) == 0
+    os.close(master)
+    assert "31 101" in out and "40 120" in out, out
