@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -100,6 +101,7 @@ static _Noreturn void child_main(struct exec_job *j)
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); /* see init.c: no /proc/PID/exe for the container */
     cx_close(j->sock[0]);
     cx_close(j->c->dirfd);
     if (child_setup(j, exe, sizeof exe, &err) < 0) {

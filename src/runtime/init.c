@@ -117,6 +117,10 @@ _Noreturn void init_main(struct init_ctx *ctx)
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL); /* a foreground run blocked them */
+    /* until execve this process is the capsa binary: keep the container's
+     * processes from reaching it through /proc/1/exe, fd or mem
+     * (CVE-2019-5736); execve of the user's program makes it dumpable */
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     for (size_t i = 0; i < sizeof ctx->close_fds / sizeof ctx->close_fds[0]; i++)
         ctx->close_fds[i] = cx_close(ctx->close_fds[i]);
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0); /* until READY: die with create */

@@ -141,3 +141,20 @@ def test_tmpcopyup(capsa, make_bundle):
                           "options": ["ro", "tmpcopyup"]})
     write_config(b2, cfg)
     assert capsa.ok("run", "--bundle", b2, "cu2").stdout == "deep"
+
+
+def test_runtime_binary_unreachable_while_init_waits(capsa, make_bundle):
+    """Between create and start the init is still the capsa binary: a
+    process in the container must not be able to open it through
+    /proc/1/exe (CVE-2019-5736), nor read its fds or memory."""
+    capsa.ok("create", "--bundle", make_bundle(["sleep", "100"]), "cve")
+    r = capsa.run("exec", "cve", "sh", "-c",
+                  "cat /proc/1/exe > /dev/null && echo exe-readable; "
+                  "readlink /proc/1/fd/0 > /dev/null 2>&1 && echo fds-readable; "
+                  "readlink /proc/1/exe || echo no-link")
+    assert r.returncode == 0, r.stderr
+    assert "exe-readable" not in r.stdout and "fds-readable" not in r.stdout
+    assert "no-link" in r.stdout
+    capsa.ok("start", "cve")
+    # once started, /proc/1/exe is the container's own program
+    assert capsa.ok("exec", "cve", "readlink", "/proc/1/exe").stdout.strip() == "/bin/busybox"
