@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <linux/close_range.h>
 #include <stdio.h>
 #include <string.h>
@@ -169,8 +170,15 @@ int process_lookup(const struct oci_process *p, char *out, size_t len,
 
 int process_chdir(const struct oci_process *p, cx_error *err)
 {
+    char here[PATH_MAX];
     if (chdir(p->cwd) < 0)
         return cx_fail_errno(err, "chdir to cwd (\"%s\") set in config.json", p->cwd);
+    /* a cwd reached through a magic link (an inherited fd: /proc/self/fd/N)
+     * can lie outside the container's root; the kernel then has no path
+     * for it from our root (CVE-2024-21626) */
+    if (getcwd(here, sizeof here) == NULL || here[0] != '/')
+        return cx_fail(err, 0, "cwd (\"%s\") set in config.json is outside the container",
+                       p->cwd);
     return 0;
 }
 
