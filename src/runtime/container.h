@@ -51,6 +51,9 @@ int cx_create(const struct cx_create_opts *o, pid_t *pid, int *pty, cx_error *er
 int cx_start(const char *root, const char *id, cx_error *err);
 int cx_kill(const char *root, const char *id, int sig, bool all, cx_error *err);
 int cx_delete(const char *root, const char *id, bool force, cx_error *err);
+/* --pid-file: the pid in decimal, no newline, written to a temporary file
+ * and renamed, so a reader never sees it half written. */
+int cx_write_pid_file(const char *path, pid_t pid, cx_error *err);
 /* pids of the container's processes as seen from the host. */
 int cx_pids(const struct cx_container *c, pid_t **pids, size_t *n, cx_error *err);
 

@@ -172,8 +172,6 @@ static int run_init(struct create_job *j, int *pty, cx_error *err)
     return sync_expect(j->sock[0], SYNC_READY, "container init", NULL, err);
 }
 
-int cx_write_pid_file(const char *path, pid_t pid, cx_error *err);
-
 static int record_state(struct create_job *j, cx_error *err)
 {
     char created[64];

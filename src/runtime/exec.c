@@ -30,8 +30,6 @@
 #define CLONE_NEWTIME 0x00000080
 #endif
 
-int cx_write_pid_file(const char *path, pid_t pid, cx_error *err);
-
 struct exec_job {
     const struct cx_exec_opts *o;
     struct cx_container *c;
