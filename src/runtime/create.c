@@ -193,6 +193,15 @@ static int record_state(struct create_job *j, cx_error *err)
     return 0;
 }
 
+/* The record exists: let the init drop its death signal, and wait until it
+ * has, so that it never dies with us from here on. */
+static int release_init(struct create_job *j, cx_error *err)
+{
+    if (sync_send(j->sock[0], SYNC_RECORDED) < 0)
+        return cx_fail_errno(err, "signal the container init");
+    return sync_expect(j->sock[0], SYNC_ACK, "container init", NULL, err);
+}
+
 int cx_create(const struct cx_create_opts *o, pid_t *pid, int *pty, cx_error *err)
 {
     struct create_job j = { .o = o, .rootfd = -1, .dirfd = -1, .fifo_fd = -1,
@@ -209,6 +218,8 @@ int cx_create(const struct cx_create_opts *o, pid_t *pid, int *pty, cx_error *er
         rc = run_init(&j, pty, err);
     if (rc == 0)
         rc = record_state(&j, err);
+    if (rc == 0)
+        rc = release_init(&j, err);
     if (rc < 0 && *pty >= 0)
         *pty = cx_close(*pty);
     *pid = j.pid;

@@ -123,13 +123,18 @@ _Noreturn void init_main(struct init_ctx *ctx)
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     for (size_t i = 0; i < sizeof ctx->close_fds / sizeof ctx->close_fds[0]; i++)
         ctx->close_fds[i] = cx_close(ctx->close_fds[i]);
-    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0); /* until READY: die with create */
+    /* until create has recorded us, die with it: a create killed half way
+     * leaves no init behind */
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     if (init_setup(ctx, exe, sizeof exe, &err) < 0) {
         sync_send_error(ctx->sync_fd, &err);
         _exit(1);
     }
+    if (sync_send(ctx->sync_fd, SYNC_READY) < 0 ||
+        sync_expect(ctx->sync_fd, SYNC_RECORDED, "capsa", NULL, &err) < 0)
+        _exit(1);
     prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
-    if (sync_send(ctx->sync_fd, SYNC_READY) < 0)
+    if (sync_send(ctx->sync_fd, SYNC_ACK) < 0)
         _exit(1);
     if (ctx->fifo_fd >= 0)
         wait_for_start(ctx->fifo_fd);

@@ -17,6 +17,8 @@ enum sync_type {
     SYNC_READY,       /* init -> parent: set up, blocked until start */
     SYNC_ERROR,       /* init -> parent: setup failed (errnum + text) */
     SYNC_FD,          /* either way: carries one fd */
+    SYNC_RECORDED,    /* parent -> init: state written; the init may outlive us */
+    SYNC_ACK,         /* init -> parent: death signal dropped; we may exit */
 };
 
 struct sync_msg {

@@ -301,3 +301,29 @@ def test_concurrent_kill_and_delete_force(capsa, make_bundle):
             assert p.returncode == 0 or "not running" in err or "does not exist" in err, err
         assert wait_gone(pid)
         assert cid not in capsa.ids()
+
+
+def test_create_killed_half_way_leaves_nothing(capsa, make_bundle, tmp_path):
+    """SIGKILL of create after the state is written but before it returns
+    (here: blocked writing its --pid-file): the init dies with it, and
+    delete --force cleans what is left."""
+    pid_file = tmp_path / "pid"
+    os.mkfifo(str(pid_file) + ".capsa-tmp")  # opening it for writing blocks
+    p = subprocess.Popen([capsa.binary, "--root", capsa.root, "create", "--pid-file",
+                          str(pid_file), "--bundle", make_bundle(["sleep", "100"]), "half"],
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    state = os.path.join(capsa.root, "half", "state.json")
+    for _ in range(200):
+        if os.path.exists(state):
+            break
+        time.sleep(0.02)
+    with open(state) as f:
+        init = json.load(f)["pid"]
+    assert proc_status(init, "State") not in (None, "Z")  # alive, waiting
+    p.kill()
+    p.wait(timeout=10)
+    assert wait_gone(init)
+    assert capsa.state("half")["status"] == "stopped"
+    capsa.ok("delete", "--force", "half")
+    assert capsa.ids() == []
