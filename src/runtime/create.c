@@ -20,6 +20,7 @@
 #include "runtime/activation.h"
 #include "runtime/cgroup/cgroup.h"
 #include "runtime/container.h"
+#include "runtime/hooks.h"
 #include "runtime/init.h"
 #include "runtime/procinfo.h"
 #include "runtime/sync.h"
@@ -30,7 +31,7 @@ struct create_job {
     const struct cx_create_opts *o;
     struct oci_spec *spec;
     char *bundle, *rootfs;
-    int rootfd, dirfd, fifo_fd, console_fd, sock[2];
+    int rootfd, dirfd, start_fd, console_fd, sock[2];
     pid_t pid;
     bool recorded;
 };
@@ -47,7 +48,7 @@ static void job_cleanup(struct create_job *j, bool failed)
     }
     cx_close(j->rootfd);
     cx_close(j->dirfd);
-    cx_close(j->fifo_fd);
+    cx_close(j->start_fd);
     cx_close(j->console_fd);
     cx_close(j->sock[0]);
     cx_close(j->sock[1]);
@@ -101,12 +102,8 @@ static int make_record(struct create_job *j, cx_error *err)
     j->dirfd = openat(j->rootfd, j->o->id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (j->dirfd < 0 || flock(j->dirfd, LOCK_EX) < 0)
         return cx_fail_errno(err, "lock the state directory of %s", j->o->id);
-    if (mkfifoat(j->dirfd, "exec.fifo", 0600) < 0)
-        return cx_fail_errno(err, "create exec.fifo");
-    j->fifo_fd = openat(j->dirfd, "exec.fifo", O_RDWR | O_CLOEXEC);
-    if (j->fifo_fd < 0)
-        return cx_fail_errno(err, "open exec.fifo");
-    return 0;
+    j->start_fd = cx_start_socket_listen(j->dirfd, err);
+    return j->start_fd < 0 ? -1 : 0;
 }
 
 static int preserved_fds(const struct cx_create_opts *o)
@@ -141,11 +138,53 @@ static pid_t clone_init(struct create_job *j, struct init_ctx *ctx, cx_error *er
     return pid;
 }
 
+/* prestart and createRuntime, in our namespaces, when the init asks. */
+static int runtime_hooks(struct create_job *j, cx_error *err)
+{
+    _cleanup_free_ char *state = hooks_state(j->spec->oci_version, j->o->id, "creating",
+                                             j->pid, j->bundle, j->spec->annotations);
+    if (hooks_run(&j->spec->hooks, HOOK_PRESTART, state, err) < 0 ||
+        hooks_run(&j->spec->hooks, HOOK_CREATE_RUNTIME, state, err) < 0)
+        return -1;
+    if (sync_send(j->sock[0], SYNC_GO) < 0)
+        return cx_fail_errno(err, "signal the container init");
+    return 0;
+}
+
+/* Until the init is READY it may hand us its pty or ask for hooks. */
+static int await_ready(struct create_job *j, int *pty, cx_error *err)
+{
+    for (;;) {
+        struct sync_msg m;
+        int fd;
+        if (sync_recv(j->sock[0], &m, &fd) < 0) {
+            if (errno == 0)
+                return cx_fail(err, 0, "container init exited before it finished its setup");
+            return cx_fail_errno(err, "read from the container init");
+        }
+        if (m.type == SYNC_FD && *pty < 0 && fd >= 0) {
+            *pty = fd;
+            continue;
+        }
+        cx_close(fd);
+        if (m.type == SYNC_HOOKS && runtime_hooks(j, err) == 0)
+            continue;
+        if (m.type == SYNC_HOOKS)
+            return -1;
+        if (m.type == SYNC_READY)
+            return 0;
+        if (m.type == SYNC_ERROR)
+            return cx_fail(err, m.errnum, "%s", m.text);
+        return cx_fail(err, EPROTO, "container init sent message %u", m.type);
+    }
+}
+
 static int run_init(struct create_job *j, int *pty, cx_error *err)
 {
     struct init_ctx ctx = {
         .spec = j->spec, .process = j->spec->process, .rootfs = j->rootfs,
-        .bundle = j->bundle, .fifo_fd = j->fifo_fd, .console_fd = j->console_fd,
+        .id = j->o->id, .bundle = j->bundle, .start_fd = j->start_fd,
+        .console_fd = j->console_fd,
         .close_fds = { j->rootfd, j->dirfd, -1, -1 },
         .preserve_fds = preserved_fds(j->o), .no_pivot = j->o->no_pivot,
         .no_new_keyring = j->o->no_new_keyring,
@@ -164,12 +203,9 @@ static int run_init(struct create_job *j, int *pty, cx_error *err)
         return -1;
     if (cgroup_enter(j->spec, j->o->id, j->pid, err) < 0)
         return -1;
-    if (sync_send(j->sock[0], SYNC_GO) < 0)
+    if (sync_send_value(j->sock[0], SYNC_GO, (int) j->pid) < 0)
         return cx_fail_errno(err, "signal the container init");
-    if (j->spec->process->terminal && j->console_fd < 0 &&
-        sync_expect(j->sock[0], SYNC_FD, "container init", pty, err) < 0)
-        return -1;
-    return sync_expect(j->sock[0], SYNC_READY, "container init", NULL, err);
+    return await_ready(j, pty, err);
 }
 
 static int record_state(struct create_job *j, cx_error *err)
@@ -204,7 +240,7 @@ static int release_init(struct create_job *j, cx_error *err)
 
 int cx_create(const struct cx_create_opts *o, pid_t *pid, int *pty, cx_error *err)
 {
-    struct create_job j = { .o = o, .rootfd = -1, .dirfd = -1, .fifo_fd = -1,
+    struct create_job j = { .o = o, .rootfd = -1, .dirfd = -1, .start_fd = -1,
                             .console_fd = -1, .sock = { -1, -1 } };
     *pty = -1;
     int rc = cx_id_check(o->id, err);

@@ -8,11 +8,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "runtime/hooks.h"
 #include "runtime/process.h"
 #include "runtime/rootfs.h"
 #include "runtime/seccomp.h"
@@ -54,12 +56,29 @@ static int setup_console(const struct init_ctx *ctx, int *slave, cx_error *err)
     return 0;
 }
 
+/* Mounts are made, the old root is still reachable: the parent runs
+ * prestart and createRuntime, then we run createContainer here, in the
+ * container's mount namespace. */
+static int create_hooks(struct init_ctx *ctx, cx_error *err)
+{
+    const struct oci_hooks *h = &ctx->spec->hooks;
+    if ((hooks_any(h, HOOK_PRESTART) || hooks_any(h, HOOK_CREATE_RUNTIME)) &&
+        (sync_send(ctx->sync_fd, SYNC_HOOKS) < 0 ||
+         sync_expect(ctx->sync_fd, SYNC_GO, "capsa", NULL, err) < 0))
+        return err->msg[0] ? -1 : cx_fail_errno(err, "ask for the createRuntime hooks");
+    if (!hooks_any(h, HOOK_CREATE_CONTAINER))
+        return 0;
+    _cleanup_free_ char *state = hooks_state(ctx->spec->oci_version, ctx->id, "creating",
+                                             ctx->host_pid, ctx->bundle, ctx->spec->annotations);
+    return hooks_run(h, HOOK_CREATE_CONTAINER, state, err);
+}
+
 static int init_setup(struct init_ctx *ctx, char *exe, size_t exe_len, cx_error *err)
 {
     const struct oci_spec *spec = ctx->spec;
     _cleanup_close_ int slave = -1;
 
-    if (sync_expect(ctx->sync_fd, SYNC_GO, "capsa", NULL, err) < 0)
+    if (sync_expect_value(ctx->sync_fd, SYNC_GO, "capsa", &ctx->host_pid, err) < 0)
         return -1;
     if (ctx->ns.new_user && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
         return cx_fail_errno(err, "become root in the new user namespace");
@@ -70,7 +89,8 @@ static int init_setup(struct init_ctx *ctx, char *exe, size_t exe_len, cx_error 
     if (!ctx->no_new_keyring &&
         syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 && errno != ENOSYS)
         cx_debug("new session keyring: %s", strerror(errno));
-    if (rootfs_setup(ctx, err) < 0)
+    if (rootfs_prepare(ctx, err) < 0 || create_hooks(ctx, err) < 0 ||
+        rootfs_enter(ctx, err) < 0)
         return -1;
     if (setup_console(ctx, &slave, err) < 0 ||
         rootfs_finish(ctx, slave, err) < 0 ||
@@ -94,19 +114,48 @@ static void die_of(int sig)
 /* Blocked until start, the init is its pid namespace's PID 1, which the
  * kernel shields from signals it does not handle: a `kill` of a created
  * container would do nothing.  Handle them by exiting; exec resets these
- * handlers to the defaults for the user's program. */
-static void wait_for_start(int fifo_fd)
+ * handlers to the defaults for the user's program.  Returns the
+ * connection of `start`, which sees EOF once we exec. */
+static int wait_for_start(int start_fd)
 {
     static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1,
                                 SIGUSR2, SIGPIPE, SIGALRM };
     struct sigaction sa = { .sa_handler = die_of };
     for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
         sigaction(sigs[i], &sa, NULL);
-    char c;
-    ssize_t n;
-    do
-        n = read(fifo_fd, &c, 1);
-    while (n < 0 && errno == EINTR);
+    for (;;) {
+        cx_error err = { 0 };
+        int conn;
+        do
+            conn = accept4(start_fd, NULL, NULL, SOCK_CLOEXEC);
+        while (conn < 0 && errno == EINTR);
+        if (conn < 0)
+            _exit(1);
+        if (sync_expect(conn, SYNC_GO, "capsa start", NULL, &err) == 0) {
+            close(start_fd);
+            return conn;
+        }
+        close(conn); /* not a start: wait for the real one */
+    }
+}
+
+/* After start: the startContainer hooks, inside the container. */
+static int start_hooks(const struct init_ctx *ctx, cx_error *err)
+{
+    if (!hooks_any(&ctx->spec->hooks, HOOK_START_CONTAINER))
+        return 0;
+    _cleanup_free_ char *state = hooks_state(ctx->spec->oci_version, ctx->id, "created",
+                                             ctx->host_pid, ctx->bundle, ctx->spec->annotations);
+    return hooks_run(&ctx->spec->hooks, HOOK_START_CONTAINER, state, err);
+}
+
+/* After start returned nobody listens: the container's stderr is the only
+ * place left for an error. */
+static void report_late(const cx_error *err)
+{
+    char line[CX_ERROR_MAX + 64];
+    cx_error_format(err, line, sizeof line);
+    dprintf(STDERR_FILENO, "capsa: %s\n", line);
 }
 
 _Noreturn void init_main(struct init_ctx *ctx)
@@ -136,11 +185,16 @@ _Noreturn void init_main(struct init_ctx *ctx)
     prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
     if (sync_send(ctx->sync_fd, SYNC_ACK) < 0)
         _exit(1);
-    if (ctx->fifo_fd >= 0)
-        wait_for_start(ctx->fifo_fd);
+    ctx->sync_fd = cx_close(ctx->sync_fd); /* create is done with us */
+    int conn = wait_for_start(ctx->start_fd);
+    if (start_hooks(ctx, &err) < 0) {
+        sync_send_error(conn, &err);
+        _exit(1);
+    }
+    sync_send(conn, SYNC_READY); /* start returns; conn closes at exec */
     const struct oci_linux *l = ctx->spec->linux_;
     if (cx_seccomp_apply(l ? l->seccomp : NULL, &err) < 0) {
-        sync_send_error(ctx->sync_fd, &err);
+        report_late(&err);
         _exit(1);
     }
     process_close_fds(3 + ctx->preserve_fds);
@@ -149,9 +203,6 @@ _Noreturn void init_main(struct init_ctx *ctx)
            (char *const *) (ctx->process->env ? ctx->process->env
                                               : (const char *[]){ NULL }));
     cx_fail_errno(&err, "exec %s", exe);
-    sync_send_error(ctx->sync_fd, &err);
-    char line[CX_ERROR_MAX + 64];
-    cx_error_format(&err, line, sizeof line);
-    dprintf(STDERR_FILENO, "capsa: %s\n", line);
+    report_late(&err);
     _exit(127);
 }

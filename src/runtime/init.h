@@ -2,8 +2,8 @@
  *
  * create.c clones the init with the new namespaces; init_main() then joins
  * namespaces by path, builds the root filesystem (rootfs.c), sets up the
- * console, the user, capabilities and limits, reports READY and blocks on
- * exec.fifo until `start`.  Every failure goes back to the parent over the
+ * console, the user, capabilities and limits, reports READY and waits on
+ * its start socket until `start` connects.  Every failure goes back to the parent over the
  * sync socket.  Order of the last steps: user -> capabilities ->
  * no_new_privs -> (seccomp, 4/4: loaded last) -> close_range -> execve.
  */
@@ -18,10 +18,12 @@
 struct init_ctx {
     const struct oci_spec *spec;
     const struct oci_process *process;
+    const char *id;
     const char *rootfs;        /* absolute host path */
     const char *bundle;        /* absolute host path */
     int sync_fd;               /* child end of the sync socketpair */
-    int fifo_fd;               /* exec.fifo, O_RDWR; -1 to start at once */
+    int start_fd;              /* start.sock, listening: `start` connects */
+    int host_pid;              /* our pid as the host sees it (for hooks) */
     int console_fd;            /* connected --console-socket, or -1 */
     int close_fds[4];          /* parent-only fds to drop first (-1 unused) */
     int preserve_fds;          /* fds 3 .. 3+n-1 stay open across exec */

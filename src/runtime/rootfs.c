@@ -71,7 +71,7 @@ static int move_root(const char *rootfs, cx_error *err)
     return 0;
 }
 
-int rootfs_setup(const struct init_ctx *ctx, cx_error *err)
+int rootfs_prepare(const struct init_ctx *ctx, cx_error *err)
 {
     const struct oci_spec *spec = ctx->spec;
     const char *prop = spec->linux_ ? spec->linux_->rootfs_propagation : NULL;
@@ -87,8 +87,11 @@ int rootfs_setup(const struct init_ctx *ctx, cx_error *err)
         return -1;
     if (dev_needs_setup(spec) && devices_create_default(rootfd, err) < 0)
         return -1;
-    if (devices_create_config(ctx, rootfd, err) < 0)
-        return -1;
+    return devices_create_config(ctx, rootfd, err);
+}
+
+int rootfs_enter(const struct init_ctx *ctx, cx_error *err)
+{
     return ctx->no_pivot ? move_root(ctx->rootfs, err) : pivot(ctx->rootfs, err);
 }
 

@@ -1,9 +1,10 @@
 /* rootfs.h: building the container's root filesystem, in the init, in its
  * new mount namespace.  Order:
- *   rootfs_setup():  propagation of "/", bind the rootfs on itself, the
+ *   rootfs_prepare(): propagation of "/", bind the rootfs on itself, the
  *                    config's mounts in order (mounts.c), default devices
- *                    and /dev symlinks (devices.c), pivot_root (or MS_MOVE +
- *                    chroot with --no-pivot)
+ *                    and /dev symlinks (devices.c)
+ *   (the createRuntime and createContainer hooks run here, in init.c)
+ *   rootfs_enter():  pivot_root (or MS_MOVE + chroot with --no-pivot)
  *   rootfs_finish(): /dev/console, masked and read-only paths (devices.c),
  *                    read-only root -- after pivot, before the user switch.
  */
@@ -13,7 +14,8 @@
 #include "common/error.h"
 #include "runtime/init.h"
 
-int rootfs_setup(const struct init_ctx *ctx, cx_error *err);
+int rootfs_prepare(const struct init_ctx *ctx, cx_error *err);
+int rootfs_enter(const struct init_ctx *ctx, cx_error *err);
 int rootfs_finish(const struct init_ctx *ctx, int console_slave, cx_error *err);
 
 /* mounts.c */

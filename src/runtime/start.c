@@ -1,10 +1,59 @@
-/* start.c: release a created container's init (one byte into exec.fifo),
- * then remove the fifo so the state reads "running" when we return. */
+/* start.c: `start` connects to the init's start socket (start.sock in the
+ * container's directory) and says GO.  The init runs the startContainer
+ * hooks and answers READY right before it execs the user's program (or
+ * the hook's error); start removes the socket, so the state reads
+ * "running", runs the poststart hooks and returns. */
 #include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
 #include "runtime/container.h"
+#include "runtime/hooks.h"
+#include "runtime/sync.h"
+
+#define START_SOCKET "start.sock"
+
+/* The socket's path through our fd of its directory: short whatever the
+ * length of --root and the id. */
+static void start_address(int dirfd, struct sockaddr_un *sa)
+{
+    memset(sa, 0, sizeof *sa);
+    sa->sun_family = AF_UNIX;
+    snprintf(sa->sun_path, sizeof sa->sun_path, "/proc/self/fd/%d/" START_SOCKET, dirfd);
+}
+
+int cx_start_socket_listen(int dirfd, cx_error *err)
+{
+    struct sockaddr_un sa;
+    _cleanup_close_ int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return cx_fail_errno(err, "create the start socket");
+    start_address(dirfd, &sa);
+    if (bind(fd, (struct sockaddr *) &sa, sizeof sa) < 0 ||
+        fchmodat(dirfd, START_SOCKET, 0600, 0) < 0 || listen(fd, 4) < 0)
+        return cx_fail_errno(err, "create the start socket");
+    return TAKE_FD(fd);
+}
+
+static int connect_init(const struct cx_container *c, cx_error *err)
+{
+    struct sockaddr_un sa;
+    _cleanup_close_ int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return cx_fail_errno(err, "socket");
+    start_address(c->dirfd, &sa);
+    if (connect(fd, (struct sockaddr *) &sa, sizeof sa) < 0) {
+        if (errno == ECONNREFUSED)
+            return cx_fail(err, 0, "container not running: its init has exited");
+        return cx_fail_errno(err, "connect to the init of %s", c->id);
+    }
+    return TAKE_FD(fd);
+}
 
 int cx_start(const char *root, const char *id, cx_error *err)
 {
@@ -21,16 +70,18 @@ int cx_start(const char *root, const char *id, cx_error *err)
     default:
         return cx_fail(err, 0, "cannot start an already running container");
     }
-    _cleanup_close_ int fd = openat(c->dirfd, "exec.fifo",
-                                    O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) {
-        if (errno == ENXIO)
-            return cx_fail(err, 0, "container not running: its init has exited");
-        return cx_fail_errno(err, "open exec.fifo of %s", id);
-    }
-    if (write(fd, "0", 1) != 1)
+    _cleanup_close_ int conn = connect_init(c, err);
+    if (conn < 0)
+        return -1;
+    if (sync_send(conn, SYNC_GO) < 0)
         return cx_fail_errno(err, "start container %s", id);
-    if (unlinkat(c->dirfd, "exec.fifo", 0) < 0)
-        return cx_fail_errno(err, "remove exec.fifo of %s", id);
+    /* from here the container is started, whatever its hooks say */
+    if (unlinkat(c->dirfd, START_SOCKET, 0) < 0)
+        return cx_fail_errno(err, "remove the start socket of %s", id);
+    if (sync_expect(conn, SYNC_READY, "container init", NULL, err) < 0)
+        return cx_error_prefix(err, "start container %s", id);
+    _cleanup_free_ char *state = hooks_state(c->st->oci_version, id, "running", c->st->pid,
+                                             c->st->bundle, c->st->annotations);
+    hooks_run_warn(c->st->config, HOOK_POSTSTART, state);
     return 0;
 }

@@ -126,7 +126,7 @@ void cx_state_refresh(int dirfd, struct cx_state *st)
         st->status = CX_STOPPED;
         return;
     }
-    if (fstatat(dirfd, "exec.fifo", &sb, AT_SYMLINK_NOFOLLOW) == 0)
+    if (fstatat(dirfd, "start.sock", &sb, AT_SYMLINK_NOFOLLOW) == 0)
         st->status = CX_CREATED;
     else
         st->status = CX_RUNNING;

@@ -3,7 +3,7 @@
  * Each container is a directory <root>/<id> holding:
  *   state.json  the OCI state plus what capsa needs to re-check it
  *               (init start time, boot id, the config), written tmp+fsync+rename
- *   exec.fifo   present between create and start (the init blocks on it)
+ *   start.sock  present between create and start (the init waits on it)
  * The status is derived, never trusted from the file: a dead or reused pid
  * reads as "stopped", whatever the file says.
  */
@@ -43,7 +43,7 @@ const char *cx_status_name(enum cx_status s);
 int cx_state_write(int dirfd, const struct cx_state *st, cx_error *err);
 /* Read state.json from dirfd; errors name the file. */
 int cx_state_read(int dirfd, const char *id, struct cx_state **out, cx_error *err);
-/* Derive status from the live process and exec.fifo. */
+/* Derive status from the live process and start.sock. */
 void cx_state_refresh(int dirfd, struct cx_state *st);
 /* The OCI state document as runc prints it (pid 0 once stopped). */
 json_t *cx_state_to_oci(const struct cx_state *st, bool with_owner);

@@ -18,6 +18,7 @@ enum sync_type {
     SYNC_ERROR,       /* init -> parent: setup failed (errnum + text) */
     SYNC_FD,          /* either way: carries one fd */
     SYNC_RECORDED,    /* parent -> init: state written; the init may outlive us */
+    SYNC_HOOKS,       /* init -> parent: mounts done, run prestart/createRuntime */
     SYNC_ACK,         /* init -> parent: death signal dropped; we may exit */
 };
 
@@ -28,6 +29,8 @@ struct sync_msg {
 };
 
 int sync_send(int sock, enum sync_type type);
+/* A message carrying one integer (in the errnum field). */
+int sync_send_value(int sock, enum sync_type type, int value);
 int sync_send_error(int sock, const cx_error *err);
 int sync_send_fd(int sock, int fd);
 /* Receive one message; *fd gets a passed descriptor or -1.  Returns 0,
@@ -36,5 +39,8 @@ int sync_recv(int sock, struct sync_msg *msg, int *fd);
 /* Receive and expect a given type; turns SYNC_ERROR into err. */
 int sync_expect(int sock, enum sync_type type, const char *peer, int *fd,
                 cx_error *err);
+/* sync_expect for a message carrying a value. */
+int sync_expect_value(int sock, enum sync_type type, const char *peer, int *value,
+                      cx_error *err);
 
 #endif

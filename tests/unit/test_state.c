@@ -232,10 +232,10 @@ static void test_refresh_live(void **state)
     cx_state_refresh(f->dirfd, st);
     assert_int_equal(st->status, CX_RUNNING);
 
-    assert_int_equal(mkfifoat(f->dirfd, "exec.fifo", 0600), 0);
+    assert_int_equal(mkfifoat(f->dirfd, "start.sock", 0600), 0);
     cx_state_refresh(f->dirfd, st);
     assert_int_equal(st->status, CX_CREATED);
-    assert_int_equal(unlinkat(f->dirfd, "exec.fifo", 0), 0);
+    assert_int_equal(unlinkat(f->dirfd, "start.sock", 0), 0);
 
     cx_state_refresh(f->dirfd, st);
     assert_int_equal(st->status, CX_RUNNING);
@@ -246,7 +246,7 @@ static void test_refresh_stopped(void **state)
 {
     struct fixture *f = *state;
     struct cx_state *st = self_state("dead");
-    assert_int_equal(mkfifoat(f->dirfd, "exec.fifo", 0600), 0);
+    assert_int_equal(mkfifoat(f->dirfd, "start.sock", 0600), 0);
 
     /* our pid, but a different start time: a reused pid */
     st->pid_start += 1;

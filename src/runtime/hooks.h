@@ -1,0 +1,43 @@
+/* hooks.h: OCI hooks, each run with the container's state JSON on stdin.
+ *
+ * Where each kind runs (config.md, runtime.md):
+ *   prestart, createRuntime  create.c, in the runtime's namespaces, when the
+ *                            init has made its mounts (before pivot_root)
+ *   createContainer          init.c, in the container's mount namespace,
+ *                            before pivot_root
+ *   startContainer           init.c, inside the container, after `start`
+ *                            and before the user's program
+ *   poststart                start.c, after the program started: a failure
+ *                            is a warning
+ *   poststop                 delete.c, after the processes are gone: a
+ *                            failure is a warning
+ * A hook that exits non-zero or outlives its timeout fails; its output is
+ * quoted in the error.
+ */
+#ifndef CAPSA_HOOKS_H
+#define CAPSA_HOOKS_H
+
+#include <jansson.h>
+#include <sys/types.h>
+
+#include "common/error.h"
+#include "oci/spec.h"
+
+enum hook_kind {
+    HOOK_PRESTART, HOOK_CREATE_RUNTIME, HOOK_CREATE_CONTAINER,
+    HOOK_START_CONTAINER, HOOK_POSTSTART, HOOK_POSTSTOP,
+};
+
+/* The state JSON hooks read: ociVersion, id, status, pid, bundle,
+ * annotations. */
+char *hooks_state(const char *oci_version, const char *id, const char *status,
+                  pid_t pid, const char *bundle, json_t *annotations);
+/* Run the hooks of one kind in order; stop at the first failure. */
+int hooks_run(const struct oci_hooks *hooks, enum hook_kind kind,
+              const char *state, cx_error *err);
+/* Same, from the config JSON kept in state.json; failures are logged as
+ * warnings (poststart, poststop). */
+void hooks_run_warn(json_t *config, enum hook_kind kind, const char *state);
+bool hooks_any(const struct oci_hooks *hooks, enum hook_kind kind);
+
+#endif
