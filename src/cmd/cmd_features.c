@@ -16,7 +16,8 @@ static json_t *strings(const char *const *v)
 
 int cmd_features(const struct capsa_global *g, int argc, char **argv, cx_error *err)
 {
-    static const char *const hooks[] = { NULL };
+    static const char *const hooks[] = { "prestart", "createRuntime", "createContainer",
+                                         "startContainer", "poststart", "poststop", NULL };
     static const char *const mount_opts[] = {
         "async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec",
         "iversion", "lazytime", "loud", "mand", "noatime", "nodev", "nodiratime",
