@@ -22,6 +22,7 @@
 #include "runtime/container.h"
 #include "runtime/hooks.h"
 #include "runtime/init.h"
+#include "runtime/procattr.h"
 #include "runtime/procinfo.h"
 #include "runtime/sync.h"
 #include "runtime/sysctl.h"
@@ -85,7 +86,9 @@ static int load_bundle(struct create_job *j, cx_error *err)
     if (j->spec->process->terminal && !j->o->console_socket && !j->o->foreground)
         return cx_fail(err, 0, "process.terminal is true: --console-socket is required "
                                "when the runtime does not stay in the foreground");
-    return 0;
+    if (!j->spec->process->terminal && j->o->console_socket)
+        return cx_fail(err, 0, "--console-socket given but process.terminal is false");
+    return procattr_check(j->spec->process, j->spec->linux_, err);
 }
 
 static int make_record(struct create_job *j, cx_error *err)

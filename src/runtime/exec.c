@@ -20,6 +20,7 @@
 #include "runtime/container.h"
 #include "runtime/foreground.h"
 #include "runtime/namespaces.h"
+#include "runtime/procattr.h"
 #include "runtime/process.h"
 #include "runtime/procinfo.h"
 #include "runtime/seccomp.h"
@@ -64,6 +65,9 @@ static int child_setup(struct exec_job *j, char *exe, size_t len, cx_error *err)
 {
     const struct oci_process *p = &j->proc;
     int flags = j->ns_flags & ~(CLONE_NEWPID | CLONE_NEWTIME);
+    /* limits through our own /proc, before entering the container's */
+    if (process_set_limits(p, err) < 0)
+        return -1;
     if (flags && setns(j->pidfd, flags) < 0)
         return cx_fail_errno(err, "join the namespaces of container %s", j->o->id);
     if (fchdir(j->rootfd) < 0 || chroot(".") < 0 || chdir("/") < 0)
@@ -84,7 +88,7 @@ static int child_setup(struct exec_job *j, char *exe, size_t len, cx_error *err)
                                : sync_send_fd(j->sock[1], master) < 0)
             return err->msg[0] ? -1 : cx_fail_errno(err, "send the pty");
     }
-    if (process_set_limits(p, err) < 0)
+    if (procattr_apply(p, NULL, err) < 0)
         return -1;
     bool cwd_ok = process_chdir(p, err) == 0;
     if (process_set_identity(p, err) < 0 || (!cwd_ok && process_chdir(p, err) < 0))
@@ -108,7 +112,8 @@ static _Noreturn void child_main(struct exec_job *j)
     }
     json_t *cfg = j->c->st->config;
     json_t *lin = cfg ? json_object_get(cfg, "linux") : NULL;
-    if (cx_seccomp_apply(lin ? json_object_get(lin, "seccomp") : NULL, &err) < 0) {
+    if (procattr_apply_labels(&j->proc, &err) < 0 ||
+        cx_seccomp_apply(lin ? json_object_get(lin, "seccomp") : NULL, &err) < 0) {
         sync_send_error(j->sock[1], &err);
         _exit(1);
     }
@@ -133,6 +138,10 @@ static int prepare(struct exec_job *j, cx_error *err)
         return cx_fail(err, 0, "cannot exec in a %s container", cx_status_name(s));
     if (j->proc.terminal && !o->console_socket && o->detach)
         return cx_fail(err, 0, "cannot allocate a tty for a detached exec without --console-socket");
+    if (!j->proc.terminal && o->console_socket)
+        return cx_fail(err, 0, "--console-socket given without a terminal (-t)");
+    if (procattr_check(&j->proc, NULL, err) < 0)
+        return -1;
     pid_t pid = j->c->st->pid;
     j->pidfd = cx_pidfd_open(pid);
     if (j->pidfd < 0 || !proc_is_same(pid, j->c->st->pid_start))

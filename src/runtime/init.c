@@ -15,6 +15,7 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "runtime/hooks.h"
+#include "runtime/procattr.h"
 #include "runtime/process.h"
 #include "runtime/rootfs.h"
 #include "runtime/seccomp.h"
@@ -89,6 +90,10 @@ static int init_setup(struct init_ctx *ctx, char *exe, size_t exe_len, cx_error 
     if (!ctx->no_new_keyring &&
         syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 && errno != ENOSYS)
         cx_debug("new session keyring: %s", strerror(errno));
+    /* limits and oom_score_adj through the host's /proc, before any mount
+     * of the container can stand in for it */
+    if (process_set_limits(ctx->process, err) < 0)
+        return -1;
     if (rootfs_prepare(ctx, err) < 0 || create_hooks(ctx, err) < 0 ||
         rootfs_enter(ctx, err) < 0)
         return -1;
@@ -96,7 +101,7 @@ static int init_setup(struct init_ctx *ctx, char *exe, size_t exe_len, cx_error 
         rootfs_finish(ctx, slave, err) < 0 ||
         (slave >= 0 && term_make_stdio(slave, err) < 0))
         return -1;
-    if (set_names(spec, err) < 0 || process_set_limits(ctx->process, err) < 0)
+    if (set_names(spec, err) < 0 || procattr_apply(ctx->process, spec->linux_, err) < 0)
         return -1;
     bool cwd_ok = process_chdir(ctx->process, err) == 0;
     if (process_set_identity(ctx->process, err) < 0)
@@ -193,7 +198,8 @@ _Noreturn void init_main(struct init_ctx *ctx)
     }
     sync_send(conn, SYNC_READY); /* start returns; conn closes at exec */
     const struct oci_linux *l = ctx->spec->linux_;
-    if (cx_seccomp_apply(l ? l->seccomp : NULL, &err) < 0) {
+    if (procattr_apply_labels(ctx->process, &err) < 0 ||
+        cx_seccomp_apply(l ? l->seccomp : NULL, &err) < 0) {
         report_late(&err);
         _exit(1);
     }

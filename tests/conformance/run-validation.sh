@@ -227,8 +227,9 @@ for f in "${files[@]}"; do
 	first_notok=$(grep -m1 '^not ok' "$out")
 	if [ "$rc" -eq 0 ] && [ "$nok" -gt 0 ] && [ -z "$first_notok" ]; then
 		res=pass; npass=$((npass + 1))
+		nskip=$(grep -ci '^ok.*# *skip' "$out")
 		detail="$nok ok"
-		grep -q '^ok.*# *[Ss][Kk][Ii][Pp]' "$out" && detail="$detail (skip: $(grep -m1 '^ok.*# *[Ss][Kk][Ii][Pp]' "$out" | sed 's/^[^#]*# *[Ss][Kk][Ii][Pp] *//'))"
+		[ "$nskip" -gt 0 ] && detail="$detail, $nskip skipped (first: $(grep -m1 -i '^ok.*# *skip' "$out" | sed 's/^[^#]*# *[Ss][Kk][Ii][Pp] *//'))"
 	else
 		res=FAIL; nfail=$((nfail + 1)); failed+=("$name")
 		if [ -n "$first_notok" ]; then
@@ -238,7 +239,14 @@ for f in "${files[@]}"; do
 		elif [ "$rc" -ne 0 ]; then
 			detail="exit $rc: $(grep -v '^[[:space:]]*$' "$err" | head -n1)"
 		else
-			detail="no TAP 'ok' line: $(grep -v '^[[:space:]]*$' "$err" | head -n1)"
+			detail="no TAP 'ok' line"
+		fi
+		# with no `not ok`, add the suite's own error (TAP YAML) or stderr
+		if [ -z "$first_notok" ]; then
+			why=$(sed -n 's/^[[:space:]]*"error": "\(.*\)",\{0,1\}$/\1/p' "$out" |
+				head -n1 | sed 's/\\n.*//')
+			[ -n "$why" ] || why=$(grep -v '^[[:space:]]*$' "$err" | head -n1)
+			[ -n "$why" ] && [ "${detail#*: }" = "$detail" ] && detail="$detail: $why"
 		fi
 	fi
 	[ -n "$leaked" ] && detail="$detail [deleted leaked:$leaked]"
@@ -259,6 +267,7 @@ if [ "$VERBOSE" = 1 ] && [ ${#failed[@]} -gt 0 ]; then
 			     seen && /^[[:space:]]+/ { print; next }
 			     seen { exit }' "$LOG_DIR/$name.tap"
 		else
+			grep -v '^TAP version' "$LOG_DIR/$name.tap" | head -n 20
 			tail -n 5 "$LOG_DIR/$name.stderr" | sed 's/^/  stderr: /'
 		fi
 	done
