@@ -165,6 +165,33 @@ static int check_sysctl(struct jd_ctx *c, json_t *v, const struct jpath *p)
     return 0;
 }
 
+static int check_time_offsets(struct jd_ctx *c, const struct jpath *p,
+                              const struct oci_linux *l)
+{
+    struct jpath tp = { p, "timeOffsets", 0 };
+    const char *clock;
+    json_t *v;
+    bool has_time = false;
+    for (size_t i = 0; i < l->n_namespaces; i++)
+        has_time |= l->namespaces[i].type == CLONE_NEWTIME && l->namespaces[i].path == NULL;
+    if (l->time_offsets && json_object_size(l->time_offsets) && !has_time)
+        return jd_fail(c, &tp, "needs a new time namespace");
+    json_object_foreach(l->time_offsets, clock, v) {
+        struct jpath cp = { &tp, clock, 0 };
+        static const struct jd_field fields[] = {
+            { "secs", JD_I64, 0, JD_NOHAS, false, 0, 0, NULL },
+            { "nanosecs", JD_I64, sizeof(int64_t), JD_NOHAS, false, 0, 999999999, NULL },
+            JD_END,
+        };
+        int64_t vals[2];
+        if (strcmp(clock, "monotonic") != 0 && strcmp(clock, "boottime") != 0)
+            return jd_fail(c, &cp, "unknown clock (monotonic or boottime)");
+        if (jd_fields(c, v, &cp, fields, vals) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int check_propagation(struct jd_ctx *c, const struct jpath *p,
                              const char *v)
 {
@@ -233,6 +260,7 @@ int oci_linux_decode(struct jd_ctx *c, json_t *v, const struct jpath *p,
         check_paths(c, p, "maskedPaths", l->masked_paths) < 0 ||
         check_paths(c, p, "readonlyPaths", l->readonly_paths) < 0 ||
         check_propagation(c, p, l->rootfs_propagation) < 0 ||
+        check_time_offsets(c, p, l) < 0 ||
         (l->sysctl && check_sysctl(c, l->sysctl, &sp) < 0))
         return -1;
     return 0;

@@ -122,8 +122,8 @@ static pid_t clone_init(struct create_job *j, struct init_ctx *ctx, cx_error *er
         .flags = (uint64_t) ctx->ns.clone_flags,
         .exit_signal = SIGCHLD,
     };
-    int saved = ctx->ns.n_parent_join ? ns_children_save() : -1;
-    if (ns_join_parent(&ctx->ns, err) < 0) {
+    int saved = ctx->ns.n_parent_join || ctx->ns.new_time ? ns_children_save() : -1;
+    if (ns_join_parent(&ctx->ns, j->spec, err) < 0) {
         ns_children_restore(saved);
         return -1;
     }

@@ -33,6 +33,10 @@ int ns_plan_build(const struct oci_spec *spec, struct ns_plan *plan,
             join_user = true;
     for (size_t i = 0; l && i < l->n_namespaces; i++) {
         const struct oci_namespace *ns = &l->namespaces[i];
+        if (ns->path == NULL && ns->type == CLONE_NEWTIME) {
+            plan->new_time = true;
+            continue;
+        }
         if (ns->path == NULL) {
             /* a new pid namespace must come from clone itself */
             if (join_user && ns->type != CLONE_NEWPID && ns->type != CLONE_NEWTIME)
@@ -89,13 +93,36 @@ void ns_children_restore(int saved)
     }
 }
 
-int ns_join_parent(struct ns_plan *plan, cx_error *err)
+static int write_time_offsets(json_t *offsets, cx_error *err)
+{
+    const char *clock;
+    json_t *v;
+    char buf[256];
+    size_t at = 0;
+    json_object_foreach(offsets, clock, v) {
+        long long secs = json_integer_value(json_object_get(v, "secs"));
+        long long nsecs = json_integer_value(json_object_get(v, "nanosecs"));
+        at += (size_t) snprintf(buf + at, sizeof buf - at, "%s %lld %lld\n", clock, secs, nsecs);
+    }
+    if (at == 0)
+        return 0;
+    _cleanup_close_ int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write(fd, buf, at) != (ssize_t) at)
+        return cx_fail_errno(err, "linux.timeOffsets: write /proc/self/timens_offsets");
+    return 0;
+}
+
+int ns_join_parent(struct ns_plan *plan, const struct oci_spec *spec, cx_error *err)
 {
     for (int i = 0; i < plan->n_parent_join; i++)
         if (setns(plan->parent_join[i].fd, plan->parent_join[i].type) < 0)
             return cx_fail_errno(err, "join %s namespace",
                                  oci_namespace_name(plan->parent_join[i].type));
-    return 0;
+    if (!plan->new_time)
+        return 0;
+    if (unshare(CLONE_NEWTIME) < 0)
+        return cx_fail_errno(err, "create the time namespace");
+    return write_time_offsets(spec->linux_ ? spec->linux_->time_offsets : NULL, err);
 }
 
 int ns_join_child(struct ns_plan *plan, cx_error *err)

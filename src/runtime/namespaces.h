@@ -31,6 +31,7 @@ struct ns_plan {
     struct ns_join child_join[NS_MAX];   /* user first, then the rest */
     int n_child_join;
     bool new_user;
+    bool new_time;              /* unshared by the parent, offsets written, then clone */
 };
 
 int ns_plan_build(const struct oci_spec *spec, struct ns_plan *plan,
@@ -41,8 +42,10 @@ void ns_plan_close(struct ns_plan *plan);
  * restore it once the child exists.  save returns an fd or -1. */
 int ns_children_save(void);
 void ns_children_restore(int saved);
-/* Parent: enter pid/time namespaces for the children to come. */
-int ns_join_parent(struct ns_plan *plan, cx_error *err);
+/* Parent: enter pid/time namespaces for the children to come; a new time
+ * namespace is made here, with linux.timeOffsets, for the init to be born
+ * into (offsets can only be set before a process lives there). */
+int ns_join_parent(struct ns_plan *plan, const struct oci_spec *spec, cx_error *err);
 /* Init: join by path (user first), then unshare the delayed ones. */
 int ns_join_child(struct ns_plan *plan, cx_error *err);
 /* Parent: write uid_map/gid_map of a new user namespace. */

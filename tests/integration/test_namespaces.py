@@ -141,3 +141,30 @@ def test_sysctl_that_would_change_the_host_is_refused(capsa, make_bundle):
     assert capsa.ids() == []
     with open("/proc/sys/vm/swappiness") as f:
         assert f.read() == before
+
+
+def test_time_namespace_offsets(capsa, make_bundle):
+    with open("/proc/uptime") as f:
+        host_uptime = float(f.read().split()[0])
+    b = make_bundle(["sleep", "100"],
+                    namespaces=["pid", "network", "ipc", "uts", "mount", "time"])
+    cfg = load_config(b)
+    cfg["linux"]["timeOffsets"] = {"boottime": {"secs": 86400 * 365, "nanosecs": 0},
+                                   "monotonic": {"secs": 1000}}
+    write_config(b, cfg)
+    capsa.ok("run", "-d", "--bundle", b, "tns")
+    pid = capsa.state("tns")["pid"]
+    assert ns_inode(pid, "time") != ns_inode(os.getpid(), "time")
+    up = float(capsa.ok("exec", "tns", "cat", "/proc/uptime").stdout.split()[0])
+    assert up > 86400 * 365 > host_uptime
+    # our own clocks are untouched
+    with open("/proc/uptime") as f:
+        assert float(f.read().split()[0]) < 86400 * 365
+
+
+def test_time_offsets_need_a_time_namespace(capsa, make_bundle):
+    b = make_bundle(["true"])
+    cfg = load_config(b)
+    cfg["linux"]["timeOffsets"] = {"boottime": {"secs": 5}}
+    write_config(b, cfg)
+    capsa.fails("create", "--bundle", b, "nt", contains="linux.timeOffsets: needs a new time namespace")
