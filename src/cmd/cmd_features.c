@@ -22,7 +22,10 @@ int cmd_features(const struct capsa_global *g, int argc, char **argv, cx_error *
         "async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec",
         "iversion", "lazytime", "loud", "mand", "noatime", "nodev", "nodiratime",
         "noexec", "noiversion", "nolazytime", "nomand", "norelatime", "nostrictatime",
-        "nosuid", "nosymfollow", "private", "rbind", "relatime", "remount", "ro",
+        "nosuid", "nosymfollow", "private", "ratime", "rbind", "rdev", "rdiratime",
+        "relatime", "remount", "rexec", "rnoatime", "rnodev", "rnodiratime", "rnoexec",
+        "rnorelatime", "rnostrictatime", "rnosuid", "rnosymfollow", "ro", "rrelatime",
+        "rro", "rrw", "rstrictatime", "rsuid", "rsymfollow",
         "rprivate", "rshared", "rslave", "runbindable", "rw", "shared", "silent",
         "slave", "strictatime", "suid", "symfollow", "sync", "tmpcopyup", "unbindable", NULL };
     static const char *const ns[] = { "cgroup", "ipc", "mount", "network", "pid",

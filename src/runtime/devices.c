@@ -5,12 +5,12 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
 #include "common/util.h"
+#include "runtime/mountfd.h"
 #include "runtime/rootfs.h"
 #include "runtime/safepath.h"
 
@@ -113,15 +113,11 @@ int devices_create_config(const struct init_ctx *ctx, int rootfd, cx_error *err)
 
 int console_bind(int slave_fd, cx_error *err)
 {
-    _cleanup_close_ int f = open("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
-    char src[32], dst[32];
+    _cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    _cleanup_close_ int f = sp_mkfile(root, "/dev/console", 0600, err);
     if (f < 0)
-        return cx_fail_errno(err, "create /dev/console");
-    sp_fd_path(slave_fd, src);
-    sp_fd_path(f, dst);
-    if (mount(src, dst, NULL, MS_BIND, NULL) < 0)
-        return cx_fail_errno(err, "bind the console on /dev/console");
-    return 0;
+        return -1;
+    return mfd_bind(slave_fd, f, false, "/dev/console", err);
 }
 
 /* Masking binds /dev/null over files: first make sure the node we bind is
@@ -147,22 +143,19 @@ int paths_mask(const char **paths, cx_error *err)
     for (size_t i = 0; paths && paths[i]; i++) {
         _cleanup_close_ int fd = sp_open(root, paths[i], O_PATH);
         struct stat st;
-        char p[32], src[32];
         if (fd < 0 && errno == ENOENT)
             continue;
         if (fd < 0 || fstat(fd, &st) < 0)
             return cx_fail_errno(err, "maskedPaths: open %s", paths[i]);
-        sp_fd_path(fd, p);
         if (S_ISDIR(st.st_mode)) {
-            if (mount("tmpfs", p, "tmpfs", MS_RDONLY, NULL) < 0)
-                return cx_fail_errno(err, "maskedPaths: mask %s", paths[i]);
+            if (mfd_new_fs("tmpfs", MOUNT_ATTR_RDONLY, fd, paths[i], err) < 0)
+                return cx_error_prefix(err, "maskedPaths");
             continue;
         }
         if (null < 0 && (null = open_dev_null(root, err)) < 0)
             return -1;
-        sp_fd_path(null, src);
-        if (mount(src, p, NULL, MS_BIND, NULL) < 0)
-            return cx_fail_errno(err, "maskedPaths: mask %s", paths[i]);
+        if (mfd_bind(null, fd, false, paths[i], err) < 0)
+            return cx_error_prefix(err, "maskedPaths");
     }
     return 0;
 }
@@ -172,24 +165,12 @@ int paths_readonly(const char **paths, cx_error *err)
     _cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
     for (size_t i = 0; paths && paths[i]; i++) {
         _cleanup_close_ int fd = sp_open(root, paths[i], O_PATH);
-        char p[32];
         if (fd < 0 && errno == ENOENT)
             continue;
         if (fd < 0)
             return cx_fail_errno(err, "readonlyPaths: open %s", paths[i]);
-        sp_fd_path(fd, p);
-        if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0)
-            return cx_fail_errno(err, "readonlyPaths: bind %s", paths[i]);
-        _cleanup_close_ int top = sp_open(root, paths[i], O_PATH);
-        struct statvfs sv;
-        if (top < 0 || fstatvfs(top, &sv) < 0)
-            return cx_fail_errno(err, "readonlyPaths: reopen %s", paths[i]);
-        sp_fd_path(top, p);
-        unsigned long keep = (sv.f_flag & ST_NOSUID ? MS_NOSUID : 0) |
-                             (sv.f_flag & ST_NODEV ? MS_NODEV : 0) |
-                             (sv.f_flag & ST_NOEXEC ? MS_NOEXEC : 0);
-        if (mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | keep, NULL) < 0)
-            return cx_fail_errno(err, "readonlyPaths: remount %s read-only", paths[i]);
+        if (mfd_rebind_readonly(fd, paths[i], err) < 0)
+            return cx_error_prefix(err, "readonlyPaths");
     }
     return 0;
 }

@@ -41,6 +41,55 @@ static const struct {
     { "unbindable", MS_UNBINDABLE }, { "runbindable", MS_UNBINDABLE | MS_REC },
 };
 
+/* The recursive options (runc 1.1's "rro", "rnosuid", ...): applied with
+ * mount_setattr(AT_RECURSIVE) to the mount and every mount below it. */
+static const struct {
+    const char *name;
+    bool clear;
+    uint64_t attr;
+} rec_opts[] = {
+    { "rro", false, MOUNT_ATTR_RDONLY }, { "rrw", true, MOUNT_ATTR_RDONLY },
+    { "rnosuid", false, MOUNT_ATTR_NOSUID }, { "rsuid", true, MOUNT_ATTR_NOSUID },
+    { "rnodev", false, MOUNT_ATTR_NODEV }, { "rdev", true, MOUNT_ATTR_NODEV },
+    { "rnoexec", false, MOUNT_ATTR_NOEXEC }, { "rexec", true, MOUNT_ATTR_NOEXEC },
+    { "rnodiratime", false, MOUNT_ATTR_NODIRATIME }, { "rdiratime", true, MOUNT_ATTR_NODIRATIME },
+    { "rnosymfollow", false, MOUNT_ATTR_NOSYMFOLLOW },
+    { "rsymfollow", true, MOUNT_ATTR_NOSYMFOLLOW },
+};
+
+/* atime modes are one field: rrelatime, rnoatime, rstrictatime set it */
+static const struct {
+    const char *name;
+    uint64_t attr;
+} rec_atime[] = {
+    { "rrelatime", MOUNT_ATTR_RELATIME }, { "rnorelatime", MOUNT_ATTR_STRICTATIME },
+    { "rnoatime", MOUNT_ATTR_NOATIME }, { "ratime", MOUNT_ATTR_STRICTATIME },
+    { "rstrictatime", MOUNT_ATTR_STRICTATIME }, { "rnostrictatime", MOUNT_ATTR_RELATIME },
+};
+
+static bool parse_recursive(struct mount_opts *o, const char *opt)
+{
+    for (size_t i = 0; i < sizeof rec_opts / sizeof rec_opts[0]; i++) {
+        if (strcmp(opt, rec_opts[i].name) != 0)
+            continue;
+        if (rec_opts[i].clear) {
+            o->rec_clr |= rec_opts[i].attr;
+            o->rec_set &= ~rec_opts[i].attr;
+        } else {
+            o->rec_set |= rec_opts[i].attr;
+            o->rec_clr &= ~rec_opts[i].attr;
+        }
+        return true;
+    }
+    for (size_t i = 0; i < sizeof rec_atime / sizeof rec_atime[0]; i++)
+        if (strcmp(opt, rec_atime[i].name) == 0) {
+            o->rec_set = (o->rec_set & ~(uint64_t) MOUNT_ATTR__ATIME) | rec_atime[i].attr;
+            o->rec_clr |= MOUNT_ATTR__ATIME;
+            return true;
+        }
+    return false;
+}
+
 static int add_data(struct mount_opts *o, const char *opt, cx_error *err)
 {
     size_t used = strlen(o->data), n = strlen(opt);
@@ -87,12 +136,13 @@ int mount_opts_parse(const char **options, struct mount_opts *o, cx_error *err)
         }
         if (parse_flag(o, opt))
             continue;
+        if (parse_recursive(o, opt))
+            continue;
         if (strcmp(opt, "tmpcopyup") == 0) {
             o->copyup = true;
             continue;
         }
-        if (strcmp(opt, "idmap") == 0 || strcmp(opt, "ridmap") == 0 ||
-            strcmp(opt, "rro") == 0 || strcmp(opt, "rrw") == 0)
+        if (strcmp(opt, "idmap") == 0 || strcmp(opt, "ridmap") == 0)
             return cx_fail(err, ENOTSUP, "mount option \"%s\" is not supported yet", opt);
         if (add_data(o, opt, err) < 0)
             return -1;

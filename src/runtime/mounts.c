@@ -15,6 +15,7 @@
 #include "common/util.h"
 #include "runtime/copyup.h"
 #include "runtime/mount_opts.h"
+#include "runtime/mountfd.h"
 #include "runtime/rootfs.h"
 #include "runtime/safepath.h"
 
@@ -143,10 +144,25 @@ static int mount_one(const struct init_ctx *ctx, int rootfd,
     return 0;
 }
 
+/* rro, rnosuid, ...: on the mount at dest and every mount below it */
+static int set_recursive(int rootfd, const struct oci_mount *m, cx_error *err)
+{
+    struct mount_opts o;
+    if (mount_opts_parse(m->options, &o, err) < 0)
+        return -1;
+    if (o.rec_set == 0 && o.rec_clr == 0)
+        return 0;
+    _cleanup_close_ int fd = sp_open(rootfd, m->destination, O_PATH);
+    if (fd < 0)
+        return cx_fail_errno(err, "reopen mount %s", m->destination);
+    return mfd_setattr(fd, o.rec_set, o.rec_clr, true, m->destination, err);
+}
+
 int mounts_apply(const struct init_ctx *ctx, int rootfd, cx_error *err)
 {
     for (size_t i = 0; i < ctx->spec->n_mounts; i++)
-        if (mount_one(ctx, rootfd, &ctx->spec->mounts[i], err) < 0)
+        if (mount_one(ctx, rootfd, &ctx->spec->mounts[i], err) < 0 ||
+            set_recursive(rootfd, &ctx->spec->mounts[i], err) < 0)
             return cx_error_prefix(err, "mounts[%zu]", i);
     return 0;
 }

@@ -10,6 +10,7 @@
 
 #include "common/cleanup.h"
 #include "runtime/mount_opts.h"
+#include "runtime/mountfd.h"
 #include "runtime/sysctl.h"
 
 static unsigned long propagation_flags(const char *name)
@@ -105,9 +106,12 @@ int rootfs_finish(const struct init_ctx *ctx, int console_slave, cx_error *err)
     if (l && (paths_mask(l->masked_paths, err) < 0 ||
               paths_readonly(l->readonly_paths, err) < 0))
         return -1;
-    if (ctx->spec->root_readonly &&
-        mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
-        return cx_fail_errno(err, "remount the root filesystem read-only");
+    if (ctx->spec->root_readonly) {
+        _cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root < 0 || mfd_setattr(root, MOUNT_ATTR_RDONLY, 0, false, "/", err) < 0)
+            return err->msg[0] ? cx_error_prefix(err, "root.readonly")
+                               : cx_fail_errno(err, "open /");
+    }
     if (l && l->rootfs_propagation &&
         mount(NULL, "/", NULL, propagation_flags(l->rootfs_propagation), NULL) < 0)
         return cx_fail_errno(err, "set rootfsPropagation %s", l->rootfs_propagation);

@@ -183,3 +183,27 @@ def test_cwd_through_a_leaked_fd_is_refused(capsa, make_bundle, tmp_path):
         assert r.returncode != 0, (cmd, r.stdout)
         assert "outside the container" in r.stderr or "chdir" in r.stderr, r.stderr
         assert str(tmp_path) not in r.stdout
+
+
+def test_recursive_read_only_bind(capsa, make_bundle, tmp_path):
+    """rro makes the bind and every mount below it read-only (a plain ro
+    leaves submounts writable)."""
+    import subprocess
+    src = tmp_path / "tree"
+    (src / "sub").mkdir(parents=True)
+    subprocess.run(["mount", "-t", "tmpfs", "tmpfs", str(src / "sub")], check=True)
+    try:
+        script = ("touch /data/x 2>/dev/null && echo top-rw || echo top-ro; "
+                  "touch /data/sub/x 2>/dev/null && echo sub-rw || echo sub-ro")
+        results = {}
+        for opts in (["rbind", "ro"], ["rbind", "rro"]):
+            b = make_bundle(["sh", "-c", script])
+            cfg = load_config(b)
+            cfg["mounts"].append({"destination": "/data", "type": "bind", "source": str(src),
+                                  "options": opts})
+            write_config(b, cfg)
+            results[opts[1]] = capsa.ok("run", "--bundle", b, "r" + opts[1]).stdout.split()
+        assert results["ro"] == ["top-ro", "sub-rw"]
+        assert results["rro"] == ["top-ro", "sub-ro"]
+    finally:
+        subprocess.run(["umount", "-l", str(src / "sub")])

@@ -167,10 +167,28 @@ static void test_data_too_long(void **state)
     assert_int_equal(strlen(o.data), sizeof big - 1);
 }
 
+static void test_recursive(void **state)
+{
+    (void) state;
+    struct mount_opts o = parse_ok(OPTS("rbind", "rro", "rnosuid", "rnoexec"));
+    assert_int_equal(o.rec_set, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+    assert_int_equal(o.rec_clr, 0);
+    assert_int_equal(o.flags, 0); /* not the top mount's own flags */
+    assert_string_equal(o.data, "");
+    /* later wins; clearing is recorded */
+    o = parse_ok(OPTS("rro", "rrw", "rsuid"));
+    assert_int_equal(o.rec_set, 0);
+    assert_int_equal(o.rec_clr, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID);
+    /* the atime mode is one field */
+    o = parse_ok(OPTS("rnoatime", "rrelatime"));
+    assert_int_equal(o.rec_set, MOUNT_ATTR_RELATIME);
+    assert_int_equal(o.rec_clr, MOUNT_ATTR__ATIME);
+}
+
 static void test_unsupported(void **state)
 {
     (void) state;
-    static const char *bad[] = { "idmap", "ridmap", "rro", "rrw" };
+    static const char *bad[] = { "idmap", "ridmap" };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct mount_opts o;
         cx_error err;
@@ -194,6 +212,7 @@ int main(void)
         cmocka_unit_test(test_copyup),
         cmocka_unit_test(test_data),
         cmocka_unit_test(test_data_too_long),
+        cmocka_unit_test(test_recursive),
         cmocka_unit_test(test_unsupported),
     };
     return cmocka_run_group_tests(tests, 0, 0);

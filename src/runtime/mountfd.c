@@ -1,0 +1,57 @@
+/* mountfd.c: see mountfd.h. */
+#include "runtime/mountfd.h"
+
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+
+static int move_onto(int tree, int dst, const char *what, cx_error *err)
+{
+    if (move_mount(tree, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        return cx_fail_errno(err, "mount on %s", what);
+    return 0;
+}
+
+int mfd_bind(int src, int dst, bool recursive, const char *what, cx_error *err)
+{
+    _cleanup_close_ int tree = open_tree(src, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+                                         AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0));
+    if (tree < 0)
+        return cx_fail_errno(err, "clone the mount for %s", what);
+    return move_onto(tree, dst, what, err);
+}
+
+int mfd_new_fs(const char *fstype, uint64_t attrs, int dst, const char *what,
+               cx_error *err)
+{
+    _cleanup_close_ int fs = fsopen(fstype, FSOPEN_CLOEXEC);
+    if (fs < 0 || fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+        return cx_fail_errno(err, "create a %s for %s", fstype, what);
+    _cleanup_close_ int mnt = fsmount(fs, FSMOUNT_CLOEXEC, (unsigned) attrs);
+    if (mnt < 0)
+        return cx_fail_errno(err, "mount a %s for %s", fstype, what);
+    return move_onto(mnt, dst, what, err);
+}
+
+int mfd_setattr(int fd, uint64_t set, uint64_t clr, bool recursive, const char *what,
+                cx_error *err)
+{
+    struct mount_attr attr = { .attr_set = set, .attr_clr = clr };
+    if (mount_setattr(fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr,
+                      sizeof attr) < 0)
+        return cx_fail_errno(err, "set the mount attributes of %s", what);
+    return 0;
+}
+
+int mfd_rebind_readonly(int fd, const char *what, cx_error *err)
+{
+    _cleanup_close_ int tree = open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+                                         AT_EMPTY_PATH | AT_RECURSIVE);
+    if (tree < 0)
+        return cx_fail_errno(err, "clone the mount of %s", what);
+    if (mfd_setattr(tree, MOUNT_ATTR_RDONLY, 0, true, what, err) < 0)
+        return -1;
+    return move_onto(tree, fd, what, err);
+}
