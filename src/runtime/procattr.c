@@ -2,6 +2,8 @@
 #include "runtime/procattr.h"
 
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <sys/vfs.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -176,8 +178,14 @@ static int write_attr(const char *file, const char *value, cx_error *err)
 {
     char path[96];
     snprintf(path, sizeof path, "/proc/thread-self/attr/%s", file);
-    _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0 || cx_write_all(fd, value, strlen(value)) < 0)
+    _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+    struct statfs sfs;
+    if (fd < 0)
+        return cx_fail_errno(err, "open %s", path);
+    /* after pivot_root this is the container's /proc: write only into procfs */
+    if (fstatfs(fd, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC)
+        return cx_fail(err, 0, "%s is not on procfs: refusing to write the label", path);
+    if (cx_write_all(fd, value, strlen(value)) < 0)
         return cx_fail_errno(err, "write %s", path);
     return 0;
 }

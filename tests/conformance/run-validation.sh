@@ -18,6 +18,7 @@
 #   -l DIR    keep the TAP output/stderr of every file in DIR (same as LOG_DIR)
 #   -v        after the table, print the first `not ok` line and its YAML
 #             diagnostic for every failing file (same as VERBOSE=1)
+#   -N        same as ISOLATE=0 (see below)
 #   -H        hide the cgroup v2 hierarchy: re-run this script inside
 #             `unshare -m --propagation private` with /sys/fs/cgroup/unified
 #             unmounted in that private mount namespace only (same as
@@ -31,10 +32,17 @@
 #   RUNTIME   runtime binary (default: build/capsa of this repository)
 #   TIMEOUT   per-file timeout in seconds (default 60)
 #   SCRATCH   parent of the per-file scratch directories (default /tmp)
-#   CLEANUP_LEAKED=1  after each file, `RUNTIME delete --force` every
-#             container that appeared in `RUNTIME list -q` during that file
-#             (off by default: it could hit containers someone else created
-#             concurrently with the same runtime state root).
+#   CLEANUP_LEAKED=0  do not `RUNTIME delete --force` containers a file
+#             left behind (default 1: after each file, every container that
+#             appeared in `RUNTIME list -q` meanwhile AND whose bundle, per
+#             `RUNTIME state`, lies in that file's scratch directory is
+#             deleted and named in the table).
+#   ISOLATE=0 run the files in the caller's mount namespace (default 1: each
+#             file runs in its own `unshare -m --propagation private` mount
+#             namespace, so a runtime that mounts or pivots in the caller's
+#             namespace -- which linux_ns_itype invites, since its container
+#             asks for no mount namespace -- cannot damage the host or the
+#             files that follow).
 #
 # Each file runs with cwd=RT_DIR (the tests read ./runtimetest and
 # ./rootfs-<arch>.tar.gz from there), RUNTIME set, and TMPDIR set to a fresh
@@ -63,15 +71,17 @@ SCRATCH=${SCRATCH:-/tmp}
 LOG_DIR=${LOG_DIR:-}
 VERBOSE=${VERBOSE:-0}
 HIDE_CGROUP2=${HIDE_CGROUP2:-0}
-CLEANUP_LEAKED=${CLEANUP_LEAKED:-0}
+CLEANUP_LEAKED=${CLEANUP_LEAKED:-1}
+ISOLATE=${ISOLATE:-1}
 
 orig_args=("$@")
-while getopts "r:t:l:vHh" opt; do
+while getopts "r:t:l:vNHh" opt; do
 	case $opt in
 	r) RUNTIME=$OPTARG ;;
 	t) TIMEOUT=$OPTARG ;;
 	l) LOG_DIR=$OPTARG ;;
 	v) VERBOSE=1 ;;
+	N) ISOLATE=0 ;;
 	H) HIDE_CGROUP2=1 ;;
 	h) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
@@ -87,7 +97,7 @@ die() { echo "run-validation: $*" >&2; exit 2; }
 if [ "$HIDE_CGROUP2" = 1 ] && [ "${_RV_IN_UNSHARE:-}" != 1 ]; then
 	command -v unshare >/dev/null || die "-H needs unshare(1) (util-linux)"
 	export _RV_IN_UNSHARE=1 RT_DIR RUNTIME TIMEOUT SCRATCH LOG_DIR VERBOSE \
-		HIDE_CGROUP2 CLEANUP_LEAKED
+		HIDE_CGROUP2 CLEANUP_LEAKED ISOLATE
 	exec unshare -m --propagation private -- "$0" "${orig_args[@]}"
 fi
 if [ "${_RV_IN_UNSHARE:-}" = 1 ]; then
@@ -98,7 +108,14 @@ if [ "${_RV_IN_UNSHARE:-}" = 1 ]; then
 	fi
 	cg2_note="private mount ns, /sys/fs/cgroup/unified unmounted"
 else
-	cg2_note="host mount namespace"
+	cg2_note="caller's mount namespace"
+fi
+if [ "$ISOLATE" = 1 ]; then
+	command -v unshare >/dev/null || die "ISOLATE=1 needs unshare(1); or use -N"
+	cg2_note="$cg2_note; each file in its own private mount ns"
+	isolate=(unshare -m --propagation private --)
+else
+	isolate=()
 fi
 
 # --- check the prebuilt suite -----------------------------------------------
@@ -206,7 +223,7 @@ for f in "${files[@]}"; do
 
 	case $f in /*) exe=$f ;; *) exe=./$f ;; esac
 	start=$(date +%s.%N)
-	(cd "$RT_DIR" && exec env RUNTIME="$RUNTIME" TMPDIR="$scratch" \
+	(cd "$RT_DIR" && exec "${isolate[@]}" env RUNTIME="$RUNTIME" TMPDIR="$scratch" \
 		timeout --kill-after=5 "$TIMEOUT" "$exe" \
 		</dev/null >"$out" 2>"$err")
 	rc=$?
@@ -218,8 +235,11 @@ for f in "${files[@]}"; do
 	leaked=""
 	if [ "$CLEANUP_LEAKED" = 1 ]; then
 		for id in $(comm -13 <(echo "$before") <(list_ids)); do
+			bundle=$("$RUNTIME" state "$id" 2>/dev/null |
+				sed -n 's/^[[:space:]]*"bundle": *"\(.*\)",\{0,1\}$/\1/p')
+			case $bundle in "$scratch"/*) ;; *) continue ;; esac
 			"$RUNTIME" delete --force "$id" >/dev/null 2>&1
-			leaked="$leaked $id"
+			leaked="$leaked ${id:0:8}"
 		done
 	fi
 
