@@ -8,6 +8,7 @@
 #include "capsa-config.h"
 #include "cmd/cmd.h"
 #include "common/log.h"
+#include "runtime/selfexe.h"
 
 static const struct {
     const char *name;
@@ -115,6 +116,7 @@ int main(int argc, char **argv)
         if (i == sizeof commands / sizeof commands[0])
             cx_fail(&err, 0, "no such command: %s (see capsa --help)", name);
         else {
+            selfexe_init(argv); /* create, run and exec may re-exec (selfexe.h) */
             optind = 0; /* commands parse from their own argv[0] */
             rc = commands[i].fn(&g, argc - first, argv + first, &err);
         }

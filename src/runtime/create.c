@@ -24,6 +24,7 @@
 #include "runtime/init.h"
 #include "runtime/procattr.h"
 #include "runtime/procinfo.h"
+#include "runtime/selfexe.h"
 #include "runtime/sync.h"
 #include "runtime/sysctl.h"
 #include "runtime/terminal.h"
@@ -86,6 +87,8 @@ static int load_bundle(struct create_job *j, cx_error *err)
     if (j->spec->process->terminal && !j->o->console_socket && !j->o->foreground)
         return cx_fail(err, 0, "process.terminal is true: --console-socket is required "
                                "when the runtime does not stay in the foreground");
+    if (selfexe_needed(j->spec, NULL))
+        selfexe_protect();
     if (!j->spec->process->terminal && j->o->console_socket)
         return cx_fail(err, 0, "--console-socket given but process.terminal is false");
     return procattr_check(j->spec->process, j->spec->linux_, err);

@@ -24,6 +24,7 @@
 #include "runtime/process.h"
 #include "runtime/procinfo.h"
 #include "runtime/seccomp.h"
+#include "runtime/selfexe.h"
 #include "runtime/sync.h"
 #include "runtime/terminal.h"
 
@@ -133,6 +134,8 @@ static int prepare(struct exec_job *j, cx_error *err)
         return -1;
     if (cx_container_load(o->root, o->id, false, &j->c, err) < 0)
         return -1;
+    if (selfexe_needed_json(j->c->st->config, &j->proc))
+        selfexe_protect();
     enum cx_status s = j->c->st->status;
     if (s != CX_CREATED && s != CX_RUNNING)
         return cx_fail(err, 0, "cannot exec in a %s container", cx_status_name(s));

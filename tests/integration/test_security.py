@@ -222,3 +222,65 @@ def test_symlinked_proc_in_the_image_stays_inside(capsa, make_bundle, tmp_path):
     assert 1 < int(out[0]) < 10  # a real procfs of the container's pid namespace
     assert not evil.exists() and host_mounts() == before
     assert os.path.isdir(os.path.join(rootfs, str(evil).lstrip("/")))
+
+
+def test_runtime_binary_cannot_be_overwritten(capsa, make_bundle, tmp_path):
+    """CVE-2019-5736 with CAP_SYS_PTRACE (which lets a container look past
+    non-dumpable): a process holds /proc/1/exe of the waiting init, waits
+    until no capsa runs any more, then reopens it for writing.  The binary
+    on the host must be untouched.  Runs a copy of capsa, so a failure
+    cannot damage the build."""
+    import hashlib
+    import shutil
+    import subprocess
+    import time
+    copy = tmp_path / "capsa-copy"
+    shutil.copy2(capsa.binary, copy)
+    digest = hashlib.sha256(copy.read_bytes()).hexdigest()
+    b = make_bundle(["sleep", "100"], readonly=False)
+    cfg = load_config(b)
+    for s in ("bounding", "effective", "permitted"):
+        cfg["process"]["capabilities"][s].append("CAP_SYS_PTRACE")
+    write_config(b, cfg)
+    run = lambda *a: subprocess.run([str(copy), "--root", capsa.root, *a],  # noqa: E731
+                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL, timeout=20)
+    assert run("create", "--bundle", b, "exe").returncode == 0
+    attack = ("exec 3</proc/1/exe || { echo noopen > /result; exit; }; "
+              "while [ \"$(readlink /proc/1/exe)\" != /bin/busybox ]; do sleep 0.05; done; "
+              "sleep 0.5; (echo pwned > /proc/self/fd/3) 2> /result.err; echo rc=$? > /result")
+    r = subprocess.run([str(copy), "--root", capsa.root, "exec", "-d", "exe", "sh", "-c", attack],
+                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=20)
+    assert r.returncode == 0
+    time.sleep(0.3)
+    assert run("start", "exe").returncode == 0
+    result = os.path.join(b, "rootfs", "result")
+    for _ in range(100):
+        if os.path.exists(result) and open(result).read().strip():
+            break
+        time.sleep(0.05)
+    outcome = open(result).read().strip()
+    assert outcome != "rc=0", "the container wrote to the runtime binary"
+    assert hashlib.sha256(copy.read_bytes()).hexdigest() == digest
+    if outcome != "noopen":
+        assert "Read-only" in open(result + ".err").read()
+    run("delete", "--force", "exe")
+
+
+def test_binary_protection_only_where_needed(capsa, make_bundle):
+    """The re-exec from a read-only clone (about 0.9 ms) is spent only on
+    containers that could get past non-dumpable (CAP_SYS_PTRACE in the
+    host's user namespace); others keep the plain binary."""
+    plain = make_bundle(["sleep", "100"])
+    capsa.ok("create", "--bundle", plain, "plain")
+    exe = os.readlink("/proc/%d/exe" % capsa.state("plain")["pid"])
+    assert exe == os.path.realpath(capsa.binary)
+    ptrace = make_bundle(["sleep", "100"])
+    cfg = load_config(ptrace)
+    cfg["process"]["capabilities"]["bounding"].append("CAP_SYS_PTRACE")
+    write_config(ptrace, cfg)
+    capsa.ok("create", "--bundle", ptrace, "ptrace")
+    exe = os.readlink("/proc/%d/exe" % capsa.state("ptrace")["pid"])
+    assert exe == "/"  # a detached, read-only clone of the binary
+    assert os.statvfs("/proc/%d/exe" % capsa.state("ptrace")["pid"]).f_flag & os.ST_RDONLY

@@ -1,0 +1,98 @@
+/* selfexe.c: see selfexe.h. */
+#include "runtime/selfexe.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/mount.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "common/log.h"
+
+extern char **environ;
+
+static char **saved_argv;
+
+void selfexe_init(char **argv)
+{
+    saved_argv = argv;
+}
+
+static bool may_ptrace(const struct oci_process *p)
+{
+    if (p == NULL)
+        return false;
+    if (!p->has_caps || p->caps.bounding == NULL)
+        return true; /* capabilities untouched: all of them */
+    for (size_t i = 0; p->caps.bounding[i]; i++)
+        if (strcasecmp(p->caps.bounding[i], "CAP_SYS_PTRACE") == 0)
+            return true;
+    return false;
+}
+
+bool selfexe_needed(const struct oci_spec *config, const struct oci_process *proc)
+{
+    if (oci_spec_namespace(config, CLONE_NEWUSER) != NULL)
+        return false; /* its CAP_SYS_PTRACE is not the host's */
+    return may_ptrace(config->process) || may_ptrace(proc);
+}
+
+bool selfexe_is_protected(void)
+{
+    struct statvfs sv;
+    return statvfs("/proc/self/exe", &sv) == 0 && (sv.f_flag & ST_RDONLY);
+}
+
+static bool json_has_user_ns(json_t *config)
+{
+    size_t i;
+    json_t *ns;
+    json_array_foreach(json_object_get(json_object_get(config, "linux"), "namespaces"), i, ns)
+        if (json_is_string(json_object_get(ns, "type")) &&
+            strcmp(json_string_value(json_object_get(ns, "type")), "user") == 0)
+            return true;
+    return false;
+}
+
+static bool json_may_ptrace(json_t *config)
+{
+    json_t *bounding = json_object_get(json_object_get(json_object_get(config, "process"),
+                                                       "capabilities"), "bounding");
+    size_t i;
+    json_t *cap;
+    if (!json_is_array(bounding))
+        return true;
+    json_array_foreach(bounding, i, cap)
+        if (json_is_string(cap) && strcasecmp(json_string_value(cap), "CAP_SYS_PTRACE") == 0)
+            return true;
+    return false;
+}
+
+bool selfexe_needed_json(json_t *config, const struct oci_process *proc)
+{
+    if (config == NULL)
+        return true;
+    if (json_has_user_ns(config))
+        return false;
+    return json_may_ptrace(config) || may_ptrace(proc);
+}
+
+void selfexe_protect(void)
+{
+    if (saved_argv == NULL || selfexe_is_protected())
+        return;
+    int tree = open_tree(AT_FDCWD, "/proc/self/exe", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+    struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
+    if (tree < 0 || mount_setattr(tree, "", AT_EMPTY_PATH, &ro, sizeof ro) < 0) {
+        cx_debug("cannot protect the capsa binary with a read-only clone: %m");
+        if (tree >= 0)
+            close(tree);
+        return;
+    }
+    syscall(SYS_execveat, tree, "", saved_argv, environ, AT_EMPTY_PATH);
+    cx_debug("re-exec from a read-only clone failed: %m");
+    close(tree);
+}
