@@ -15,7 +15,7 @@ pkgs="meson ninja-build pkg-config gcc libc6-dev libjansson-dev libcap-dev
 # containerd (tests/interop), installed as users get them (with recommends)
 peers=""
 if [ "${1:-}" = "--test" ]; then
-    pkgs="$pkgs libcmocka-dev python3 python3-pytest procps"
+    pkgs="$pkgs libcmocka-dev python3 python3-pytest procps tmux"
     peers="runc podman containerd"
 fi
 missing() {

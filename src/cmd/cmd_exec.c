@@ -17,7 +17,7 @@ enum { OPT_CONSOLE = 1000, OPT_PIDFILE, OPT_PRESERVE, OPT_NNP, OPT_LABEL,
 
 struct exec_flags {
     struct cx_exec_opts o;
-    const char *process_file, *cwd, *user;
+    const char *process_file, *cwd, *user, *apparmor, *label;
     json_t *env, *caps, *gids;
     bool tty, nnp;
 };
@@ -82,6 +82,10 @@ static json_t *process_from_flags(struct exec_flags *f, json_t *config, int argc
         json_object_set_new(proc, "cwd", json_string("/"));
     if (f->nnp)
         json_object_set_new(proc, "noNewPrivileges", json_true());
+    if (f->apparmor)
+        json_object_set_new(proc, "apparmorProfile", json_string(f->apparmor));
+    if (f->label)
+        json_object_set_new(proc, "selinuxLabel", json_string(f->label));
     add_caps(proc, f->caps);
     if (set_user(proc, f->user, f->gids, err) < 0) {
         json_decref(proc);
@@ -123,7 +127,9 @@ static int parse_flags(int argc, char **argv, struct exec_flags *f, cx_error *er
                 return cx_fail(err, 0, "--preserve-fds: \"%s\" is not a count", optarg);
             break;
         case OPT_NNP: f->nnp = true; break;
-        case OPT_LABEL: case OPT_APPARMOR: case OPT_CGROUP: case OPT_IGNORE_PAUSED: break;
+        case OPT_LABEL: f->label = optarg; break;
+        case OPT_APPARMOR: f->apparmor = optarg; break;
+        case OPT_CGROUP: case OPT_IGNORE_PAUSED: break;
         case 'p': f->process_file = optarg; break;
         case 'd': f->o.detach = true; break;
         case 't': f->tty = true; break;

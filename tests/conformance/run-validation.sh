@@ -219,6 +219,9 @@ for f in "${files[@]}"; do
 	name=$(basename "$f" .t)
 	out=$LOG_DIR/$name.tap err=$LOG_DIR/$name.stderr
 	scratch=$(mktemp -d "${SCRATCH%/}/rtval-$name.XXXXXX") || die "mktemp failed"
+	# like /tmp: a container whose root is a mapped (non-host-root) user
+	# must still be able to reach its bundle (linux_uid_mappings)
+	chmod 1777 "$scratch"
 	[ "$CLEANUP_LEAKED" = 1 ] && before=$(list_ids)
 
 	case $f in /*) exe=$f ;; *) exe=./$f ;; esac
@@ -284,10 +287,12 @@ if [ "$VERBOSE" = 1 ] && [ ${#failed[@]} -gt 0 ]; then
 		if grep -q '^not ok' "$LOG_DIR/$name.tap"; then
 			# first `not ok` line plus its indented YAML block (---/...)
 			awk '/^not ok/ && !seen { seen = 1; print; next }
-			     seen && /^[[:space:]]+/ { print; next }
+			     seen && /^[[:space:]]+/ {
+				if (++n > 40) { print "  [... see " FILENAME "]"; exit }
+				print (length($0) > 400 ? substr($0, 1, 400) " [...]" : $0); next }
 			     seen { exit }' "$LOG_DIR/$name.tap"
 		else
-			grep -v '^TAP version' "$LOG_DIR/$name.tap" | head -n 20
+			grep -v '^TAP version' "$LOG_DIR/$name.tap" | head -n 20 | cut -c1-400
 			tail -n 5 "$LOG_DIR/$name.stderr" | sed 's/^/  stderr: /'
 		fi
 	done

@@ -83,3 +83,22 @@ def test_exec_leaves_no_zombie_or_helper(capsa, make_bundle):
     kids = [p for p in os.listdir("/proc") if p.isdigit()
             and proc_status(int(p), "PPid") == str(init)]
     assert kids == []
+
+
+def test_exec_labels_need_their_lsm(capsa, make_bundle):
+    running(capsa, make_bundle)
+    capsa.fails("exec", "--apparmor", "docker-default", "ex", "true",
+                contains="AppArmor is not enabled")
+    capsa.fails("exec", "--process-label", "system_u:system_r:container_t:s0", "ex", "true",
+                contains="SELinux is not enabled")
+
+
+def test_exec_cap_is_never_inheritable(capsa, make_bundle):
+    running(capsa, make_bundle)
+    out = capsa.ok("exec", "--cap", "CAP_NET_RAW", "ex", "sh", "-c",
+                   "grep -E '^Cap(Inh|Prm|Eff|Bnd|Amb)' /proc/self/status").stdout
+    caps = dict(line.split(":\t") for line in out.splitlines())
+    raw = 1 << 13
+    for s in ("CapPrm", "CapEff", "CapBnd"):
+        assert int(caps[s], 16) & raw, s
+    assert not int(caps["CapInh"], 16) & raw

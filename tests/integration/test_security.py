@@ -284,3 +284,23 @@ def test_binary_protection_only_where_needed(capsa, make_bundle):
     exe = os.readlink("/proc/%d/exe" % capsa.state("ptrace")["pid"])
     assert exe == "/"  # a detached, read-only clone of the binary
     assert os.statvfs("/proc/%d/exe" % capsa.state("ptrace")["pid"]).f_flag & os.ST_RDONLY
+
+
+def test_overlay_and_tmpfs_mounts(capsa, make_bundle, tmp_path):
+    lower, upper, work = (tmp_path / n for n in ("lower", "upper", "work"))
+    for d in (lower, upper, work):
+        d.mkdir()
+    (lower / "from-lower").write_text("low\n")
+    b = make_bundle(["sh", "-c", "cat /ov/from-lower; echo up > /ov/written; "
+                     "grep -E ' /(ov|scratch) ' /proc/self/mounts | cut -d' ' -f3,4 | cut -d, -f1"])
+    cfg = load_config(b)
+    cfg["mounts"] += [
+        {"destination": "/ov", "type": "overlay", "source": "overlay",
+         "options": ["lowerdir=%s" % lower, "upperdir=%s" % upper, "workdir=%s" % work]},
+        {"destination": "/scratch", "type": "tmpfs", "source": "tmpfs",
+         "options": ["ro", "size=1m"]},
+    ]
+    write_config(b, cfg)
+    out = capsa.ok("run", "--bundle", b, "ovl").stdout.splitlines()
+    assert out == ["low", "overlay rw", "tmpfs ro"]
+    assert (upper / "written").read_text() == "up\n"

@@ -220,3 +220,33 @@ def test_foreground_tty_size_and_sigwinch(capsa, make_bundle):
     assert p.wait(timeout=10) == 0
     os.close(master)
     assert "31 101" in out and "40 120" in out, out
+
+
+def test_foreground_terminal_from_an_interactive_shell(capsa, make_bundle, tmp_path):
+    """A person at a terminal (tmux here) runs a container with a terminal:
+    the shell inside gets the keys, the size, and its exit code comes back."""
+    import shutil
+    assert shutil.which("tmux"), "tmux is needed (scripts/install-deps.sh --test)"
+    sock = str(tmp_path / "tmux.sock")
+    b = make_bundle(["sh"], terminal=True)
+    cmd = "%s --root %s run --bundle %s tmx; echo EXIT=$?; sleep 30" % (CAPSA, capsa.root, b)
+    tmux = ["tmux", "-S", sock]
+    subprocess.run(tmux + ["new-session", "-d", "-x", "100", "-y", "30", cmd], check=True,
+                   timeout=10)
+    try:
+        def screen():
+            return subprocess.run(tmux + ["capture-pane", "-p"], capture_output=True,
+                                  text=True, timeout=10).stdout
+
+        def wait_for(text):
+            end = time.monotonic() + 10
+            while text not in screen() and time.monotonic() < end:
+                time.sleep(0.05)
+            return screen()
+        wait_for("#")  # the container's shell prompt
+        subprocess.run(tmux + ["send-keys", "echo hello-$((6*7)); stty size; exit 7",
+                               "Enter"], check=True, timeout=10)
+        out = wait_for("EXIT=")
+        assert "hello-42" in out and "30 100" in out and "EXIT=7" in out, out
+    finally:
+        subprocess.run(tmux + ["kill-server"], timeout=10)
