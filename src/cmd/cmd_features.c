@@ -25,7 +25,7 @@ int cmd_features(const struct capsa_global *g, int argc, char **argv, cx_error *
         "nosuid", "nosymfollow", "private", "ratime", "rbind", "rdev", "rdiratime",
         "relatime", "remount", "rexec", "rnoatime", "rnodev", "rnodiratime", "rnoexec",
         "rnorelatime", "rnostrictatime", "rnosuid", "rnosymfollow", "ro", "rrelatime",
-        "rro", "rrw", "rstrictatime", "rsuid", "rsymfollow",
+        "rro", "rrw", "rstrictatime", "rsuid", "rsymfollow", "idmap", "ridmap",
         "rprivate", "rshared", "rslave", "runbindable", "rw", "shared", "silent",
         "slave", "strictatime", "suid", "symfollow", "sync", "tmpcopyup", "unbindable", NULL };
     static const char *const ns[] = { "cgroup", "ipc", "mount", "network", "pid",

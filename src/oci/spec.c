@@ -208,6 +208,18 @@ static int decode_mount(struct jd_ctx *c, json_t *v, const struct jpath *p,
         struct jpath dp = { p, "destination", 0 };
         return jd_fail(c, &dp, "must not be empty");
     }
+    json_t *um = json_object_get(v, "uidMappings"), *gm = json_object_get(v, "gidMappings");
+    struct jpath up = { p, "uidMappings", 0 }, gp = { p, "gidMappings", 0 };
+    if (um && !json_is_null(um) &&
+        jd_array_of(c, um, &up, sizeof(struct oci_idmap), (void **) &m->uid_mappings,
+                    &m->n_uid_mappings, oci_idmap_decode) < 0)
+        return -1;
+    if (gm && !json_is_null(gm) &&
+        jd_array_of(c, gm, &gp, sizeof(struct oci_idmap), (void **) &m->gid_mappings,
+                    &m->n_gid_mappings, oci_idmap_decode) < 0)
+        return -1;
+    if ((m->n_uid_mappings > 0) != (m->n_gid_mappings > 0))
+        return jd_fail(c, p, "uidMappings and gidMappings must be given together");
     return 0;
 }
 

@@ -54,11 +54,15 @@ struct oci_process {
     json_t *scheduler, *io_priority, *exec_cpu_affinity; /* 2/4 */
 };
 
+struct oci_idmap;
+
 struct oci_mount {
     const char *destination;
     const char *type;
     const char *source;
     const char **options;
+    struct oci_idmap *uid_mappings, *gid_mappings;  /* for idmap / ridmap */
+    size_t n_uid_mappings, n_gid_mappings;
 };
 
 struct oci_namespace {
@@ -151,6 +155,7 @@ int oci_process_decode(struct jd_ctx *c, json_t *v, const struct jpath *p,
                        struct oci_process *out);
 
 const char *oci_namespace_name(int type);
+int oci_idmap_decode(struct jd_ctx *c, json_t *v, const struct jpath *p, void *dst);
 
 /* Look up a namespace of the given CLONE_NEW* type, or NULL. */
 const struct oci_namespace *oci_spec_namespace(const struct oci_spec *s, int type);

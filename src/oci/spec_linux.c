@@ -54,8 +54,7 @@ static int decode_namespace(struct jd_ctx *c, json_t *v, const struct jpath *p,
     return 0;
 }
 
-static int decode_idmap(struct jd_ctx *c, json_t *v, const struct jpath *p,
-                        void *dst)
+int oci_idmap_decode(struct jd_ctx *c, json_t *v, const struct jpath *p, void *dst)
 {
     static const struct jd_field fields[] = {
         F(struct oci_idmap, "containerID", JD_U32, container_id, true),
@@ -216,10 +215,10 @@ static const struct {
       decode_namespace },
     { "uidMappings", offsetof(struct oci_linux, uid_mappings),
       offsetof(struct oci_linux, n_uid_mappings), sizeof(struct oci_idmap),
-      decode_idmap },
+      oci_idmap_decode },
     { "gidMappings", offsetof(struct oci_linux, gid_mappings),
       offsetof(struct oci_linux, n_gid_mappings), sizeof(struct oci_idmap),
-      decode_idmap },
+      oci_idmap_decode },
     { "devices", offsetof(struct oci_linux, devices),
       offsetof(struct oci_linux, n_devices), sizeof(struct oci_device),
       decode_device },

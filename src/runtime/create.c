@@ -21,6 +21,7 @@
 #include "runtime/cgroup/cgroup.h"
 #include "runtime/container.h"
 #include "runtime/hooks.h"
+#include "runtime/idmap.h"
 #include "runtime/init.h"
 #include "runtime/procattr.h"
 #include "runtime/procinfo.h"
@@ -200,8 +201,15 @@ static int run_init(struct create_job *j, int *pty, cx_error *err)
     ctx.sync_fd = j->sock[1];
     if (ns_plan_build(j->spec, &ctx.ns, err) < 0)
         return -1;
+    _cleanup_free_ int *idmap_fds = cx_calloc(j->spec->n_mounts + 1, sizeof(int));
+    if (idmap_prepare(j->spec, j->bundle, idmap_fds, err) < 0) {
+        ns_plan_close(&ctx.ns);
+        return -1;
+    }
+    ctx.idmap_fds = idmap_fds;
     j->pid = clone_init(j, &ctx, err);
     ns_plan_close(&ctx.ns);
+    idmap_close(idmap_fds, j->spec->n_mounts);
     j->sock[1] = cx_close(j->sock[1]);
     if (j->pid < 0)
         return -1;

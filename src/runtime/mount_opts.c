@@ -142,8 +142,11 @@ int mount_opts_parse(const char **options, struct mount_opts *o, cx_error *err)
             o->copyup = true;
             continue;
         }
-        if (strcmp(opt, "idmap") == 0 || strcmp(opt, "ridmap") == 0)
-            return cx_fail(err, ENOTSUP, "mount option \"%s\" is not supported yet", opt);
+        if (strcmp(opt, "idmap") == 0 || strcmp(opt, "ridmap") == 0) {
+            o->idmap = true;
+            o->idmap_recursive |= opt[0] == 'r';
+            continue;
+        }
         if (add_data(o, opt, err) < 0)
             return -1;
     }

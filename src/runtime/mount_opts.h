@@ -14,6 +14,7 @@ struct mount_opts {
     unsigned long propagation; /* MS_SHARED/SLAVE/PRIVATE/UNBINDABLE (|MS_REC) */
     bool bind, recursive;
     bool copyup;               /* tmpcopyup: seed a tmpfs with what it covers */
+    bool idmap, idmap_recursive; /* idmap / ridmap (bind mounts; see idmap.h) */
     uint64_t rec_set, rec_clr; /* MOUNT_ATTR_* of rro, rnosuid, ...: set recursively */
     char data[4096];           /* filesystem-specific options, comma-joined */
 };

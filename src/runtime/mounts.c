@@ -158,12 +158,41 @@ static int set_recursive(int rootfd, const struct oci_mount *m, cx_error *err)
     return mfd_setattr(fd, o.rec_set, o.rec_clr, true, m->destination, err);
 }
 
+/* An idmapped bind, prepared by create (idmap.h): move it in place, then
+ * give it the mount's flags. */
+static int mount_idmapped(int rootfd, const struct oci_mount *m, int tree, cx_error *err)
+{
+    struct mount_opts o;
+    if (mount_opts_parse(m->options, &o, err) < 0)
+        return -1;
+    struct stat st;
+    if (fstat(tree, &st) < 0)
+        return cx_fail_errno(err, "idmap: %s", m->destination);
+    _cleanup_close_ int fd = S_ISDIR(st.st_mode) ? sp_mkdir_all(rootfd, m->destination, 0755, err)
+                                                 : sp_mkfile(rootfd, m->destination, 0644, err);
+    if (fd < 0)
+        return -1;
+    if (move_mount(tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        return cx_fail_errno(err, "mount the idmapped %s", m->destination);
+    uint64_t set = (o.flags & MS_RDONLY ? MOUNT_ATTR_RDONLY : 0) |
+                   (o.flags & MS_NOSUID ? MOUNT_ATTR_NOSUID : 0) |
+                   (o.flags & MS_NODEV ? MOUNT_ATTR_NODEV : 0) |
+                   (o.flags & MS_NOEXEC ? MOUNT_ATTR_NOEXEC : 0);
+    _cleanup_close_ int top = sp_open(rootfd, m->destination, O_PATH);
+    if (set && (top < 0 || mfd_setattr(top, set, 0, false, m->destination, err) < 0))
+        return err->msg[0] ? -1 : cx_fail_errno(err, "reopen %s", m->destination);
+    return 0;
+}
+
 int mounts_apply(const struct init_ctx *ctx, int rootfd, cx_error *err)
 {
-    for (size_t i = 0; i < ctx->spec->n_mounts; i++)
-        if (mount_one(ctx, rootfd, &ctx->spec->mounts[i], err) < 0 ||
-            set_recursive(rootfd, &ctx->spec->mounts[i], err) < 0)
+    for (size_t i = 0; i < ctx->spec->n_mounts; i++) {
+        const struct oci_mount *m = &ctx->spec->mounts[i];
+        int tree = ctx->idmap_fds ? ctx->idmap_fds[i] : -1;
+        if ((tree >= 0 ? mount_idmapped(rootfd, m, tree, err) : mount_one(ctx, rootfd, m, err)) < 0 ||
+            set_recursive(rootfd, m, err) < 0)
             return cx_error_prefix(err, "mounts[%zu]", i);
+    }
     return 0;
 }
 

@@ -168,3 +168,46 @@ def test_time_offsets_need_a_time_namespace(capsa, make_bundle):
     cfg["linux"]["timeOffsets"] = {"boottime": {"secs": 5}}
     write_config(b, cfg)
     capsa.fails("create", "--bundle", b, "nt", contains="linux.timeOffsets: needs a new time namespace")
+
+
+def test_idmapped_bind_mounts(capsa, make_bundle, tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "owned-by-root").write_text("x")
+    open_path_to(str(data))
+    script = "stat -c %u /data/owned-by-root"
+    # 1. a user namespace container: without idmap the file is nobody's,
+    #    with it the container's root owns it
+    results = {}
+    for opts in (["bind"], ["bind", "idmap"]):
+        b = make_bundle(["sh", "-c", script])
+        cfg = load_config(b)
+        cfg["linux"]["namespaces"].append({"type": "user"})
+        cfg["linux"]["uidMappings"] = [{"containerID": 0, "hostID": 400000, "size": 65536}]
+        cfg["linux"]["gidMappings"] = [{"containerID": 0, "hostID": 400000, "size": 65536}]
+        cfg["mounts"].append({"destination": "/data", "type": "bind", "source": str(data),
+                              "options": opts})
+        write_config(b, cfg)
+        os.makedirs(os.path.join(b, "rootfs", "data"))  # the mapped root cannot mkdir there
+        open_path_to(b)
+        results[opts[-1]] = capsa.ok("run", "--bundle", b, "id" + opts[-1]).stdout.strip()
+    assert results == {"bind": "65534", "idmap": "0"}
+    # 2. a mount's own mapping, no user namespace: on-disk 0 is seen as 1000
+    b = make_bundle(["sh", "-c", script])
+    cfg = load_config(b)
+    cfg["mounts"].append({"destination": "/data", "type": "bind", "source": str(data),
+                          "options": ["bind", "ridmap"],
+                          "uidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}],
+                          "gidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}]})
+    write_config(b, cfg)
+    assert capsa.ok("run", "--bundle", b, "idown").stdout.strip() == "1000"
+
+
+def test_idmap_without_any_mapping_is_an_error(capsa, make_bundle, tmp_path):
+    b = make_bundle(["true"])
+    cfg = load_config(b)
+    cfg["mounts"].append({"destination": "/data", "type": "bind", "source": str(tmp_path),
+                          "options": ["bind", "idmap"]})
+    write_config(b, cfg)
+    capsa.fails("create", "--bundle", b, "noid", contains="idmap needs uidMappings")
+    assert capsa.ids() == []

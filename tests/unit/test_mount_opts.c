@@ -185,20 +185,17 @@ static void test_recursive(void **state)
     assert_int_equal(o.rec_clr, MOUNT_ATTR__ATIME);
 }
 
-static void test_unsupported(void **state)
+static void test_idmap(void **state)
 {
     (void) state;
-    static const char *bad[] = { "idmap", "ridmap" };
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        struct mount_opts o;
-        cx_error err;
-        char want[128];
-        cx_error_clear(&err);
-        assert_int_equal(mount_opts_parse(OPTS("rbind", bad[i]), &o, &err), -1);
-        assert_int_equal(err.errnum, ENOTSUP);
-        snprintf(want, sizeof want, "mount option \"%s\" is not supported yet", bad[i]);
-        assert_string_equal(err.msg, want);
-    }
+    struct mount_opts o = parse_ok(OPTS("rbind", "idmap"));
+    assert_true(o.idmap);
+    assert_false(o.idmap_recursive);
+    assert_string_equal(o.data, ""); /* never handed to mount(2) */
+    o = parse_ok(OPTS("bind", "ridmap"));
+    assert_true(o.idmap && o.idmap_recursive);
+    o = parse_ok(OPTS("bind"));
+    assert_false(o.idmap);
 }
 
 int main(void)
@@ -213,7 +210,7 @@ int main(void)
         cmocka_unit_test(test_data),
         cmocka_unit_test(test_data_too_long),
         cmocka_unit_test(test_recursive),
-        cmocka_unit_test(test_unsupported),
+        cmocka_unit_test(test_idmap),
     };
     return cmocka_run_group_tests(tests, 0, 0);
 }
