@@ -2,6 +2,7 @@
 #include "runtime/rootfs.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -72,12 +73,23 @@ static int move_root(const char *rootfs, cx_error *err)
     return 0;
 }
 
+bool rootfs_has_mount_ns(const struct oci_spec *spec)
+{
+    return oci_spec_namespace(spec, CLONE_NEWNS) != NULL;
+}
+
 int rootfs_prepare(const struct init_ctx *ctx, cx_error *err)
 {
     const struct oci_spec *spec = ctx->spec;
-    const char *prop = spec->linux_ ? spec->linux_->rootfs_propagation : NULL;
 
-    if (mount(NULL, "/", NULL, propagation_flags(prop), NULL) < 0)
+    /* without a mount namespace of its own the container shares ours:
+     * nothing is mounted, the init only chroots (rootfs_enter) */
+    if (!rootfs_has_mount_ns(spec))
+        return 0;
+    /* host mounts reach in, ours never leak out; linux.rootfsPropagation
+     * is applied once the root is in place (rootfs_finish): shared or
+     * unbindable here would make pivot_root and the bind fail */
+    if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
         return cx_fail_errno(err, "set the propagation of /");
     if (mount(ctx->rootfs, ctx->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
         return cx_fail_errno(err, "bind the root filesystem %s", ctx->rootfs);
@@ -91,14 +103,25 @@ int rootfs_prepare(const struct init_ctx *ctx, cx_error *err)
     return devices_create_config(ctx, rootfd, err);
 }
 
+static int chroot_only(const char *rootfs, cx_error *err)
+{
+    if (chroot(rootfs) < 0 || chdir("/") < 0)
+        return cx_fail_errno(err, "chroot %s", rootfs);
+    return 0;
+}
+
 int rootfs_enter(const struct init_ctx *ctx, cx_error *err)
 {
+    if (!rootfs_has_mount_ns(ctx->spec))
+        return chroot_only(ctx->rootfs, err);
     return ctx->no_pivot ? move_root(ctx->rootfs, err) : pivot(ctx->rootfs, err);
 }
 
 int rootfs_finish(const struct init_ctx *ctx, int console_slave, cx_error *err)
 {
     const struct oci_linux *l = ctx->spec->linux_;
+    if (!rootfs_has_mount_ns(ctx->spec))
+        return sysctl_apply(ctx->spec, err); /* no mounts: they would be the host's */
     if (console_slave >= 0 && console_bind(console_slave, err) < 0)
         return -1;
     if (sysctl_apply(ctx->spec, err) < 0) /* before /proc/sys turns read-only */

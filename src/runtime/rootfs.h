@@ -14,6 +14,9 @@
 #include "common/error.h"
 #include "runtime/init.h"
 
+/* Without a mount namespace (neither new nor joined) the container shares
+ * the caller's mounts: nothing is mounted or unmounted, the init chroots. */
+bool rootfs_has_mount_ns(const struct oci_spec *spec);
 int rootfs_prepare(const struct init_ctx *ctx, cx_error *err);
 int rootfs_enter(const struct init_ctx *ctx, cx_error *err);
 int rootfs_finish(const struct init_ctx *ctx, int console_slave, cx_error *err);

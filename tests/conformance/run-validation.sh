@@ -285,9 +285,9 @@ if [ "$VERBOSE" = 1 ] && [ ${#failed[@]} -gt 0 ]; then
 	for name in "${failed[@]}"; do
 		echo "--- $name"
 		if grep -q '^not ok' "$LOG_DIR/$name.tap"; then
-			# first `not ok` line plus its indented YAML block (---/...)
+			# first `not ok` line plus its YAML block and `# ` diagnostics
 			awk '/^not ok/ && !seen { seen = 1; print; next }
-			     seen && /^[[:space:]]+/ {
+			     seen && /^([[:space:]]+|# )/ {
 				if (++n > 40) { print "  [... see " FILENAME "]"; exit }
 				print (length($0) > 400 ? substr($0, 1, 400) " [...]" : $0); next }
 			     seen { exit }' "$LOG_DIR/$name.tap"

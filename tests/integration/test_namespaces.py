@@ -211,3 +211,43 @@ def test_idmap_without_any_mapping_is_an_error(capsa, make_bundle, tmp_path):
     write_config(b, cfg)
     capsa.fails("create", "--bundle", b, "noid", contains="idmap needs uidMappings")
     assert capsa.ids() == []
+
+
+def test_without_a_mount_namespace_the_host_mounts_are_untouched(capsa, make_bundle, tmp_path):
+    """No mount namespace: the container shares the caller's mounts, so
+    capsa must mount nothing and only chroot.  (Run inside a throwaway
+    mount namespace so a regression cannot pivot the test host.)"""
+    import subprocess
+    from conftest import CAPSA
+    b = make_bundle(["sh", "-c", "ls /bin/busybox && echo in-rootfs"],
+                    namespaces=["pid", "ipc", "uts", "network"])
+    marker = tmp_path / "marker"
+    marker.write_text("still here")
+    script = ('before=$(cat /proc/self/mountinfo | wc -l); '
+              '"$1" --root "$2" run --bundle "$3" nomnt || exit 9; '
+              'after=$(cat /proc/self/mountinfo | wc -l); '
+              'cat "$4"; echo; echo "$before $after"')
+    r = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c", script, "_",
+                        CAPSA, capsa.root, b, str(marker)],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0] == "/bin/busybox" and lines[1] == "in-rootfs"
+    assert lines[2] == "still here"          # our / is still ours
+    before, after = lines[3].split()
+    assert before == after                    # nothing mounted or unmounted
+
+
+def test_rootfs_propagation_values(capsa, make_bundle):
+    for prop in ("shared", "rshared", "slave", "rslave", "private", "rprivate",
+                 "unbindable", "runbindable"):
+        b = make_bundle(["awk", '$5 == "/"', "/proc/self/mountinfo"])
+        cfg = load_config(b)
+        cfg["linux"]["rootfsPropagation"] = prop
+        write_config(b, cfg)
+        line = capsa.ok("run", "--bundle", b, "p" + prop).stdout
+        fields = line.split(" - ")[0].split()[6:]
+        if "shared" in prop:
+            assert any(f.startswith("shared:") for f in fields), (prop, line)
+        elif "unbindable" in prop:
+            assert "unbindable" in fields, (prop, line)
