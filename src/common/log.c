@@ -107,3 +107,10 @@ void cx_log_error(const cx_error *err)
     dprintf(STDERR_FILENO, "%s: %s\n", sink.program, msg);
     cx_log_record(CX_LOG_ERROR, msg);
 }
+
+void cx_log_error_as_warning(const cx_error *err)
+{
+    char msg[CX_ERROR_MAX + 128];
+    cx_error_format(err, msg, sizeof msg);
+    cx_log(CX_LOG_WARN, "%s", msg);
+}

@@ -29,6 +29,9 @@ void cx_log(enum cx_log_level level, const char *fmt, ...)
 /* Print err once: stderr line plus the --log sink. */
 void cx_log_error(const cx_error *err);
 
+/* Print err as a warning (a failure the operation survives). */
+void cx_log_error_as_warning(const cx_error *err);
+
 /* Write one record to the --log file only (used by the container init's
  * relayed errors and by tests). */
 void cx_log_record(enum cx_log_level level, const char *msg);

@@ -3,6 +3,7 @@
 #include "oci/spec.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -344,6 +345,16 @@ static int spec_decode(struct jd_ctx *c, json_t *doc, struct oci_spec *s)
     if (s->root_path == NULL) {
         struct jpath rp = { NULL, "root", 0 };
         return jd_fail(c, &rp, "required but missing");
+    }
+    /* without a UTS namespace of its own, setting them would rename the host */
+    bool uts = oci_spec_namespace(s, CLONE_NEWUTS) != NULL;
+    if (!uts && s->hostname && s->hostname[0]) {
+        struct jpath hp = { NULL, "hostname", 0 };
+        return jd_fail(c, &hp, "needs a UTS namespace (linux.namespaces)");
+    }
+    if (!uts && s->domainname && s->domainname[0]) {
+        struct jpath dp = { NULL, "domainname", 0 };
+        return jd_fail(c, &dp, "needs a UTS namespace (linux.namespaces)");
     }
     return 0;
 }

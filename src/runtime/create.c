@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/log.h"
 #include "common/util.h"
 #include "runtime/activation.h"
 #include "runtime/cgroup/cgroup.h"
@@ -44,6 +45,15 @@ static void job_cleanup(struct create_job *j, bool failed)
     if (failed && j->pid > 0) {
         kill(j->pid, SIGKILL);
         waitpid(j->pid, NULL, 0);
+        /* the container existed: its lifecycle ends with poststop */
+        if (hooks_any(&j->spec->hooks, HOOK_POSTSTOP)) {
+            cx_error e = { 0 };
+            _cleanup_free_ char *state = hooks_state(j->spec->oci_version, j->o->id,
+                                                     "stopped", 0, j->bundle,
+                                                     j->spec->annotations);
+            if (hooks_run(&j->spec->hooks, HOOK_POSTSTOP, state, &e) < 0)
+                cx_log_error_as_warning(&e);
+        }
     }
     if (failed && j->recorded) {
         cgroup_destroy(j->spec ? j->spec->doc : NULL, j->o->id, NULL);
@@ -217,7 +227,7 @@ static int run_init(struct create_job *j, int *pty, cx_error *err)
         return -1;
     if (cgroup_enter(j->spec, j->o->id, j->pid, err) < 0)
         return -1;
-    if (sync_send_value(j->sock[0], SYNC_GO, (int) j->pid) < 0)
+    if (sync_send(j->sock[0], SYNC_GO) < 0)
         return cx_fail_errno(err, "signal the container init");
     return await_ready(j, pty, err);
 }

@@ -84,9 +84,8 @@ int cx_delete(const char *root, const char *id, bool force, cx_error *err)
     if (cgroup_destroy(c->st->config, id, err) < 0)
         return -1;
     if (!c->st->partial) {
-        _cleanup_free_ char *state = hooks_state(c->st->oci_version, id, "stopped",
-                                                 c->st->pid, c->st->bundle,
-                                                 c->st->annotations);
+        _cleanup_free_ char *state = hooks_state(c->st->oci_version, id, "stopped", 0,
+                                                 c->st->bundle, c->st->annotations);
         hooks_run_warn(c->st->config, HOOK_POSTSTOP, state);
     }
     return cx_container_remove(root, c, err);

@@ -46,9 +46,11 @@ bool hooks_any(const struct oci_hooks *hooks, enum hook_kind kind)
 char *hooks_state(const char *oci_version, const char *id, const char *status,
                   pid_t pid, const char *bundle, json_t *annotations)
 {
-    json_t *o = json_pack("{s:s,s:s,s:s,s:i,s:s}", "ociVersion",
+    json_t *o = json_pack("{s:s,s:s,s:s,s:s}", "ociVersion",
                           oci_version ? oci_version : "1.0.2-dev", "id", id,
-                          "status", status, "pid", (int) pid, "bundle", bundle ? bundle : "");
+                          "status", status, "bundle", bundle ? bundle : "");
+    if (pid > 0) /* none once stopped: a dead pid may name another process */
+        json_object_set_new(o, "pid", json_integer(pid));
     if (annotations && json_object_size(annotations))
         json_object_set(o, "annotations", annotations);
     char *s = json_dumps(o, JSON_COMPACT);
@@ -162,19 +164,23 @@ int hooks_run(const struct oci_hooks *hooks, enum hook_kind kind,
     return 0;
 }
 
-void hooks_run_warn(json_t *config, enum hook_kind kind, const char *state)
+int hooks_run_json(json_t *config, enum hook_kind kind, const char *state, cx_error *err)
 {
     if (config == NULL || json_object_get(config, "hooks") == NULL)
-        return;
-    cx_error err = { 0 };
+        return 0;
     char *text = json_dumps(config, JSON_COMPACT);
     struct oci_spec *spec = NULL;
-    if (text && oci_spec_parse(text, "config.json", &spec, &err) == 0 &&
-        hooks_run(&spec->hooks, kind, state, &err) < 0) {
-        char msg[CX_ERROR_MAX + 64];
-        cx_error_format(&err, msg, sizeof msg);
-        cx_warn("%s", msg);
-    }
+    int rc = text ? oci_spec_parse(text, "config.json", &spec, err) : -1;
+    if (rc == 0)
+        rc = hooks_run(&spec->hooks, kind, state, err);
     oci_spec_free(spec);
     free(text);
+    return rc;
+}
+
+void hooks_run_warn(json_t *config, enum hook_kind kind, const char *state)
+{
+    cx_error err = { 0 };
+    if (hooks_run_json(config, kind, state, &err) < 0)
+        cx_log_error_as_warning(&err);
 }

@@ -8,7 +8,8 @@
  *   startContainer           init.c, inside the container, after `start`
  *                            and before the user's program
  *   poststart                start.c, after the program started: a failure
- *                            is a warning
+ *                            fails start and stops the container (runtime.md
+ *                            lifecycle step 9); poststop follows at delete
  *   poststop                 delete.c, after the processes are gone: a
  *                            failure is a warning
  * A hook that exits non-zero or outlives its timeout fails; its output is
@@ -28,15 +29,18 @@ enum hook_kind {
     HOOK_START_CONTAINER, HOOK_POSTSTART, HOOK_POSTSTOP,
 };
 
-/* The state JSON hooks read: ociVersion, id, status, pid, bundle,
- * annotations. */
+/* The state JSON hooks read: ociVersion, id, status, pid (left out when
+ * pid <= 0), bundle, annotations.  The pid is as seen where the hook runs:
+ * the host's for the runtime-namespace hooks, the container's for
+ * createContainer and startContainer. */
 char *hooks_state(const char *oci_version, const char *id, const char *status,
                   pid_t pid, const char *bundle, json_t *annotations);
 /* Run the hooks of one kind in order; stop at the first failure. */
 int hooks_run(const struct oci_hooks *hooks, enum hook_kind kind,
               const char *state, cx_error *err);
-/* Same, from the config JSON kept in state.json; failures are logged as
- * warnings (poststart, poststop). */
+/* Same, from the config JSON kept in state.json. */
+int hooks_run_json(json_t *config, enum hook_kind kind, const char *state, cx_error *err);
+/* ... with a failure logged as a warning (poststop). */
 void hooks_run_warn(json_t *config, enum hook_kind kind, const char *state);
 bool hooks_any(const struct oci_hooks *hooks, enum hook_kind kind);
 

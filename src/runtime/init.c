@@ -70,7 +70,7 @@ static int create_hooks(struct init_ctx *ctx, cx_error *err)
     if (!hooks_any(h, HOOK_CREATE_CONTAINER))
         return 0;
     _cleanup_free_ char *state = hooks_state(ctx->spec->oci_version, ctx->id, "creating",
-                                             ctx->host_pid, ctx->bundle, ctx->spec->annotations);
+                                             getpid(), ctx->bundle, ctx->spec->annotations);
     return hooks_run(h, HOOK_CREATE_CONTAINER, state, err);
 }
 
@@ -79,7 +79,7 @@ static int init_setup(struct init_ctx *ctx, char *exe, size_t exe_len, cx_error 
     const struct oci_spec *spec = ctx->spec;
     _cleanup_close_ int slave = -1;
 
-    if (sync_expect_value(ctx->sync_fd, SYNC_GO, "capsa", &ctx->host_pid, err) < 0)
+    if (sync_expect(ctx->sync_fd, SYNC_GO, "capsa", NULL, err) < 0)
         return -1;
     if (ctx->ns.new_user && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
         return cx_fail_errno(err, "become root in the new user namespace");
@@ -150,7 +150,7 @@ static int start_hooks(const struct init_ctx *ctx, cx_error *err)
     if (!hooks_any(&ctx->spec->hooks, HOOK_START_CONTAINER))
         return 0;
     _cleanup_free_ char *state = hooks_state(ctx->spec->oci_version, ctx->id, "created",
-                                             ctx->host_pid, ctx->bundle, ctx->spec->annotations);
+                                             getpid(), ctx->bundle, ctx->spec->annotations);
     return hooks_run(&ctx->spec->hooks, HOOK_START_CONTAINER, state, err);
 }
 

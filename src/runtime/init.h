@@ -23,7 +23,6 @@ struct init_ctx {
     const char *bundle;        /* absolute host path */
     int sync_fd;               /* child end of the sync socketpair */
     int start_fd;              /* start.sock, listening: `start` connects */
-    int host_pid;              /* our pid as the host sees it (for hooks) */
     int console_fd;            /* connected --console-socket, or -1 */
     int close_fds[4];          /* parent-only fds to drop first (-1 unused) */
     int preserve_fds;          /* fds 3 .. 3+n-1 stay open across exec */

@@ -4,6 +4,7 @@
  * the hook's error); start removes the socket, so the state reads
  * "running", runs the poststart hooks and returns. */
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -14,6 +15,7 @@
 #include "common/cleanup.h"
 #include "runtime/container.h"
 #include "runtime/hooks.h"
+#include "runtime/procinfo.h"
 #include "runtime/sync.h"
 
 #define START_SOCKET "start.sock"
@@ -82,6 +84,12 @@ int cx_start(const char *root, const char *id, cx_error *err)
         return cx_error_prefix(err, "start container %s", id);
     _cleanup_free_ char *state = hooks_state(c->st->oci_version, id, "running", c->st->pid,
                                              c->st->bundle, c->st->annotations);
-    hooks_run_warn(c->st->config, HOOK_POSTSTART, state);
+    if (hooks_run_json(c->st->config, HOOK_POSTSTART, state, err) < 0) {
+        /* runtime.md: an error, and the container is stopped */
+        _cleanup_close_ int pidfd = cx_pidfd_open(c->st->pid);
+        if (pidfd >= 0 && proc_is_same(c->st->pid, c->st->pid_start))
+            cx_pidfd_send_signal(pidfd, SIGKILL);
+        return -1;
+    }
     return 0;
 }

@@ -38,12 +38,6 @@ int sync_send(int sock, enum sync_type type)
     return send_msg(sock, &m, -1);
 }
 
-int sync_send_value(int sock, enum sync_type type, int value)
-{
-    struct sync_msg m = { .type = type, .errnum = value };
-    return send_msg(sock, &m, -1);
-}
-
 int sync_send_error(int sock, const cx_error *err)
 {
     struct sync_msg m = { .type = SYNC_ERROR, .errnum = err->errnum };
@@ -95,8 +89,8 @@ int sync_recv(int sock, struct sync_msg *m, int *fd)
     return 0;
 }
 
-static int expect(int sock, enum sync_type type, const char *peer, int *fd,
-                  int *value, cx_error *err)
+int sync_expect(int sock, enum sync_type type, const char *peer, int *fd,
+                cx_error *err)
 {
     struct sync_msg m;
     if (sync_recv(sock, &m, fd) < 0) {
@@ -109,19 +103,5 @@ static int expect(int sock, enum sync_type type, const char *peer, int *fd,
     if (m.type != (uint32_t) type)
         return cx_fail(err, EPROTO, "%s sent message %u, expected %u", peer,
                        m.type, (unsigned) type);
-    if (value)
-        *value = m.errnum;
     return 0;
-}
-
-int sync_expect(int sock, enum sync_type type, const char *peer, int *fd,
-                cx_error *err)
-{
-    return expect(sock, type, peer, fd, NULL, err);
-}
-
-int sync_expect_value(int sock, enum sync_type type, const char *peer, int *value,
-                      cx_error *err)
-{
-    return expect(sock, type, peer, NULL, value, err);
 }

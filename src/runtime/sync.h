@@ -29,8 +29,6 @@ struct sync_msg {
 };
 
 int sync_send(int sock, enum sync_type type);
-/* A message carrying one integer (in the errnum field). */
-int sync_send_value(int sock, enum sync_type type, int value);
 int sync_send_error(int sock, const cx_error *err);
 int sync_send_fd(int sock, int fd);
 /* Receive one message; *fd gets a passed descriptor or -1.  Returns 0,
@@ -39,8 +37,5 @@ int sync_recv(int sock, struct sync_msg *msg, int *fd);
 /* Receive and expect a given type; turns SYNC_ERROR into err. */
 int sync_expect(int sock, enum sync_type type, const char *peer, int *fd,
                 cx_error *err);
-/* sync_expect for a message carrying a value. */
-int sync_expect_value(int sock, enum sync_type type, const char *peer, int *value,
-                      cx_error *err);
 
 #endif

@@ -8,6 +8,7 @@ to temporary files rather than pipes, so a container that inherits them (as
 after `create` or `run -d`) can never make a call hang waiting for EOF.
 """
 
+import fcntl
 import json
 import os
 import re
@@ -86,6 +87,30 @@ def _kill_group(proc):
         pass
 
 
+def _fd_mover(fds):
+    """preexec_fn placing fds {target: source} (inheritable) and closing
+    every other fd above 2."""
+    fds = dict(fds)
+    top = max(fds)
+
+    def move():
+        # (runs between fork and exec: nothing imported here)
+        # Through high copies first, so that no source is overwritten by
+        # an earlier target.
+        tmp = {t: fcntl.fcntl(src, fcntl.F_DUPFD, top + 1 + 64)
+               for t, src in fds.items()}
+        for t, src in tmp.items():
+            os.dup2(src, t, inheritable=True)
+        for fd in range(3, top):
+            if fd not in fds:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        os.closerange(top + 1, 1 << 16)
+    return move
+
+
 class Runtime:
     """One runtime binary with its own private --root."""
 
@@ -118,19 +143,34 @@ class Runtime:
         return a + [os.fspath(x) for x in args]
 
     def popen(self, *args, log=None, stdin=None, timeout=DEFAULT_TIMEOUT,
-              cwd=None):
+              cwd=None, stdout=None, stderr=None, fds=None, wrap=()):
+        """Start `<binary> --root ROOT ...` in its own session.
+
+        stdout / stderr: binary file objects opened for reading and writing
+        ("w+b") to use instead of fresh temporary files (e.g. a file the
+        container keeps writing to after `create` returned).
+        fds: {fd in the runtime: fd here}; each is handed over at that
+        number without close-on-exec (as an engine's ExtraFiles), every
+        other fd above 2 is closed.
+        wrap: argv put in front of the runtime's (e.g. unshare ... --)."""
         timeout = self.clamp(timeout)
-        out = tempfile.TemporaryFile()
-        err = tempfile.TemporaryFile()
+        out = stdout if stdout is not None else tempfile.TemporaryFile()
+        err = stderr if stderr is not None else tempfile.TemporaryFile()
+        extra = {}
+        if fds:
+            extra = {"preexec_fn": _fd_mover(fds), "close_fds": False}
         proc = subprocess.Popen(
-            self.argv(*args, log=log),
+            list(wrap) + self.argv(*args, log=log),
             stdin=stdin if stdin is not None else subprocess.DEVNULL,
-            stdout=out, stderr=err, cwd=cwd, start_new_session=True)
+            stdout=out, stderr=err, cwd=cwd, start_new_session=True, **extra)
         return Background(proc, out, err, timeout)
 
-    def call(self, *args, log=None, timeout=DEFAULT_TIMEOUT, cwd=None):
-        """Run `<binary> --root ROOT [log args] args...`; return Result."""
-        return self.popen(*args, log=log, timeout=timeout, cwd=cwd).wait()
+    def call(self, *args, log=None, timeout=DEFAULT_TIMEOUT, cwd=None,
+             **kw):
+        """Run `<binary> --root ROOT [log args] args...`; return Result
+        (keyword arguments as for popen)."""
+        return self.popen(*args, log=log, timeout=timeout, cwd=cwd,
+                          **kw).wait()
 
     __call__ = call
 
@@ -306,3 +346,110 @@ def json_type(v):
 
 def has(text, sub):
     return sub.lower() in (text or "").lower()
+
+
+class ConsoleSocket:
+    """The engine's side of --console-socket: a listening AF_UNIX socket at
+    `path` that accepts one connection and receives one message carrying
+    the pty master by SCM_RIGHTS (what go-runc's NewTempConsoleSocket and
+    conmon do).
+
+        cs = ConsoleSocket(path)          # listening now, thread started
+        rt.create(cid, b, extra=["--console-socket", path])
+        cs.wait(5)                        # master / payload / error
+        out = cs.read_master(until=lambda: ..., timeout=5)
+        cs.close()
+    """
+
+    def __init__(self, path, timeout=DEFAULT_TIMEOUT):
+        import socket
+        import threading
+        self.path = os.fspath(path)
+        self.master = None          # the received fd, or None
+        self.payload = None         # bytes sent along with it
+        self.fd_count = 0           # how many fds came (extra ones closed)
+        self.error = None
+        self._srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._srv.bind(self.path)
+        self._srv.listen(1)
+        self._srv.settimeout(timeout)
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self):
+        import array
+        import socket
+        try:
+            conn, _ = self._srv.accept()
+            with conn:
+                conn.settimeout(DEFAULT_TIMEOUT)
+                fds = array.array("i")
+                msg, anc, _flags, _ = conn.recvmsg(
+                    4096, socket.CMSG_SPACE(8 * fds.itemsize))
+                for level, kind, data in anc:
+                    if level == socket.SOL_SOCKET and \
+                            kind == socket.SCM_RIGHTS:
+                        n = len(data) - len(data) % fds.itemsize
+                        fds.frombytes(data[:n])
+                self.payload = msg
+                self.fd_count = len(fds)
+                if fds:
+                    self.master = fds[0]
+                for extra in fds[1:]:
+                    os.close(extra)
+        except Exception as e:  # reported through .error
+            self.error = "%s: %s" % (type(e).__name__, e)
+        finally:
+            self._done.set()
+
+    def wait(self, timeout):
+        """True once the connection was served (or failed)."""
+        return self._done.wait(timeout)
+
+    def read_master(self, timeout=5.0, until=None, interval=0.1):
+        """Everything read from the master until EIO / EOF (the last slave
+        closed), or until `until()` is true after a quiet interval, or the
+        timeout; returns bytes."""
+        import select
+        if self.master is None:
+            return b""
+        out = b""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([self.master], [], [], interval)
+            if ready:
+                try:
+                    chunk = os.read(self.master, 65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                out += chunk
+            elif until is not None and until():
+                break
+        return out
+
+    def close(self):
+        import socket
+        try:
+            # wakes an accept() still waiting (a runtime that never came)
+            self._srv.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self._thread.join(1)
+        try:
+            self._srv.close()
+        except OSError:
+            pass
+        self._thread.join(1)
+        if self.master is not None:
+            try:
+                os.close(self.master)
+            except OSError:
+                pass
+            self.master = None
+        try:
+            os.unlink(self.path)
+        except OSError:
+            pass

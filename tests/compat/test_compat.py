@@ -28,7 +28,8 @@ from driver import (RFC3339_NANO, Runtime, TIMEOUT, classify_pid_file, has,
                     json_type, pid_alive, read_bytes)
 from known_differences import KNOWN_DIFFERENCES
 
-from bundle import default_config, make_bundle, write_config
+from bundle import (DEFAULT_NAMESPACES, default_config, make_bundle,
+                    write_config)
 
 SLEEP = ["sleep", "30"]
 # PID 1 ignores signals it has no handler for; this one exits 42 on TERM.
@@ -910,6 +911,728 @@ def version(rt, w):
         "dash_v_same": rt.call("-v").stdout == r.stdout,
         "_stdout": r.stdout,
     }
+
+
+# --------------------------------------------------------------------------
+# Linux configuration: what the container sees (sh -c '...' containers, their
+# output captured; hooks log the state JSON they read on stdin)
+
+def run_sh(rt, w, name, script, **kw):
+    """Foreground `run` of a `sh -c SCRIPT` container (bundle `name`)."""
+    return rt.run(rt.new_id(name),
+                  w.bundle(name, args=["sh", "-c", script], **kw))
+
+
+def tagged_lines(text):
+    """{tag: rest} from lines "tag rest" (the first occurrence wins)."""
+    out = {}
+    for line in (text or "").splitlines():
+        tag, _, rest = line.partition(" ")
+        if tag and tag not in out:
+            out[tag] = rest
+    return out
+
+
+HOOK_SCRIPT = """#!/bin/sh
+# hook.sh KIND LOG [STATUS]: append "KIND <state JSON from stdin>" to LOG,
+# then exit STATUS (0 without it)
+state=$(cat)
+printf '%s %s\\n' "$1" "$state" >> "$2"
+[ -z "$3" ] || exit "$3"
+"""
+HOOK_KINDS = ["prestart", "createRuntime", "createContainer",
+              "startContainer", "poststart", "poststop"]
+HOOK_ANNOTATIONS = {"org.example.hook": "yes"}
+# startContainer runs inside the container: busybox's sh, the log in the
+# (writable) rootfs.
+START_CONTAINER_HOOK = {"path": "/bin/sh", "args": [
+    "sh", "-c",
+    'printf "%s %s\\n" startContainer "$(cat)" >> /hooks-start.log']}
+
+
+def host_hook(w, kind, log, fail=None):
+    path = w.path("hook.sh")
+    if not os.path.exists(path):
+        with open(path, "w") as f:
+            f.write(HOOK_SCRIPT)
+        os.chmod(path, 0o755)
+    return {"path": path, "args": ["hook.sh", kind, log] +
+            ([str(fail)] if fail is not None else [])}
+
+
+def hook_log(path):
+    """[(kind, state dict or None)] in the order the hooks wrote them."""
+    out = []
+    for line in (read_bytes(path) or b"").decode(errors="replace").splitlines():
+        kind, _, state = line.partition(" ")
+        try:
+            st = json.loads(state)
+        except ValueError:
+            st = None
+        out.append((kind, st if isinstance(st, dict) else None))
+    return out
+
+
+def pid_kind(st, init):
+    """How a hook's state names the container process: "init" (its pid as
+    the host sees it), "1" (as the container's pid namespace sees it),
+    "absent", "0" or "other"."""
+    if not isinstance(st, dict) or "pid" not in st:
+        return "absent"
+    pid = st["pid"]
+    if not is_int(pid):
+        return "not-int"
+    if init is not None and pid == init:
+        return "init"
+    return {1: "1", 0: "0"}.get(pid, "other")
+
+
+def hook_state_expect(kind, status, pid):
+    keys = ["annotations", "bundle", "id", "ociVersion", "status"]
+    return {kind + "/status": status, kind + "/pid": pid,
+            kind + "/keys": sorted(keys + (["pid"] if pid != "absent" else [])),
+            kind + "/id_bundle_annotations": True}
+
+
+@scenario(expect={
+    "create_rc": 0, "start_rc": 0, "status_before_delete": "stopped",
+    "delete_rc": 0,
+    # runc 1.1 runs poststart at the end of create (opencontainers/runc
+    # #1710), with status "created".
+    "ran_during_create": ["prestart", "createRuntime", "createContainer",
+                          "poststart"],
+    "ran_during_start": ["startContainer"],
+    "ran_during_delete": ["poststop"],
+    **hook_state_expect("prestart", "creating", "init"),
+    **hook_state_expect("createRuntime", "creating", "init"),
+    # hooks in the container's namespaces: the pid as the container sees it
+    **hook_state_expect("createContainer", "creating", "1"),
+    **hook_state_expect("startContainer", "created", "1"),
+    **hook_state_expect("poststart", "created", "init"),
+    **hook_state_expect("poststop", "stopped", "absent"),
+})
+def hooks(rt, w):
+    """All six hooks, each logging the state it reads on stdin: which ran
+    during create / start / delete, and each one's status, pid (host pid of
+    the init, or 1) and keys. startContainer runs inside the container
+    (listed first in ran_during_start: it logs into the rootfs).
+    runtime-spec runtime.md (state, pid): "For hooks executed in the runtime
+    namespace, it is the pid as seen by the runtime. For hooks executed in
+    the container namespace, it is the pid as seen by the container" --
+    createContainer and startContainer run in the container's namespaces,
+    so runc's 1 is the spec's value."""
+    log = w.path("hooks.log")
+    hks = {k: [host_hook(w, k, log)] for k in HOOK_KINDS
+           if k != "startContainer"}
+    hks["startContainer"] = [START_CONTAINER_HOOK]
+    b = w.bundle("hooks", args=WAIT_GO, readonly=False,
+                 extra={"hooks": hks, "annotations": HOOK_ANNOTATIONS})
+    inside_log = os.path.join(b, "rootfs", "hooks-start.log")
+    cid = rt.new_id("hooks")
+    pf = w.path("hooks.pid")
+    o = {}
+    r = rt.create(cid, b, pid_file=pf)
+    o["create_rc"], o["_create_stderr"] = r.rc, r.stderr
+    init = pid_from_file(pf)
+    after_create = hook_log(log)
+    r = rt.start(cid)
+    o["start_rc"], o["_start_stderr"] = r.rc, r.stderr
+    after_start = hook_log(log)
+    inside = hook_log(inside_log)
+    open(os.path.join(b, "rootfs", "tmp", "go"), "w").close()
+    o["status_before_delete"] = rt.wait_status(cid, "stopped", timeout=5)
+    r = rt.delete(cid)
+    o["delete_rc"], o["_delete_stderr"] = r.rc, r.stderr
+    after_delete = hook_log(log)
+    o["ran_during_create"] = [k for k, _ in after_create]
+    o["ran_during_start"] = ([k for k, _ in inside] +
+                             [k for k, _ in after_start[len(after_create):]])
+    o["ran_during_delete"] = [k for k, _ in after_delete[len(after_start):]]
+    states = {}
+    for kind, st in inside + after_delete:
+        states.setdefault(kind, st)
+    for kind in HOOK_KINDS:
+        st = states.get(kind)
+        o[kind + "/status"] = st.get("status") if st else None
+        o[kind + "/pid"] = pid_kind(st, init)
+        o[kind + "/keys"] = sorted(st) if st else None
+        o[kind + "/id_bundle_annotations"] = bool(st) and (
+            st.get("id") == cid and st.get("bundle") == b and
+            st.get("annotations") == HOOK_ANNOTATIONS)
+    o["_log"] = (read_bytes(log) or b"").decode(errors="replace")
+    o["_inside_log"] = (read_bytes(inside_log) or b"").decode(errors="replace")
+    return o
+
+
+@scenario(expect={
+    "create_runtime_fails/create_rc": 1,
+    "create_runtime_fails/mentions_exit_status": True,
+    "create_runtime_fails/hooks_run": ["createRuntime", "poststop"],
+    "create_runtime_fails/init_gone": True,
+    "create_runtime_fails/state_dir_left": False,
+    "create_runtime_fails/in_list": False,
+    "create_runtime_fails/state_rc": 1,
+    # runc 1.1: poststart runs (and fails) in create, which then fails
+    "poststart_fails/create_rc": 1,
+    "poststart_fails/start_rc": 1,
+    "poststart_fails/status_after_start": None,
+    "poststart_fails/init_alive_after_start": False,
+    "poststart_fails/hooks_run_before_delete": ["poststart", "poststop"],
+    "poststart_fails/hooks_run_after_delete": ["poststart", "poststop"],
+})
+def hooks_failing(rt, w):
+    """A createRuntime hook exiting 1: create's exit code, whether the init,
+    the state dir or a list entry is left, whether poststop ran (runtime-spec
+    lifecycle: "continue the lifecycle at step 12", destroy then poststop).
+    A poststart hook exiting 1: create's and start's exit codes, what is
+    left running, when poststop runs. runtime-spec lifecycle step 9: a
+    failing poststart hook MUST "generate an error, stop the container, and
+    continue the lifecycle at step 12" (destroy, then poststop) -- so a
+    runtime running poststart in start should show runc's start_rc,
+    status_after_start, init_alive_after_start and hooks_run_before_delete
+    (only poststart_fails/create_rc follows from where poststart runs)."""
+    o = {}
+    tag = "create_runtime_fails/"
+    log = w.path("create-runtime.log")
+    b = w.bundle("crfail", args=SLEEP, extra={"hooks": {
+        "createRuntime": [host_hook(w, "createRuntime", log, fail=1)],
+        "poststop": [host_hook(w, "poststop", log)]}})
+    cid = rt.new_id("crfail")
+    r = rt.create(cid, b)
+    o[tag + "create_rc"], o["_" + tag + "stderr"] = r.rc, r.stderr
+    o[tag + "mentions_exit_status"] = has(r.stderr, "exit status 1")
+    entries = hook_log(log)
+    o[tag + "hooks_run"] = [k for k, _ in entries]
+    pid = entries[0][1].get("pid") if entries and entries[0][1] else None
+    o[tag + "init_gone"] = is_int(pid) and wait_dead(pid, timeout=2)
+    o[tag + "state_dir_left"] = os.path.exists(os.path.join(rt.root, cid))
+    o[tag + "in_list"] = cid in rt.call("list", "-q").stdout.split()
+    o[tag + "state_rc"] = rt.state(cid)[0].rc
+
+    tag = "poststart_fails/"
+    log = w.path("poststart.log")
+    b = w.bundle("psfail", args=SLEEP, extra={"hooks": {
+        "poststart": [host_hook(w, "poststart", log, fail=1)],
+        "poststop": [host_hook(w, "poststop", log)]}})
+    cid = rt.new_id("psfail")
+    r = rt.create(cid, b)
+    o[tag + "create_rc"], o["_" + tag + "create_stderr"] = r.rc, r.stderr
+    r = rt.start(cid)
+    o[tag + "start_rc"], o["_" + tag + "start_stderr"] = r.rc, r.stderr
+    o[tag + "status_after_start"] = rt.status(cid)
+    entries = hook_log(log)
+    pid = entries[0][1].get("pid") if entries and entries[0][1] else None
+    if is_int(pid) and pid_alive(pid):
+        time.sleep(0.2)     # a runtime killing it may still be at it
+    o[tag + "init_alive_after_start"] = is_int(pid) and pid_alive(pid)
+    o[tag + "hooks_run_before_delete"] = [k for k, _ in entries]
+    r = rt.delete(cid, force=True)
+    o["_" + tag + "delete_stderr"] = r.stderr
+    o[tag + "hooks_run_after_delete"] = [k for k, _ in hook_log(log)]
+    return o
+
+
+FD_SCRIPT = 'ls -l /proc/$$/fd; echo ---; cat 2>/dev/null <&3; :'
+FD_FILES = {"fd3-file": "compat-fd3-file", "fd4-file": "compat-fd4-file"}
+FD_CONTENT = {"fd3-file": "three\n", "fd4-file": "four\n"}
+
+
+def fd_listing(text):
+    """{fd: kind of its target} from `ls -l /proc/PID/fd` output."""
+    fds = {}
+    for line in text.splitlines():
+        if " -> " not in line:
+            continue
+        left, target = line.split(" -> ", 1)
+        try:
+            fd = int(left.split()[-1])
+        except (IndexError, ValueError):
+            continue
+        kind = None
+        for label, name in FD_FILES.items():
+            if target.endswith("/" + name):
+                kind = label
+        if kind is None:
+            if target == "/dev/null":
+                kind = target
+            elif target.split(":", 1)[0] in ("pipe", "socket", "anon_inode"):
+                kind = target.split(":", 1)[0]
+            elif target.startswith("/"):
+                kind = "file"
+            else:
+                kind = "other"
+        fds[fd] = kind
+    return fds
+
+
+def fd_obs(o, tag, out):
+    head, _, fd3 = out.partition("---\n")
+    fds = fd_listing(head)
+    o[tag + "/fds"] = sorted(fds)
+    o[tag + "/stdio"] = [fds.get(i) for i in range(3)]
+    o[tag + "/above_2"] = {str(k): v for k, v in sorted(fds.items()) if k > 2}
+    o[tag + "/fd3_read"] = fd3
+    o["_%s/stdout" % tag] = out
+
+
+@scenario(expect={
+    "run/rc": 0, "run/fds": [0, 1, 2], "run/above_2": {}, "run/fd3_read": "",
+    "run/stdio": ["pipe", "pipe", "pipe"],
+    "run_fds_open/rc": 0, "run_fds_open/fds": [0, 1, 2],
+    "run_fds_open/above_2": {}, "run_fds_open/fd3_read": "",
+    "run_fds_open/stdio": ["pipe", "pipe", "pipe"],
+    "run_preserve_1/rc": 0, "run_preserve_1/fds": [0, 1, 2, 3],
+    "run_preserve_1/above_2": {"3": "fd3-file"},
+    "run_preserve_1/fd3_read": "three\n",
+    "run_preserve_1/stdio": ["pipe", "pipe", "pipe"],
+    "create_preserve_1/create_rc": 0, "create_preserve_1/start_rc": 0,
+    "create_preserve_1/fds": [0, 1, 2, 3],
+    "create_preserve_1/above_2": {"3": "fd3-file"},
+    "create_preserve_1/fd3_read": "three\n",
+    "create_preserve_1/stdio": ["/dev/null", "file", "file"],
+})
+def fds(rt, w):
+    """The container process's fds (`ls -l /proc/$$/fd` of its sh): run
+    with no extra fd; with fds 3 and 4 open (not close-on-exec) in the
+    caller but no --preserve-fds; with --preserve-fds 1 (3 is passed, 4
+    must not leak); create/start --preserve-fds 1 with files as stdio."""
+    o = {}
+    b = w.bundle("fds", args=["sh", "-c", FD_SCRIPT])
+    paths = {}
+    for label, name in FD_FILES.items():
+        paths[label] = w.path(name)
+        with open(paths[label], "w") as f:
+            f.write(FD_CONTENT[label])
+
+    def opened():
+        return {3: os.open(paths["fd3-file"], os.O_RDONLY | os.O_CLOEXEC),
+                4: os.open(paths["fd4-file"], os.O_RDONLY | os.O_CLOEXEC)}
+
+    def close(fds):
+        for fd in fds.values():
+            os.close(fd)
+
+    r = rt.run(rt.new_id("fd"), b)
+    o["run/rc"] = r.rc
+    fd_obs(o, "run", r.stdout)
+    for tag, extra in (("run_fds_open", []),
+                       ("run_preserve_1", ["--preserve-fds", "1"])):
+        src = opened()
+        try:
+            r = rt.call("run", *extra, "--bundle", b, rt.new_id("fd"),
+                        fds=src)
+        finally:
+            close(src)
+        o[tag + "/rc"] = r.rc
+        fd_obs(o, tag, r.stdout)
+        o["_%s/stderr" % tag] = r.stderr
+
+    tag = "create_preserve_1"
+    cid = rt.new_id("fdc")
+    src = opened()
+    out = open(w.path("create-fds.out"), "w+b")
+    try:
+        r = rt.call("create", "--preserve-fds", "1", "--bundle", b, cid,
+                    fds=src, stdout=out)
+    finally:
+        close(src)
+    o[tag + "/create_rc"], o["_%s/create_stderr" % tag] = r.rc, r.stderr
+    o[tag + "/start_rc"] = rt.start(cid).rc
+    rt.wait_status(cid, "stopped", timeout=5)
+    out.close()
+    text = (read_bytes(w.path("create-fds.out")) or b"").decode(
+        errors="replace")
+    fd_obs(o, tag, text)
+    return o
+
+
+CAP_NAMES = [
+    "CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL",
+    "SETGID", "SETUID", "SETPCAP", "LINUX_IMMUTABLE", "NET_BIND_SERVICE",
+    "NET_BROADCAST", "NET_ADMIN", "NET_RAW", "IPC_LOCK", "IPC_OWNER",
+    "SYS_MODULE", "SYS_RAWIO", "SYS_CHROOT", "SYS_PTRACE", "SYS_PACCT",
+    "SYS_ADMIN", "SYS_BOOT", "SYS_NICE", "SYS_RESOURCE", "SYS_TIME",
+    "SYS_TTY_CONFIG", "MKNOD", "LEASE", "AUDIT_WRITE", "AUDIT_CONTROL",
+    "SETFCAP", "MAC_OVERRIDE", "MAC_ADMIN", "SYSLOG", "WAKE_ALARM",
+    "BLOCK_SUSPEND", "AUDIT_READ", "PERFMON", "BPF", "CHECKPOINT_RESTORE"]
+# The init's own Cap* lines (read by sh's builtin read: no exec between the
+# runtime's execve and the read), then those of a child it execs.
+CAP_SCRIPT = ('while read k v; do case $k in Cap*) echo "$k $v";; esac; '
+              'done < /proc/$$/status; echo ---; grep ^Cap /proc/self/status')
+
+
+def cap_sets(text):
+    """{"CapEff": ["KILL", ...], ...} from /proc/PID/status Cap* lines."""
+    out = {}
+    for line in text.splitlines():
+        parts = line.replace(":", " ").split()
+        if len(parts) != 2 or not parts[0].startswith("Cap"):
+            continue
+        try:
+            mask = int(parts[1], 16)
+        except ValueError:
+            out[parts[0]] = parts[1]
+            continue
+        out[parts[0]] = [CAP_NAMES[i] if i < len(CAP_NAMES) else str(i)
+                         for i in range(64) if mask >> i & 1]
+    return out
+
+
+def caps_expect(tag, inh, prm, eff, bnd, amb):
+    sets = {"CapInh": inh, "CapPrm": prm, "CapEff": eff, "CapBnd": bnd,
+            "CapAmb": amb}
+    return {tag + "/rc": 0, tag + "/init": sets, tag + "/child": sets}
+
+
+DEFAULT_CAP_NAMES = ["KILL", "NET_BIND_SERVICE", "AUDIT_WRITE"]
+WITH_SYS_ADMIN = ["KILL", "NET_BIND_SERVICE", "SYS_ADMIN", "AUDIT_WRITE"]
+
+
+@scenario(expect={
+    # root's execve (no_new_privs) gives effective = permitted, and an
+    # ambient set without the caps in inheritable stays empty
+    **caps_expect("default", [], DEFAULT_CAP_NAMES, DEFAULT_CAP_NAMES,
+                  DEFAULT_CAP_NAMES, []),
+    **caps_expect("sys_admin_not_effective", [], WITH_SYS_ADMIN,
+                  WITH_SYS_ADMIN, WITH_SYS_ADMIN, []),
+    # uid 1000: after execve only the ambient set is left
+    **caps_expect("uid1000_sys_admin_inheritable", WITH_SYS_ADMIN,
+                  DEFAULT_CAP_NAMES, DEFAULT_CAP_NAMES, WITH_SYS_ADMIN,
+                  DEFAULT_CAP_NAMES),
+})
+def capabilities(rt, w):
+    """/proc/self/status Cap* lines (decoded) for runc spec's default caps;
+    CAP_SYS_ADMIN in bounding and permitted but not effective (root); the
+    same as uid 1000 with inheritable = bounding and ambient = defaults."""
+    d = ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"]
+    s = d + ["CAP_SYS_ADMIN"]
+    variants = {
+        "default": {},
+        "sys_admin_not_effective": {"process": {"capabilities": {
+            "bounding": s, "permitted": s, "effective": d, "ambient": d}}},
+        "uid1000_sys_admin_inheritable": {"process": {
+            "user": {"uid": 1000, "gid": 1000},
+            "capabilities": {"bounding": s, "permitted": s, "effective": d,
+                             "inheritable": s, "ambient": d}}},
+    }
+    o = {}
+    for tag, extra in variants.items():
+        r = run_sh(rt, w, "caps-" + tag, CAP_SCRIPT, extra=extra)
+        init, _, child = r.stdout.partition("---\n")
+        o[tag + "/rc"] = r.rc
+        o[tag + "/init"] = cap_sets(init)
+        o[tag + "/child"] = cap_sets(child)
+        o["_%s/stdout" % tag] = r.stdout
+        o["_%s/stderr" % tag] = r.stderr
+    return o
+
+
+MASK_SCRIPT = r'''
+t() { tag=$1; shift; out=$("$@" 2>&1); echo "$tag rc=$? [$(echo $out)]"; }
+t kcore sh -c 'head -c 16 /proc/kcore | wc -c'
+t keys cat /proc/keys
+t keys_stat stat -c '%F %t:%T' /proc/keys
+t timer_list sh -c 'wc -c < /proc/timer_list'
+t hostname_write sh -c 'echo evil > /proc/sys/kernel/hostname'
+t hostname_read cat /proc/sys/kernel/hostname
+t proc_sys_write sh -c 'echo 1 > /proc/sys/vm/drop_caches'
+t firmware_ls ls -A /sys/firmware
+t firmware_touch touch /sys/firmware/x
+t acpi_ls ls -A /proc/acpi
+t bus_ls ls /proc/bus
+t irq_write sh -c 'set -- /proc/irq/*/; cd "$1" && echo $(cat smp_affinity) > smp_affinity'
+'''
+MASK_MOUNTS = ["/proc/kcore", "/proc/keys", "/proc/timer_list", "/proc/acpi",
+               "/proc/sys", "/proc/bus", "/proc/irq", "/sys/firmware"]
+
+
+@scenario(expect={
+    "rc": 0,
+    # this kernel has no /proc/kcore: masking a missing path is skipped
+    "kcore": "rc=0 [head: /proc/kcore: No such file or directory 0]",
+    "keys": "rc=0 []",
+    "keys_stat": "rc=0 [character special file 1:3]",
+    "timer_list": "rc=0 [0]",
+    "hostname_write": "rc=1 [sh: can't create /proc/sys/kernel/hostname: "
+                      "Read-only file system]",
+    "hostname_read": "rc=0 [capsa-test]",
+    "proc_sys_write": "rc=1 [sh: can't create /proc/sys/vm/drop_caches: "
+                      "Read-only file system]",
+    "firmware_ls": "rc=0 []",
+    "firmware_touch": "rc=1 [touch: /sys/firmware/x: Read-only file system]",
+    "acpi_ls": "rc=0 []",
+    "bus_ls": lambda v: v.startswith("rc=0 [") and v != "rc=0 []",
+    "irq_write": "rc=1 [sh: can't create smp_affinity: Read-only file system]",
+    "mounts": [
+        "/proc/acpi tmpfs ro,relatime",
+        "/proc/bus proc ro,relatime",
+        "/proc/irq proc ro,relatime",
+        "/proc/keys tmpfs rw,nosuid,size=65536k,mode=755",
+        "/proc/sys proc ro,relatime",
+        "/proc/timer_list tmpfs rw,nosuid,size=65536k,mode=755",
+        "/sys/firmware tmpfs ro,relatime"],
+})
+def masked_paths(rt, w):
+    """runc spec's maskedPaths and readonlyPaths from inside: reads of
+    masked files (/proc/kcore, /proc/keys, /proc/timer_list), writes under
+    /proc/sys and /proc/irq (the value it holds), /proc/bus readable,
+    /sys/firmware; the mounts on those paths
+    (mount point, type, options; not the source)."""
+    pat = "|".join(MASK_MOUNTS)
+    script = MASK_SCRIPT + \
+        "echo ---; grep -E ' (%s) ' /proc/self/mounts; :" % pat
+    r = run_sh(rt, w, "masked", script)
+    head, _, mounts = r.stdout.partition("---\n")
+    o = {"rc": r.rc, "_stdout": r.stdout, "_stderr": r.stderr}
+    o.update(tagged_lines(head))
+    o["mounts"] = sorted(" ".join(l.split()[1:4])
+                         for l in mounts.splitlines() if l.strip())
+    return o
+
+
+@scenario(expect={
+    "rc": 0, "soft": "3000", "hard": "4000",
+    "proc_limits": ["3000", "4000"],
+})
+def rlimits(rt, w):
+    """RLIMIT_NOFILE soft 3000 hard 4000: `ulimit -n`, `ulimit -Hn` and
+    /proc/self/limits inside."""
+    r = run_sh(rt, w, "rlimits",
+               "echo soft $(ulimit -n); echo hard $(ulimit -Hn); "
+               "echo limits $(grep 'Max open files' /proc/self/limits)",
+               extra={"process": {"rlimits": [
+                   {"type": "RLIMIT_NOFILE", "soft": 3000, "hard": 4000}]}})
+    t = tagged_lines(r.stdout)
+    return {"rc": r.rc, "soft": t.get("soft"), "hard": t.get("hard"),
+            "proc_limits": (t.get("limits") or "").split()[3:5],
+            "_stdout": r.stdout, "_stderr": r.stderr}
+
+
+def make_traversable(path):
+    """chmod o+x every directory from path up to / that lacks it (pytest's
+    tmp dirs are 0700; a user-namespaced container runs as uid 100000)."""
+    path = os.path.abspath(path)
+    while True:
+        st = os.stat(path)
+        if not st.st_mode & 0o001:
+            os.chmod(path, (st.st_mode & 0o7777) | 0o001)
+        if path == "/":
+            return
+        path = os.path.dirname(path)
+
+
+USERNS_MAP = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+
+
+@scenario(expect={
+    "create_rc": 0, "start_rc": 0, "status": "stopped",
+    "host_uid_of_init": "100000", "host_gid_of_init": "100000",
+    "uid": "0", "gid": "0",
+    "uid_map": "0 100000 65536", "gid_map": "0 100000 65536",
+    "rootfs_owner": "65534:65534",
+})
+def user_namespace(rt, w):
+    """A user namespace mapping 0 -> 100000 (65536 ids): `id -u`, `id -g`,
+    /proc/self/uid_map and gid_map inside, the init's ids as the host sees
+    them, the owner of the (host-root owned) rootfs inside."""
+    make_traversable(w.tmp)
+    b = w.bundle("userns", args=["sh", "-c",
+                                 "echo uid $(id -u); echo gid $(id -g); "
+                                 "echo uid_map $(cat /proc/self/uid_map); "
+                                 "echo gid_map $(cat /proc/self/gid_map); "
+                                 "echo rootfs_owner $(stat -c %u:%g /)"],
+                 namespaces=DEFAULT_NAMESPACES + ["user"],
+                 extra={"linux": {"uidMappings": USERNS_MAP,
+                                  "gidMappings": USERNS_MAP}})
+    make_traversable(b)
+    cid = rt.new_id("userns")
+    pf = w.path("userns.pid")
+    out_path = w.path("userns.out")
+    o = {}
+    with open(out_path, "w+b") as out:
+        r = rt.call("create", "--bundle", b, "--pid-file", pf, cid,
+                    stdout=out)
+    o["create_rc"], o["_create_stderr"] = r.rc, r.stderr
+    pid = pid_from_file(pf)
+    ids = {}
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                k, _, v = line.partition(":")
+                if k in ("Uid", "Gid"):
+                    ids[k] = v.split()[0]
+    except (OSError, TypeError):
+        pass
+    o["host_uid_of_init"] = ids.get("Uid")
+    o["host_gid_of_init"] = ids.get("Gid")
+    r = rt.start(cid)
+    o["start_rc"], o["_start_stderr"] = r.rc, r.stderr
+    o["status"] = rt.wait_status(cid, "stopped", timeout=5)
+    text = (read_bytes(out_path) or b"").decode(errors="replace")
+    o["_stdout"] = text
+    t = tagged_lines(text)
+    for k in ("uid", "gid", "uid_map", "gid_map", "rootfs_owner"):
+        o[k] = " ".join((t.get(k) or "").split()) or None
+    return o
+
+
+@scenario(expect={
+    "create_rc": 0, "connected": True, "fd_count": 1,
+    "payload_nonempty": True, "master_is_ptmx": True,
+    "start_rc": 0, "status": "stopped",
+    "tty": "/dev/pts/0", "console": "crw--w---- root 5 136,0",
+    "term": "xterm", "stdin_is_tty": "yes",
+})
+def console_socket(rt, w):
+    """terminal: true with --console-socket (create/start, as containerd
+    and conmon do): the one message on the socket (one fd, the pty master,
+    and a payload: runc sends the pty's name), then what the container
+    writes on the pty: `tty`, `ls -l /dev/console`, $TERM."""
+    from driver import ConsoleSocket
+    b = w.bundle("console", terminal=True, args=[
+        "sh", "-c", "echo tty $(tty); echo console $(ls -l /dev/console); "
+        "echo term $TERM; [ -t 0 ] && echo stdin_is_tty yes"])
+    sock = w.path("console.sock")
+    cs = ConsoleSocket(sock, timeout=rt.clamp(5))
+    o = {}
+    raw = b""
+    try:
+        cid = rt.new_id("tty")
+        r = rt.create(cid, b, extra=["--console-socket", sock])
+        o["create_rc"], o["_create_stderr"] = r.rc, r.stderr
+        o["connected"] = cs.wait(rt.clamp(3)) and cs.error is None
+        o["_error"] = cs.error
+        o["fd_count"] = cs.fd_count
+        o["payload_nonempty"] = bool(cs.payload)
+        o["_payload"] = (cs.payload or b"").decode(errors="replace")
+        target = None
+        if cs.master is not None:
+            try:
+                target = os.readlink("/proc/self/fd/%d" % cs.master)
+            except OSError:
+                pass
+        o["master_is_ptmx"] = bool(target) and \
+            os.path.basename(target) == "ptmx"
+        o["_master"] = target
+        r = rt.start(cid)
+        o["start_rc"], o["_start_stderr"] = r.rc, r.stderr
+        raw = cs.read_master(timeout=rt.clamp(5),
+                             until=lambda: rt.status(cid) == "stopped")
+        o["status"] = rt.wait_status(cid, "stopped", timeout=3)
+    finally:
+        cs.close()
+    text = raw.decode(errors="replace").replace("\r\n", "\n")
+    o["_output"] = text
+    t = tagged_lines(text)
+    o["tty"] = t.get("tty")
+    f = (t.get("console") or "").replace(", ", ",").split()
+    o["console"] = " ".join([f[0], f[2], f[3], f[4]]) if len(f) > 4 else \
+        t.get("console")
+    o["term"] = t.get("term")
+    o["stdin_is_tty"] = t.get("stdin_is_tty")
+    return o
+
+
+def read_text(path):
+    raw = read_bytes(path)
+    return raw.decode(errors="replace").strip() if raw is not None else None
+
+
+@scenario(expect={
+    "netns/rc": 0,
+    "netns/values": {"net.ipv4.ip_forward": "1",
+                     "net.ipv4.ip_default_ttl": "42",
+                     "kernel.msgmax": "4096"},
+    "netns/host_unchanged": True,
+    "swappiness/create_rc": 1, "swappiness/mentions_key": True,
+    "swappiness/mentions_namespace": True, "swappiness/left_behind": False,
+    "swappiness/host_unchanged": True,
+    "net_without_netns/create_rc": 1, "net_without_netns/mentions_key": True,
+    "net_without_netns/left_behind": False,
+    "net_without_netns/host_unchanged": True,
+})
+def sysctl(rt, w):
+    """linux.sysctl: net.ipv4.ip_forward=1 and ip_default_ttl=42 with a
+    network namespace, kernel.msgmax=4096 with an IPC namespace (values
+    inside, host untouched); vm.swappiness=10 (no namespace isolates it)
+    and a net.* key without a network namespace: create's exit code and
+    error, nothing left behind, host untouched."""
+    # A new network namespace inherits ip_forward from the host's (often
+    # 1 already): ip_default_ttl (64 by default) is the telling one.
+    keys = {"net.ipv4.ip_forward": "1", "net.ipv4.ip_default_ttl": "42",
+            "kernel.msgmax": "4096"}
+    host_paths = {k: "/proc/sys/" + k.replace(".", "/") for k in keys}
+    host_paths["vm.swappiness"] = "/proc/sys/vm/swappiness"
+    before = {k: read_text(p) for k, p in host_paths.items()}
+    o = {}
+    script = "; ".join("echo %s $(cat %s)" % (k, host_paths[k]) for k in keys)
+    r = run_sh(rt, w, "sysctl-ns", script,
+               extra={"linux": {"sysctl": keys}})
+    o["netns/rc"], o["_netns/stdout"] = r.rc, r.stdout
+    o["_netns/stderr"] = r.stderr
+    o["netns/values"] = tagged_lines(r.stdout)
+    o["netns/host_unchanged"] = all(
+        read_text(host_paths[k]) == before[k] for k in keys)
+
+    for tag, key, val, kw in (
+            ("swappiness", "vm.swappiness", "10", {}),
+            ("net_without_netns", "net.ipv4.ip_default_ttl", "42",
+             {"namespaces": ["pid", "ipc", "uts", "mount"]})):
+        cid = rt.new_id(tag)
+        b = w.bundle(tag, args=["true"],
+                     extra={"linux": {"sysctl": {key: val}}}, **kw)
+        r = rt.create(cid, b)
+        o[tag + "/create_rc"], o["_%s/stderr" % tag] = r.rc, r.stderr
+        o[tag + "/mentions_key"] = has(r.stderr, key)
+        if tag == "swappiness":
+            o[tag + "/mentions_namespace"] = has(r.stderr, "namespace")
+        o[tag + "/left_behind"] = (
+            os.path.exists(os.path.join(rt.root, cid)) or
+            cid in rt.call("list", "-q").stdout.split())
+        p = host_paths.get(key)
+        o[tag + "/host_unchanged"] = read_text(p) == before[key]
+    return o
+
+
+@scenario(expect={
+    "uts/rc": 0, "uts/hostname": "capsa-test", "uts/uname_n": "capsa-test",
+    # runc 1.1 ignores "domainname" (support came in runc 1.2, #3600)
+    "uts/domainname": "(none)",
+    "no_uts/rc": 1, "no_uts/mentions_uts": True,
+    "no_uts/container_saw": None,
+    "no_uts/runtime_ns_hostname_after": "outer-name",
+})
+def hostname(rt, w):
+    """hostname "capsa-test" and domainname "example.org" with a UTS
+    namespace: `hostname`, `uname -n` and /proc/sys/kernel/domainname
+    inside. A hostname without a UTS namespace, run from a throwaway UTS
+    namespace (unshare --uts, hostname "outer-name"): whether run fails and
+    whether that namespace's hostname is changed."""
+    o = {}
+    r = run_sh(rt, w, "uts", "echo hostname $(hostname); "
+               "echo uname_n $(uname -n); "
+               "echo domainname $(cat /proc/sys/kernel/domainname)",
+               extra={"domainname": "example.org"})
+    t = tagged_lines(r.stdout)
+    o["uts/rc"], o["_uts/stdout"], o["_uts/stderr"] = r.rc, r.stdout, r.stderr
+    for k in ("hostname", "uname_n", "domainname"):
+        o["uts/" + k] = t.get(k)
+
+    # Never on the real host: the runtime runs in a UTS namespace of its
+    # own, which a container without one shares.
+    outer = w.path("outer-hostname")
+    # sh -c SCRIPT OUTER-FILE RUNTIME-ARGV...: $0 is the file
+    wrap = ["unshare", "--uts", "--", "sh", "-c",
+            'hostname outer-name || exit 99; "$@"; rc=$?; '
+            'hostname > "$0"; exit $rc', outer]
+    b = w.bundle("no-uts", args=["sh", "-c", "echo saw $(hostname)"],
+                 namespaces=["pid", "network", "ipc", "mount"])
+    r = rt.call("run", "--bundle", b, rt.new_id("nouts"), wrap=wrap)
+    o["no_uts/rc"], o["_no_uts/stderr"] = r.rc, r.stderr
+    o["no_uts/mentions_uts"] = has(r.stderr, "UTS")
+    o["no_uts/container_saw"] = tagged_lines(r.stdout).get("saw")
+    o["no_uts/runtime_ns_hostname_after"] = read_text(outer)
+    return o
 
 
 # --------------------------------------------------------------------------

@@ -137,3 +137,19 @@ def test_usage_errors(capsa):
     capsa.fails("list", "--format", "yaml", contains="invalid format")
     capsa.fails("nosuchcommand", contains="no such command")
     capsa.fails("--log-format", "xml", "list", contains="log-format")
+
+
+def test_hostname_without_uts_namespace_is_refused(capsa, make_bundle):
+    """Setting it would rename the host."""
+    with open("/proc/sys/kernel/hostname") as f:
+        before = f.read()
+    for field in ("hostname", "domainname"):
+        b = make_bundle(["true"], namespaces=["pid", "network", "ipc", "mount"])
+        cfg = load_config(b)
+        cfg.pop("hostname", None)
+        cfg[field] = "not-the-host"
+        write_config(b, cfg)
+        capsa.fails("create", "--bundle", b, "h", contains="%s: needs a UTS namespace" % field)
+    with open("/proc/sys/kernel/hostname") as f:
+        assert f.read() == before
+    assert capsa.ids() == []

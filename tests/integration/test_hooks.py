@@ -61,27 +61,38 @@ def test_hooks_order_and_state(capsa, make_bundle, tmp_path):
                                        "poststart", "poststop"]
     statuses = [e[2]["status"] for e in entries]
     assert statuses == ["creating", "creating", "creating", "running", "stopped"]
-    assert start_state["status"] == "created" and start_state["pid"] == pid
+    # pids as seen where each hook runs: the container's inside it
+    assert start_state["status"] == "created" and start_state["pid"] == 1
+    expect_pid = {"prestart": pid, "createRuntime": pid, "createContainer": 1,
+                  "poststart": pid}
     for kind, foo, state in entries:
         assert foo == "bar"  # the hook's own env
         assert state["id"] == "hk" and state["bundle"] == b
         assert state["annotations"] == {"org.example": "yes"}
         assert state["ociVersion"]
-        if kind != "poststop":
-            assert state["pid"] == pid
+        if kind == "poststop":
+            assert "pid" not in state  # the dead init's pid may be another's now
+        else:
+            assert state["pid"] == expect_pid[kind], kind
 
 
 def test_failing_create_runtime_hook_fails_create(capsa, make_bundle, tmp_path):
     log = tmp_path / "hooks.log"
     b = make_bundle(["sleep", "100"])
     cfg = load_config(b)
-    cfg["hooks"] = {"createRuntime": [host_hook(tmp_path, "createRuntime", log, fail=3)]}
+    cfg["hooks"] = {"createRuntime": [host_hook(tmp_path, "createRuntime", log, fail=3)],
+                    "poststop": [host_hook(tmp_path, "poststop", log)]}
     write_config(b, cfg)
-    r = capsa.fails("create", "--bundle", b, "hf", contains="hooks.createRuntime[0]")
-    assert "exit status 3" in r.stderr and str(tmp_path / "hook.sh") in r.stderr
+    r = capsa.run("create", "--bundle", b, "hf")
+    assert r.returncode == 1
+    assert "hooks.createRuntime[0]" in r.stderr and "exit status 3" in r.stderr
+    assert str(tmp_path / "hook.sh") in r.stderr
     assert capsa.ids() == []
-    pid = json.loads(open(log).read().split(" ", 2)[2])["pid"]
-    assert wait_gone(pid)  # the init was killed
+    entries = read_log(log)
+    assert wait_gone(entries[0][2]["pid"])  # the init was killed
+    # and the lifecycle went on to poststop (runtime.md, step 12)
+    assert [e[0] for e in entries] == ["createRuntime", "poststop"]
+    assert entries[1][2]["status"] == "stopped"
 
 
 def test_failing_create_container_hook_names_its_output(capsa, make_bundle, tmp_path):
@@ -119,7 +130,9 @@ def test_hook_timeout(capsa, make_bundle):
     assert capsa.ids() == []
 
 
-def test_failing_poststart_and_poststop_are_warnings(capsa, make_bundle, tmp_path):
+def test_failing_poststart_stops_the_container(capsa, make_bundle, tmp_path):
+    """runtime.md, lifecycle step 9: a failing poststart hook is an error
+    and the container is stopped; a failing poststop is a warning."""
     log = tmp_path / "hooks.log"
     b = make_bundle(["sleep", "100"])
     cfg = load_config(b)
@@ -127,10 +140,11 @@ def test_failing_poststart_and_poststop_are_warnings(capsa, make_bundle, tmp_pat
                     "poststop": [host_hook(tmp_path, "poststop", log, fail=5)]}
     write_config(b, cfg)
     capsa.ok("create", "--bundle", b, "hw")
-    r = capsa.ok("start", "hw")
-    assert "warning" in r.stderr and "hooks.poststart[0]" in r.stderr
-    assert capsa.state("hw")["status"] == "running"
-    r = capsa.ok("delete", "--force", "hw")
+    pid = capsa.state("hw")["pid"]
+    capsa.fails("start", "hw", contains="hooks.poststart[0]")
+    assert wait_gone(pid)
+    assert capsa.state("hw")["status"] == "stopped"
+    r = capsa.ok("delete", "hw")
     assert "warning" in r.stderr and "hooks.poststop[0]" in r.stderr
     assert capsa.ids() == []
     assert [e[0] for e in read_log(log)] == ["poststart", "poststop"]
