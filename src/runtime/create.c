@@ -158,7 +158,7 @@ static pid_t clone_init(struct create_job *j, struct init_ctx *ctx, cx_error *er
 /* prestart and createRuntime, in our namespaces, when the init asks. */
 static int runtime_hooks(struct create_job *j, cx_error *err)
 {
-    _cleanup_free_ char *state = hooks_state(j->spec->oci_version, j->o->id, "creating",
+    _cleanup_free_ char *state = hooks_state(j->spec->oci_version, j->o->id, "created",
                                              j->pid, j->bundle, j->spec->annotations);
     if (hooks_run(&j->spec->hooks, HOOK_PRESTART, state, err) < 0 ||
         hooks_run(&j->spec->hooks, HOOK_CREATE_RUNTIME, state, err) < 0)

@@ -29,7 +29,10 @@ enum hook_kind {
     HOOK_START_CONTAINER, HOOK_POSTSTART, HOOK_POSTSTOP,
 };
 
-/* The state JSON hooks read: ociVersion, id, status, pid (left out when
+/* Statuses: "created" for prestart, createRuntime, createContainer and
+ * startContainer (runtime.md: the environment of step 2 exists), "running"
+ * for poststart, "stopped" for poststop.
+ * The state JSON hooks read: ociVersion, id, status, pid (left out when
  * pid <= 0), bundle, annotations.  The pid is as seen where the hook runs:
  * the host's for the runtime-namespace hooks, the container's for
  * createContainer and startContainer. */

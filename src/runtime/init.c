@@ -69,7 +69,7 @@ static int create_hooks(struct init_ctx *ctx, cx_error *err)
         return err->msg[0] ? -1 : cx_fail_errno(err, "ask for the createRuntime hooks");
     if (!hooks_any(h, HOOK_CREATE_CONTAINER))
         return 0;
-    _cleanup_free_ char *state = hooks_state(ctx->spec->oci_version, ctx->id, "creating",
+    _cleanup_free_ char *state = hooks_state(ctx->spec->oci_version, ctx->id, "created",
                                              getpid(), ctx->bundle, ctx->spec->annotations);
     return hooks_run(h, HOOK_CREATE_CONTAINER, state, err);
 }

@@ -50,6 +50,21 @@ KNOWN_DIFFERENCES = {
                   "container is running (runc 1.1: created, from create)",
         "capsa": "running",
     },
+    "hooks/prestart/status": {
+        "reason": "runtime.md: 'created' once the environment of step 2 "
+                  "exists, which is when prestart, createRuntime and "
+                  "createContainer run (crun agrees, runtime-tools "
+                  "hooks_stdin checks it; runc 1.1 says 'creating')",
+        "capsa": "created",
+    },
+    "hooks/createRuntime/status": {
+        "reason": "as hooks/prestart/status",
+        "capsa": "created",
+    },
+    "hooks/createContainer/status": {
+        "reason": "as hooks/prestart/status",
+        "capsa": "created",
+    },
     "hooks_failing/poststart_fails/create_rc": {
         "reason": "poststart does not run during create in capsa, so its "
                   "failure cannot fail create (runc 1.1 runs it in create)",

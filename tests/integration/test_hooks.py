@@ -60,7 +60,8 @@ def test_hooks_order_and_state(capsa, make_bundle, tmp_path):
     assert [e[0] for e in entries] == ["prestart", "createRuntime", "createContainer",
                                        "poststart", "poststop"]
     statuses = [e[2]["status"] for e in entries]
-    assert statuses == ["creating", "creating", "creating", "running", "stopped"]
+    # runtime.md: "created" once step 2 (the environment) is done
+    assert statuses == ["created", "created", "created", "running", "stopped"]
     # pids as seen where each hook runs: the container's inside it
     assert start_state["status"] == "created" and start_state["pid"] == 1
     expect_pid = {"prestart": pid, "createRuntime": pid, "createContainer": 1,
