@@ -25,6 +25,7 @@
 #include "runtime/idmap.h"
 #include "runtime/init.h"
 #include "runtime/procattr.h"
+#include "runtime/rootfs.h"
 #include "runtime/procinfo.h"
 #include "runtime/selfexe.h"
 #include "runtime/sync.h"
@@ -217,9 +218,21 @@ static int run_init(struct create_job *j, int *pty, cx_error *err)
         return -1;
     }
     ctx.idmap_fds = idmap_fds;
+    size_t n_devices = j->spec->linux_ ? j->spec->linux_->n_devices : 0;
+    _cleanup_free_ int *trees = cx_calloc(n_devices + 1, sizeof(int));
+    if (ctx.ns.new_user && n_devices) {
+        if (devices_prepare_host_nodes(j->spec, j->dirfd, trees, err) < 0) {
+            ns_plan_close(&ctx.ns);
+            idmap_close(idmap_fds, j->spec->n_mounts);
+            return -1;
+        }
+        ctx.device_trees = trees;
+    }
     j->pid = clone_init(j, &ctx, err);
     ns_plan_close(&ctx.ns);
     idmap_close(idmap_fds, j->spec->n_mounts);
+    if (ctx.device_trees)
+        devices_close_host_nodes(trees, n_devices);
     j->sock[1] = cx_close(j->sock[1]);
     if (j->pid < 0)
         return -1;

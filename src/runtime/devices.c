@@ -52,6 +52,49 @@ static int make_device(int devfd, const char *name, mode_t type, mode_t mode,
     return 0;
 }
 
+int devices_prepare_host_nodes(const struct oci_spec *spec, int dirfd, int *trees,
+                               cx_error *err)
+{
+    const struct oci_linux *l = spec->linux_;
+    for (size_t i = 0; l && i < l->n_devices; i++)
+        trees[i] = -1;
+    for (size_t i = 0; l && i < l->n_devices; i++) {
+        const struct oci_device *d = &l->devices[i];
+        mode_t type = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
+        char name[32];
+        snprintf(name, sizeof name, "dev-%zu", i);
+        if (mknodat(dirfd, name, type | 0600, makedev((unsigned) d->major,
+                                                      (unsigned) d->minor)) < 0 ||
+            fchmodat(dirfd, name, d->has_file_mode ? d->file_mode : 0666, 0) < 0 ||
+            fchownat(dirfd, name, d->has_uid ? d->uid : 0, d->has_gid ? d->gid : 0, 0) < 0 ||
+            (trees[i] = open_tree(dirfd, name, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)) < 0) {
+            int e = errno;
+            devices_close_host_nodes(trees, l->n_devices);
+            return cx_fail(err, e, "linux.devices[%zu]: make %s on the host", i, d->path);
+        }
+    }
+    return 0;
+}
+
+void devices_close_host_nodes(int *trees, size_t n)
+{
+    for (size_t i = 0; trees && i < n; i++)
+        trees[i] = cx_close(trees[i]);
+}
+
+/* In a user namespace: the node create made on the host, as a detached
+ * mount (devices_prepare_host_nodes), moved onto an empty file here. */
+static int bind_prepared(int devfd, const char *name, int tree, const char *what,
+                         cx_error *err)
+{
+    _cleanup_close_ int f = openat(devfd, name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (f < 0)
+        return cx_fail_errno(err, "create %s", what);
+    if (move_mount(tree, "", f, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        return cx_fail_errno(err, "bind the host's node on %s", what);
+    return 0;
+}
+
 int devices_create_default(int rootfd, cx_error *err)
 {
     _cleanup_close_ int devfd = sp_mkdir_open(rootfd, "/dev", 0755, err);
@@ -97,9 +140,12 @@ int devices_create_config(const struct init_ctx *ctx, int rootfd, cx_error *err)
         if (dfd < 0)
             return -1;
         mode_t old = umask(0);
-        int rc = make_device(dfd, slash + 1, type, mode,
-                             makedev((unsigned) d->major, (unsigned) d->minor),
-                             d->path, err);
+        int rc;
+        if (ctx->device_trees && ctx->device_trees[i] >= 0)
+            rc = bind_prepared(dfd, slash + 1, ctx->device_trees[i], d->path, err);
+        else
+            rc = make_device(dfd, slash + 1, type, mode,
+                             makedev((unsigned) d->major, (unsigned) d->minor), d->path, err);
         umask(old);
         if (rc < 0)
             return cx_error_prefix(err, "linux.devices[%zu]", i);

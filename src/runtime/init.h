@@ -27,6 +27,7 @@ struct init_ctx {
     int close_fds[4];          /* parent-only fds to drop first (-1 unused) */
     int preserve_fds;          /* fds 3 .. 3+n-1 stay open across exec */
     int *idmap_fds;            /* per mount: a prepared idmapped tree, or -1 */
+    int *device_trees;         /* per linux.devices entry: a host node's mount, or NULL */
     bool no_pivot;
     bool no_new_keyring;
     struct ns_plan ns;

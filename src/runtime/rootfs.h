@@ -26,6 +26,13 @@ int mounts_apply(const struct init_ctx *ctx, int rootfd, cx_error *err);
 /* devices.c */
 int devices_create_default(int rootfd, cx_error *err);
 int devices_create_config(const struct init_ctx *ctx, int rootfd, cx_error *err);
+/* create.c, for a new user namespace (where mknod is refused): the nodes
+ * of linux.devices made on the host in the container's state directory
+ * (dev-N), each cloned as a detached mount (trees[i]) for the init to move
+ * in place (a detached mount crosses into its mount namespace). */
+int devices_prepare_host_nodes(const struct oci_spec *spec, int dirfd, int *trees,
+                               cx_error *err);
+void devices_close_host_nodes(int *trees, size_t n);
 int paths_mask(const char **paths, cx_error *err);
 int paths_readonly(const char **paths, cx_error *err);
 int console_bind(int slave_fd, cx_error *err);

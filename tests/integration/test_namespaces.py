@@ -251,3 +251,19 @@ def test_rootfs_propagation_values(capsa, make_bundle):
             assert any(f.startswith("shared:") for f in fields), (prop, line)
         elif "unbindable" in prop:
             assert "unbindable" in fields, (prop, line)
+
+
+def test_devices_in_a_user_namespace_are_bound_from_the_host(capsa, make_bundle):
+    """mknod is not allowed in a user namespace: the default devices and
+    linux.devices come from the host's nodes, bind-mounted."""
+    b = make_bundle(["sh", "-c", "ls -l /dev/null /dev/mynull | cut -c1; "
+                     "echo x > /dev/null && echo null-ok; grep -c ' /dev/mynull ' /proc/self/mountinfo"])
+    cfg = load_config(b)
+    cfg["linux"]["namespaces"].append({"type": "user"})
+    cfg["linux"]["uidMappings"] = [{"containerID": 0, "hostID": 500000, "size": 65536}]
+    cfg["linux"]["gidMappings"] = [{"containerID": 0, "hostID": 500000, "size": 65536}]
+    cfg["linux"]["devices"] = [{"path": "/dev/mynull", "type": "c", "major": 1, "minor": 3}]
+    write_config(b, cfg)
+    open_path_to(b)
+    out = capsa.ok("run", "--bundle", b, "udev").stdout.split()
+    assert out == ["c", "c", "null-ok", "1"]
