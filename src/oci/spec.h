@@ -119,6 +119,7 @@ struct oci_linux {
     const char **masked_paths, **readonly_paths;
     const char *mount_label;
     json_t *sysctl, *seccomp, *personality, *time_offsets, *intel_rdt;
+    json_t *memory_policy, *net_devices;   /* recognized, not supported */
 };
 
 struct oci_spec {

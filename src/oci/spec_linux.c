@@ -240,6 +240,8 @@ int oci_linux_decode(struct jd_ctx *c, json_t *v, const struct jpath *p,
         F(struct oci_linux, "personality", JD_OBJECT, personality, false),
         F(struct oci_linux, "timeOffsets", JD_OBJECT, time_offsets, false),
         F(struct oci_linux, "intelRdt", JD_OBJECT, intel_rdt, false),
+        F(struct oci_linux, "memoryPolicy", JD_OBJECT, memory_policy, false),
+        F(struct oci_linux, "netDevices", JD_OBJECT, net_devices, false),
         JD_END,
     };
     struct oci_linux *l = jd_alloc(c->pool, 1, sizeof *l);

@@ -147,6 +147,10 @@ int procattr_check(const struct oci_process *p, const struct oci_linux *l, cx_er
         return cx_fail(err, 0, "config.json: process.execCPUAffinity is not supported by capsa");
     if (l && l->intel_rdt)
         return cx_fail(err, 0, "config.json: linux.intelRdt is not supported by capsa");
+    if (l && l->memory_policy)
+        return cx_fail(err, 0, "config.json: linux.memoryPolicy is not supported by capsa");
+    if (l && l->net_devices && json_object_size(l->net_devices))
+        return cx_fail(err, 0, "config.json: linux.netDevices is not supported by capsa");
     if (p->apparmor_profile && p->apparmor_profile[0] && !lsm_enabled("apparmor"))
         return cx_fail(err, 0, "config.json: process.apparmorProfile \"%s\": AppArmor is not "
                                "enabled on this host", p->apparmor_profile);

@@ -259,7 +259,13 @@ def test_version_and_features(capsa):
     feats = json.loads(capsa.ok("features").stdout)
     assert feats["ociVersionMin"] == "1.0.0"
     assert "pid" in feats["linux"]["namespaces"]
-    assert "rbind" in feats["mountOptions"]
+    assert "rbind" in feats["mountOptions"] and "rro" in feats["mountOptions"]
+    assert "CAP_SYS_ADMIN" in feats["linux"]["capabilities"]
+    assert feats["linux"]["mountExtensions"]["idmap"]["enabled"] is True
+    assert feats["linux"]["intelRdt"]["enabled"] is False
+    assert feats["linux"]["netDevices"]["enabled"] is False
+    assert set(feats["hooks"]) == {"prestart", "createRuntime", "createContainer",
+                                   "startContainer", "poststart", "poststop"}
 
 
 def test_unsupported_commands(capsa, make_bundle):

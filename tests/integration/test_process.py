@@ -67,6 +67,8 @@ def test_user_groups_umask(capsa, make_bundle):
     ("process.selinuxLabel", "system_u:system_r:container_t:s0", "SELinux is not enabled"),
     ("linux.intelRdt", {"closID": "x"}, "linux.intelRdt is not supported"),
     ("process.execCPUAffinity", {"initial": "0"}, "execCPUAffinity is not supported"),
+    ("linux.memoryPolicy", {"mode": "MPOL_BIND", "nodes": "0"}, "memoryPolicy is not supported"),
+    ("linux.netDevices", {"eth1": {"name": "eth1"}}, "netDevices is not supported"),
 ])
 def test_attributes_the_host_cannot_honour(capsa, make_bundle, field, value, expect):
     b = make_bundle(["true"])
