@@ -86,6 +86,26 @@ static int mount_cgroup(const struct init_ctx *ctx, int rootfd, const struct oci
     return mount_cgroup_v1(rootfd, m->destination, o->flags, cgroupns, err);
 }
 
+/* linux.mountLabel: the SELinux context of the filesystems capsa creates
+ * (not proc and sysfs, which keep theirs); ignored without SELinux, as
+ * crun does. */
+static int add_mount_label(const struct init_ctx *ctx, const struct oci_mount *m,
+                           struct mount_opts *o, cx_error *err)
+{
+    const char *label = ctx->spec->linux_ ? ctx->spec->linux_->mount_label : NULL;
+    if (label == NULL || label[0] == '\0' || m->type == NULL ||
+        strcmp(m->type, "proc") == 0 || strcmp(m->type, "sysfs") == 0 ||
+        access("/sys/fs/selinux/enforce", F_OK) < 0)
+        return 0;
+    size_t used = strlen(o->data);
+    int n = snprintf(o->data + used, sizeof o->data - used, "%scontext=\"%s\"",
+                     used ? "," : "", label);
+    if (n < 0 || (size_t) n >= sizeof o->data - used)
+        return cx_fail(err, 0, "linux.mountLabel: mount options too long for %s",
+                       m->destination);
+    return 0;
+}
+
 /* Fill the new mount at dest with the tree of below, then make it
  * read-only if asked (it was mounted writable for the copy). */
 static int copy_up(int rootfd, const char *dest, int below, unsigned long flags,
@@ -129,6 +149,8 @@ static int mount_one(const struct init_ctx *ctx, int rootfd,
         return remount_flags(rootfd, m->destination, extra, o.propagation, err);
     }
     const char *source = m->source ? m->source : (m->type ? m->type : "none");
+    if (add_mount_label(ctx, m, &o, err) < 0)
+        return -1;
     /* tmpcopyup: keep a handle on what the tmpfs is about to cover */
     _cleanup_close_ int below = o.copyup ? open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
     if (o.copyup && below < 0)
