@@ -42,11 +42,25 @@ int cx_root_open(const char *root, bool create, cx_error *err)
     return fd;
 }
 
+static json_t *load_cgroups(int dirfd)
+{
+    _cleanup_free_ char *text = NULL;
+    if (cx_read_file_at(dirfd, "cgroups.json", 1 << 20, &text, NULL, NULL) < 0)
+        return NULL;
+    json_t *cg = json_loads(text, 0, NULL);
+    if (!json_is_object(cg) || !json_is_array(json_object_get(cg, "dirs"))) {
+        json_decref(cg);
+        return NULL;
+    }
+    return cg;
+}
+
 static int load_state(struct cx_container *c, cx_error *err)
 {
     cx_error e2 = { 0 };
     struct stat sb;
     if (cx_state_read(c->dirfd, c->id, &c->st, &e2) == 0) {
+        c->st->cgroups = load_cgroups(c->dirfd);
         cx_state_refresh(c->dirfd, c->st);
         return 0;
     }
@@ -58,6 +72,7 @@ static int load_state(struct cx_container *c, cx_error *err)
     c->st = cx_calloc(1, sizeof *c->st);
     c->st->id = cx_strdup(c->id);
     c->st->partial = true;
+    c->st->cgroups = load_cgroups(c->dirfd);
     c->st->status = flock(c->dirfd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK
                         ? CX_CREATING : CX_STOPPED;
     return 0;

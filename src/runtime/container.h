@@ -52,6 +52,8 @@ int cx_start(const char *root, const char *id, cx_error *err);
 /* The start socket (start.sock in the container's directory): bound and
  * listening, for create to hand to the init. */
 int cx_start_socket_listen(int dirfd, cx_error *err);
+/* pause (true) or resume (false) a container */
+int cx_pause(const char *root, const char *id, bool pause, cx_error *err);
 int cx_kill(const char *root, const char *id, int sig, bool all, cx_error *err);
 int cx_delete(const char *root, const char *id, bool force, cx_error *err);
 /* --pid-file: the pid in decimal, no newline, written to a temporary file

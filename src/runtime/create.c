@@ -39,6 +39,7 @@ struct create_job {
     int rootfd, dirfd, start_fd, console_fd, sock[2];
     pid_t pid;
     bool recorded;
+    json_t *cgroups;
 };
 
 static void job_cleanup(struct create_job *j, bool failed)
@@ -57,7 +58,7 @@ static void job_cleanup(struct create_job *j, bool failed)
         }
     }
     if (failed && j->recorded) {
-        cgroup_destroy(j->spec ? j->spec->doc : NULL, j->o->id, NULL);
+        cgroup_destroy(j->cgroups, NULL);
         cx_rm_rf_at(j->rootfd, j->o->id);
     }
     cx_close(j->rootfd);
@@ -66,6 +67,7 @@ static void job_cleanup(struct create_job *j, bool failed)
     cx_close(j->console_fd);
     cx_close(j->sock[0]);
     cx_close(j->sock[1]);
+    json_decref(j->cgroups);
     oci_spec_free(j->spec);
     free(j->bundle);
     free(j->rootfs);
@@ -156,6 +158,17 @@ static pid_t clone_init(struct create_job *j, struct init_ctx *ctx, cx_error *er
     return pid;
 }
 
+/* cgroups.json: written at once, so a create killed from here on leaves
+ * cgroups that delete --force finds. */
+static int record_cgroups(struct create_job *j, cx_error *err)
+{
+    char *text = json_dumps(j->cgroups, JSON_COMPACT);
+    int rc = text ? cx_write_file_atomic_at(j->dirfd, "cgroups.json", text, strlen(text),
+                                            0600, err) : cx_fail(err, ENOMEM, "cgroups.json");
+    free(text);
+    return rc;
+}
+
 /* prestart and createRuntime, in our namespaces, when the init asks. */
 static int runtime_hooks(struct create_job *j, cx_error *err)
 {
@@ -238,7 +251,8 @@ static int run_init(struct create_job *j, int *pty, cx_error *err)
         return -1;
     if (ctx.ns.new_user && ns_write_id_maps(j->pid, j->spec, err) < 0)
         return -1;
-    if (cgroup_enter(j->spec, j->o->id, j->pid, err) < 0)
+    int cg = cgroup_enter(j->spec, j->o->id, j->pid, &j->cgroups, err);
+    if (record_cgroups(j, cg < 0 ? NULL : err) < 0 || cg < 0)
         return -1;
     if (sync_send(j->sock[0], SYNC_GO) < 0)
         return cx_fail_errno(err, "signal the container init");

@@ -2,6 +2,7 @@
  * running ones only with --force (SIGKILL to all, then wait).  With
  * --force, any partial state (a create killed half way, a torn file) is
  * cleaned and the command succeeds. */
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/util.h"
 #include "common/log.h"
 #include "runtime/cgroup/cgroup.h"
 #include "runtime/container.h"
@@ -39,6 +41,10 @@ static int kill_all(struct cx_container *c, cx_error *err)
         return -1;
     for (size_t i = 0; i < n; i++)
         kill(pids[i], SIGKILL);
+    if (cgroup_is_frozen(c->st->cgroups)) { /* frozen tasks die once thawed */
+        cx_error ignore = { 0 };
+        cgroup_freeze(c->st->cgroups, false, &ignore);
+    }
     _cleanup_close_ int pidfd = cx_pidfd_open(c->st->pid);
     if (pidfd >= 0 && proc_is_same(c->st->pid, c->st->pid_start))
         cx_pidfd_send_signal(pidfd, SIGKILL);
@@ -52,7 +58,22 @@ static int force_remove_unreadable(const char *root, const char *id, cx_error *e
 {
     struct cx_container c = { .id = (char *) id, .dirfd = -1 };
     cx_warn("container %s: removing a record that cannot be read", id);
-    cgroup_destroy(NULL, id, NULL);
+    /* its cgroups are in cgroups.json, apart from the torn state.json */
+    _cleanup_close_ int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    _cleanup_close_ int dfd = rootfd < 0 ? -1 : openat(rootfd, id, O_RDONLY | O_DIRECTORY |
+                                                        O_NOFOLLOW | O_CLOEXEC);
+    _cleanup_free_ char *text = NULL;
+    json_t *cg = NULL;
+    if (dfd >= 0 && cx_read_file_at(dfd, "cgroups.json", 1 << 20, &text, NULL, NULL) == 0 &&
+        (cg = json_loads(text, 0, NULL)) != NULL) {
+        _cleanup_free_ pid_t *pids = NULL;
+        size_t n = 0;
+        cgroup_pids(cg, &pids, &n, NULL);
+        for (size_t i = 0; i < n; i++)
+            kill(pids[i], SIGKILL);
+        cgroup_destroy(cg, NULL);
+        json_decref(cg);
+    }
     return cx_container_remove(root, &c, err);
 }
 
@@ -81,7 +102,7 @@ int cx_delete(const char *root, const char *id, bool force, cx_error *err)
         if (kill_all(c, err) < 0)
             return -1;
     }
-    if (cgroup_destroy(c->st->config, id, err) < 0)
+    if (cgroup_destroy(c->st->cgroups, err) < 0)
         return -1;
     if (!c->st->partial) {
         _cleanup_free_ char *state = hooks_state(c->st->oci_version, id, "stopped", 0,

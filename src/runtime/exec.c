@@ -66,8 +66,9 @@ static int child_setup(struct exec_job *j, char *exe, size_t len, cx_error *err)
 {
     const struct oci_process *p = &j->proc;
     int flags = j->ns_flags & ~(CLONE_NEWPID | CLONE_NEWTIME);
-    /* limits through our own /proc, before entering the container's */
-    if (process_set_limits(p, err) < 0)
+    /* the container's cgroups and limits through our own view, before
+     * entering the container's */
+    if (cgroup_join(j->c->st->cgroups, getpid(), err) < 0 || process_set_limits(p, err) < 0)
         return -1;
     if (flags && setns(j->pidfd, flags) < 0)
         return cx_fail_errno(err, "join the namespaces of container %s", j->o->id);

@@ -72,7 +72,7 @@ int cx_pids(const struct cx_container *c, pid_t **pids, size_t *n, cx_error *err
     *n = 0;
     if (c->st->status == CX_STOPPED)
         return 0;
-    int r = cgroup_pids(c->st->config, c->id, pids, n, err);
+    int r = cgroup_pids(c->st->cgroups, pids, n, err);
     if (r <= 0)
         return r;
     return scan_pids(c->st->pid, pids, n, err);

@@ -38,8 +38,11 @@ int ns_plan_build(const struct oci_spec *spec, struct ns_plan *plan,
             continue;
         }
         if (ns->path == NULL) {
-            /* a new pid namespace must come from clone itself */
-            if (join_user && ns->type != CLONE_NEWPID && ns->type != CLONE_NEWTIME)
+            /* a new pid namespace must come from clone itself; a new cgroup
+             * namespace only once the init is in its cgroup (the namespace's
+             * root is the cgroup it is made in) */
+            if (ns->type == CLONE_NEWCGROUP ||
+                (join_user && ns->type != CLONE_NEWPID && ns->type != CLONE_NEWTIME))
                 plan->unshare_flags |= ns->type;
             else
                 plan->clone_flags |= ns->type;

@@ -11,6 +11,7 @@
 #include "common/cleanup.h"
 #include "common/jdec.h"
 #include "common/util.h"
+#include "runtime/cgroup/cgroup.h"
 #include "runtime/procinfo.h"
 
 static const char *status_names[] = {
@@ -55,8 +56,9 @@ int cx_state_write(int dirfd, const struct cx_state *st, cx_error *err)
     json_t *o = cx_state_to_oci(st, true);
     json_object_set_new(o, "pid", json_integer(st->pid));
     json_object_set_new(o, "status", json_string("created"));
-    json_object_set_new(o, "capsa", json_pack("{s:I,s:s}",
-        "pidStart", (json_int_t) st->pid_start, "bootId", st->boot_id ? st->boot_id : ""));
+    json_object_set_new(o, "capsa", json_pack("{s:I,s:s}", "pidStart",
+                                              (json_int_t) st->pid_start,
+                                              "bootId", st->boot_id ? st->boot_id : ""));
     if (st->config)
         json_object_set(o, "config", st->config);
     char *text = json_dumps(o, JSON_COMPACT);
@@ -128,9 +130,10 @@ void cx_state_refresh(int dirfd, struct cx_state *st)
     }
     if (fstatat(dirfd, "start.sock", &sb, AT_SYMLINK_NOFOLLOW) == 0)
         st->status = CX_CREATED;
+    else if (cgroup_is_frozen(st->cgroups))
+        st->status = CX_PAUSED;
     else
         st->status = CX_RUNNING;
-    /* CX_PAUSED comes from the freezer (runtime/cgroup, 3/4) */
 }
 
 void cx_state_free(struct cx_state *st)
@@ -146,5 +149,6 @@ void cx_state_free(struct cx_state *st)
     free(st->boot_id);
     json_decref(st->annotations);
     json_decref(st->config);
+    json_decref(st->cgroups);
     free(st);
 }

@@ -4,6 +4,8 @@
  *   state.json  the OCI state plus what capsa needs to re-check it
  *               (init start time, boot id, the config), written tmp+fsync+rename
  *   start.sock  present between create and start (the init waits on it)
+ *   cgroups.json the container's cgroup directories, written as soon as they
+ *               exist (before state.json), so they are found in any state
  * The status is derived, never trusted from the file: a dead or reused pid
  * reads as "stopped", whatever the file says.
  */
@@ -33,6 +35,7 @@ struct cx_state {
     char *boot_id;
     json_t *annotations;  /* may be NULL */
     json_t *config;       /* the config.json the container was created from */
+    json_t *cgroups;      /* cgroups.json (runtime/cgroup), may be NULL */
     enum cx_status status;/* derived by cx_state_refresh() */
     bool partial;         /* directory without a readable state.json */
 };

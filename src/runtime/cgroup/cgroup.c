@@ -1,33 +1,254 @@
-/* cgroup.c: the cgroup seam (see cgroup.h).  Until 3/4 lands capsa creates
- * no cgroup: the container stays in the caller's, linux.resources is
- * parsed and validated but not applied, and pids are found through the
- * container's pid namespace (runtime/pids.c). */
+/* cgroup.c: making, joining, listing, freezing and removing a container's
+ * cgroups (see cgroup.h). */
 #include "runtime/cgroup/cgroup.h"
 
-int cgroup_enter(const struct oci_spec *spec, const char *id, pid_t pid,
+#include <dirent.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/util.h"
+#include "runtime/cgroup/internal.h"
+
+/* mkdir -p below the hierarchy's mount; a new cpuset cgroup starts empty
+ * on v1 and must be given its parent's cpus and mems before use. */
+static int make_dirs(const struct cg_hier *h, const char *dir, json_t *parents, cx_error *err)
+{
+    char path[PATH_MAX];
+    size_t m = strlen(h->mnt);
+    bool cpuset = !h->v2 && cg_has_ctrl(h, "cpuset");
+    for (size_t i = m + 1; ; i++) {
+        if (dir[i] != '/' && dir[i] != '\0')
+            continue;
+        snprintf(path, sizeof path, "%.*s", (int) i, dir);
+        if (mkdir(path, 0755) == 0) {
+            if (dir[i] != '\0') /* ours to remove at delete, after the leaf */
+                json_array_insert_new(parents, 0, json_string(path));
+        } else if (errno != EEXIST) {
+            return cx_fail_errno(err, "cgroup: mkdir %s", path);
+        }
+        if (cpuset) {
+            char val[256], parent[PATH_MAX];
+            snprintf(parent, sizeof parent, "%.*s", (int) (strrchr(path, '/') - path), path);
+            for (const char *f = "cpuset.cpus\0cpuset.mems\0"; *f; f += strlen(f) + 1)
+                if (cg_read(path, f, val, sizeof val) >= 0 && (val[0] == '\n' || !val[0]) &&
+                    cg_read(parent, f, val, sizeof val) > 0 && cg_write(path, f, val, err) < 0)
+                    return -1;
+        }
+        if (dir[i] == '\0')
+            return 0;
+    }
+}
+
+static int enter_one(const struct oci_spec *spec, const char *id, pid_t pid,
+                     const struct cg_hier *h, json_t *cg, cx_error *err)
+{
+    char dir[PATH_MAX];
+    const struct oci_resources *r = spec->linux_ ? spec->linux_->resources : NULL;
+    if (cg_container_path(spec, id, h, dir, sizeof dir, err) < 0)
+        return -1;
+    if (make_dirs(h, dir, json_object_get(cg, "parents"), err) < 0)
+        return -1;
+    /* from here destroy removes it */
+    json_array_append_new(json_object_get(cg, "dirs"), json_string(dir));
+    if (h->v2 && cg_v2_enable(h->mnt, dir, err) < 0)
+        return -1;
+    if (r && (h->v2 ? cg_v2_apply(h, dir, r, err) : cg_v1_apply(h, dir, r, err)) < 0)
+        return -1;
+    if (!h->v2 && cg_has_ctrl(h, "devices") && cg_v1_devices(dir, r, spec->linux_, err) < 0)
+        return -1;
+    return cg_writef(dir, "cgroup.procs", err, "%d", (int) pid);
+}
+
+int cgroup_enter(const struct oci_spec *spec, const char *id, pid_t pid, json_t **dirs,
                  cx_error *err)
 {
-    (void) spec; (void) id; (void) pid; (void) err;
+    struct cg_layout l;
+    *dirs = json_pack("{s:[],s:[]}", "dirs", "parents");
+    if (cg_layout_detect(&l, err) < 0)
+        return -1;
+    for (int i = 0; i < l.n; i++)
+        if (enter_one(spec, id, pid, &l.h[i], *dirs, err) < 0)
+            return -1;
     return 0;
 }
 
-int cgroup_join(json_t *config, const char *id, pid_t pid, cx_error *err)
+int cgroup_join(json_t *cg, pid_t pid, cx_error *err)
 {
-    (void) config; (void) id; (void) pid; (void) err;
+    size_t i;
+    json_t *d;
+    json_array_foreach(json_object_get(cg, "dirs"), i, d)
+        if (cg_writef(json_string_value(d), "cgroup.procs", err, "%d", (int) pid) < 0)
+            return -1;
     return 0;
 }
 
-int cgroup_destroy(json_t *config, const char *id, cx_error *err)
+static int read_pids(const char *dir, pid_t **out, size_t *n)
 {
-    (void) config; (void) id; (void) err;
+    char path[PATH_MAX], line[32];
+    snprintf(path, sizeof path, "%s/cgroup.procs", dir);
+    _cleanup_fclose_ FILE *f = fopen(path, "re");
+    size_t cap = 16;
+    *n = 0;
+    *out = cx_calloc(cap, sizeof **out);
+    if (f == NULL)
+        return -1;
+    while (fgets(line, sizeof line, f)) {
+        int64_t v;
+        line[strcspn(line, "\n")] = '\0';
+        if (cx_parse_i64(line, &v) < 0)
+            continue;
+        if (*n == cap) {
+            pid_t *np = realloc(*out, (cap *= 2) * sizeof **out);
+            if (np == NULL)
+                abort();
+            *out = np;
+        }
+        (*out)[(*n)++] = (pid_t) v;
+    }
     return 0;
 }
 
-int cgroup_pids(json_t *config, const char *id, pid_t **pids, size_t *n,
-                cx_error *err)
+int cgroup_pids(json_t *cg, pid_t **pids, size_t *n, cx_error *err)
 {
-    (void) config; (void) id; (void) err;
+    json_t *dirs = json_object_get(cg, "dirs");
     *pids = NULL;
     *n = 0;
-    return 1;
+    if (json_array_size(dirs) == 0)
+        return 1;
+    /* every hierarchy holds every process: the first that reads will do */
+    size_t i;
+    json_t *d;
+    json_array_foreach(dirs, i, d) {
+        free(*pids);
+        if (read_pids(json_string_value(d), pids, n) == 0)
+            return 0;
+    }
+    free(*pids);
+    *pids = NULL;
+    return cx_fail_errno(err, "cgroup: read the container's processes");
+}
+
+/* v1 freezer.state, v2 cgroup.freeze */
+static const char *freezer_dir(json_t *cg, bool *v2)
+{
+    size_t i;
+    json_t *d;
+    json_array_foreach(json_object_get(cg, "dirs"), i, d) {
+        const char *dir = json_string_value(d);
+        if (cg_exists(dir, "freezer.state")) {
+            *v2 = false;
+            return dir;
+        }
+        if (cg_exists(dir, "cgroup.freeze")) {
+            *v2 = true;
+            return dir;
+        }
+    }
+    return NULL;
+}
+
+bool cgroup_is_frozen(json_t *dirs)
+{
+    bool v2;
+    char buf[64];
+    const char *dir = freezer_dir(dirs, &v2);
+    if (dir == NULL)
+        return false;
+    if (v2)
+        return cg_read(dir, "cgroup.events", buf, sizeof buf) > 0 && strstr(buf, "frozen 1");
+    return cg_read(dir, "freezer.state", buf, sizeof buf) > 0 && strncmp(buf, "FROZEN", 6) == 0;
+}
+
+int cgroup_freeze(json_t *dirs, bool freeze, cx_error *err)
+{
+    bool v2;
+    const char *dir = freezer_dir(dirs, &v2);
+    if (dir == NULL)
+        return cx_fail(err, 0, "the container has no freezer cgroup");
+    if ((v2 ? cg_write(dir, "cgroup.freeze", freeze ? "1" : "0", err)
+            : cg_write(dir, "freezer.state", freeze ? "FROZEN" : "THAWED", err)) < 0)
+        return -1;
+    for (int i = 0; i < 2000; i++) { /* FREEZING settles within a few ms */
+        if (cgroup_is_frozen(dirs) == freeze)
+            return 0;
+        struct timespec ts = { 0, 1000000 };
+        nanosleep(&ts, NULL);
+    }
+    return cx_fail(err, ETIMEDOUT, "cgroup: %s did not %s", dir, freeze ? "freeze" : "thaw");
+}
+
+/* rmdir, killing what is left and retrying while the kernel lets the
+ * last tasks go (v1 has no cgroup.kill) */
+static int remove_dir(const char *dir)
+{
+    for (int attempt = 0; attempt < 100; attempt++) {
+        if (rmdir(dir) == 0 || errno == ENOENT)
+            return 0;
+        if (errno != EBUSY)
+            return -1;
+        if (cg_exists(dir, "cgroup.kill")) {
+            cx_error ignore = { 0 };
+            cg_write(dir, "cgroup.kill", "1", &ignore);
+        } else {
+            _cleanup_free_ pid_t *pids = NULL;
+            size_t n = 0;
+            if (read_pids(dir, &pids, &n) == 0)
+                for (size_t i = 0; i < n; i++)
+                    kill(pids[i], SIGKILL);
+        }
+        struct timespec ts = { 0, 5000000 };
+        nanosleep(&ts, NULL);
+    }
+    return -1;
+}
+
+/* A parent we made: removed once empty.  A child cgroup just removed may
+ * keep it busy a moment (memory offlining); a child of another container
+ * keeps it for good, and then it stays. */
+static int remove_parent(const char *dir)
+{
+    for (int attempt = 0; attempt < 50; attempt++) {
+        if (rmdir(dir) == 0 || errno == ENOENT)
+            return 0;
+        if (errno != EBUSY)
+            return 0;
+        char buf[16];
+        bool children = false;
+        _cleanup_closedir_ DIR *d = opendir(dir);
+        struct dirent *de;
+        while (d && (de = readdir(d)) != NULL)
+            children |= de->d_type == DT_DIR && de->d_name[0] != '.';
+        if (children || cg_read(dir, "cgroup.procs", buf, sizeof buf) > 0)
+            return 0; /* shared with another container */
+        struct timespec ts = { 0, 2000000 };
+        nanosleep(&ts, NULL);
+    }
+    return -1;
+}
+
+int cgroup_destroy(json_t *cg, cx_error *err)
+{
+    size_t i;
+    json_t *d;
+    int rc = 0;
+    /* thaw first: frozen tasks cannot die */
+    if (cgroup_is_frozen(cg)) {
+        cx_error ignore = { 0 };
+        cgroup_freeze(cg, false, &ignore);
+    }
+    json_array_foreach(json_object_get(cg, "dirs"), i, d)
+        if (remove_dir(json_string_value(d)) < 0 && rc == 0)
+            rc = cx_fail_errno(err, "cgroup: remove %s", json_string_value(d));
+    /* the parents we made, deepest first; one another container shares
+     * is not empty and stays */
+    json_array_foreach(json_object_get(cg, "parents"), i, d)
+        if (remove_parent(json_string_value(d)) < 0 && rc == 0)
+            rc = cx_fail_errno(err, "cgroup: remove %s", json_string_value(d));
+    return rc;
 }

@@ -1,28 +1,46 @@
-/* cgroup.h: where a container's cgroup is made, joined and removed.
+/* cgroup.h: the container's cgroups.
  *
- * The seams are fixed now; 3/4 (cgroups on v1, hybrid and v2) fills them:
+ * Layout (layout.c): every hierarchy mounted on this host, found at run
+ * time from /proc/self/mountinfo: v1 hierarchies (one per controller set,
+ * "name=systemd" included), and the v2 hierarchy (pure v2 at /sys/fs/cgroup,
+ * or hybrid's /sys/fs/cgroup/unified holding what the v1 side does not).
+ * The container gets the same path in each (cgroupsPath, path.c); each
+ * controller is driven where it lives (v1.c, v2.c).
+ *
+ * The resolved directories ({"dirs": [...], "parents": [...]}: the
+ * container's own and the parents made for it) are kept in cgroups.json in
+ * the container's directory, written as soon as they exist, so delete
+ * (--force even of a create killed half way), ps, kill --all and pause
+ * find them whatever cgroup the runtime itself runs in then.
+ *
  *   cgroup_enter()    create.c, in the parent, right after clone3 and before
  *                     the init is told to go on, so the init cannot fork
  *                     outside its cgroup
- *   cgroup_join()     exec, for the new process before it execs
- *   cgroup_destroy()  delete, after the processes are gone
- *   cgroup_pids()     ps and kill --all
+ *   cgroup_join()     exec, for the new process before it enters the container
+ *   cgroup_destroy()  delete (and a failed create), after the processes
  */
 #ifndef CAPSA_CGROUP_H
 #define CAPSA_CGROUP_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "common/error.h"
 #include "oci/spec.h"
 
-int cgroup_enter(const struct oci_spec *spec, const char *id, pid_t pid,
+/* Make the cgroups, apply linux.resources, move pid in.  *dirs gets the
+ * directories (see above; owned by the caller, set even on failure). */
+int cgroup_enter(const struct oci_spec *spec, const char *id, pid_t pid, json_t **dirs,
                  cx_error *err);
-int cgroup_join(json_t *config, const char *id, pid_t pid, cx_error *err);
-int cgroup_destroy(json_t *config, const char *id, cx_error *err);
-/* The container's pids; *n = 0 and returns 1 when not tracked by cgroup. */
-int cgroup_pids(json_t *config, const char *id, pid_t **pids, size_t *n,
-                cx_error *err);
+int cgroup_join(json_t *dirs, pid_t pid, cx_error *err);
+/* Kill what is left, remove the directories (with retries); reports a
+ * directory it could not remove. */
+int cgroup_destroy(json_t *dirs, cx_error *err);
+/* The container's pids; returns 1 (and *n = 0) when it has no cgroup. */
+int cgroup_pids(json_t *dirs, pid_t **pids, size_t *n, cx_error *err);
+/* Freeze or thaw, waiting for the state to settle. */
+int cgroup_freeze(json_t *dirs, bool freeze, cx_error *err);
+bool cgroup_is_frozen(json_t *dirs);
 
 #endif

@@ -1,0 +1,164 @@
+"""cgroups on this host (v1 controllers + a v2 hierarchy: hybrid): where the
+container lands, its limits in effect, pause/resume, and nothing left."""
+import os
+import time
+
+import pytest
+
+from bundle import load_config, write_config
+from conftest import wait_gone
+
+CG = "/sys/fs/cgroup"
+
+
+def proc_cgroups(pid):
+    out = {}
+    with open("/proc/%d/cgroup" % pid) as f:
+        for line in f:
+            _, ctrls, path = line.rstrip("\n").split(":", 2)
+            out[ctrls or "unified"] = path
+    return out
+
+
+def own_cgroup(ctrl):
+    return proc_cgroups(os.getpid())[ctrl]
+
+
+def with_resources(make_bundle, args, **res):
+    b = make_bundle(args)
+    cfg = load_config(b)
+    cfg["linux"]["resources"].update(res)
+    write_config(b, cfg)
+    return b, cfg
+
+
+def test_default_path_is_the_id_in_every_hierarchy(capsa, make_bundle):
+    capsa.ok("run", "-d", "--bundle", make_bundle(["sleep", "100"]), "cgdef")
+    pid = capsa.state("cgdef")["pid"]
+    cgs = proc_cgroups(pid)
+    for ctrl in ("pids", "memory", "cpu", "devices", "freezer", "unified"):
+        assert cgs[ctrl] == "/cgdef", (ctrl, cgs)
+    capsa.ok("delete", "--force", "cgdef")
+    for d in ("pids", "memory", "cpu", "devices", "freezer", "unified"):
+        assert not os.path.exists(os.path.join(CG, d, "cgdef")), d
+
+
+def test_absolute_and_relative_cgroups_path(capsa, make_bundle):
+    b = make_bundle(["sleep", "100"])
+    cfg = load_config(b)
+    cfg["linux"]["cgroupsPath"] = "/capsa-test/abs"
+    write_config(b, cfg)
+    capsa.ok("run", "-d", "--bundle", b, "cgabs")
+    assert proc_cgroups(capsa.state("cgabs")["pid"])["pids"] == "/capsa-test/abs"
+    cfg["linux"]["cgroupsPath"] = "capsa-rel/x"
+    write_config(b, cfg)
+    capsa.ok("run", "-d", "--bundle", b, "cgrel")
+    got = proc_cgroups(capsa.state("cgrel")["pid"])
+    for ctrl in ("pids", "memory"):
+        own = own_cgroup(ctrl)
+        assert got[ctrl] == (own.rstrip("/") + "/capsa-rel/x"), (ctrl, got[ctrl], own)
+    capsa.ok("delete", "--force", "cgabs")
+    capsa.ok("delete", "--force", "cgrel")
+    assert not os.path.exists(os.path.join(CG, "pids", "capsa-test", "abs"))
+
+
+def test_bad_cgroups_path(capsa, make_bundle):
+    for path, expect in (("/../../escape", "is not a cgroupfs path"),
+                         ("system.slice:capsa:x", "systemd driver")):
+        b = make_bundle(["true"])
+        cfg = load_config(b)
+        cfg["linux"]["cgroupsPath"] = path
+        write_config(b, cfg)
+        capsa.fails("create", "--bundle", b, "cgbad", contains=expect)
+        assert capsa.ids() == []
+
+
+def test_limits_are_written(capsa, make_bundle):
+    b, _ = with_resources(make_bundle, ["sleep", "100"],
+                          memory={"limit": 64 << 20, "reservation": 32 << 20},
+                          cpu={"shares": 512, "quota": 50000, "period": 100000, "cpus": "0"},
+                          pids={"limit": 42})
+    capsa.ok("run", "-d", "--bundle", b, "cglim")
+    d = lambda ctrl, f: open(os.path.join(CG, ctrl, "cglim", f)).read().strip()  # noqa: E731
+    assert d("memory", "memory.limit_in_bytes") == str(64 << 20)
+    assert d("memory", "memory.soft_limit_in_bytes") == str(32 << 20)
+    assert d("cpu", "cpu.shares") == "512"
+    assert d("cpu", "cpu.cfs_quota_us") == "50000"
+    assert d("cpuset", "cpuset.cpus") == "0"
+    assert d("pids", "pids.max") == "42"
+
+
+def test_pids_limit_stops_a_fork_bomb(capsa, make_bundle):
+    b, _ = with_resources(make_bundle, ["sh", "-c",
+                          "for i in $(seq 40); do sleep 30 & done 2>/dev/null; sleep 30"],
+                          pids={"limit": 10})
+    capsa.ok("run", "-d", "--bundle", b, "cgpids")
+    time.sleep(1)
+    d = os.path.join(CG, "pids", "cgpids")
+    assert int(open(os.path.join(d, "pids.current")).read()) <= 10
+    events = open(os.path.join(d, "pids.events")).read().split()
+    assert int(events[events.index("max") + 1]) > 0  # forks were refused
+
+
+def test_memory_limit_kills_a_hog(capsa, make_bundle):
+    b, _ = with_resources(make_bundle, ["sh", "-c", "dd if=/dev/zero of=/dev/null bs=64M count=1"],
+                          memory={"limit": 16 << 20, "swap": 16 << 20})
+    r = capsa.run("run", "--bundle", b, "cghog")
+    assert r.returncode == 137, (r.returncode, r.stderr)
+
+
+def test_denied_device_cannot_be_opened(capsa, make_bundle):
+    """/dev/kvm bound in from the host: denied by the default rule (deny
+    all, then the standard devices), allowed once a rule says so."""
+    results = {}
+    for allow in (False, True):
+        b = make_bundle(["sh", "-c", "( : </dev/kvm ) && echo opened; "
+                         "head -c1 /dev/zero >/dev/null && echo zero-ok"])
+        cfg = load_config(b)
+        cfg["mounts"].append({"destination": "/dev/kvm", "type": "bind",
+                              "source": "/dev/kvm", "options": ["bind"]})
+        if allow:
+            cfg["linux"]["resources"]["devices"].append(
+                {"allow": True, "type": "c", "major": 10, "minor": 232, "access": "r"})
+        write_config(b, cfg)
+        r = capsa.run("run", "--bundle", b, "kmsg%d" % allow)
+        results[allow] = (r.stdout.split(), "Operation not permitted" in r.stderr)
+    assert results[False] == (["zero-ok"], True)
+    assert results[True] == (["opened", "zero-ok"], False)
+
+
+def test_pause_and_resume(capsa, make_bundle, tmp_path):
+    b = make_bundle(["sh", "-c", "i=0; while :; do i=$((i+1)); echo $i > /dev/shm/n; sleep 0.01; done"])
+    capsa.ok("run", "-d", "--bundle", b, "cgp")
+    pid = capsa.state("cgp")["pid"]
+    counter = "/proc/%d/root/dev/shm/n" % pid
+    time.sleep(0.3)
+    capsa.ok("pause", "cgp")
+    assert capsa.state("cgp")["status"] == "paused"
+    a = open(counter).read()
+    time.sleep(0.3)
+    assert open(counter).read() == a  # frozen: the counter stands still
+    capsa.fails("pause", "cgp", contains="not running")
+    capsa.fails("exec", "cgp", "true", contains="paused")
+    capsa.ok("resume", "cgp")
+    assert capsa.state("cgp")["status"] == "running"
+    time.sleep(0.3)
+    assert open(counter).read() != a
+    capsa.fails("resume", "cgp", contains="not paused")
+    capsa.ok("pause", "cgp")
+    capsa.ok("delete", "--force", "cgp")  # a paused container can be removed
+    assert wait_gone(pid)
+    assert not os.path.exists(os.path.join(CG, "freezer", "cgp"))
+
+
+def test_ps_and_kill_all_from_the_cgroup(capsa, make_bundle):
+    capsa.ok("run", "-d", "--bundle", make_bundle(["sleep", "100"], namespaces=[
+        "network", "ipc", "uts", "mount"]), "cgps")  # no pid namespace
+    init = capsa.state("cgps")["pid"]
+    capsa.ok("exec", "-d", "cgps", "sleep", "100")
+    import json
+    pids = json.loads(capsa.ok("ps", "--format", "json", "cgps").stdout)
+    assert init in pids and len(pids) == 2
+    capsa.ok("kill", "--all", "cgps", "KILL")
+    for p in pids:
+        assert wait_gone(p)
