@@ -31,7 +31,7 @@ static const struct {
     { "spec", cmd_spec, "create a new specification file" },
     { "start", cmd_start, "execute the user defined process in a created container" },
     { "state", cmd_state, "output the state of a container" },
-    { "update", cmd_unsupported, "update container resource constraints (3/4)" },
+    { "update", cmd_update, "update container resource constraints" },
 };
 
 static void print_version(void)

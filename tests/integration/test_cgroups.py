@@ -162,3 +162,34 @@ def test_ps_and_kill_all_from_the_cgroup(capsa, make_bundle):
     capsa.ok("kill", "--all", "cgps", "KILL")
     for p in pids:
         assert wait_gone(p)
+
+
+def test_update_with_flags_and_resources_json(capsa, make_bundle):
+    import json
+    capsa.ok("run", "-d", "--bundle", make_bundle(["sleep", "100"]), "cgup")
+    d = lambda ctrl, f: open(os.path.join(CG, ctrl, "cgup", f)).read().strip()  # noqa: E731
+    capsa.ok("update", "--memory", "128m", "--pids-limit", "55", "--cpu-shares", "256",
+             "--cpu-quota", "20000", "--cpu-period", "100000", "cgup")
+    assert d("memory", "memory.limit_in_bytes") == str(128 << 20)
+    assert d("pids", "pids.max") == "55"
+    assert d("cpu", "cpu.shares") == "256" and d("cpu", "cpu.cfs_quota_us") == "20000"
+    # -r -: the resources JSON on stdin, as go-runc and CRI-O send it
+    res = {"memory": {"limit": 100 << 20}, "pids": {"limit": 77}}
+    capsa.ok("update", "-r", "-", "cgup", input=json.dumps(res))
+    assert d("memory", "memory.limit_in_bytes") == str(100 << 20) and d("pids", "pids.max") == "77"
+    capsa.fails("update", "--memory", "lots", "cgup", contains="is not a size")
+    capsa.fails("update", "-r", "-", "cgup", input='{"pids": {"limit": "x"}}',
+                contains="resources: pids.limit: expected an integer")
+    capsa.fails("update", "--memory", "1m", "nope", contains="does not exist")
+    capsa.ok("kill", "cgup", "KILL")
+    time.sleep(0.2)
+    capsa.fails("update", "--memory", "64m", "cgup", contains="not running")
+
+
+def test_tiny_memory_limit_is_enough_for_capsa(capsa, make_bundle):
+    """runc's CVE-2019-5736 fix once OOMed under a 4 MB limit about 1 run in
+    10: what capsa leaves in the container's cgroup must stay small."""
+    b, _ = with_resources(make_bundle, ["true"], memory={"limit": 4 << 20})
+    for i in range(15):
+        r = capsa.run("run", "--bundle", b, "tiny%d" % i)
+        assert r.returncode == 0, (i, r.returncode, r.stderr)

@@ -252,3 +252,27 @@ int cgroup_destroy(json_t *cg, cx_error *err)
             rc = cx_fail_errno(err, "cgroup: remove %s", json_string_value(d));
     return rc;
 }
+
+int cgroup_update(json_t *cg, const struct oci_resources *r, cx_error *err)
+{
+    struct cg_layout l;
+    size_t i;
+    json_t *d;
+    if (json_array_size(json_object_get(cg, "dirs")) == 0)
+        return cx_fail(err, 0, "the container has no cgroup to update");
+    if (cg_layout_detect(&l, err) < 0)
+        return -1;
+    json_array_foreach(json_object_get(cg, "dirs"), i, d) {
+        const char *dir = json_string_value(d);
+        for (int k = 0; k < l.n; k++) {
+            size_t m = strlen(l.h[k].mnt);
+            if (strncmp(dir, l.h[k].mnt, m) != 0 || (dir[m] != '/' && dir[m] != '\0'))
+                continue;
+            if ((l.h[k].v2 ? cg_v2_apply(&l.h[k], dir, r, err)
+                           : cg_v1_apply(&l.h[k], dir, r, err)) < 0)
+                return -1;
+            break;
+        }
+    }
+    return 0;
+}

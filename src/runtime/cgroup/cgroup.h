@@ -39,6 +39,9 @@ int cgroup_join(json_t *dirs, pid_t pid, cx_error *err);
 int cgroup_destroy(json_t *dirs, cx_error *err);
 /* The container's pids; returns 1 (and *n = 0) when it has no cgroup. */
 int cgroup_pids(json_t *dirs, pid_t **pids, size_t *n, cx_error *err);
+/* Apply resources to a running container's cgroups (`update`). */
+struct oci_resources;
+int cgroup_update(json_t *cg, const struct oci_resources *r, cx_error *err);
 /* Freeze or thaw, waiting for the state to settle. */
 int cgroup_freeze(json_t *dirs, bool freeze, cx_error *err);
 bool cgroup_is_frozen(json_t *dirs);
