@@ -193,3 +193,35 @@ def test_tiny_memory_limit_is_enough_for_capsa(capsa, make_bundle):
     for i in range(15):
         r = capsa.run("run", "--bundle", b, "tiny%d" % i)
         assert r.returncode == 0, (i, r.returncode, r.stderr)
+
+
+def test_device_rules_as_ebpf_on_the_v2_hierarchy(capsa, make_bundle):
+    """cgroup v2 has no devices controller: the rules go into an eBPF
+    program on the container's v2 directory.  Here (hybrid) the v1
+    controller enforces them too, so open the v1 one up after create: what
+    still denies /dev/kvm is the eBPF program alone."""
+    if not os.path.isdir(os.path.join(CG, "unified")):
+        pytest.skip("no v2 hierarchy on this host")
+    b = make_bundle(["sh", "-c", "( : </dev/kvm ) && echo kvm-opened; "
+                     "head -c1 /dev/zero >/dev/null && echo zero-ok"])
+    cfg = load_config(b)
+    cfg["mounts"].append({"destination": "/dev/kvm", "type": "bind", "source": "/dev/kvm",
+                          "options": ["bind"]})
+    write_config(b, cfg)
+    outs = {}
+    for cid in ("bpf-only", "bpf-v1"):
+        import subprocess
+        out = open(os.path.join(capsa.root + "-" + cid + ".out"), "w+")
+        subprocess.run([capsa.binary, "--root", capsa.root, "create", "--bundle", b, cid],
+                       stdin=subprocess.DEVNULL, stdout=out, stderr=out, check=True, timeout=20)
+        if cid == "bpf-only":
+            with open(os.path.join(CG, "devices", cid, "devices.allow"), "w") as f:
+                f.write("a")
+        capsa.ok("start", cid)
+        pid = capsa.state(cid)["pid"]
+        wait_gone(pid)
+        out.seek(0)
+        outs[cid] = out.read()
+    for cid, text in outs.items():
+        assert "kvm-opened" not in text and "Operation not permitted" in text, (cid, text)
+        assert "zero-ok" in text, (cid, text)

@@ -62,6 +62,12 @@ static int enter_one(const struct oci_spec *spec, const char *id, pid_t pid,
         return -1;
     if (!h->v2 && cg_has_ctrl(h, "devices") && cg_v1_devices(dir, r, spec->linux_, err) < 0)
         return -1;
+    if (h->v2) { /* no devices controller on v2: the rules as an eBPF program */
+        size_t n;
+        _cleanup_free_ struct oci_device_rule *rules = cg_device_rules(r, spec->linux_, &n);
+        if (cg_bpf_devices(dir, rules, n, err) < 0)
+            return -1;
+    }
     return cg_writef(dir, "cgroup.procs", err, "%d", (int) pid);
 }
 

@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/cleanup.h"
 #include "common/log.h"
+#include "common/util.h"
 #include "runtime/cgroup/internal.h"
 
 static int memory(const char *dir, const struct oci_mem *m, cx_error *err)
@@ -127,22 +129,34 @@ static int device_rule(const char *dir, const struct oci_device_rule *r, cx_erro
     return cg_write(dir, r->allow ? "devices.allow" : "devices.deny", text, err);
 }
 
+struct oci_device_rule *cg_device_rules(const struct oci_resources *r,
+                                        const struct oci_linux *l, size_t *n)
+{
+    size_t nr = r ? r->n_devices : 0, nd = l ? l->n_devices : 0;
+    size_t na = sizeof always_allowed / sizeof always_allowed[0];
+    struct oci_device_rule *rules = cx_calloc(nr + na + nd + 1, sizeof *rules);
+    *n = 0;
+    for (size_t i = 0; i < nr; i++)
+        rules[(*n)++] = r->devices[i];
+    for (size_t i = 0; i < na; i++)
+        rules[(*n)++] = always_allowed[i];
+    for (size_t i = 0; i < nd; i++) {
+        const struct oci_device *d = &l->devices[i];
+        if (d->type != 'p')
+            rules[(*n)++] = (struct oci_device_rule){ true, d->type == 'b' ? 'b' : 'c',
+                                                      d->major, d->minor, "rwm" };
+    }
+    return rules;
+}
+
 int cg_v1_devices(const char *dir, const struct oci_resources *r,
                   const struct oci_linux *l, cx_error *err)
 {
-    for (size_t i = 0; r && i < r->n_devices; i++)
-        if (device_rule(dir, &r->devices[i], err) < 0)
-            return cx_error_prefix(err, "linux.resources.devices[%zu]", i);
-    for (size_t i = 0; i < sizeof always_allowed / sizeof always_allowed[0]; i++)
-        if (device_rule(dir, &always_allowed[i], err) < 0)
-            return -1;
-    for (size_t i = 0; l && i < l->n_devices; i++) {
-        const struct oci_device *d = &l->devices[i];
-        struct oci_device_rule rule = { true, d->type == 'b' ? 'b' : 'c', d->major, d->minor,
-                                        "rwm" };
-        if (d->type != 'p' && device_rule(dir, &rule, err) < 0)
-            return cx_error_prefix(err, "linux.devices[%zu]", i);
-    }
+    size_t n;
+    _cleanup_free_ struct oci_device_rule *rules = cg_device_rules(r, l, &n);
+    for (size_t i = 0; i < n; i++)
+        if (device_rule(dir, &rules[i], err) < 0)
+            return cx_error_prefix(err, "device rule %zu", i);
     return 0;
 }
 
