@@ -18,7 +18,7 @@ static const struct {
     { "checkpoint", cmd_unsupported, "checkpoint a running container (not supported)" },
     { "create", cmd_create, "create a container" },
     { "delete", cmd_delete, "delete any resources held by the container" },
-    { "events", cmd_unsupported, "display container events (3/4)" },
+    { "events", cmd_events, "display container events: stats and OOM" },
     { "exec", cmd_exec, "execute new process inside the container" },
     { "features", cmd_features, "show the enabled features" },
     { "kill", cmd_kill, "send a signal to the container's init process" },

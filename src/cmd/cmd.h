@@ -25,6 +25,7 @@ int cmd_run(const struct capsa_global *, int, char **, cx_error *);
 int cmd_start(const struct capsa_global *, int, char **, cx_error *);
 int cmd_pause(const struct capsa_global *, int, char **, cx_error *);
 int cmd_update(const struct capsa_global *, int, char **, cx_error *);
+int cmd_events(const struct capsa_global *, int, char **, cx_error *);
 int cmd_state(const struct capsa_global *, int, char **, cx_error *);
 int cmd_list(const struct capsa_global *, int, char **, cx_error *);
 int cmd_kill(const struct capsa_global *, int, char **, cx_error *);

@@ -225,3 +225,26 @@ def test_device_rules_as_ebpf_on_the_v2_hierarchy(capsa, make_bundle):
     for cid, text in outs.items():
         assert "kvm-opened" not in text and "Operation not permitted" in text, (cid, text)
         assert "zero-ok" in text, (cid, text)
+
+
+def test_events_stats_and_oom(capsa, make_bundle):
+    import json
+    import subprocess
+    b, _ = with_resources(make_bundle, ["sh", "-c", "sleep 1; dd if=/dev/zero of=/dev/null bs=64M count=1; sleep 1"],
+                          memory={"limit": 16 << 20, "swap": 16 << 20}, pids={"limit": 99})
+    capsa.ok("run", "-d", "--bundle", b, "cgev")
+    one = json.loads(capsa.ok("events", "--stats", "cgev").stdout)
+    assert one["type"] == "stats" and one["id"] == "cgev"
+    data = one["data"]
+    assert data["pids"]["limit"] == 99 and data["pids"]["current"] >= 1
+    assert data["memory"]["usage"]["limit"] == 16 << 20
+    assert data["cpu"]["usage"]["total"] > 0
+    # the stream: stats every interval, an oom event, the end with the container
+    p = subprocess.run([capsa.binary, "--root", capsa.root, "events", "--interval", "200ms",
+                        "cgev"], stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                       timeout=20)
+    assert p.returncode == 0, p.stderr
+    events = [json.loads(line) for line in p.stdout.splitlines()]
+    types = [e["type"] for e in events]
+    assert "oom" in types and types.count("stats") >= 3, types
+    capsa.fails("events", "--interval", "soon", "cgev", contains="not a duration")

@@ -270,7 +270,7 @@ def test_version_and_features(capsa):
 
 def test_unsupported_commands(capsa, make_bundle):
     capsa.ok("create", "--bundle", make_bundle(["sleep", "10"]), "x")
-    for cmd in ("events",):
+    for cmd in ("checkpoint", "restore"):
         capsa.fails(cmd, "x", contains="not supported yet")
         capsa.fails(cmd, "y", contains="does not exist")  # checked first, as runc
 

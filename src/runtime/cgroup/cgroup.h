@@ -42,6 +42,10 @@ int cgroup_pids(json_t *dirs, pid_t **pids, size_t *n, cx_error *err);
 /* Apply resources to a running container's cgroups (`update`). */
 struct oci_resources;
 int cgroup_update(json_t *cg, const struct oci_resources *r, cx_error *err);
+/* runc's `events --stats` data: cpu, memory, pids (stats.c) */
+json_t *cgroup_stats(json_t *cg);
+/* How many processes the OOM killer took in the container so far. */
+int cgroup_oom_count(json_t *cg);
 /* Freeze or thaw, waiting for the state to settle. */
 int cgroup_freeze(json_t *dirs, bool freeze, cx_error *err);
 bool cgroup_is_frozen(json_t *dirs);
