@@ -13,6 +13,7 @@
 
 #include "common/cleanup.h"
 #include "common/util.h"
+#include "runtime/cgroup/cgroup.h"
 #include "runtime/copyup.h"
 #include "runtime/mount_opts.h"
 #include "runtime/mountfd.h"
@@ -63,11 +64,6 @@ static int remount_flags(int rootfd, const char *dest, unsigned long flags,
     return 0;
 }
 
-/* cgroup v1 without a cgroup namespace: a tmpfs holding a read-only bind of
- * each controller's own cgroup directory, as runc lays it out. */
-static int mount_cgroup_v1(int rootfd, const char *dest, unsigned long flags,
-                           bool cgroupns, cx_error *err);
-
 static int mount_cgroup(const struct init_ctx *ctx, int rootfd, const struct oci_mount *m,
                         const struct mount_opts *o, cx_error *err)
 {
@@ -83,7 +79,7 @@ static int mount_cgroup(const struct init_ctx *ctx, int rootfd, const struct oci
         return 0;
     }
     bool cgroupns = oci_spec_namespace(ctx->spec, CLONE_NEWCGROUP) != NULL;
-    return mount_cgroup_v1(rootfd, m->destination, o->flags, cgroupns, err);
+    return cgroup_mount_v1(rootfd, m->destination, o->flags, cgroupns, err);
 }
 
 /* linux.mountLabel: the SELinux context of the filesystems capsa creates
@@ -215,130 +211,5 @@ int mounts_apply(const struct init_ctx *ctx, int rootfd, cx_error *err)
             set_recursive(rootfd, m, err) < 0)
             return cx_error_prefix(err, "mounts[%zu]", i);
     }
-    return 0;
-}
-
-/* One v1 hierarchy from /proc/self/mountinfo: where it is mounted and
- * which cgroup of ours it shows. */
-static int bind_controller(int rootfd, const char *dest, const char *mnt,
-                           const char *mnt_root, const char *own,
-                           unsigned long flags, cx_error *err)
-{
-    const char *name = strrchr(mnt, '/') + 1;
-    const char *rel = own;
-    if (strcmp(mnt_root, "/") != 0 && cx_str_has_prefix(own, mnt_root))
-        rel = own + strlen(mnt_root);
-    _cleanup_free_ char *src = cx_asprintf("%s%s", mnt, rel);
-    _cleanup_free_ char *tgt = cx_asprintf("%s/%s", dest, name);
-    _cleanup_close_ int fd = sp_mkdir_all(rootfd, tgt, 0755, err);
-    char p[32];
-    if (fd < 0)
-        return -1;
-    sp_fd_path(fd, p);
-    if (mount(src, p, NULL, MS_BIND | MS_REC, NULL) < 0)
-        return cx_fail_errno(err, "bind cgroup %s on %s", src, tgt);
-    return remount_flags(rootfd, tgt, (flags | MS_NOSUID | MS_NODEV | MS_NOEXEC) &
-                         ~(unsigned long) MS_REMOUNT, 0, err);
-}
-
-/* Our cgroup path in the hierarchy holding controller list `ctrls`. */
-static char *own_cgroup(const char *ctrls)
-{
-    _cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
-    char line[4096];
-    while (f && fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\n")] = '\0';
-        char *c = strchr(line, ':');
-        char *p = c ? strchr(c + 1, ':') : NULL;
-        if (p == NULL)
-            continue;
-        *p = '\0';
-        if (strcmp(c + 1, ctrls) == 0)
-            return cx_strdup(p + 1);
-    }
-    return cx_strdup("/");
-}
-
-struct v1_hierarchy {
-    char root[PATH_MAX], mnt[PATH_MAX];
-    char ctrls[1024];   /* "cpu,cpuacct", "name=systemd": as /proc/self/cgroup names it */
-};
-
-static bool generic_option(const char *opt)
-{
-    static const char *const generic[] = { "rw", "ro", "clone_children", "noprefix",
-                                           "xattr", "cpuset_v2_mode", NULL };
-    for (const char *const *g = generic; *g; g++)
-        if (strcmp(opt, *g) == 0)
-            return true;
-    return cx_str_has_prefix(opt, "release_agent=");
-}
-
-/* The next v1 hierarchy mounted under /sys/fs/cgroup in mountinfo. */
-static bool next_v1_hierarchy(FILE *mi, struct v1_hierarchy *h)
-{
-    char line[4096], fstype[64], super[1024];
-    while (fgets(line, sizeof line, mi)) {
-        char *sep = strstr(line, " - ");
-        if (sep == NULL || sscanf(line, "%*s %*s %*s %4095s %4095s", h->root, h->mnt) != 2 ||
-            sscanf(sep + 3, "%63s %*s %1023s", fstype, super) != 2 ||
-            strcmp(fstype, "cgroup") != 0 || !cx_str_has_prefix(h->mnt, "/sys/fs/cgroup/"))
-            continue;
-        h->ctrls[0] = '\0';
-        for (char *tok = strtok(super, ","); tok; tok = strtok(NULL, ",")) {
-            if (generic_option(tok))
-                continue;
-            size_t used = strlen(h->ctrls);
-            snprintf(h->ctrls + used, sizeof h->ctrls - used, "%s%s", used ? "," : "", tok);
-        }
-        return true;
-    }
-    return false;
-}
-
-/* In a cgroup namespace the hierarchy is mounted afresh: the kernel then
- * shows the namespace's root, the container's own cgroup. */
-static int mount_controller(int rootfd, const char *dest, const struct v1_hierarchy *h,
-                            unsigned long flags, cx_error *err)
-{
-    _cleanup_free_ char *tgt = cx_asprintf("%s/%s", dest, strrchr(h->mnt, '/') + 1);
-    _cleanup_close_ int fd = sp_mkdir_all(rootfd, tgt, 0755, err);
-    char p[32];
-    if (fd < 0)
-        return -1;
-    sp_fd_path(fd, p);
-    if (mount("cgroup", p, "cgroup", (flags | MS_NOSUID | MS_NODEV | MS_NOEXEC) &
-              ~(unsigned long) MS_REMOUNT, h->ctrls) < 0)
-        return cx_fail_errno(err, "mount cgroup %s on %s", h->ctrls, tgt);
-    return 0;
-}
-
-static int mount_cgroup_v1(int rootfd, const char *dest, unsigned long flags,
-                           bool cgroupns, cx_error *err)
-{
-    _cleanup_close_ int fd = sp_mkdir_all(rootfd, dest, 0755, err);
-    char p[32];
-    struct v1_hierarchy h;
-    if (fd < 0)
-        return -1;
-    sp_fd_path(fd, p);
-    if (mount("tmpfs", p, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755") < 0)
-        return cx_fail_errno(err, "mount tmpfs on %s", dest);
-    _cleanup_fclose_ FILE *mi = fopen("/proc/self/mountinfo", "re");
-    if (mi == NULL)
-        return cx_fail_errno(err, "open /proc/self/mountinfo");
-    while (next_v1_hierarchy(mi, &h)) {
-        if (cgroupns) {
-            if (mount_controller(rootfd, dest, &h, flags, err) < 0)
-                return -1;
-            continue;
-        }
-        _cleanup_free_ char *own = own_cgroup(h.ctrls);
-        if (bind_controller(rootfd, dest, h.mnt, h.root, own, flags, err) < 0)
-            return -1;
-    }
-    if (flags & MS_RDONLY)
-        return remount_flags(rootfd, dest, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                             0, err);
     return 0;
 }

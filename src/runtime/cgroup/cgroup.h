@@ -50,4 +50,11 @@ int cgroup_oom_count(json_t *cg);
 int cgroup_freeze(json_t *dirs, bool freeze, cx_error *err);
 bool cgroup_is_frozen(json_t *dirs);
 
+/* mount.c: a `cgroup` mount of config.json on a v1 (or hybrid) host: a
+ * tmpfs holding each v1 hierarchy, either bound from the container's own
+ * cgroup directory (read-only, as runc lays it out) or, with a cgroup
+ * namespace, mounted afresh (the kernel then shows the namespace's root). */
+int cgroup_mount_v1(int rootfd, const char *dest, unsigned long flags, bool cgroupns,
+                    cx_error *err);
+
 #endif

@@ -13,6 +13,7 @@
 
 struct cg_hier {
     char mnt[PATH_MAX];      /* where it is mounted */
+    char root[PATH_MAX];     /* the cgroup it shows at mnt (mountinfo's root) */
     char ctrls[256];         /* "cpu,cpuacct", "name=systemd"; "" for v2 */
     char own[PATH_MAX];      /* our own cgroup in it (/proc/self/cgroup) */
     bool v2;

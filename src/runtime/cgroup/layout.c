@@ -33,10 +33,10 @@ static bool generic_option(const char *opt)
 /* One mountinfo line: a cgroup or cgroup2 mount, with its controllers. */
 static bool parse_mount(char *line, struct cg_hier *h)
 {
-    char root[PATH_MAX], fstype[32], super[512];
+    char fstype[32], super[512];
     char *sep = strstr(line, " - ");
     memset(h, 0, sizeof *h);
-    if (sep == NULL || sscanf(line, "%*s %*s %*s %4095s %4095s", root, h->mnt) != 2 ||
+    if (sep == NULL || sscanf(line, "%*s %*s %*s %4095s %4095s", h->root, h->mnt) != 2 ||
         sscanf(sep + 3, "%31s %*s %511s", fstype, super) != 2)
         return false;
     if (strcmp(fstype, "cgroup2") == 0) {
