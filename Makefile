@@ -16,7 +16,8 @@ $(ASAN)/build.ninja:
 
 # unit tests, the same under ASan+UBSan, then the integration suite with
 # the release and the sanitized binary, the side-by-side compatibility
-# suite against runc, and podman and containerd driving capsa (as root)
+# suite against runc, podman and containerd driving capsa, and the pure
+# cgroup v2 cases in a VM (as root)
 check: all $(ASAN)/build.ninja
 	meson test -C $(BUILD) --print-errorlogs
 	ninja -C $(ASAN)
@@ -26,6 +27,7 @@ check: all $(ASAN)/build.ninja
 	    $(PYTEST) -q -p no:cacheprovider tests/integration
 	$(PYTEST) -q -p no:cacheprovider tests/compat
 	$(PYTEST) -q -p no:cacheprovider tests/interop
+	$(PYTEST) -q -p no:cacheprovider tests/v2vm
 
 demo: all
 	tests/demo.sh $(BUILD)/capsa

@@ -1,0 +1,57 @@
+#!/bin/sh
+# /init of the cgroup v2 test VM (tests/v2vm/run.sh builds the initramfs):
+# a pure cgroup v2 host, on which capsa runs the cases below; each prints
+# "V2 <case> ok" or "V2 <case> FAIL <why>", then the VM powers off.
+export PATH=/bin:/sbin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /run
+mount -t tmpfs tmpfs /tmp
+mount -t cgroup2 cgroup2 /sys/fs/cgroup
+C="/capsa --root /run/capsa"
+B=/bundle
+pass() { echo "V2 $1 ok"; }
+fail() { echo; echo "V2 $1 FAIL $2"; }
+cg=/sys/fs/cgroup
+
+# 1. limits land in the v2 files, v1 values converted
+$C run -d --no-pivot --bundle $B/limits lim >/dev/null 2>/tmp/err || fail limits "$(cat /tmp/err)"
+mem=$(cat $cg/lim/memory.max 2>&1); pids=$(cat $cg/lim/pids.max 2>&1); w=$(cat $cg/lim/cpu.weight 2>&1)
+quota=$(cat $cg/lim/cpu.max 2>&1)
+[ "$mem" = 33554432 ] && [ "$pids" = 20 ] && [ "$w" = 20 ] && [ "$quota" = "50000 100000" ] \
+    && pass limits || fail limits "memory.max=$mem pids.max=$pids cpu.weight=$w cpu.max=$quota"
+grep -q "^0::/lim$" /proc/$($C state lim | sed -n 's/.*"pid": \([0-9]*\).*/\1/p')/cgroup \
+    && pass placed || fail placed "$(cat /proc/self/cgroup)"
+
+# 2. pause / resume with cgroup.freeze
+$C pause lim && $C state lim | grep -q '"status": "paused"' && grep -q "frozen 1" $cg/lim/cgroup.events \
+    && pass pause || fail pause "$($C state lim)"
+$C resume lim && $C state lim | grep -q '"status": "running"' && pass resume || fail resume "$($C state lim)"
+
+# 3. update
+$C update --memory 64m --pids-limit 30 lim && [ "$(cat $cg/lim/memory.max)" = 67108864 ] \
+    && [ "$(cat $cg/lim/pids.max)" = 30 ] && pass update || fail update "$(cat $cg/lim/memory.max)"
+
+# 4. events --stats reads the v2 files
+$C events --stats lim | grep -q '"current":' && pass stats || fail stats "$($C events --stats lim 2>&1)"
+
+# 5. delete leaves no cgroup
+$C delete --force lim && [ ! -e $cg/lim ] && pass delete || fail delete "$(ls $cg)"
+
+# 6. the device rules as eBPF: /dev/mem bound in is denied, /dev/null is not
+out=$($C run --no-pivot --bundle $B/devices dev 2>&1)
+case "$out" in
+    *null-ok*"Operation not permitted"*) pass devices ;;
+    *) fail devices "$out" ;;
+esac
+
+# 7. a memory hog is OOM-killed (exit 137)
+$C run --no-pivot --bundle $B/hog hog >/dev/null 2>&1; rc=$?
+[ $rc = 137 ] && pass oom || fail oom "exit $rc"
+
+# 8. nothing left
+left=$(find $cg -mindepth 1 -maxdepth 1 -type d | wc -l)
+[ "$left" = 0 ] && pass clean || fail clean "$(find $cg -mindepth 1 -maxdepth 1 -type d)"
+echo "V2 done"
+poweroff -f
