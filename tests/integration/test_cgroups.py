@@ -248,3 +248,13 @@ def test_events_stats_and_oom(capsa, make_bundle):
     types = [e["type"] for e in events]
     assert "oom" in types and types.count("stats") >= 3, types
     capsa.fails("events", "--interval", "soon", "cgev", contains="not a duration")
+
+
+def test_cpu_quota_throttles(capsa, make_bundle):
+    b, _ = with_resources(make_bundle, ["sh", "-c", "while :; do :; done"],
+                          cpu={"quota": 10000, "period": 100000})
+    capsa.ok("run", "-d", "--bundle", b, "cgthr")
+    time.sleep(1)
+    stat = dict(line.split() for line in open(os.path.join(CG, "cpu", "cgthr", "cpu.stat")))
+    assert int(stat["nr_throttled"]) > 0 and int(stat["throttled_time"]) > 0, stat
+    capsa.ok("delete", "--force", "cgthr")
