@@ -45,9 +45,7 @@ static int kill_all(struct cx_container *c, cx_error *err)
         cx_error ignore = { 0 };
         cgroup_freeze(c->st->cgroups, false, &ignore);
     }
-    _cleanup_close_ int pidfd = cx_pidfd_open(c->st->pid);
-    if (pidfd >= 0 && proc_is_same(c->st->pid, c->st->pid_start))
-        cx_pidfd_send_signal(pidfd, SIGKILL);
+    proc_signal_same(c->st->pid, c->st->pid_start, SIGKILL);
     if (wait_gone(c->st, 10000) < 0)
         return cx_fail(err, ETIMEDOUT, "container %s: init %d did not die after SIGKILL",
                        c->id, (int) c->st->pid);

@@ -13,21 +13,7 @@
 #include "common/cleanup.h"
 #include "common/util.h"
 #include "runtime/mount_opts.h"
-
-static int write_map(pid_t pid, const char *file, const struct oci_idmap *m, size_t n,
-                     cx_error *err)
-{
-    char path[64], buf[4096];
-    size_t at = 0;
-    for (size_t i = 0; i < n && at < sizeof buf; i++)
-        at += (size_t) snprintf(buf + at, sizeof buf - at, "%u %u %u\n",
-                                m[i].container_id, m[i].host_id, m[i].size);
-    snprintf(path, sizeof path, "/proc/%d/%s", (int) pid, file);
-    _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0 || write(fd, buf, at) != (ssize_t) at)
-        return cx_fail_errno(err, "idmap: write %s", path);
-    return 0;
-}
+#include "runtime/namespaces.h"
 
 /* A user namespace holding the mapping, kept by its fd: a child unshares
  * it, says so, and waits while we write its maps and open it. */
@@ -61,8 +47,8 @@ static int userns_with(const struct oci_idmap *u, size_t nu, const struct oci_id
         cx_fail_errno(err, "idmap: fork");
     else if (read(ready[0], &c, 1) != 1)
         cx_fail(err, 0, "idmap: the helper could not create a user namespace");
-    else if (write_map(pid, "uid_map", u, nu, err) == 0 &&
-             write_map(pid, "gid_map", g, ng, err) == 0 &&
+    else if (ns_write_map(pid, "uid_map", u, nu, err) == 0 &&
+             ns_write_map(pid, "gid_map", g, ng, err) == 0 &&
              (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
         cx_fail_errno(err, "idmap: open %s", path);
     close(ready[0]);

@@ -80,13 +80,11 @@ int cx_pids(const struct cx_container *c, pid_t **pids, size_t *n, cx_error *err
 
 static int signal_init(const struct cx_state *st, int sig, cx_error *err)
 {
-    _cleanup_close_ int pidfd = cx_pidfd_open(st->pid);
-    /* re-check after opening: the pidfd now pins this very process */
-    if (pidfd < 0 || !proc_is_same(st->pid, st->pid_start))
+    if (proc_signal_same(st->pid, st->pid_start, sig) == 0)
+        return 0;
+    if (errno == ESRCH)
         return cx_fail(err, 0, "container not running");
-    if (cx_pidfd_send_signal(pidfd, sig) < 0)
-        return cx_fail_errno(err, "signal %d to the container init", sig);
-    return 0;
+    return cx_fail_errno(err, "signal %d to the container init", sig);
 }
 
 int cx_kill(const char *root, const char *id, int sig, bool all, cx_error *err)

@@ -144,8 +144,8 @@ int ns_join_child(struct ns_plan *plan, cx_error *err)
     return 0;
 }
 
-static int write_map(pid_t pid, const char *file, const struct oci_idmap *m,
-                     size_t n, cx_error *err)
+int ns_write_map(pid_t pid, const char *file, const struct oci_idmap *m, size_t n,
+                 cx_error *err)
 {
     char path[64], buf[4096];
     size_t at = 0;
@@ -169,8 +169,8 @@ int ns_write_id_maps(pid_t pid, const struct oci_spec *spec, cx_error *err)
     if (l == NULL || l->n_uid_mappings == 0)
         return cx_fail(err, EINVAL,
                        "config.json: linux.uidMappings: a new user namespace needs id mappings");
-    if (write_map(pid, "uid_map", l->uid_mappings, l->n_uid_mappings, err) < 0 ||
-        write_map(pid, "gid_map", l->gid_mappings, l->n_gid_mappings, err) < 0)
+    if (ns_write_map(pid, "uid_map", l->uid_mappings, l->n_uid_mappings, err) < 0 ||
+        ns_write_map(pid, "gid_map", l->gid_mappings, l->n_gid_mappings, err) < 0)
         return -1;
     return 0;
 }

@@ -48,6 +48,9 @@ void ns_children_restore(int saved);
 int ns_join_parent(struct ns_plan *plan, const struct oci_spec *spec, cx_error *err);
 /* Init: join by path (user first), then unshare the delayed ones. */
 int ns_join_child(struct ns_plan *plan, cx_error *err);
+/* Write /proc/PID/<file> ("uid_map" or "gid_map") from mappings. */
+int ns_write_map(pid_t pid, const char *file, const struct oci_idmap *m, size_t n,
+                 cx_error *err);
 /* Parent: write uid_map/gid_map of a new user namespace. */
 int ns_write_id_maps(pid_t pid, const struct oci_spec *spec, cx_error *err);
 

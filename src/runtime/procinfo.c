@@ -83,6 +83,16 @@ int cx_pidfd_open(pid_t pid)
     return (int) syscall(SYS_pidfd_open, pid, 0);
 }
 
+int proc_signal_same(pid_t pid, uint64_t start_time, int sig)
+{
+    _cleanup_close_ int pidfd = cx_pidfd_open(pid);
+    if (pidfd < 0 || !proc_is_same(pid, start_time)) {
+        errno = ESRCH;
+        return -1;
+    }
+    return cx_pidfd_send_signal(pidfd, sig);
+}
+
 int cx_pidfd_send_signal(int pidfd, int sig)
 {
     return (int) syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);

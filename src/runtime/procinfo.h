@@ -18,6 +18,10 @@ bool proc_is_same(pid_t pid, uint64_t start_time);
 pid_t proc_ppid(pid_t pid);
 
 int cx_pidfd_open(pid_t pid);
+/* Signal pid if it is still the process that started at start_time: the
+ * check is made after a pidfd pins it, so a reused pid is never hit.
+ * Returns 0, or -1 with errno (ESRCH: not that process any more). */
+int proc_signal_same(pid_t pid, uint64_t start_time, int sig);
 int cx_pidfd_send_signal(int pidfd, int sig);
 
 #endif

@@ -86,9 +86,7 @@ int cx_start(const char *root, const char *id, cx_error *err)
                                              c->st->bundle, c->st->annotations);
     if (hooks_run_json(c->st->config, HOOK_POSTSTART, state, err) < 0) {
         /* runtime.md: an error, and the container is stopped */
-        _cleanup_close_ int pidfd = cx_pidfd_open(c->st->pid);
-        if (pidfd >= 0 && proc_is_same(c->st->pid, c->st->pid_start))
-            cx_pidfd_send_signal(pidfd, SIGKILL);
+        proc_signal_same(c->st->pid, c->st->pid_start, SIGKILL);
         return -1;
     }
     return 0;
