@@ -7,10 +7,7 @@
 
 #include "cmd/cmd.h"
 #include "common/cleanup.h"
-#include "common/jdec.h"
 #include "common/util.h"
-#include "oci/resources.h"
-#include "runtime/cgroup/cgroup.h"
 #include "runtime/container.h"
 
 enum { OPT_MEMORY = 1000, OPT_SWAP, OPT_RESERVATION, OPT_KMEM, OPT_KMEM_TCP, OPT_SHARES,
@@ -146,19 +143,7 @@ int cmd_update(const struct capsa_global *g, int argc, char **argv, cx_error *er
     json_t *res = parse_update(argc, argv, err);
     if (res == NULL)
         return -1;
-    struct jd_pool pool = { 0 };
-    struct jd_ctx jc = { "resources", &pool, err };
-    struct oci_resources *r = NULL;
-    _cleanup_container_ struct cx_container *ct = NULL;
-    int rc = -1;
-    if (oci_resources_decode(&jc, res, NULL, &r) == 0 &&
-        cx_container_load(g->root, argv[argc - 1], true, &ct, err) == 0) {
-        if (ct->st->status == CX_STOPPED)
-            cx_fail(err, 0, "container not running");
-        else
-            rc = cgroup_update(ct->st->cgroups, r, err) < 0 ? -1 : 0;
-    }
-    jd_pool_free(&pool);
+    int rc = cx_update(g->root, argv[argc - 1], res, err);
     json_decref(res);
     return rc;
 }

@@ -54,6 +54,9 @@ int cx_start(const char *root, const char *id, cx_error *err);
 int cx_start_socket_listen(int dirfd, cx_error *err);
 /* pause (true) or resume (false) a container */
 int cx_pause(const char *root, const char *id, bool pause, cx_error *err);
+/* update: res (linux.resources JSON) merged into the container's config
+ * and applied to its cgroups (update.c) */
+int cx_update(const char *root, const char *id, json_t *res, cx_error *err);
 int cx_kill(const char *root, const char *id, int sig, bool all, cx_error *err);
 int cx_delete(const char *root, const char *id, bool force, cx_error *err);
 /* --pid-file: the pid in decimal, no newline, written to a temporary file

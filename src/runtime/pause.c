@@ -1,6 +1,6 @@
 /* pause.c: pause and resume through the freezer (v1 freezer.state, v2
-#include "common/cleanup.h"
  * cgroup.freeze), waiting until the state has settled. */
+#include "common/cleanup.h"
 #include "runtime/cgroup/cgroup.h"
 #include "runtime/container.h"
 

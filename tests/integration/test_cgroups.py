@@ -186,6 +186,61 @@ def test_update_with_flags_and_resources_json(capsa, make_bundle):
     capsa.fails("update", "--memory", "64m", "cgup", contains="not running")
 
 
+def test_update_replaces_device_rules_in_place(capsa, make_bundle):
+    """update -r with "devices": v1 devices.list changes by its difference
+    only (the default nodes never go away meanwhile), and the eBPF program
+    on the v2 directory is swapped for one with the new rules."""
+    import json
+    b = make_bundle(["sleep", "100"])
+    cfg = load_config(b)
+    cfg["mounts"].append({"destination": "/dev/kvm", "type": "bind", "source": "/dev/kvm",
+                          "options": ["bind"]})
+    write_config(b, cfg)
+    capsa.ok("run", "-d", "--bundle", b, "cgdev")
+    probe = ["exec", "cgdev", "sh", "-c",
+             "( : </dev/kvm ) && echo kvm-ok; ( : </dev/null ) && echo null-ok"]
+    out = capsa.run(*probe)
+    assert "kvm-ok" not in out.stdout and "null-ok" in out.stdout, out
+    allow = {"devices": [{"allow": False, "access": "rwm"},
+                         {"allow": True, "type": "c", "major": 10, "minor": 232, "access": "rw"}]}
+    capsa.ok("update", "-r", "-", "cgdev", input=json.dumps(allow))
+    out = capsa.run(*probe)
+    assert "kvm-ok" in out.stdout and "null-ok" in out.stdout, out
+    listed = open(os.path.join(CG, "devices", "cgdev", "devices.list")).read().splitlines()
+    assert "c 10:232 rw" in listed and "c 1:3 rwm" in listed and "a *:* rwm" not in listed, listed
+    # back to the defaults; with the v1 controller opened up, what denies
+    # is the replaced eBPF program alone
+    capsa.ok("update", "-r", "-", "cgdev", input=json.dumps({"devices": [
+        {"allow": False, "access": "rwm"}]}))
+    assert "c 10:232 rw" not in open(os.path.join(CG, "devices", "cgdev",
+                                                  "devices.list")).read()
+    if os.path.isdir(os.path.join(CG, "unified")):
+        with open(os.path.join(CG, "devices", "cgdev", "devices.allow"), "w") as f:
+            f.write("a")
+        out = capsa.run(*probe)
+        assert "kvm-ok" not in out.stdout and "null-ok" in out.stdout, out
+        capsa.ok("update", "-r", "-", "cgdev", input=json.dumps(allow))
+        out = capsa.run(*probe)
+        assert "kvm-ok" in out.stdout, out
+    capsa.ok("delete", "--force", "cgdev")
+
+
+def test_update_check_before_and_kept_in_state(capsa, make_bundle):
+    import json
+    capsa.ok("run", "-d", "--bundle", make_bundle(["sleep", "100"]), "cgchk")
+    capsa.fails("update", "-r", "-", "cgchk",
+                input=json.dumps({"memory": {"limit": 4096, "checkBeforeUpdate": True}}),
+                contains="below the container's current usage")
+    assert open(os.path.join(CG, "memory", "cgchk", "memory.limit_in_bytes")).read().strip() \
+        != "4096"
+    capsa.ok("update", "--memory", "96m", "cgchk")
+    with open(os.path.join(capsa.root, "cgchk", "state.json")) as f:
+        kept = json.load(f)["config"]["linux"]["resources"]
+    assert kept["memory"]["limit"] == 96 << 20, kept
+    capsa.fails("update", "-r", "-", "cgchk", input='[1]', contains="not a JSON object")
+    capsa.ok("delete", "--force", "cgchk")
+
+
 def test_tiny_memory_limit_is_enough_for_capsa(capsa, make_bundle):
     """runc's CVE-2019-5736 fix once OOMed under a 4 MB limit about 1 run in
     10: what capsa leaves in the container's cgroup must stay small."""
@@ -248,6 +303,36 @@ def test_events_stats_and_oom(capsa, make_bundle):
     types = [e["type"] for e in events]
     assert "oom" in types and types.count("stats") >= 3, types
     capsa.fails("events", "--interval", "soon", "cgev", contains="not a duration")
+
+
+def test_stats_blkio_and_hugetlb(capsa, make_bundle):
+    """Direct writes show up as Write bytes of the disk in blkio; hugetlb
+    names each page size the host has, read on whichever side holds it.
+    (v1 counts a disk's bytes only once some cgroup throttles it: the
+    config sets a limit far above what the test writes.)"""
+    import json
+    b = make_bundle(["sh", "-c", "dd if=/dev/zero of=/blk bs=64k count=64 oflag=direct "
+                     "2>/dev/null; sleep 100"], readonly=False)
+    dev = os.stat(b).st_dev
+    b, _ = with_resources(lambda _args: b, None,
+                          hugepageLimits=[{"pageSize": "2MB", "limit": 4 << 20}],
+                          blockIO={"throttleWriteBpsDevice": [
+                              {"major": os.major(dev), "minor": os.minor(dev),
+                               "rate": 1 << 40}]})
+    capsa.ok("run", "-d", "--bundle", b, "cgblk")
+    data = {}
+    for _ in range(50):
+        data = json.loads(capsa.ok("events", "--stats", "cgblk").stdout)["data"]
+        writes = [e for e in data["blkio"]["ioServiceBytesRecursive"] if e["op"] == "Write"]
+        if sum(e["value"] for e in writes) >= 64 * 64 * 1024:
+            break
+        time.sleep(0.1)
+    writes = [e for e in data["blkio"]["ioServiceBytesRecursive"] if e["op"] == "Write"]
+    assert sum(e["value"] for e in writes) >= 64 * 64 * 1024, data["blkio"]
+    assert all(e["major"] > 0 for e in writes), writes
+    assert "2MB" in data["hugetlb"] and "1GB" in data["hugetlb"], data["hugetlb"]
+    assert data["hugetlb"]["2MB"]["usage"] == 0 and "failcnt" in data["hugetlb"]["2MB"]
+    capsa.ok("delete", "--force", "cgblk")
 
 
 def test_cpu_quota_throttles(capsa, make_bundle):

@@ -34,17 +34,33 @@ $C update --memory 64m --pids-limit 30 lim && [ "$(cat $cg/lim/memory.max)" = 67
     && [ "$(cat $cg/lim/pids.max)" = 30 ] && pass update || fail update "$(cat $cg/lim/memory.max)"
 
 # 4. events --stats reads the v2 files
-$C events --stats lim | grep -q '"current":' && pass stats || fail stats "$($C events --stats lim 2>&1)"
+st=$($C events --stats lim)
+echo "$st" | grep -q '"current":' && echo "$st" | grep -q '"ioServicedRecursive":' &&
+    echo "$st" | grep -q '"2MB":' && pass stats || fail stats "$($C events --stats lim 2>&1)"
 
 # 5. delete leaves no cgroup
 $C delete --force lim && [ ! -e $cg/lim ] && pass delete || fail delete "$(ls $cg)"
 
-# 6. the device rules as eBPF: /dev/mem bound in is denied, /dev/null is not
+# 6. the device rules as eBPF: /dev/ttyS0 bound in is denied, /dev/null is not
 out=$($C run --no-pivot --bundle $B/devices dev 2>&1)
 case "$out" in
     *null-ok*"Operation not permitted"*) pass devices ;;
     *) fail devices "$out" ;;
 esac
+
+# 6b. update replaces the eBPF program: /dev/ttyS0 allowed, then denied again
+probe() { $C exec dw sh -c '( : </dev/ttyS0 ) 2>/dev/null && echo tty-ok; ( : </dev/null ) && echo null-ok'; }
+$C run -d --no-pivot --bundle $B/devwait dw >/dev/null 2>&1
+before=$(probe)
+echo '{"devices":[{"allow":false,"access":"rwm"},{"allow":true,"type":"c","major":4,"minor":64,"access":"r"}]}' |
+    $C update -r - dw
+opened=$(probe)
+echo '{"devices":[{"allow":false,"access":"rwm"}]}' | $C update -r - dw
+after=$(probe)
+[ "$before" = null-ok ] && [ "$opened" = "tty-ok
+null-ok" ] && [ "$after" = null-ok ] && pass devupdate ||
+    fail devupdate "before=[$before] opened=[$opened] after=[$after]"
+$C delete --force dw
 
 # 7. a memory hog is OOM-killed (exit 137)
 $C run --no-pivot --bundle $B/hog hog >/dev/null 2>&1; rc=$?

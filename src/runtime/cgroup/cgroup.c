@@ -261,7 +261,46 @@ int cgroup_destroy(json_t *cg, cx_error *err)
     return rc;
 }
 
-int cgroup_update(json_t *cg, const struct oci_resources *r, cx_error *err)
+/* memory.checkBeforeUpdate: a limit below what the container uses now is
+ * refused rather than left to the OOM killer. */
+static int check_memory(const char *dir, const struct oci_resources *r, cx_error *err)
+{
+    char buf[32];
+    const struct oci_mem *m = &r->memory;
+    if (!r->has_memory || !m->has_check_before_update || !m->check_before_update ||
+        !m->has_limit || m->limit < 0)
+        return 0;
+    if (cg_read(dir, "memory.current", buf, sizeof buf) <= 0 &&
+        cg_read(dir, "memory.usage_in_bytes", buf, sizeof buf) <= 0)
+        return 0;
+    long long usage = atoll(buf);
+    if (m->limit < usage)
+        return cx_fail(err, 0, "linux.resources.memory.limit: %lld is below the container's "
+                       "current usage of %lld bytes (checkBeforeUpdate)", (long long) m->limit,
+                       usage);
+    return 0;
+}
+
+static int update_one(const struct cg_hier *h, const char *dir, const struct oci_resources *r,
+                      const struct oci_spec *devs, cx_error *err)
+{
+    const struct oci_linux *l = devs ? devs->linux_ : NULL;
+    const struct oci_resources *dr = l ? l->resources : NULL;
+    if ((h->v2 || cg_has_ctrl(h, "memory")) && check_memory(dir, r, err) < 0)
+        return -1;
+    if ((h->v2 ? cg_v2_apply(h, dir, r, err) : cg_v1_apply(h, dir, r, err)) < 0)
+        return -1;
+    if (devs == NULL)
+        return 0;
+    if (!h->v2)
+        return cg_has_ctrl(h, "devices") ? cg_v1_devices_update(dir, dr, l, err) : 0;
+    size_t n;
+    _cleanup_free_ struct oci_device_rule *rules = cg_device_rules(dr, l, &n);
+    return cg_bpf_devices(dir, rules, n, err);
+}
+
+int cgroup_update(json_t *cg, const struct oci_resources *r, const struct oci_spec *devs,
+                  cx_error *err)
 {
     struct cg_layout l;
     size_t i;
@@ -276,8 +315,7 @@ int cgroup_update(json_t *cg, const struct oci_resources *r, cx_error *err)
             size_t m = strlen(l.h[k].mnt);
             if (strncmp(dir, l.h[k].mnt, m) != 0 || (dir[m] != '/' && dir[m] != '\0'))
                 continue;
-            if ((l.h[k].v2 ? cg_v2_apply(&l.h[k], dir, r, err)
-                           : cg_v1_apply(&l.h[k], dir, r, err)) < 0)
+            if (update_one(&l.h[k], dir, r, devs, err) < 0)
                 return -1;
             break;
         }

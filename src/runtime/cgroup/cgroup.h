@@ -39,9 +39,11 @@ int cgroup_join(json_t *dirs, pid_t pid, cx_error *err);
 int cgroup_destroy(json_t *dirs, cx_error *err);
 /* The container's pids; returns 1 (and *n = 0) when it has no cgroup. */
 int cgroup_pids(json_t *dirs, pid_t **pids, size_t *n, cx_error *err);
-/* Apply resources to a running container's cgroups (`update`). */
+/* Apply resources to a running container's cgroups (`update`); with
+ * devices (the merged config), its device rules are replaced too. */
 struct oci_resources;
-int cgroup_update(json_t *cg, const struct oci_resources *r, cx_error *err);
+int cgroup_update(json_t *cg, const struct oci_resources *r, const struct oci_spec *devices,
+                  cx_error *err);
 /* runc's `events --stats` data: cpu, memory, pids (stats.c) */
 json_t *cgroup_stats(json_t *cg);
 /* How many processes the OOM killer took in the container so far. */

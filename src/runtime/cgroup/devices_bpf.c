@@ -2,7 +2,11 @@
  * attached to the container's cgroup v2 directory: cgroup v2 has no
  * devices controller.  The program sees (access << 16 | type, major,
  * minor) and returns 1 to allow, 0 to deny.  Rules are tested last first,
- * so the last one that matches decides, as on v1; nothing matching denies. */
+ * so the last one that matches decides, as on v1; nothing matching denies.
+ *
+ * The program is named "capsa_devices"; `update` finds ours among the
+ * programs attached to the directory and swaps the new one in with
+ * BPF_F_REPLACE, so there is no moment with no rules or with both. */
 #include <fcntl.h>
 #include <stdbool.h>
 #include <linux/bpf.h>
@@ -97,6 +101,32 @@ static int bpf(int cmd, union bpf_attr *attr)
     return (int) syscall(SYS_bpf, cmd, attr, sizeof *attr);
 }
 
+#define PROG_NAME "capsa_devices"
+
+/* An fd of our program attached to cg, or -1 when there is none. */
+static int ours_attached(int cg)
+{
+    uint32_t ids[64];
+    union bpf_attr q = {
+        .query.target_fd = (uint32_t) cg, .query.attach_type = BPF_CGROUP_DEVICE,
+        .query.prog_ids = (uint64_t) (uintptr_t) ids, .query.prog_cnt = 64,
+    };
+    if (bpf(BPF_PROG_QUERY, &q) < 0)
+        return -1;
+    for (uint32_t i = 0; i < q.query.prog_cnt && i < 64; i++) {
+        union bpf_attr get = { .prog_id = ids[i] };
+        int fd = bpf(BPF_PROG_GET_FD_BY_ID, &get);
+        struct bpf_prog_info info = { 0 };
+        union bpf_attr ia = { .info.bpf_fd = (uint32_t) fd, .info.info_len = sizeof info,
+                              .info.info = (uint64_t) (uintptr_t) &info };
+        if (fd >= 0 && bpf(BPF_OBJ_GET_INFO_BY_FD, &ia) == 0 &&
+            strncmp(info.name, PROG_NAME, sizeof info.name) == 0)
+            return fd;
+        cx_close(fd);
+    }
+    return -1;
+}
+
 int cg_bpf_devices(const char *dir, const struct oci_device_rule *rules, size_t n,
                    cx_error *err)
 {
@@ -110,6 +140,7 @@ int cg_bpf_devices(const char *dir, const struct oci_device_rule *rules, size_t 
         .insns = (uint64_t) (uintptr_t) p.insn, .insn_cnt = (uint32_t) p.n,
         .license = (uint64_t) (uintptr_t) "GPL",
     };
+    memcpy(load.prog_name, PROG_NAME, sizeof PROG_NAME);
     _cleanup_close_ int prog = bpf(BPF_PROG_LOAD, &load);
     if (prog < 0) { /* again, with the verifier's log for the message */
         int e = errno;
@@ -123,9 +154,12 @@ int cg_bpf_devices(const char *dir, const struct oci_device_rule *rules, size_t 
     _cleanup_close_ int cg = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (cg < 0)
         return cx_fail_errno(err, "cgroup: open %s", dir);
+    _cleanup_close_ int old = ours_attached(cg);
     union bpf_attr attach = {
         .target_fd = (uint32_t) cg, .attach_bpf_fd = (uint32_t) prog,
-        .attach_type = BPF_CGROUP_DEVICE, .attach_flags = BPF_F_ALLOW_MULTI,
+        .attach_type = BPF_CGROUP_DEVICE,
+        .attach_flags = BPF_F_ALLOW_MULTI | (old >= 0 ? BPF_F_REPLACE : 0),
+        .replace_bpf_fd = old >= 0 ? (uint32_t) old : 0,
     };
     if (bpf(BPF_PROG_ATTACH, &attach) < 0)
         return cx_fail_errno(err, "cgroup: attach the device filter to %s", dir);

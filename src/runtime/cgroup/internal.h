@@ -40,17 +40,20 @@ int cg_writef(const char *dir, const char *file, cx_error *err, const char *fmt,
 int cg_read(const char *dir, const char *file, char *buf, size_t len);
 bool cg_exists(const char *dir, const char *file);
 
-/* v1.c / v2.c: linux.resources for one hierarchy's directory; devices
- * (v1 only: v2 needs the eBPF program, not yet) */
-int cg_v1_devices(const char *dir, const struct oci_resources *r,
-                  const struct oci_linux *l, cx_error *err);
-/* The device rules in force, in order: linux.resources.devices, then
- * what every container gets, then linux.devices (malloc'd). */
+/* devices.c: the device rules in force, in order: linux.resources.devices,
+ * then what every container gets, then linux.devices (malloc'd); written
+ * to a v1 devices directory at create, or changed in place at update */
 struct oci_device_rule *cg_device_rules(const struct oci_resources *r,
                                         const struct oci_linux *l, size_t *n);
-/* devices_bpf.c: the same rules as an eBPF program on a v2 directory */
+int cg_v1_devices(const char *dir, const struct oci_resources *r,
+                  const struct oci_linux *l, cx_error *err);
+int cg_v1_devices_update(const char *dir, const struct oci_resources *r,
+                         const struct oci_linux *l, cx_error *err);
+/* devices_bpf.c: the same rules as an eBPF program on a v2 directory; an
+ * earlier program of ours there is replaced in one step */
 int cg_bpf_devices(const char *dir, const struct oci_device_rule *rules, size_t n,
                    cx_error *err);
+/* v1.c / v2.c: linux.resources for one hierarchy's directory */
 /* v2: turn on in every ancestor's subtree_control what it offers */
 int cg_v2_enable(const char *mnt, const char *dir, cx_error *err);
 int cg_v1_apply(const struct cg_hier *h, const char *dir, const struct oci_resources *r,

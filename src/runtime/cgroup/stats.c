@@ -1,12 +1,14 @@
 /* stats.c: a container's resource usage in runc's `events --stats` shape
- * ("cpu", "memory", "pids", "blkio"), read from whichever hierarchy holds
- * each controller (v1 files, or their v2 equivalents). */
+ * ("cpu", "memory", "pids", "blkio", "hugetlb"), read from whichever
+ * hierarchy holds each controller (v1 files, or their v2 equivalents). */
+#include <dirent.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "common/cleanup.h"
 #include "runtime/cgroup/cgroup.h"
 #include "runtime/cgroup/internal.h"
 
@@ -122,12 +124,130 @@ static json_t *memory_stats(json_t *cg)
     return m;
 }
 
+static json_t *blkio_entry(unsigned maj, unsigned min, const char *op, json_int_t v)
+{
+    return json_pack("{s:I,s:I,s:s,s:I}", "major", (json_int_t) maj, "minor", (json_int_t) min,
+                     "op", op, "value", v);
+}
+
+/* v1: "8:0 Read 4096" lines ("Total" lines have no device) */
+static json_t *blkio_v1_list(const char *dir, const char *file)
+{
+    char buf[16384];
+    json_t *a = json_array();
+    if (cg_read(dir, file, buf, sizeof buf) <= 0)
+        return a;
+    for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+        unsigned maj, min;
+        char op[16];
+        unsigned long long v;
+        if (sscanf(line, "%u:%u %15s %llu", &maj, &min, op, &v) == 4)
+            json_array_append_new(a, blkio_entry(maj, min, op, (json_int_t) v));
+    }
+    return a;
+}
+
+/* v2: io.stat's "8:0 rbytes=1 wbytes=2 rios=3 wios=4 ..." as the v1 lists */
+static void blkio_v2(const char *dir, json_t *bytes, json_t *ios)
+{
+    char buf[16384];
+    if (cg_read(dir, "io.stat", buf, sizeof buf) <= 0)
+        return;
+    for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+        unsigned maj, min;
+        unsigned long long rb = 0, wb = 0, ri = 0, wi = 0;
+        if (sscanf(line, "%u:%u", &maj, &min) != 2)
+            continue;
+        for (char *kv = strchr(line, ' '); kv; kv = strchr(kv + 1, ' ')) {
+            sscanf(kv, " rbytes=%llu", &rb);
+            sscanf(kv, " wbytes=%llu", &wb);
+            sscanf(kv, " rios=%llu", &ri);
+            sscanf(kv, " wios=%llu", &wi);
+        }
+        json_array_append_new(bytes, blkio_entry(maj, min, "Read", (json_int_t) rb));
+        json_array_append_new(bytes, blkio_entry(maj, min, "Write", (json_int_t) wb));
+        json_array_append_new(ios, blkio_entry(maj, min, "Read", (json_int_t) ri));
+        json_array_append_new(ios, blkio_entry(maj, min, "Write", (json_int_t) wi));
+    }
+}
+
+static json_t *blkio_stats(json_t *cg)
+{
+    const char *v1 = dir_with(cg, "blkio.throttle.io_service_bytes_recursive");
+    const char *v2 = v1 ? NULL : dir_with(cg, "io.stat");
+    json_t *bytes, *ios;
+    if (v1) {
+        bytes = blkio_v1_list(v1, "blkio.throttle.io_service_bytes_recursive");
+        ios = blkio_v1_list(v1, "blkio.throttle.io_serviced_recursive");
+    } else {
+        bytes = json_array();
+        ios = json_array();
+        if (v2)
+            blkio_v2(v2, bytes, ios);
+    }
+    return json_pack("{s:o,s:o}", "ioServiceBytesRecursive", bytes, "ioServicedRecursive", ios);
+}
+
+/* "hugepages-2048kB" -> "2MB", the name the cgroup files use */
+static bool page_size_name(const char *dirent, char *out, size_t len)
+{
+    unsigned long long kb;
+    if (sscanf(dirent, "hugepages-%llukB", &kb) != 1)
+        return false;
+    static const char *unit[] = { "KB", "MB", "GB", "TB" };
+    int u = 0;
+    while (kb >= 1024 && kb % 1024 == 0 && u < 3) {
+        kb /= 1024;
+        u++;
+    }
+    snprintf(out, len, "%llu%s", kb, unit[u]);
+    return true;
+}
+
+static json_t *hugetlb_one(json_t *cg, const char *size)
+{
+    char f[4][96];
+    snprintf(f[0], sizeof f[0], "hugetlb.%s.usage_in_bytes", size);
+    const char *v1 = dir_with(cg, f[0]);
+    if (v1) {
+        snprintf(f[1], sizeof f[1], "hugetlb.%s.max_usage_in_bytes", size);
+        snprintf(f[2], sizeof f[2], "hugetlb.%s.failcnt", size);
+        return json_pack("{s:I,s:I,s:I}", "usage", read_num(v1, f[0]), "max",
+                         read_num(v1, f[1]), "failcnt", read_num(v1, f[2]));
+    }
+    snprintf(f[0], sizeof f[0], "hugetlb.%s.current", size);
+    snprintf(f[1], sizeof f[1], "hugetlb.%s.events", size);
+    const char *v2 = dir_with(cg, f[0]);
+    if (v2 == NULL)
+        return NULL;
+    json_t *ev = read_kv(v2, f[1]); /* v2 keeps no peak: "max" is the failures */
+    json_t *h = json_pack("{s:I,s:I}", "usage", read_num(v2, f[0]), "failcnt",
+                          json_integer_value(json_object_get(ev, "max")));
+    json_decref(ev);
+    return h;
+}
+
+static json_t *hugetlb_stats(json_t *cg)
+{
+    json_t *o = json_object();
+    _cleanup_closedir_ DIR *d = opendir("/sys/kernel/mm/hugepages");
+    struct dirent *de;
+    char size[32];
+    while (d && (de = readdir(d)) != NULL) {
+        json_t *h;
+        if (page_size_name(de->d_name, size, sizeof size) && (h = hugetlb_one(cg, size)))
+            json_object_set_new(o, size, h);
+    }
+    return o;
+}
+
 json_t *cgroup_stats(json_t *cg)
 {
     const char *pids = dir_with(cg, "pids.current");
-    return json_pack("{s:o,s:o,s:{s:I,s:I}}", "cpu", cpu_stats(cg), "memory",
+    return json_pack("{s:o,s:o,s:{s:I,s:I},s:o,s:o}", "cpu", cpu_stats(cg), "memory",
                      memory_stats(cg), "pids", "current", read_num(pids, "pids.current"),
-                     "limit", read_num(pids, "pids.max"));
+                     "limit", read_num(pids, "pids.max"), "blkio", blkio_stats(cg),
+                     "hugetlb", hugetlb_stats(cg));
 }
 
 int cgroup_oom_count(json_t *cg)

@@ -100,66 +100,6 @@ static int blkio(const char *dir, const struct oci_blkio *b, cx_error *err)
     return 0;
 }
 
-static void rule_text(const struct oci_device_rule *r, char *buf, size_t len)
-{
-    char major[16] = "*", minor[16] = "*";
-    if (r->major >= 0)
-        snprintf(major, sizeof major, "%lld", (long long) r->major);
-    if (r->minor >= 0)
-        snprintf(minor, sizeof minor, "%lld", (long long) r->minor);
-    if (r->type == 'a')
-        snprintf(buf, len, "a");
-    else
-        snprintf(buf, len, "%c %s:%s %s", r->type, major, minor, r->access);
-}
-
-/* The devices a container always gets (runc's list): mknod of any, the
- * default nodes, the pty multiplexer and the ptys, /dev/net/tun. */
-static const struct oci_device_rule always_allowed[] = {
-    { true, 'c', -1, -1, "m" }, { true, 'b', -1, -1, "m" },
-    { true, 'c', 1, 3, "rwm" }, { true, 'c', 1, 5, "rwm" }, { true, 'c', 1, 7, "rwm" },
-    { true, 'c', 1, 8, "rwm" }, { true, 'c', 1, 9, "rwm" }, { true, 'c', 5, 0, "rwm" },
-    { true, 'c', 5, 2, "rwm" }, { true, 'c', 136, -1, "rwm" }, { true, 'c', 10, 200, "rwm" },
-};
-
-static int device_rule(const char *dir, const struct oci_device_rule *r, cx_error *err)
-{
-    char text[64];
-    rule_text(r, text, sizeof text);
-    return cg_write(dir, r->allow ? "devices.allow" : "devices.deny", text, err);
-}
-
-struct oci_device_rule *cg_device_rules(const struct oci_resources *r,
-                                        const struct oci_linux *l, size_t *n)
-{
-    size_t nr = r ? r->n_devices : 0, nd = l ? l->n_devices : 0;
-    size_t na = sizeof always_allowed / sizeof always_allowed[0];
-    struct oci_device_rule *rules = cx_calloc(nr + na + nd + 1, sizeof *rules);
-    *n = 0;
-    for (size_t i = 0; i < nr; i++)
-        rules[(*n)++] = r->devices[i];
-    for (size_t i = 0; i < na; i++)
-        rules[(*n)++] = always_allowed[i];
-    for (size_t i = 0; i < nd; i++) {
-        const struct oci_device *d = &l->devices[i];
-        if (d->type != 'p')
-            rules[(*n)++] = (struct oci_device_rule){ true, d->type == 'b' ? 'b' : 'c',
-                                                      d->major, d->minor, "rwm" };
-    }
-    return rules;
-}
-
-int cg_v1_devices(const char *dir, const struct oci_resources *r,
-                  const struct oci_linux *l, cx_error *err)
-{
-    size_t n;
-    _cleanup_free_ struct oci_device_rule *rules = cg_device_rules(r, l, &n);
-    for (size_t i = 0; i < n; i++)
-        if (device_rule(dir, &rules[i], err) < 0)
-            return cx_error_prefix(err, "device rule %zu", i);
-    return 0;
-}
-
 static int hugetlb(const char *dir, const struct oci_resources *r, cx_error *err)
 {
     for (size_t i = 0; i < r->n_hugepages; i++) {
