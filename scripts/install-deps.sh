@@ -11,13 +11,14 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
 fi
 pkgs="meson ninja-build pkg-config gcc libc6-dev libjansson-dev libcap-dev
       libseccomp-dev busybox-static"
-# (qemu-system-x86 and linux-image-amd64: the pure cgroup v2 VM, tests/v2vm)
+# (qemu-system-x86 and linux-image-amd64: the pure cgroup v2 VM, tests/v2vm;
+# debootstrap and e2fsprogs: the systemd VM's Debian image, tests/systemdvm)
 # the peers the tests drive: runc (the compat reference), podman and
 # containerd (tests/interop), installed as users get them (with recommends)
 peers=""
 if [ "${1:-}" = "--test" ]; then
     pkgs="$pkgs libcmocka-dev python3 python3-pytest procps tmux cpio qemu-system-x86
-          linux-image-amd64"
+          linux-image-amd64 debootstrap e2fsprogs"
     peers="runc podman containerd"
 fi
 missing() {
