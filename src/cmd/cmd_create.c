@@ -61,7 +61,7 @@ int cmd_parse_create(int argc, char **argv, struct cx_create_opts *o, bool *deta
 
 int cmd_create(const struct capsa_global *g, int argc, char **argv, cx_error *err)
 {
-    struct cx_create_opts o = { .root = g->root };
+    struct cx_create_opts o = { .root = g->root, .systemd_cgroup = g->systemd_cgroup };
     pid_t pid;
     int pty;
     if (cmd_parse_create(argc, argv, &o, NULL, NULL, err) < 0)

@@ -14,7 +14,7 @@ int cmd_parse_create(int argc, char **argv, struct cx_create_opts *o, bool *deta
 
 int cmd_run(const struct capsa_global *g, int argc, char **argv, cx_error *err)
 {
-    struct cx_create_opts o = { .root = g->root };
+    struct cx_create_opts o = { .root = g->root, .systemd_cgroup = g->systemd_cgroup };
     bool detach = false, keep = false;
     pid_t pid;
     int pty = -1;

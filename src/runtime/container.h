@@ -43,6 +43,7 @@ struct cx_create_opts {
     bool no_pivot, no_new_keyring;
     int preserve_fds;
     bool foreground;       /* run: keep the init as our child, take the pty */
+    bool systemd_cgroup;   /* --systemd-cgroup: the scope made by systemd */
 };
 
 /* create: everything set up, the init blocked until start.  *pid gets the

@@ -251,7 +251,7 @@ static int run_init(struct create_job *j, int *pty, cx_error *err)
         return -1;
     if (ctx.ns.new_user && ns_write_id_maps(j->pid, j->spec, err) < 0)
         return -1;
-    int cg = cgroup_enter(j->spec, j->o->id, j->pid, &j->cgroups, err);
+    int cg = cgroup_enter(j->spec, j->o->id, j->pid, j->o->systemd_cgroup, &j->cgroups, err);
     if (record_cgroups(j, cg < 0 ? NULL : err) < 0 || cg < 0)
         return -1;
     if (sync_send(j->sock[0], SYNC_GO) < 0)

@@ -343,3 +343,22 @@ def test_cpu_quota_throttles(capsa, make_bundle):
     stat = dict(line.split() for line in open(os.path.join(CG, "cpu", "cgthr", "cpu.stat")))
     assert int(stat["nr_throttled"]) > 0 and int(stat["throttled_time"]) > 0, stat
     capsa.ok("delete", "--force", "cgthr")
+
+
+def test_systemd_driver_needs_systemd_as_pid1(capsa, make_bundle):
+    """This host's PID 1 is not systemd: --systemd-cgroup fails with a
+    clear error and leaves neither a container nor a cgroup; the systemd
+    form of cgroupsPath without the flag says which flag it needs.  (The
+    driver itself is tested on a systemd host: tests/systemdvm.)"""
+    if os.path.exists("/run/systemd/system"):
+        pytest.skip("systemd is PID 1 here")
+    b = make_bundle(["true"])
+    capsa.fails("--systemd-cgroup", "run", "--bundle", b, "cgsd",
+                contains="systemd is not PID 1 on this host")
+    assert "cgsd" not in capsa.ok("list", "-q").stdout
+    for ctrl in ("memory", "pids", "unified"):
+        assert not os.path.exists(os.path.join(CG, ctrl, "system.slice", "capsa-cgsd.scope"))
+    cfg = load_config(b)
+    cfg["linux"]["cgroupsPath"] = "system.slice:capsa:cgsd"
+    write_config(b, cfg)
+    capsa.fails("run", "--bundle", b, "cgsd", contains="pass --systemd-cgroup")

@@ -45,13 +45,12 @@ static int make_dirs(const struct cg_hier *h, const char *dir, json_t *parents, 
     }
 }
 
-static int enter_one(const struct oci_spec *spec, const char *id, pid_t pid,
+/* The container's directory in h: make it, apply the resources and the
+ * device rules, move pid in. */
+static int enter_one(const struct oci_spec *spec, const char *dir, pid_t pid,
                      const struct cg_hier *h, json_t *cg, cx_error *err)
 {
-    char dir[PATH_MAX];
     const struct oci_resources *r = spec->linux_ ? spec->linux_->resources : NULL;
-    if (cg_container_path(spec, id, h, dir, sizeof dir, err) < 0)
-        return -1;
     if (make_dirs(h, dir, json_object_get(cg, "parents"), err) < 0)
         return -1;
     /* from here destroy removes it */
@@ -71,16 +70,43 @@ static int enter_one(const struct oci_spec *spec, const char *id, pid_t pid,
     return cg_writef(dir, "cgroup.procs", err, "%d", (int) pid);
 }
 
-int cgroup_enter(const struct oci_spec *spec, const char *id, pid_t pid, json_t **dirs,
-                 cx_error *err)
+/* systemd driver: the scope first (systemd makes its directories and
+ * moves pid), then every hierarchy as with cgroupfs, at the scope's path. */
+static int enter_systemd(const struct oci_spec *spec, const char *id, pid_t pid,
+                         const struct cg_layout *l, json_t *cg, cx_error *err)
+{
+    struct cg_sd_unit u;
+    const struct oci_linux *lin = spec->linux_;
+    if (cg_systemd_unit(lin ? lin->cgroups_path : NULL, id, &u, err) < 0)
+        return cx_error_prefix(err, "config.json");
+    if (cg_systemd_start(&u, id, lin ? lin->resources : NULL, pid, l->pure_v2, err) < 0)
+        return -1;
+    json_object_set_new(cg, "systemd", json_string(u.unit)); /* delete stops it */
+    for (int i = 0; i < l->n; i++) {
+        char dir[PATH_MAX];
+        if ((size_t) snprintf(dir, sizeof dir, "%s%s", l->h[i].mnt, u.path) >= sizeof dir)
+            return cx_fail(err, 0, "cgroup: %s%s: too long", l->h[i].mnt, u.path);
+        if (enter_one(spec, dir, pid, &l->h[i], cg, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int cgroup_enter(const struct oci_spec *spec, const char *id, pid_t pid, bool systemd,
+                 json_t **dirs, cx_error *err)
 {
     struct cg_layout l;
     *dirs = json_pack("{s:[],s:[]}", "dirs", "parents");
     if (cg_layout_detect(&l, err) < 0)
         return -1;
-    for (int i = 0; i < l.n; i++)
-        if (enter_one(spec, id, pid, &l.h[i], *dirs, err) < 0)
+    if (systemd)
+        return enter_systemd(spec, id, pid, &l, *dirs, err);
+    for (int i = 0; i < l.n; i++) {
+        char dir[PATH_MAX];
+        if (cg_container_path(spec, id, &l.h[i], dir, sizeof dir, err) < 0 ||
+            enter_one(spec, dir, pid, &l.h[i], *dirs, err) < 0)
             return -1;
+    }
     return 0;
 }
 
@@ -189,8 +215,24 @@ int cgroup_freeze(json_t *dirs, bool freeze, cx_error *err)
     return cx_fail(err, ETIMEDOUT, "cgroup: %s did not %s", dir, freeze ? "freeze" : "thaw");
 }
 
+/* SIGKILL to every process in dir: cgroup.kill where there is one (v2),
+ * else each pid listed (v1) */
+static void kill_all(const char *dir)
+{
+    if (cg_exists(dir, "cgroup.kill")) {
+        cx_error ignore = { 0 };
+        cg_write(dir, "cgroup.kill", "1", &ignore);
+        return;
+    }
+    _cleanup_free_ pid_t *pids = NULL;
+    size_t n = 0;
+    if (read_pids(dir, &pids, &n) == 0)
+        for (size_t i = 0; i < n; i++)
+            kill(pids[i], SIGKILL);
+}
+
 /* rmdir, killing what is left and retrying while the kernel lets the
- * last tasks go (v1 has no cgroup.kill) */
+ * last tasks go */
 static int remove_dir(const char *dir)
 {
     long wait_ns = 100000; /* 0.1 ms, doubling to 20 ms: about 1 s in all */
@@ -199,16 +241,7 @@ static int remove_dir(const char *dir)
             return 0;
         if (errno != EBUSY)
             return -1;
-        if (cg_exists(dir, "cgroup.kill")) {
-            cx_error ignore = { 0 };
-            cg_write(dir, "cgroup.kill", "1", &ignore);
-        } else {
-            _cleanup_free_ pid_t *pids = NULL;
-            size_t n = 0;
-            if (read_pids(dir, &pids, &n) == 0)
-                for (size_t i = 0; i < n; i++)
-                    kill(pids[i], SIGKILL);
-        }
+        kill_all(dir);
         struct timespec ts = { 0, wait_ns };
         nanosleep(&ts, NULL);
         wait_ns = wait_ns * 2 > 20000000 ? 20000000 : wait_ns * 2;
@@ -249,6 +282,14 @@ int cgroup_destroy(json_t *cg, cx_error *err)
     if (cgroup_is_frozen(cg)) {
         cx_error ignore = { 0 };
         cgroup_freeze(cg, false, &ignore);
+    }
+    const char *unit = json_string_value(json_object_get(cg, "systemd"));
+    if (unit) { /* nothing left running, then the scope stopped: systemd
+                 * removes its directories, we remove the rest */
+        json_array_foreach(json_object_get(cg, "dirs"), i, d)
+            kill_all(json_string_value(d));
+        if (cg_systemd_stop(unit, err) < 0)
+            rc = -1;
     }
     json_array_foreach(json_object_get(cg, "dirs"), i, d)
         if (remove_dir(json_string_value(d)) < 0 && rc == 0)
@@ -308,6 +349,9 @@ int cgroup_update(json_t *cg, const struct oci_resources *r, const struct oci_sp
     if (json_array_size(json_object_get(cg, "dirs")) == 0)
         return cx_fail(err, 0, "the container has no cgroup to update");
     if (cg_layout_detect(&l, err) < 0)
+        return -1;
+    const char *unit = json_string_value(json_object_get(cg, "systemd"));
+    if (unit && cg_systemd_update(unit, r, l.pure_v2, err) < 0)
         return -1;
     json_array_foreach(json_object_get(cg, "dirs"), i, d) {
         const char *dir = json_string_value(d);

@@ -30,9 +30,11 @@
 #include "oci/spec.h"
 
 /* Make the cgroups, apply linux.resources, move pid in.  *dirs gets the
- * directories (see above; owned by the caller, set even on failure). */
-int cgroup_enter(const struct oci_spec *spec, const char *id, pid_t pid, json_t **dirs,
-                 cx_error *err);
+ * directories (see above; owned by the caller, set even on failure).
+ * systemd: the systemd driver (systemd.c): a transient scope unit, named
+ * in *dirs as "systemd", made through systemd over D-Bus. */
+int cgroup_enter(const struct oci_spec *spec, const char *id, pid_t pid, bool systemd,
+                 json_t **dirs, cx_error *err);
 int cgroup_join(json_t *dirs, pid_t pid, cx_error *err);
 /* Kill what is left, remove the directories (with retries); reports a
  * directory it could not remove. */

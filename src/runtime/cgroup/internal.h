@@ -4,6 +4,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "common/error.h"
 #include "oci/resources.h"
@@ -33,6 +34,22 @@ bool cg_has_ctrl(const struct cg_hier *h, const char *ctrl);
 int cg_container_path(const struct oci_spec *spec, const char *id, const struct cg_hier *h,
                       char *out, size_t len, cx_error *err);
 
+/* systemd.c: the systemd driver's unit for a cgroupsPath "slice:prefix:name" */
+struct cg_sd_unit {
+    char slice[256];      /* "system.slice" */
+    char unit[600];       /* "capsa-ID.scope" */
+    char path[PATH_MAX];  /* "/system.slice/capsa-ID.scope", from a hierarchy's root */
+};
+int cg_systemd_unit(const char *cgroups_path, const char *id, struct cg_sd_unit *u,
+                    cx_error *err);
+int cg_cpuset_mask(const char *list, uint8_t *mask, size_t cap, size_t *len);
+/* The scope, with pid in it and the resources as unit properties, checked
+ * in /proc/PID/cgroup; properties again at update; stopped at delete. */
+int cg_systemd_start(const struct cg_sd_unit *u, const char *id,
+                     const struct oci_resources *r, pid_t pid, bool v2, cx_error *err);
+int cg_systemd_update(const char *unit, const struct oci_resources *r, bool v2, cx_error *err);
+int cg_systemd_stop(const char *unit, cx_error *err);
+
 /* files.c: write/read a cgroup file, naming it in errors */
 int cg_write(const char *dir, const char *file, const char *value, cx_error *err);
 int cg_writef(const char *dir, const char *file, cx_error *err, const char *fmt, ...)
@@ -54,6 +71,9 @@ int cg_v1_devices_update(const char *dir, const struct oci_resources *r,
 int cg_bpf_devices(const char *dir, const struct oci_device_rule *rules, size_t n,
                    cx_error *err);
 /* v1.c / v2.c: linux.resources for one hierarchy's directory */
+/* v2.c: v1 values on v2's scales, as runc and crun convert them */
+uint64_t cg_v2_cpu_weight(uint64_t shares);
+uint64_t cg_v2_io_weight(uint64_t weight);
 /* v2: turn on in every ancestor's subtree_control what it offers */
 int cg_v2_enable(const char *mnt, const char *dir, cx_error *err);
 int cg_v1_apply(const struct cg_hier *h, const char *dir, const struct oci_resources *r,

@@ -31,7 +31,7 @@ int cg_container_path(const struct oci_spec *spec, const char *id, const struct 
     if (!safe(rel) || strchr(rel, ':'))
         return cx_fail(err, 0, "config.json: linux.cgroupsPath: \"%s\" is not a cgroupfs path%s",
                        cp ? cp : "", strchr(rel, ':') ? " (slice:prefix:name is the "
-                       "systemd driver's form, not supported yet)" : "");
+                       "systemd driver's form: pass --systemd-cgroup)" : "");
     if ((size_t) snprintf(out, len, "%s%s", h->mnt, rel) >= len)
         return cx_fail(err, 0, "config.json: linux.cgroupsPath: too long");
     /* trailing slashes would make two names for one directory */

@@ -1,6 +1,7 @@
 /* v2.c: linux.resources on the cgroup v2 hierarchy: all of them on a pure
  * v2 host (v1 values converted as runc and crun convert them), what lives
  * there on a hybrid one (here: hugetlb). */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -77,11 +78,23 @@ static int memory(const char *dir, const struct oci_mem *m, cx_error *err)
     return 0;
 }
 
+/* v1's cpu.shares [2, 262144] onto cpu.weight [1, 10000] */
+uint64_t cg_v2_cpu_weight(uint64_t shares)
+{
+    return 1 + ((shares < 2 ? 2 : shares > 262144 ? 262144 : shares) - 2) * 9999 / 262142;
+}
+
+/* v1's blkio weight [10, 1000] onto io.weight [1, 10000] */
+uint64_t cg_v2_io_weight(uint64_t weight)
+{
+    return 1 + ((weight < 10 ? 10 : weight > 1000 ? 1000 : weight) - 10) * 9999 / 990;
+}
+
 static int cpu(const char *dir, const struct oci_cpu *c, cx_error *err)
 {
     if (c->has_shares && c->shares &&
         cg_writef(dir, "cpu.weight", err, "%llu",
-                  1 + ((unsigned long long) (c->shares < 2 ? 2 : c->shares) - 2) * 9999 / 262142) < 0)
+                  (unsigned long long) cg_v2_cpu_weight(c->shares)) < 0)
         return -1;
     if (c->has_quota || c->has_period) {
         unsigned long long period = c->has_period && c->period ? c->period : 100000;
@@ -109,13 +122,14 @@ static int io(const char *dir, const struct oci_blkio *b, cx_error *err)
 {
     static const char *key[4] = { "rbps", "wbps", "riops", "wiops" };
     if (b->has_weight && b->weight &&
-        cg_writef(dir, "io.weight", err, "%u", 1 + (b->weight - 10) * 9999 / 990) < 0)
+        cg_writef(dir, "io.weight", err, "%llu",
+                  (unsigned long long) cg_v2_io_weight(b->weight)) < 0)
         return -1;
     for (size_t i = 0; i < b->n_weight_device; i++) {
         const struct oci_weight_device *d = &b->weight_device[i];
-        if (d->has_weight && cg_writef(dir, "io.weight", err, "%lld:%lld %u",
+        if (d->has_weight && cg_writef(dir, "io.weight", err, "%lld:%lld %llu",
                                        (long long) d->major, (long long) d->minor,
-                                       1 + (d->weight - 10) * 9999 / 990) < 0)
+                                       (unsigned long long) cg_v2_io_weight(d->weight)) < 0)
             return -1;
     }
     for (int k = 0; k < 4; k++)
