@@ -1,6 +1,7 @@
 #!/bin/sh
 # install-deps.sh [--test]: install capsa's build dependencies from Debian 12
-# (as root).  --test adds what `make check` needs: pytest, runc (the
+# (as root; libsystemd-dev: sd-bus headers for the systemd cgroup driver,
+# whose library is loaded only when used).  --test adds what `make check` needs: pytest, runc (the
 # reference the compat suite diffs against) and procps.
 set -eu
 [ "$(id -u)" = 0 ] || { echo "install-deps.sh: run as root" >&2; exit 1; }
@@ -10,7 +11,7 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
     chmod 755 /usr/sbin/policy-rc.d
 fi
 pkgs="meson ninja-build pkg-config gcc libc6-dev libjansson-dev libcap-dev
-      libseccomp-dev busybox-static"
+      libseccomp-dev libsystemd-dev busybox-static"
 # (qemu-system-x86 and linux-image-amd64: the pure cgroup v2 VM, tests/v2vm;
 # debootstrap and e2fsprogs: the systemd VM's Debian image, tests/systemdvm)
 # the peers the tests drive: runc (the compat reference), podman and
