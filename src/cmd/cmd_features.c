@@ -1,11 +1,17 @@
 /* cmd_features.c: `capsa features`: what this build recognizes, per
  * features.md and features-linux.md.  Fields of later issues (cgroup
  * resources, seccomp) say what is implemented today. */
+#include <errno.h>
 #include <jansson.h>
+#include <linux/seccomp.h>
+#include <string.h>
 #include <sys/capability.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "capsa-config.h"
 #include "cmd/cmd.h"
+#include "oci/seccomp.h"
 
 static json_t *strings(const char *const *v)
 {
@@ -34,6 +40,35 @@ static json_t *capability_names(void)
     return a;
 }
 
+/* The flags this kernel takes: seccomp(2) with no program answers EFAULT
+ * for a flag it knows and EINVAL for one it does not. */
+static json_t *seccomp_supported_flags(void)
+{
+    static const struct { const char *name; unsigned long flags; } probe[] = {
+        { "SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC },
+        { "SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG },
+        { "SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW },
+        { "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV",
+          SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV | SECCOMP_FILTER_FLAG_NEW_LISTENER },
+    };
+    json_t *a = json_array();
+    for (size_t i = 0; i < sizeof probe / sizeof probe[0]; i++)
+        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, probe[i].flags, NULL) < 0 &&
+            errno == EFAULT)
+            json_array_append_new(a, json_string(probe[i].name));
+    return a;
+}
+
+static json_t *seccomp_features(void)
+{
+    return json_pack("{s:b,s:o,s:o,s:o,s:o,s:o}", "enabled", 1,
+                     "actions", strings(oci_seccomp_action_names()),
+                     "operators", strings(oci_seccomp_operator_names()),
+                     "archs", strings(oci_seccomp_arch_names()),
+                     "knownFlags", strings(oci_seccomp_flag_names()),
+                     "supportedFlags", seccomp_supported_flags());
+}
+
 int cmd_features(const struct capsa_global *g, int argc, char **argv, cx_error *err)
 {
     static const char *const hooks[] = { "prestart", "createRuntime", "createContainer",
@@ -55,12 +90,12 @@ int cmd_features(const struct capsa_global *g, int argc, char **argv, cx_error *
         return -1;
     (void) argv;
     /* what this build implements (features.md: not what the host has);
-     * cgroups and seccomp arrive with issues 3/4 and 4/4 */
-    json_t *linux_ = json_pack("{s:o,s:o,s:{s:b,s:b,s:b,s:b},s:{s:b},s:{s:b},s:{s:b},"
+     * (supportedFlags: what this kernel takes as well) */
+    json_t *linux_ = json_pack("{s:o,s:o,s:{s:b,s:b,s:b,s:b},s:o,s:{s:b},s:{s:b},"
                                "s:{s:b},s:{s:{s:b}},s:{s:b}}",
         "namespaces", strings(ns), "capabilities", capability_names(),
         "cgroup", "v1", 1, "v2", 1, "systemd", 0, "systemdUser", 0,
-        "seccomp", "enabled", 0, "apparmor", "enabled", 1, "selinux", "enabled", 1,
+        "seccomp", seccomp_features(), "apparmor", "enabled", 1, "selinux", "enabled", 1,
         "intelRdt", "enabled", 0, "mountExtensions", "idmap", "enabled", 1,
         "netDevices", "enabled", 0);
     json_t *f = json_pack("{s:s,s:s,s:o,s:o,s:o,s:{s:s}}",

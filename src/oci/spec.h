@@ -105,6 +105,7 @@ struct oci_hooks {
 };
 
 struct oci_resources;      /* oci/resources.h: parsed now, applied in 3/4 */
+struct oci_seccomp;        /* oci/seccomp.h */
 
 struct oci_linux {
     struct oci_namespace *namespaces;
@@ -118,7 +119,8 @@ struct oci_linux {
     const char *rootfs_propagation;
     const char **masked_paths, **readonly_paths;
     const char *mount_label;
-    json_t *sysctl, *seccomp, *personality, *time_offsets, *intel_rdt;
+    struct oci_seccomp *seccomp;
+    json_t *sysctl, *personality, *time_offsets, *intel_rdt;
     json_t *memory_policy, *net_devices;   /* recognized, not supported */
 };
 

@@ -6,6 +6,7 @@
 #include <sys/sysmacros.h>
 
 #include "oci/resources.h"
+#include "oci/seccomp.h"
 #include "oci/spec.h"
 
 #ifndef CLONE_NEWTIME
@@ -236,7 +237,8 @@ int oci_linux_decode(struct jd_ctx *c, json_t *v, const struct jpath *p,
         F(struct oci_linux, "readonlyPaths", JD_STRV, readonly_paths, false),
         F(struct oci_linux, "mountLabel", JD_STR, mount_label, false),
         F(struct oci_linux, "sysctl", JD_OBJECT, sysctl, false),
-        F(struct oci_linux, "seccomp", JD_OBJECT, seccomp, false),
+        { "seccomp", JD_CUSTOM, offsetof(struct oci_linux, seccomp),
+          JD_NOHAS, false, 0, 0, oci_seccomp_decode },
         F(struct oci_linux, "personality", JD_OBJECT, personality, false),
         F(struct oci_linux, "timeOffsets", JD_OBJECT, time_offsets, false),
         F(struct oci_linux, "intelRdt", JD_OBJECT, intel_rdt, false),

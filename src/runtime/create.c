@@ -27,6 +27,7 @@
 #include "runtime/procattr.h"
 #include "runtime/rootfs.h"
 #include "runtime/procinfo.h"
+#include "runtime/seccomp.h"
 #include "runtime/selfexe.h"
 #include "runtime/sync.h"
 #include "runtime/sysctl.h"
@@ -40,6 +41,7 @@ struct create_job {
     pid_t pid;
     bool recorded;
     json_t *cgroups;
+    struct cx_seccomp seccomp;   /* compiled before the record exists */
 };
 
 static void job_cleanup(struct create_job *j, bool failed)
@@ -68,6 +70,7 @@ static void job_cleanup(struct create_job *j, bool failed)
     cx_close(j->sock[0]);
     cx_close(j->sock[1]);
     json_decref(j->cgroups);
+    cx_seccomp_release(&j->seccomp);
     oci_spec_free(j->spec);
     free(j->bundle);
     free(j->rootfs);
@@ -105,7 +108,12 @@ static int load_bundle(struct create_job *j, cx_error *err)
         selfexe_protect();
     if (!j->spec->process->terminal && j->o->console_socket)
         return cx_fail(err, 0, "--console-socket given but process.terminal is false");
-    return procattr_check(j->spec->process, j->spec->linux_, err);
+    if (procattr_check(j->spec->process, j->spec->linux_, err) < 0)
+        return -1;
+    /* compiled (or found in the cache) now: a profile libseccomp refuses
+     * fails create before any container exists */
+    return cx_seccomp_prepare(j->spec->linux_ ? j->spec->linux_->seccomp : NULL, j->o->root,
+                              &j->seccomp, err);
 }
 
 static int make_record(struct create_job *j, cx_error *err)
@@ -218,8 +226,13 @@ static int run_init(struct create_job *j, int *pty, cx_error *err)
         .console_fd = j->console_fd,
         .close_fds = { j->rootfd, j->dirfd, -1, -1 },
         .preserve_fds = preserved_fds(j->o), .no_pivot = j->o->no_pivot,
-        .no_new_keyring = j->o->no_new_keyring,
+        .no_new_keyring = j->o->no_new_keyring, .seccomp = &j->seccomp,
     };
+    struct cx_seccomp_who who = { j->spec->oci_version, j->o->id, "created", j->bundle,
+                                  j->spec->annotations };
+    if (cx_seccomp_connect(j->spec->linux_ ? j->spec->linux_->seccomp : NULL, &who,
+                           &j->seccomp, err) < 0)
+        return -1;
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, j->sock) < 0)
         return cx_fail_errno(err, "socketpair");
     ctx.sync_fd = j->sock[1];
@@ -292,7 +305,8 @@ static int release_init(struct create_job *j, cx_error *err)
 int cx_create(const struct cx_create_opts *o, pid_t *pid, int *pty, cx_error *err)
 {
     struct create_job j = { .o = o, .rootfd = -1, .dirfd = -1, .start_fd = -1,
-                            .console_fd = -1, .sock = { -1, -1 } };
+                            .console_fd = -1, .sock = { -1, -1 },
+                            .seccomp = CX_SECCOMP_INIT };
     *pty = -1;
     int rc = cx_id_check(o->id, err);
     if (rc == 0)

@@ -15,6 +15,7 @@
 
 #include "common/cleanup.h"
 #include "common/util.h"
+#include "oci/seccomp.h"
 #include "oci/spec.h"
 #include "runtime/cgroup/cgroup.h"
 #include "runtime/container.h"
@@ -39,6 +40,9 @@ struct exec_job {
     struct jd_pool pool;
     int pidfd, rootfd, console_fd, sock[2];
     int ns_flags;
+    struct cx_seccomp seccomp;   /* compiled before the fork */
+    cap_t caps_final;            /* held back for the seccomp load */
+    pid_t host_pid;
 };
 
 /* The namespaces of the init that differ from ours. */
@@ -93,7 +97,8 @@ static int child_setup(struct exec_job *j, char *exe, size_t len, cx_error *err)
     if (procattr_apply(p, NULL, err) < 0)
         return -1;
     bool cwd_ok = process_chdir(p, err) == 0;
-    if (process_set_identity(p, err) < 0 || (!cwd_ok && process_chdir(p, err) < 0))
+    if (process_set_identity(p, j->seccomp.insns != NULL, &j->caps_final, err) < 0 ||
+        (!cwd_ok && process_chdir(p, err) < 0))
         return -1;
     return process_lookup(p, exe, len, err);
 }
@@ -108,23 +113,44 @@ static _Noreturn void child_main(struct exec_job *j)
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); /* see init.c: no /proc/PID/exe for the container */
     cx_close(j->sock[0]);
     cx_close(j->c->dirfd);
-    if (child_setup(j, exe, sizeof exe, &err) < 0) {
-        sync_send_error(j->sock[1], &err);
-        _exit(1);
-    }
-    json_t *cfg = j->c->st->config;
-    json_t *lin = cfg ? json_object_get(cfg, "linux") : NULL;
-    if (procattr_apply_labels(&j->proc, &err) < 0 ||
-        cx_seccomp_apply(lin ? json_object_get(lin, "seccomp") : NULL, &err) < 0) {
+    /* still on the host's /proc: the pid a notify agent knows us by */
+    j->host_pid = j->seccomp.listener_fd >= 0 ? cx_seccomp_host_pid() : getpid();
+    if (child_setup(j, exe, sizeof exe, &err) < 0 ||
+        procattr_apply_labels(&j->proc, &err) < 0) {
         sync_send_error(j->sock[1], &err);
         _exit(1);
     }
     process_close_fds(3 + j->o->preserve_fds);
+    /* last, as in init.c */
+    if (cx_seccomp_load(&j->seccomp, j->host_pid, &err) < 0 ||
+        process_release_admin(TAKE_PTR(j->caps_final), &err) < 0) {
+        sync_send_error(j->sock[1], &err);
+        _exit(1);
+    }
     execve(exe, (char *const *) j->proc.args,
            (char *const *) (j->proc.env ? j->proc.env : (const char *[]){ NULL }));
     cx_fail_errno(&err, "exec %s", exe);
     sync_send_error(j->sock[1], &err);
     _exit(127);
+}
+
+/* The container's profile, from the config it was created with. */
+static int prepare_seccomp(struct exec_job *j, cx_error *err)
+{
+    const struct cx_state *st = j->c->st;
+    json_t *lin = st->config ? json_object_get(st->config, "linux") : NULL;
+    json_t *profile = lin ? json_object_get(lin, "seccomp") : NULL;
+    struct oci_seccomp *s = NULL;
+    struct jd_ctx jc = { "config.json", &j->pool, err };
+    struct jpath lp = { NULL, "linux", 0 }, sp = { &lp, "seccomp", 0 };
+    if (profile == NULL || json_is_null(profile))
+        return 0;
+    struct cx_seccomp_who who = { st->oci_version, st->id, "running", st->bundle,
+                                  st->annotations };
+    if (oci_seccomp_decode(&jc, profile, &sp, &s) < 0 ||
+        cx_seccomp_prepare(s, j->o->root, &j->seccomp, err) < 0)
+        return -1;
+    return cx_seccomp_connect(s, &who, &j->seccomp, err);
 }
 
 static int prepare(struct exec_job *j, cx_error *err)
@@ -156,6 +182,8 @@ static int prepare(struct exec_job *j, cx_error *err)
     if (j->rootfd < 0)
         return cx_fail_errno(err, "open %s", path);
     j->ns_flags = ns_to_join(pid);
+    if (prepare_seccomp(j, err) < 0)
+        return -1;
     if (o->console_socket &&
         (j->console_fd = term_connect_socket(o->console_socket, err)) < 0)
         return -1;
@@ -208,7 +236,7 @@ static int wait_exec(struct exec_job *j, pid_t pid, int *pty, cx_error *err)
 int cx_exec(const struct cx_exec_opts *o, int *exit_code, cx_error *err)
 {
     struct exec_job j = { .o = o, .pidfd = -1, .rootfd = -1, .console_fd = -1,
-                          .sock = { -1, -1 } };
+                          .sock = { -1, -1 }, .seccomp = CX_SECCOMP_INIT };
     _cleanup_close_ int pty = -1;
     sigset_t old;
     int rc = prepare(&j, err);
@@ -234,6 +262,7 @@ int cx_exec(const struct cx_exec_opts *o, int *exit_code, cx_error *err)
     cx_close(j.console_fd);
     cx_close(j.sock[0]);
     cx_close(j.sock[1]);
+    cx_seccomp_release(&j.seccomp);
     cx_container_free(j.c);
     jd_pool_free(&j.pool);
     return rc;

@@ -104,7 +104,8 @@ static int init_setup(struct init_ctx *ctx, char *exe, size_t exe_len, cx_error 
     if (set_names(spec, err) < 0 || procattr_apply(ctx->process, spec->linux_, err) < 0)
         return -1;
     bool cwd_ok = process_chdir(ctx->process, err) == 0;
-    if (process_set_identity(ctx->process, err) < 0)
+    if (process_set_identity(ctx->process, ctx->seccomp->insns != NULL, &ctx->caps_final,
+                             err) < 0)
         return -1;
     if (!cwd_ok && process_chdir(ctx->process, err) < 0) /* maybe only the user can */
         return -1;
@@ -175,6 +176,8 @@ _Noreturn void init_main(struct init_ctx *ctx)
      * processes from reaching it through /proc/1/exe, fd or mem
      * (CVE-2019-5736); execve of the user's program makes it dumpable */
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    /* still on the host's /proc: the pid a notify agent knows us by */
+    ctx->host_pid = ctx->seccomp->listener_fd >= 0 ? cx_seccomp_host_pid() : getpid();
     for (size_t i = 0; i < sizeof ctx->close_fds / sizeof ctx->close_fds[0]; i++)
         ctx->close_fds[i] = cx_close(ctx->close_fds[i]);
     /* until create has recorded us, die with it: a create killed half way
@@ -197,13 +200,18 @@ _Noreturn void init_main(struct init_ctx *ctx)
         _exit(1);
     }
     sync_send(conn, SYNC_READY); /* start returns; conn closes at exec */
-    const struct oci_linux *l = ctx->spec->linux_;
-    if (procattr_apply_labels(ctx->process, &err) < 0 ||
-        cx_seccomp_apply(l ? l->seccomp : NULL, &err) < 0) {
+    if (procattr_apply_labels(ctx->process, &err) < 0) {
         report_late(&err);
         _exit(1);
     }
     process_close_fds(3 + ctx->preserve_fds);
+    /* last: from here on only sendmsg (notify), capset (held admin) and
+     * execve run under the filter */
+    if (cx_seccomp_load(ctx->seccomp, ctx->host_pid, &err) < 0 ||
+        process_release_admin(TAKE_PTR(ctx->caps_final), &err) < 0) {
+        report_late(&err);
+        _exit(1);
+    }
     /* the sync socket is O_CLOEXEC: a foreground run sees EOF on success */
     execve(exe, (char *const *) ctx->process->args,
            (char *const *) (ctx->process->env ? ctx->process->env

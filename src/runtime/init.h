@@ -5,15 +5,19 @@
  * console, the user, capabilities and limits, reports READY and waits on
  * its start socket until `start` connects.  Every failure goes back to the parent over the
  * sync socket.  Order of the last steps: user -> capabilities ->
- * no_new_privs -> (seccomp, 4/4: loaded last) -> close_range -> execve.
+ * no_new_privs -> ... start ... -> close_range -> seccomp (loaded last,
+ * see seccomp.h) -> CAP_SYS_ADMIN dropped if it was held for the load ->
+ * execve.
  */
 #ifndef CAPSA_INIT_H
 #define CAPSA_INIT_H
 
 #include <stdbool.h>
+#include <sys/capability.h>
 
 #include "oci/spec.h"
 #include "runtime/namespaces.h"
+#include "runtime/seccomp.h"
 
 struct init_ctx {
     const struct oci_spec *spec;
@@ -28,6 +32,9 @@ struct init_ctx {
     int preserve_fds;          /* fds 3 .. 3+n-1 stay open across exec */
     int *idmap_fds;            /* per mount: a prepared idmapped tree, or -1 */
     int *device_trees;         /* per linux.devices entry: a host node's mount, or NULL */
+    struct cx_seccomp *seccomp; /* compiled by create; insns NULL: none */
+    cap_t caps_final;          /* held back for the seccomp load (process.h) */
+    pid_t host_pid;            /* ours in the host's /proc (notify state) */
     bool no_pivot;
     bool no_new_keyring;
     struct ns_plan ns;

@@ -69,7 +69,8 @@ static int drop_bounding(const struct oci_caps *c, cx_error *err)
     return 0;
 }
 
-static int set_caps(const struct oci_caps *c, cx_error *err)
+/* The configured effective, permitted and inheritable sets. */
+static cap_t configured_caps(const struct oci_caps *c, cx_error *err)
 {
     struct { const char **names; cap_flag_t flag; const char *set; } sets[] = {
         { c->effective, CAP_EFFECTIVE, "effective" },
@@ -78,16 +79,52 @@ static int set_caps(const struct oci_caps *c, cx_error *err)
     };
     cap_t caps = cap_init();
     cap_value_t vals[CAP_LAST_CAP + 64];
-    int n, rc = 0;
-    for (size_t s = 0; s < 3 && rc == 0; s++) {
-        rc = cap_list(sets[s].names, vals, &n, sets[s].set, err);
-        if (rc == 0 && n > 0)
+    int n;
+    for (size_t s = 0; s < 3; s++) {
+        if (cap_list(sets[s].names, vals, &n, sets[s].set, err) < 0) {
+            cap_free(caps);
+            return NULL;
+        }
+        if (n > 0)
             cap_set_flag(caps, sets[s].flag, n, vals, CAP_SET);
     }
-    if (rc == 0 && cap_set_proc(caps) < 0)
-        rc = cx_fail_errno(err, "set capabilities");
+    return caps;
+}
+
+/* Set caps (consumed).  With hold_admin, CAP_SYS_ADMIN stays effective
+ * and permitted on top of them when they lack it, and *final gets caps
+ * for process_release_admin(). */
+static int apply_caps(cap_t caps, bool hold_admin, cap_t *final, cx_error *err)
+{
+    cap_flag_value_t eff = CAP_CLEAR;
+    cap_value_t admin = CAP_SYS_ADMIN;
+    if (caps == NULL)
+        return cx_fail_errno(err, "read capabilities");
+    cap_get_flag(caps, CAP_SYS_ADMIN, CAP_EFFECTIVE, &eff);
+    cap_t set = caps;
+    if (hold_admin && eff != CAP_SET) {
+        set = cap_dup(caps);
+        cap_set_flag(set, CAP_EFFECTIVE, 1, &admin, CAP_SET);
+        cap_set_flag(set, CAP_PERMITTED, 1, &admin, CAP_SET);
+    }
+    int rc = cap_set_proc(set) < 0 ? cx_fail_errno(err, "set capabilities") : 0;
+    if (set != caps) {
+        cap_free(set);
+        if (rc == 0) {
+            *final = caps;
+            return 0;
+        }
+    }
     cap_free(caps);
-    if (rc < 0)
+    return rc;
+}
+
+static int set_caps(const struct oci_caps *c, bool hold_admin, cap_t *final, cx_error *err)
+{
+    cap_value_t vals[CAP_LAST_CAP + 64];
+    int n;
+    cap_t caps = configured_caps(c, err);
+    if (caps == NULL || apply_caps(caps, hold_admin, final, err) < 0)
         return -1;
     if (cap_list(c->ambient, vals, &n, "ambient", err) < 0)
         return -1;
@@ -100,9 +137,12 @@ static int set_caps(const struct oci_caps *c, cx_error *err)
     return 0;
 }
 
-int process_set_identity(const struct oci_process *p, cx_error *err)
+int process_set_identity(const struct oci_process *p, bool hold_admin, cap_t *final,
+                         cx_error *err)
 {
     const struct oci_user *u = &p->user;
+    *final = NULL;
+    hold_admin &= !p->no_new_privileges; /* no_new_privs alone allows the load */
     if (p->has_caps && drop_bounding(&p->caps, err) < 0)
         return -1;
     if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
@@ -115,12 +155,26 @@ int process_set_identity(const struct oci_process *p, cx_error *err)
         return cx_fail_errno(err, "setuid %u", u->uid);
     if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
         return cx_fail_errno(err, "reset keepcaps");
-    if (p->has_caps && set_caps(&p->caps, err) < 0)
+    if (p->has_caps ? set_caps(&p->caps, hold_admin, final, err) < 0
+                    : hold_admin && apply_caps(cap_get_proc(), true, final, err) < 0)
         return -1;
     if (u->has_umask)
         umask(u->umask);
     if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         return cx_fail_errno(err, "set no_new_privs");
+    return 0;
+}
+
+int process_release_admin(cap_t final, cx_error *err)
+{
+    if (final == NULL)
+        return 0;
+    int rc = cap_set_proc(final);
+    cap_free(final);
+    if (rc < 0) /* never exec with more than was asked for */
+        return cx_fail_errno(err, "drop CAP_SYS_ADMIN, held to load the seccomp filter "
+                                  "(the profile must allow capset when noNewPrivileges "
+                                  "is false)");
     return 0;
 }
 

@@ -4,6 +4,7 @@
 #define CAPSA_PROCESS_H
 
 #include <stddef.h>
+#include <sys/capability.h>
 
 #include "common/error.h"
 #include "oci/spec.h"
@@ -11,8 +12,21 @@
 /* rlimits and oomScoreAdj: while still privileged. */
 int process_set_limits(const struct oci_process *p, cx_error *err);
 /* groups, gid, uid (keeping capabilities across), then the five
- * capability sets and no_new_privs. */
-int process_set_identity(const struct oci_process *p, cx_error *err);
+ * capability sets and no_new_privs.
+ *
+ * hold_admin (a seccomp filter is to be loaded): without no_new_privs,
+ * seccomp(2) needs CAP_SYS_ADMIN, which the configured sets or the user
+ * switch may drop.  Loading the filter before this step would filter the
+ * runtime's own remaining work (setuid, capset, chdir, getcwd,
+ * close_range), so instead CAP_SYS_ADMIN is kept effective and permitted
+ * on top of the configured sets; *final gets those sets (NULL when nothing
+ * is held) for process_release_admin() right after the load: one capset,
+ * the only syscall besides execve (and the notify sendmsg) that the
+ * filter sees. */
+int process_set_identity(const struct oci_process *p, bool hold_admin, cap_t *final,
+                         cx_error *err);
+/* Set exactly the sets process_set_identity held back (frees final). */
+int process_release_admin(cap_t final, cx_error *err);
 /* Find args[0] the way execvp would, with PATH from the process env.
  * Errors read as runc's ("exec: "x": executable file not found in $PATH",
  * "exec: "/x": permission denied"), which engines map to 127 and 126. */
