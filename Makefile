@@ -34,6 +34,8 @@ demo: all
 
 install: all
 	install -D -m 0755 $(BUILD)/capsa $(DESTDIR)$(PREFIX)/bin/capsa
+	install -D -m 0755 $(BUILD)/capsa-init $(DESTDIR)$(PREFIX)/bin/capsa-init
+	install -D -m 0755 $(BUILD)/capsa-pause $(DESTDIR)$(PREFIX)/bin/capsa-pause
 
 clean:
 	rm -rf $(BUILD) $(ASAN)
