@@ -23,7 +23,7 @@ static const struct { const char *name; long nr; int path_arg; } calls[] = {
     { "personality", SYS_personality, -1 }, { "mkdir", SYS_mkdir, 0 },
     { "chmod", SYS_chmod, 0 }, { "socket", SYS_socket, -1 },
     { "getpgid", SYS_getpgid, -1 }, { "dup", SYS_dup, -1 },
-    { "umask", SYS_umask, -1 },
+    { "umask", SYS_umask, -1 }, { "add_key", SYS_add_key, -1 },
 };
 
 static void on_sigsys(int sig, siginfo_t *si, void *uc)
