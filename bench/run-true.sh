@@ -13,10 +13,13 @@
 # CAPSA (default <repo>/build/capsa), RUNC (default /usr/sbin/runc),
 # CRUN (default `command -v crun`; set CRUN=none to skip it),
 # RSS_RUNS (untimed runs per target under /usr/bin/time -f %M, default 10),
-# RAW (optional path: per-run CSV written there).
+# RAW (optional path: per-run CSV written there),
+# SECCOMP=podman (every bundle gets podman's default seccomp profile, as
+# podman writes it, and capsa is timed twice: `capsa` with its compiled-
+# program cache warm, `capsa-cold` with the cache removed before each run).
 set -euo pipefail
 
-usage() { sed -n '2,16s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '2,19s/^# \{0,1\}//p' "$0"; }
 case "${1:-}" in -h|--help) usage; exit 0 ;; "") ;; *) usage >&2; exit 2 ;; esac
 
 die() { echo "run-true.sh: $*" >&2; exit 1; }
@@ -92,13 +95,23 @@ sh "$REPO/tests/fixtures/mkrootfs.sh" "$B/rootfs" >/dev/null || die "mkrootfs.sh
 # once per runtime to check that the exit status really comes from the
 # container (a runtime that "succeeds" without running anything is caught).
 mkdir -p "$W/bundle-false" "$W/bundle-cgroup"
-"$PY" - "$B" "$W/bundle-false" <<'EOF' || die "editing config.json failed"
+SECCOMP=${SECCOMP:-}
+case "$SECCOMP" in ""|podman) ;; *) die "SECCOMP must be podman or unset" ;; esac
+"$PY" - "$B" "$W/bundle-false" "$SECCOMP" "$REPO/tests/helpers" <<'EOF' || die "editing config.json failed"
 import json, os, sys
-b, bf = sys.argv[1:3]
+b, bf, seccomp, helpers = sys.argv[1:5]
 with open(os.path.join(b, "config.json")) as f:
     c = json.load(f)
 c["process"]["args"] = ["/bin/true"]
 c["process"]["terminal"] = False
+if seccomp:
+    sys.path.insert(0, helpers)
+    from podman_seccomp import podman_profile
+    prof = podman_profile(c["process"]["capabilities"]["bounding"])
+    if prof is None:
+        sys.exit("SECCOMP=podman: /usr/share/containers/seccomp.json is missing "
+                 "(apt-get install golang-github-containers-common)")
+    c["linux"]["seccomp"] = prof
 with open(os.path.join(b, "config.json"), "w") as f:
     json.dump(c, f, indent=2)
 c["process"]["args"] = ["/bin/false"]
@@ -114,11 +127,12 @@ UNSHARE=$(command -v unshare)
 CHROOT=$(command -v chroot)
 
 set -- "capsa=$CAPSA" "runc=$RUNC"
+[ -n "$SECCOMP" ] && set -- "$@" "capsa-cold=$CAPSA"
 [ -n "$CRUN" ] && set -- "$@" "crun=$CRUN"
 
 "$PY" - "$W" "$B" "$N" "$WARMUP" "$TIMEOUT" "$SEED" "${RAW:-}" "$crun_note" \
     "$UNSHARE" "$CHROOT" "$@" <<'EOF'
-import os, sys, time, random, signal, platform, subprocess
+import os, sys, time, random, signal, platform, shutil, subprocess
 
 W, B, N, WARMUP, TIMEOUT, SEED, RAW, CRUN_NOTE, UNSHARE, CHROOT = sys.argv[1:11]
 N, WARMUP, TIMEOUT = int(N), int(WARMUP), float(TIMEOUT)
@@ -226,6 +240,8 @@ def measure(t, phase, rnd):
     counter[0] += 1
     cid = "bench-%s-%d-%d" % (t.name, os.getpid(), counter[0])
     argv = t.argv(cid)
+    if t.name.endswith("-cold"):  # untimed: the next run compiles its profile
+        shutil.rmtree(os.path.join(t.root, "@seccomp-cache"), ignore_errors=True)
     if phase == "rss":
         argv = [GNU_TIME, "-f", "%M", "-o", rsspath, "--"] + argv
     try:
@@ -415,6 +431,10 @@ print("host: %s, kernel %s, %d CPU(s) %s" % (platform.node(), platform.release()
                                              os.cpu_count(), cpu_model()))
 print("bundle: busybox-static rootfs, process.args=[\"/bin/true\"], terminal=false "
       "(config from `runc spec`); same bundle for every runtime")
+if os.environ.get("SECCOMP"):
+    print("seccomp: podman's default profile (tests/helpers/podman_seccomp.py) in "
+          "every bundle; capsa-cold = capsa with its @seccomp-cache removed before "
+          "each run (compiles), capsa = cache warm")
 print("rounds: N=%d interleaved (shuffled, seed %s), %d warm-up run(s) per target; "
       "time = spawn..wait4 (ns, perf_counter_ns)" % (N, SEED, WARMUP))
 print()
@@ -456,7 +476,7 @@ problems = False
 for t in targets:
     leftovers = []
     if t.is_runtime and os.path.isdir(t.root):
-        leftovers = sorted(os.listdir(t.root))
+        leftovers = sorted(e for e in os.listdir(t.root) if e != "@seccomp-cache")
     cgroups = []
     if t.is_runtime:
         prefix = "bench-%s-%d-" % (t.name, os.getpid())

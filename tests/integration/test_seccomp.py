@@ -13,18 +13,22 @@ import shutil
 import signal
 import socket
 import struct
+import sys
 import threading
 import time
 
 import pytest
 
+import bundle as bundle_mod
 from bundle import load_config, write_config
 from conftest import CAPSA, REPO
+
+sys.path.insert(0, os.path.join(REPO, "tests", "helpers"))
+from podman_seccomp import PODMAN_PROFILE, podman_profile  # noqa: E402
 
 SIGSYS_EXIT = 128 + signal.SIGSYS
 SYS_getppid = {"x86_64": 110, "aarch64": 173}.get(platform.machine())
 SYS_getpgid = {"x86_64": 121, "aarch64": 155}.get(platform.machine())
-PODMAN_PROFILE = "/usr/share/containers/seccomp.json"
 
 
 def sysprobe_path():
@@ -159,9 +163,11 @@ def test_log_allows_and_logs(capsa, seccomp_bundle):
 
 def test_default_action_and_errnoret_with_podman_profile(capsa, seccomp_bundle):
     """podman's default profile (converted as podman writes config.json):
-    busybox runs; add_key is in no entry, so it gets defaultErrnoRet (38);
-    a listed ERRNO entry gives its own errnoRet."""
-    prof = podman_profile(bundle_caps())
+    busybox runs; add_key is in no entry, so it gets defaultErrnoRet (38)."""
+    prof = podman_profile(bundle_mod.DEFAULT_CAPS)
+    if prof is None:
+        pytest.skip("%s missing (apt-get install golang-github-containers-common)"
+                    % PODMAN_PROFILE)
     assert prof["defaultAction"] == "SCMP_ACT_ERRNO" and prof["defaultErrnoRet"] == 38
     b = seccomp_bundle(["sh", "-c", "ls / >/dev/null && echo busybox-ok; sysprobe add_key; "
                         "sysprobe getcwd"], prof)
@@ -489,61 +495,3 @@ def test_features(capsa):
     assert "SECCOMP_FILTER_FLAG_LOG" in f["knownFlags"]
     assert set(f["supportedFlags"]) <= set(f["knownFlags"])
     assert "SECCOMP_FILTER_FLAG_SPEC_ALLOW" in f["supportedFlags"]
-
-
-# -------------------------------------------------- podman's default profile
-
-GOARCH = {"x86_64": "amd64", "aarch64": "arm64", "i686": "x86", "s390x": "s390x",
-          "ppc64le": "ppc64le"}
-NATIVE_SCMP = {"x86_64": "SCMP_ARCH_X86_64", "aarch64": "SCMP_ARCH_AARCH64",
-               "s390x": "SCMP_ARCH_S390X", "ppc64le": "SCMP_ARCH_PPC64LE"}
-
-
-def bundle_caps():
-    import bundle
-    return set(bundle.DEFAULT_CAPS)
-
-
-def kernel_at_least(v):
-    have = [int(x) for x in platform.release().split("-")[0].split(".")[:2]]
-    want = [int(x) for x in v.split(".")[:2]]
-    return have >= want
-
-
-def podman_profile(caps):
-    """What podman writes into config.json from its seccomp.json: archMap
-    becomes architectures (native + sub-arches), entries are kept or
-    dropped by includes/excludes (caps, arches, minKernel) and those keys,
-    comments and the internal errno names are gone."""
-    if not os.path.exists(PODMAN_PROFILE):
-        pytest.skip("%s missing (apt-get install golang-github-containers-common)"
-                    % PODMAN_PROFILE)
-    with open(PODMAN_PROFILE) as f:
-        src = json.load(f)
-    arch, native = GOARCH.get(platform.machine()), NATIVE_SCMP.get(platform.machine())
-    out = {"defaultAction": src["defaultAction"], "architectures": []}
-    if "defaultErrnoRet" in src:
-        out["defaultErrnoRet"] = src["defaultErrnoRet"]
-    for m in src.get("archMap", []):
-        if m["architecture"] == native:
-            out["architectures"] = [native] + m.get("subArchitectures", [])
-    out["syscalls"] = []
-    for s in src["syscalls"]:
-        inc, exc = s.get("includes") or {}, s.get("excludes") or {}
-        if inc.get("arches") and arch not in inc["arches"]:
-            continue
-        if inc.get("caps") and not set(inc["caps"]) <= caps:
-            continue
-        if inc.get("minKernel") and not kernel_at_least(inc["minKernel"]):
-            continue
-        if exc.get("arches") and arch in exc["arches"]:
-            continue
-        if exc.get("caps") and set(exc["caps"]) & caps:
-            continue
-        e = {"names": s["names"], "action": s["action"]}
-        if s.get("args"):
-            e["args"] = s["args"]
-        if s.get("errnoRet") is not None:
-            e["errnoRet"] = s["errnoRet"]
-        out["syscalls"].append(e)
-    return out
