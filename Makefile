@@ -16,8 +16,8 @@ $(ASAN)/build.ninja:
 
 # unit tests, the same under ASan+UBSan, then the integration suite with
 # the release and the sanitized binary, the side-by-side compatibility
-# suite against runc, podman and containerd driving capsa, and the pure
-# cgroup v2 cases in a VM (as root)
+# suite against runc, podman and containerd driving capsa, the pure
+# cgroup v2 cases in a VM and the systemd host's cases in another (as root)
 check: all $(ASAN)/build.ninja
 	meson test -C $(BUILD) --print-errorlogs
 	ninja -C $(ASAN)
@@ -28,6 +28,7 @@ check: all $(ASAN)/build.ninja
 	$(PYTEST) -q -p no:cacheprovider tests/compat
 	$(PYTEST) -q -p no:cacheprovider tests/interop
 	$(PYTEST) -q -p no:cacheprovider tests/v2vm
+	$(PYTEST) -q -p no:cacheprovider tests/systemdvm
 
 demo: all
 	tests/demo.sh $(BUILD)/capsa

@@ -152,6 +152,8 @@ cat > "$r/usr/local/sbin/capsa-sdvm-run" <<'RUN'
 # mount the payload disk (run.sh makes it) and run its cases.sh, whose
 # "SD ..." lines go to the serial console; then power off
 exec >/dev/ttyS0 2>&1
+# the kernel's messages (boot diagnostics until now) would split SD lines
+echo 1 > /proc/sys/kernel/printk
 i=0
 while [ ! -b /dev/vdb ] && [ $i -lt 30 ]; do sleep 1; i=$((i + 1)); done
 mkdir -p /payload

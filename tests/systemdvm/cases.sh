@@ -47,7 +47,7 @@ case "$v" in
 esac
 
 # --- the default cgroupfs driver still works on a systemd host
-out=$($C run --bundle $B/id cfs 2>&1)
+out=$($C run --bundle "$B/id" cfs 2>&1)
 case "$out" in
     *"uid=0(root) gid=0(root)"*) [ ! -e $cg/cfs ] && pass cgroupfs || fail cgroupfs "$cg/cfs left" ;;
     *) fail cgroupfs "$out" ;;
@@ -57,7 +57,9 @@ esac
 unit=capsa-sdc.scope
 dir=$cg/system.slice/$unit
 bad=
-out=$($S create --bundle $B/sd sdc 2>&1) || bad="create: $out;"
+# (create's output to a file: the container inherits it, and a pipe would
+# stay open as long as the container runs)
+$S create --bundle "$B/sd" sdc >/run/sdc.out 2>&1 || bad="create: $(cat /run/sdc.out);"
 [ -z "$bad" ] && { out=$($S start sdc 2>&1) || bad="start: $out;"; }
 if [ -z "$bad" ]; then
     s=$(systemctl is-active $unit)
@@ -96,7 +98,7 @@ wait_for 5 unit_gone $unit ||
     bad="$bad $unit: $(systemctl show -p LoadState,ActiveState $unit | tr '\n' ' ') dir: $(ls -d $dir 2>&1)"
 [ -z "$bad" ] && pass sd-delete || fail sd-delete "$bad"
 
-out=$($S run --bundle $B/sdrun sdr 2>&1)
+out=$($S run --bundle "$B/sdrun" sdr 2>&1)
 case "$out" in
     *"0::/system.slice/capsa-sdr.scope"*)
         wait_for 5 unit_gone capsa-sdr.scope && pass sd-run ||

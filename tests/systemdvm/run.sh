@@ -50,7 +50,7 @@ timeout_s=${SYSTEMDVM_TIMEOUT:-300}
 qemu-system-x86_64 -m 1024 -smp 2 -accel tcg -display none -monitor none -no-reboot \
     -serial "file:$work/console.log" \
     -kernel "$kernel" -initrd "$cache/initrd-${kernel##*/vmlinuz-}.gz" \
-    -append "console=ttyS0 panic=-1 quiet root=/dev/vda rw systemd.unified_cgroup_hierarchy=1" \
+    -append "console=ttyS0 panic=-1 systemd.show_status=error root=/dev/vda rw systemd.unified_cgroup_hierarchy=1" \
     -drive "file=$cache/rootfs.img,format=raw,if=virtio,snapshot=on" \
     -drive "file=$work/payload.img,format=raw,if=virtio" \
     < /dev/null > "$work/qemu.log" 2>&1 &
