@@ -66,6 +66,8 @@ INIT
     chmod 755 "$d/init"
 }
 
+t=
+trap 'rm -rf "$t"' EXIT
 initrd=$cache/initrd-$kver.gz
 if [ ! -s "$initrd" ]; then
     t=$(mktemp -d "$cache/.initrd.XXXXXX")
@@ -102,7 +104,6 @@ mirror=${mirror:-http://deb.debian.org/debian}
 
 start=$(date +%s)
 t=$(mktemp -d "$cache/.build.XXXXXX")
-trap 'rm -rf "$t"' EXIT
 r=$t/root
 echo "build-image.sh: debootstrap bookworm from $mirror into $cache" >&2
 if ! debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus,kmod \
