@@ -56,8 +56,11 @@ void seccomp_cache_name(const char *key, char out[17])
 
 int seccomp_cache_open(const char *root)
 {
-    _cleanup_close_ int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     struct stat st;
+    /* the first create may come before any record made the root */
+    if (cx_mkdir_p(root, 0700, NULL) < 0)
+        return -1;
+    _cleanup_close_ int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (rootfd < 0)
         return -1;
     if (mkdirat(rootfd, CACHE_DIR, 0700) < 0 && errno != EEXIST)

@@ -421,6 +421,17 @@ def test_notify_exec(capsa, seccomp_bundle, agent):
     capsa.ok("kill", "nx", "KILL")
 
 
+@pytest.mark.skipif(SYS_getppid is None, reason="syscall number table lacks this arch")
+def test_notify_wait_killable_recv(capsa, seccomp_bundle, agent):
+    """capsa loads with seccomp(2) itself, so the flag libseccomp 2.5
+    lacks is honoured (kernel 5.19+) beside NEW_LISTENER."""
+    a = agent(lambda nr: (31, 0))
+    prof = notify_profile(a)
+    prof["flags"] = ["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"]
+    b = seccomp_bundle(["sysprobe", "getppid"], prof)
+    assert probe_lines(capsa, b, "wk") == ["ok 31"]
+
+
 def test_notify_listener_missing_fails_create(capsa, seccomp_bundle, tmp_path):
     b = seccomp_bundle(["true"], allow_but(rule("getppid", "SCMP_ACT_NOTIFY"),
                                            listenerPath=str(tmp_path / "nobody.sock")))
@@ -476,9 +487,13 @@ def test_flags_and_arches(capsa, seccomp_bundle):
 def test_program_is_cached_per_profile(capsa, seccomp_bundle):
     p1 = allow_but(rule("getcwd", "SCMP_ACT_ERRNO", errnoRet=9))
     p2 = allow_but(rule("getcwd", "SCMP_ACT_ERRNO", errnoRet=10))
-    for i, p in enumerate([p1, p1, p2]):
+    for i, (p, how) in enumerate([(p1, "compiled"), (p1, "from the cache"),
+                                  (p2, "compiled")]):
         b = seccomp_bundle(["sysprobe", "getcwd"], p)
-        assert probe_lines(capsa, b, "c%d" % i) == ["errno %d" % p["syscalls"][0]["errnoRet"]]
+        r = capsa.run("run", "--bundle", b, "c%d" % i, glob=("--debug",))
+        assert r.returncode == 0, r.stderr
+        assert r.stdout == "errno %d\n" % p["syscalls"][0]["errnoRet"]
+        assert "instructions %s" % how in r.stderr, r.stderr
     cache = os.path.join(capsa.root, "@seccomp-cache")
     assert os.stat(cache).st_mode & 0o777 == 0o700
     assert len(os.listdir(cache)) == 2
