@@ -94,7 +94,7 @@ int cmd_features(const struct capsa_global *g, int argc, char **argv, cx_error *
     json_t *linux_ = json_pack("{s:o,s:o,s:{s:b,s:b,s:b,s:b},s:o,s:{s:b},s:{s:b},"
                                "s:{s:b},s:{s:{s:b}},s:{s:b}}",
         "namespaces", strings(ns), "capabilities", capability_names(),
-        "cgroup", "v1", 1, "v2", 1, "systemd", 0, "systemdUser", 0,
+        "cgroup", "v1", 1, "v2", 1, "systemd", 1, "systemdUser", 0,
         "seccomp", seccomp_features(), "apparmor", "enabled", 1, "selinux", "enabled", 1,
         "intelRdt", "enabled", 0, "mountExtensions", "idmap", "enabled", 1,
         "netDevices", "enabled", 0);
