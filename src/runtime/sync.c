@@ -5,31 +5,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "common/unixsock.h"
+
 static int send_msg(int sock, const struct sync_msg *m, int fd)
 {
-    struct iovec iov = { (void *) m, sizeof *m };
-    union {
-        char buf[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } u;
-    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-    if (fd >= 0) {
-        memset(&u, 0, sizeof u);
-        mh.msg_control = u.buf;
-        mh.msg_controllen = sizeof u.buf;
-        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(c), &fd, sizeof fd);
-    }
-    for (;;) {
-        ssize_t n = sendmsg(sock, &mh, MSG_NOSIGNAL);
-        if (n >= 0)
-            return 0;
-        if (errno != EINTR)
-            return -1;
-    }
+    return cx_send_with_fd(sock, m, sizeof *m, fd);
 }
 
 int sync_send(int sock, enum sync_type type)

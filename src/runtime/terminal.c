@@ -7,11 +7,11 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/unixsock.h"
 
 int term_open_pty(int *master, int *slave, cx_error *err)
 {
@@ -55,35 +55,13 @@ int term_make_stdio(int slave, cx_error *err)
 
 int term_send_master(int sock, int master, cx_error *err)
 {
-    char name[64] = "/dev/ptmx";
-    struct iovec iov = { name, strlen(name) };
-    union {
-        char buf[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } u;
-    memset(&u, 0, sizeof u);
-    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-                         .msg_control = u.buf, .msg_controllen = sizeof u.buf };
-    struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &master, sizeof master);
-    if (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0)
+    static const char name[] = "/dev/ptmx";
+    if (cx_send_with_fd(sock, name, sizeof name - 1, master) < 0)
         return cx_fail_errno(err, "send the pty master to the console socket");
     return 0;
 }
 
 int term_connect_socket(const char *path, cx_error *err)
 {
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    if (strlen(path) >= sizeof sa.sun_path)
-        return cx_fail(err, ENAMETOOLONG, "console socket path %s is too long", path);
-    strcpy(sa.sun_path, path);
-    _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return cx_fail_errno(err, "socket");
-    if (connect(fd, (struct sockaddr *) &sa, sizeof sa) < 0)
-        return cx_fail_errno(err, "connect to console socket %s", path);
-    return TAKE_FD(fd);
+    return cx_unix_connect(path, "console socket", err);
 }

@@ -1,0 +1,56 @@
+/* unixsock.c: see unixsock.h. */
+#include "common/unixsock.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include "common/cleanup.h"
+
+int cx_unix_connect(const char *path, const char *what, cx_error *err)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    if (strlen(path) >= sizeof sa.sun_path)
+        return cx_fail(err, ENAMETOOLONG, "%s %s: path too long for a unix socket", what, path);
+    memcpy(sa.sun_path, path, strlen(path) + 1);
+    _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return cx_fail_errno(err, "%s: socket", what);
+    if (connect(fd, (struct sockaddr *) &sa, sizeof sa) < 0)
+        return cx_fail_errno(err, "connect to the %s %s", what, path);
+    return TAKE_FD(fd);
+}
+
+int cx_send_with_fd(int sock, const void *data, size_t len, int fd)
+{
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    size_t off = 0;
+    struct iovec iov = { (void *) data, len };
+    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+    if (fd >= 0) {
+        memset(&u, 0, sizeof u);
+        mh.msg_control = u.buf;
+        mh.msg_controllen = sizeof u.buf;
+        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &fd, sizeof fd);
+    }
+    while (off < len) {
+        ssize_t n = sendmsg(sock, &mh, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        off += (size_t) n;
+        iov = (struct iovec){ (char *) data + off, len - off };
+        mh.msg_control = NULL; /* the fd went with the first part */
+        mh.msg_controllen = 0;
+    }
+    return 0;
+}
