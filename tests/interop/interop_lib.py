@@ -11,6 +11,7 @@ import io
 import json
 import os
 import platform
+import re
 import select
 import shutil
 import signal
@@ -87,7 +88,8 @@ def run(cmd, timeout=DEFAULT_TIMEOUT, input=None, env=None):
     return res
 
 
-def run_pty(cmd, steps=(), timeout=DEFAULT_TIMEOUT, winsize=(31, 101)):
+def run_pty(cmd, steps=(), timeout=DEFAULT_TIMEOUT, winsize=(31, 101),
+            env=None):
     """Run cmd on a fresh pty (its stdin, stdout and stderr; controlling
     terminal of a new session), window size `winsize` (rows, cols).
 
@@ -105,7 +107,7 @@ def run_pty(cmd, steps=(), timeout=DEFAULT_TIMEOUT, winsize=(31, 101)):
 
     proc = subprocess.Popen(cmd, stdin=slave, stdout=slave, stderr=slave,
                             start_new_session=True, preexec_fn=make_ctty,
-                            close_fds=True)
+                            close_fds=True, env=env)
     os.close(slave)
     buf = b""
     pos = 0
@@ -176,6 +178,79 @@ def pid_alive(pid):
             return f.read().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+EXITED_RE = r"^\[exited (\d+)\]$"
+
+
+class Tmux:
+    """A private tmux server (socket and configuration under `top`) holding
+    one window that runs a command, for interactive sessions driven as a
+    person would: keys typed, the screen read. The pane stays after the
+    command exits so that its exit status can be read."""
+
+    def __init__(self, top, env=None, size=(30, 100)):
+        self.sock = os.path.join(top, "tmux.sock")
+        self.conf = os.path.join(top, "tmux.conf")
+        self.env = env
+        self.size = size
+        with open(self.conf, "w") as f:
+            f.write("set -g remain-on-exit on\nset -g history-limit 2000\n")
+        self.argv = [shutil.which("tmux"), "-S", self.sock, "-f", self.conf]
+        self.server_pid = None
+
+    def tmux(self, *args, timeout=10):
+        return run(self.argv + list(args), timeout=timeout, env=self.env)
+
+    def start(self, cmd):
+        r = self.tmux("new-session", "-d", "-s", "main",
+                      "-x", str(self.size[1]), "-y", str(self.size[0]),
+                      "--", "/bin/sh", "-c", '"$@"; echo "[exited $?]"',
+                      "sh", *[os.fspath(c) for c in cmd])
+        assert r.returncode == 0, "tmux new-session failed: %s" % r
+        r = self.tmux("display-message", "-p", "-t", "main", "#{pid}")
+        if r.returncode == 0 and r.stdout.strip().isdigit():
+            self.server_pid = int(r.stdout.strip())
+
+    def send(self, text, enter=True):
+        """Type text (literally), then Enter."""
+        r = self.tmux("send-keys", "-t", "main", "-l", text)
+        assert r.returncode == 0, str(r)
+        if enter:
+            r = self.tmux("send-keys", "-t", "main", "Enter")
+            assert r.returncode == 0, str(r)
+
+    def screen(self):
+        """The pane's text, scrollback included, trailing blanks dropped."""
+        r = self.tmux("capture-pane", "-p", "-J", "-S", "-", "-t", "main")
+        assert r.returncode == 0, str(r)
+        return r.stdout.rstrip()
+
+    def wait_screen(self, pred, timeout=10, what="text on the tmux screen"):
+        """Wait until pred(screen text) is true; fail showing the screen."""
+        deadline = time.monotonic() + timeout
+        while True:
+            text = self.screen()
+            if pred(text):
+                return text
+            if time.monotonic() > deadline:
+                pytest.fail("timed out after %ss waiting for %s; screen:\n%s"
+                            % (timeout, what, text), pytrace=False)
+            time.sleep(0.05)
+
+    def exit_status(self, timeout=10):
+        """Wait for the command to end; return its exit status (printed by
+        the wrapper start() puts around it: tmux 3.3a now and then leaves
+        a dead pane's process unreaped, its status unknown)."""
+        text = self.wait_screen(lambda s: re.search(EXITED_RE, s, re.M),
+                                timeout=timeout, what="the command to exit")
+        return int(re.search(EXITED_RE, text, re.M).group(1))
+
+    def stop(self):
+        with contextlib.suppress(BaseException):
+            run(self.argv + ["kill-server"], timeout=10, env=self.env)
+        if self.server_pid and pid_alive(self.server_pid):
+            _kill_and_wait([self.server_pid])
 
 
 # --------------------------------------------------------------------------
@@ -332,6 +407,14 @@ def _kill_and_wait(pids, timeout=5):
 # --------------------------------------------------------------------------
 # podman
 
+# podman passes --log-format=json --log FILE to the runtimes whose name
+# (the basename of --runtime) is listed in runtime_supports_json, and reads
+# a failure back from FILE; the list replaces podman's own (crun, runc, ...)
+CONTAINERS_CONF = """\
+[engine]
+runtime_supports_json = ["capsa", "runc", "crun"]
+"""
+
 PODMAN_RUN_OPTS = ["--network", "none", "--pull", "never",
                    "--ulimit", "nofile=1024:1024",
                    "--ulimit", "nproc=1024:1024"]
@@ -339,12 +422,17 @@ PODMAN_RUN_OPTS = ["--network", "none", "--pull", "never",
 
 class Podman:
     """A private podman: `podman --root T/storage --runroot T/run ...
-    --runtime RUNTIME`, all state under T."""
+    --runtime RUNTIME`, all state under T, with T/containers.conf
+    (CONTAINERS_CONF) as its configuration."""
 
     def __init__(self, top, runtime):
         self.top = top
         self.runtime = runtime
         self.binary = shutil.which("podman")
+        self.conf = os.path.join(top, "containers.conf")
+        with open(self.conf, "w") as f:
+            f.write(CONTAINERS_CONF)
+        self.env = dict(os.environ, CONTAINERS_CONF=self.conf)
         self.argv = [self.binary,
                      "--root", os.path.join(top, "storage"),
                      "--runroot", os.path.join(top, "run"),
@@ -360,7 +448,8 @@ class Podman:
         return self.argv + [os.fspath(a) for a in args]
 
     def __call__(self, *args, timeout=DEFAULT_TIMEOUT, input=None):
-        return run(self.cmd(*args), timeout=timeout, input=input)
+        return run(self.cmd(*args), timeout=timeout, input=input,
+                   env=self.env)
 
     def ok(self, *args, **kw):
         r = self(*args, **kw)
@@ -371,6 +460,11 @@ class Podman:
         """`podman run` with the fixed options; args: run options, the
         image and the command."""
         return self.cmd("run", *self.run_opts, *args)
+
+    def run(self, *args, timeout=DEFAULT_TIMEOUT, input=None):
+        """Run `podman run` (run_cmd) with args, in podman's environment."""
+        return run(self.run_cmd(*args), timeout=timeout, input=input,
+                   env=self.env)
 
     def inspect(self, name):
         r = self.ok("inspect", "--type", "container", name)
@@ -384,7 +478,7 @@ class Podman:
         private directory."""
         for args in (("rm", "-af", "-t", "0"), ("rmi", "-af")):
             with contextlib.suppress(BaseException):
-                run(self.cmd(*args), timeout=60)
+                run(self.cmd(*args), timeout=60, env=self.env)
         deadline = time.monotonic() + 10
         while True:
             left = [p for p in _procs_referring(self.top) if pid_alive(p)]
