@@ -2,8 +2,10 @@
 test (see conftest.py: INTEROP_RUNTIME), driven by ctr against a private
 containerd."""
 import contextlib
+import json
 import os
 import re
+import time
 
 from interop_lib import IMAGE, pid_alive, run, run_pty, wait_for
 
@@ -17,8 +19,13 @@ def removed_after(containerd, cid):
             containerd.remove(cid)
 
 
-def start_detached(containerd, cid, *cmd):
-    r = run(containerd.run_cmd("-d", IMAGE, cid, *cmd))
+def read_file(path):
+    with open(path) as f:
+        return f.read().strip()
+
+
+def start_detached(containerd, cid, *cmd, opts=()):
+    r = run(containerd.run_cmd("-d", *opts, IMAGE, cid, *cmd))
     assert r.returncode == 0, str(r)
     tasks = wait_for(lambda: containerd.tasks().get(cid),
                      what="task %s in ctr task ls" % cid)
@@ -163,3 +170,55 @@ def test_exec_tty(containerd, name):
         assert re.search(r"^/dev/pts/\d+\r*$", text, re.M), text
         assert re.search(r"^31 101\r*$", text, re.M), text
         assert containerd.tasks()[name][1] == "RUNNING"
+
+
+def test_pause_resume(containerd, name):
+    """task pause freezes the task (PAUSED, a counter stops, the freezer
+    cgroup FROZEN), task resume lets it go on (RUNNING)."""
+    with removed_after(containerd, name):
+        pid = start_detached(containerd, name, "sh", "-c",
+                             "i=0; while :; do i=$((i+1)); echo $i > /tmp/n;"
+                             " sleep 0.02; done")
+        counter = "/proc/%d/root/tmp/n" % pid
+        wait_for(lambda: os.path.exists(counter), what="the counter file")
+        containerd.ok("task", "pause", name)
+        assert containerd.tasks()[name] == (pid, "PAUSED")
+        n1 = read_file(counter)
+        time.sleep(0.3)
+        assert read_file(counter) == n1, "the counter moved while paused"
+        containerd.ok("task", "resume", name)
+        assert containerd.tasks()[name] == (pid, "RUNNING")
+        wait_for(lambda: read_file(counter) != n1, what="the counter to move")
+        containerd.ok("task", "kill", "-s", "KILL", name)
+        wait_for(lambda: containerd.tasks().get(name, (0, ""))[1] == "STOPPED",
+                 what="task %s STOPPED" % name)
+        containerd.ok("task", "delete", name)
+        containerd.ok("container", "delete", name)
+        assert name not in containerd.containers()
+
+
+def test_metrics(containerd, name):
+    """task metrics: containerd's cgroups library reads the task's cgroup
+    (v1 here: memory, pids, cpu): the memory limit given with
+    --memory-limit, the two processes, some memory and cpu used."""
+    with removed_after(containerd, name):
+        start_detached(containerd, name, "sh", "-c",
+                       "sleep 1000 & i=0; while [ $i -lt 20000 ]; do "
+                       "i=$((i+1)); done; wait", opts=["--memory-limit",
+                                                        str(48 << 20)])
+        r = containerd.ok("task", "metrics", "--format", "json", name)
+        m = json.loads(r.stdout)
+        if "memory" in m and "usage" in m["memory"]:  # cgroup v1 (Metrics)
+            assert m["memory"]["usage"]["limit"] == 48 << 20, r.stdout
+            assert m["memory"]["usage"]["usage"] > 0, r.stdout
+            assert m["pids"]["current"] == 2, r.stdout
+            assert m["cpu"]["usage"]["total"] > 0, r.stdout
+        else:  # cgroup v2
+            assert m["memory"]["usage_limit"] == 48 << 20, r.stdout
+            assert m["memory"]["usage"] > 0, r.stdout
+            assert m["pids"]["current"] == 2, r.stdout
+            assert m["cpu"]["usage_usec"] > 0, r.stdout
+        # the table format too
+        r = containerd.ok("task", "metrics", name)
+        assert "memory.usage_in_bytes" in r.stdout or \
+            "memory.usage" in r.stdout, str(r)
