@@ -310,7 +310,10 @@ def read_frames(sock, timeout=10, until_eof=True):
             if not until_eof:
                 break
             continue
-        m = sock.recv(8193)
+        try:
+            m = sock.recv(8193)
+        except ConnectionResetError:  # as podman reads it: the end
+            break
         if not m:
             break
         out.append((m[0], m[1:]))
