@@ -27,6 +27,7 @@ check: all $(ASAN)/build.ninja
 	    $(PYTEST) -q -p no:cacheprovider tests/integration
 	$(PYTEST) -q -p no:cacheprovider tests/compat
 	$(PYTEST) -q -p no:cacheprovider tests/interop
+	$(PYTEST) -q -p no:cacheprovider tests/shim
 	$(PYTEST) -q -p no:cacheprovider tests/v2vm
 	$(PYTEST) -q -p no:cacheprovider tests/systemdvm
 
