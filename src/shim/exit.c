@@ -115,6 +115,13 @@ static void check_oom(struct shim *s)
     write_marker(s, s->o->persist_dir, "oom", "");
 }
 
+static void check_oom_and_forget(struct shim *s)
+{
+    check_oom(s);
+    free(s->oom_file);
+    s->oom_file = NULL;
+}
+
 /* fds podman lent us for the runtime (reserved ports, --preserve-fds) are
  * the only ones without close-on-exec: give them back before the exit is
  * announced, so a port is free again when podman learns of the exit */
@@ -141,7 +148,7 @@ int exit_finish(struct shim *s)
     char text[16];
     if (!s->timed_out)
         stdio_drain(s);
-    check_oom(s);
+    check_oom_and_forget(s);
     stdio_close(s);
     attach_close(s);
     ctl_close(s);
