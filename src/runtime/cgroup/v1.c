@@ -1,6 +1,7 @@
 /* v1.c: linux.resources on cgroup v1 hierarchies, each controller in the
  * hierarchy that holds it. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/cleanup.h"
@@ -8,26 +9,43 @@
 #include "common/util.h"
 #include "runtime/cgroup/internal.h"
 
+static int memsw(const char *dir, const struct oci_mem *m, cx_error *err)
+{
+    if (!cg_exists(dir, "memory.memsw.limit_in_bytes"))
+        return cx_fail(err, 0, "linux.resources.memory.swap: this host has no swap "
+                               "accounting (memory.memsw.limit_in_bytes)");
+    return cg_writef(dir, "memory.memsw.limit_in_bytes", err, "%lld", (long long) m->swap);
+}
+
+/* A value of 0 leaves the setting as it is, as runc does: engines send 0
+ * for what they do not set (docker 20.10's update sends every field, cpu
+ * period and quota included, which the kernel refuses as 0). */
 static int memory(const char *dir, const struct oci_mem *m, cx_error *err)
 {
-    if (m->has_kernel || m->has_kernel_tcp)
+    if ((m->has_kernel && m->kernel) || (m->has_kernel_tcp && m->kernel_tcp))
         cx_warn("linux.resources.memory.kernel and kernelTCP are ignored (deprecated; "
                 "the kernel no longer honours them)");
     if (m->has_use_hierarchy &&
         cg_writef(dir, "memory.use_hierarchy", err, "%d", m->use_hierarchy) < 0)
         return -1;
-    if (m->has_limit && cg_writef(dir, "memory.limit_in_bytes", err, "%lld",
-                                  (long long) m->limit) < 0)
-        return -1;
-    if (m->has_swap) {
-        if (!cg_exists(dir, "memory.memsw.limit_in_bytes"))
-            return cx_fail(err, 0, "linux.resources.memory.swap: this host has no swap "
-                                   "accounting (memory.memsw.limit_in_bytes)");
-        if (cg_writef(dir, "memory.memsw.limit_in_bytes", err, "%lld", (long long) m->swap) < 0)
-            return -1;
+    /* the kernel keeps limit <= memsw: raising both past the current limit
+     * (an update) writes memsw first */
+    bool swap = m->has_swap && m->swap, swap_first = false;
+    if (swap && m->has_limit && m->limit) {
+        char cur[32];
+        swap_first = m->swap == -1 ||
+                     (cg_read(dir, "memory.limit_in_bytes", cur, sizeof cur) > 0 &&
+                      strtoll(cur, NULL, 10) < m->swap);
     }
-    if (m->has_reservation && cg_writef(dir, "memory.soft_limit_in_bytes", err, "%lld",
-                                        (long long) m->reservation) < 0)
+    if (swap_first && memsw(dir, m, err) < 0)
+        return -1;
+    if (m->has_limit && m->limit &&
+        cg_writef(dir, "memory.limit_in_bytes", err, "%lld", (long long) m->limit) < 0)
+        return -1;
+    if (swap && !swap_first && memsw(dir, m, err) < 0)
+        return -1;
+    if (m->has_reservation && m->reservation &&
+        cg_writef(dir, "memory.soft_limit_in_bytes", err, "%lld", (long long) m->reservation) < 0)
         return -1;
     if (m->has_swappiness && cg_writef(dir, "memory.swappiness", err, "%llu",
                                        (unsigned long long) m->swappiness) < 0)
@@ -40,23 +58,24 @@ static int memory(const char *dir, const struct oci_mem *m, cx_error *err)
 
 static int cpu(const char *dir, const struct oci_cpu *c, cx_error *err)
 {
-    if (c->has_shares && cg_writef(dir, "cpu.shares", err, "%llu",
-                                   (unsigned long long) c->shares) < 0)
+    if (c->has_shares && c->shares &&
+        cg_writef(dir, "cpu.shares", err, "%llu", (unsigned long long) c->shares) < 0)
         return -1;
-    if (c->has_period && cg_writef(dir, "cpu.cfs_period_us", err, "%llu",
-                                   (unsigned long long) c->period) < 0)
+    if (c->has_period && c->period &&
+        cg_writef(dir, "cpu.cfs_period_us", err, "%llu", (unsigned long long) c->period) < 0)
         return -1;
-    if (c->has_quota && cg_writef(dir, "cpu.cfs_quota_us", err, "%lld",
-                                  (long long) c->quota) < 0)
+    if (c->has_quota && c->quota &&
+        cg_writef(dir, "cpu.cfs_quota_us", err, "%lld", (long long) c->quota) < 0)
         return -1;
     if (c->has_burst && cg_writef(dir, "cpu.cfs_burst_us", err, "%llu",
                                   (unsigned long long) c->burst) < 0)
         return -1;
-    if (c->has_realtime_period && cg_writef(dir, "cpu.rt_period_us", err, "%llu",
-                                            (unsigned long long) c->realtime_period) < 0)
+    if (c->has_realtime_period && c->realtime_period &&
+        cg_writef(dir, "cpu.rt_period_us", err, "%llu",
+                  (unsigned long long) c->realtime_period) < 0)
         return -1;
-    if (c->has_realtime_runtime && cg_writef(dir, "cpu.rt_runtime_us", err, "%lld",
-                                             (long long) c->realtime_runtime) < 0)
+    if (c->has_realtime_runtime && c->realtime_runtime &&
+        cg_writef(dir, "cpu.rt_runtime_us", err, "%lld", (long long) c->realtime_runtime) < 0)
         return -1;
     if (c->has_idle && cg_writef(dir, "cpu.idle", err, "%lld", (long long) c->idle) < 0)
         return -1;
@@ -137,7 +156,7 @@ int cg_v1_apply(const struct cg_hier *h, const char *dir, const struct oci_resou
         return cx_error_prefix(err, "linux.resources.cpu");
     if (cg_has_ctrl(h, "cpuset") && r->has_cpu && cpuset(dir, &r->cpu, err) < 0)
         return cx_error_prefix(err, "linux.resources.cpu");
-    if (cg_has_ctrl(h, "pids") && r->has_pids_limit &&
+    if (cg_has_ctrl(h, "pids") && r->has_pids_limit && r->pids_limit &&
         (r->pids_limit < 0 ? cg_write(dir, "pids.max", "max", err)
                            : cg_writef(dir, "pids.max", err, "%lld", (long long) r->pids_limit)) < 0)
         return cx_error_prefix(err, "linux.resources.pids");

@@ -52,16 +52,17 @@ int cg_v2_enable(const char *mnt, const char *dir, cx_error *err)
     return 0;
 }
 
+/* A value of 0 leaves the setting as it is (v1.c says why). */
 static int memory(const char *dir, const struct oci_mem *m, cx_error *err)
 {
-    if (m->has_limit && (m->limit < 0 ? cg_write(dir, "memory.max", "max", err)
-                                      : cg_writef(dir, "memory.max", err, "%lld",
-                                                  (long long) m->limit)) < 0)
+    if (m->has_limit && m->limit &&
+        (m->limit < 0 ? cg_write(dir, "memory.max", "max", err)
+                      : cg_writef(dir, "memory.max", err, "%lld", (long long) m->limit)) < 0)
         return -1;
-    if (m->has_reservation && cg_writef(dir, "memory.low", err, "%lld",
-                                        (long long) m->reservation) < 0)
+    if (m->has_reservation && m->reservation &&
+        cg_writef(dir, "memory.low", err, "%lld", (long long) m->reservation) < 0)
         return -1;
-    if (m->has_swap) {
+    if (m->has_swap && m->swap) {
         /* v1's memsw is memory + swap; v2's swap.max is swap alone */
         long long swap = m->swap < 0 ? -1 : m->swap - (m->has_limit ? m->limit : 0);
         if (m->swap >= 0 && swap < 0)
@@ -96,7 +97,7 @@ static int cpu(const char *dir, const struct oci_cpu *c, cx_error *err)
         cg_writef(dir, "cpu.weight", err, "%llu",
                   (unsigned long long) cg_v2_cpu_weight(c->shares)) < 0)
         return -1;
-    if (c->has_quota || c->has_period) {
+    if ((c->has_quota && c->quota) || (c->has_period && c->period)) {
         unsigned long long period = c->has_period && c->period ? c->period : 100000;
         char quota[32] = "max";
         if (c->has_quota && c->quota > 0)
@@ -113,7 +114,8 @@ static int cpu(const char *dir, const struct oci_cpu *c, cx_error *err)
         return -1;
     if (c->mems && c->mems[0] && cg_write(dir, "cpuset.mems", c->mems, err) < 0)
         return -1;
-    if (c->has_realtime_runtime || c->has_realtime_period)
+    if ((c->has_realtime_runtime && c->realtime_runtime) ||
+        (c->has_realtime_period && c->realtime_period))
         return cx_fail(err, 0, "realtimeRuntime/realtimePeriod: not available on cgroup v2");
     return 0;
 }
@@ -171,7 +173,7 @@ int cg_v2_apply(const struct cg_hier *h, const char *dir, const struct oci_resou
         return cx_error_prefix(err, "linux.resources.memory");
     if (r->has_cpu && has(dir, "cpu") && cpu(dir, &r->cpu, err) < 0)
         return cx_error_prefix(err, "linux.resources.cpu");
-    if (r->has_pids_limit && has(dir, "pids") &&
+    if (r->has_pids_limit && r->pids_limit && has(dir, "pids") &&
         (r->pids_limit < 0 ? cg_write(dir, "pids.max", "max", err)
                            : cg_writef(dir, "pids.max", err, "%lld", (long long) r->pids_limit)) < 0)
         return cx_error_prefix(err, "linux.resources.pids");

@@ -1,0 +1,74 @@
+"""What real engines send the runtime, pinned here after the interop suite
+(tests/interop) found capsa treating it differently from runc."""
+import json
+import os
+
+import pytest
+
+CG = "/sys/fs/cgroup"
+
+
+def v1(ctrl, cid, name):
+    return os.path.join(CG, ctrl, cid, name)
+
+
+def read(path):
+    with open(path) as f:
+        return f.read().strip()
+
+
+def need_v1(*ctrls):
+    for c in ctrls:
+        if not os.path.isdir(os.path.join(CG, c)):
+            pytest.skip("needs the v1 %s hierarchy" % c)
+
+
+# `docker update --memory 256m --memory-swap 512m` (dockerd 20.10, through
+# containerd's UpdateTask and the runc v2 shim's `update --resources -`):
+# every field is sent, 0 for those never set
+def docker_update(memory, swap):
+    return {"blockIO": {"weight": 0},
+            "cpu": {"shares": 0, "quota": 0, "period": 0, "cpus": "",
+                    "mems": ""},
+            "memory": {"limit": memory, "reservation": 0, "kernel": 0,
+                       "swap": swap},
+            "pids": {"limit": 0}}
+
+
+def test_update_zero_means_unset(capsa, make_bundle):
+    """0 leaves a setting as it is (runc's rule; the kernel refuses 0 for
+    cfs_period_us and cfs_quota_us, and 0 for pids.max or cpu.shares would
+    change the container): only the memory limit changes, and no warning
+    about kernel memory is printed for a kernel limit of 0."""
+    need_v1("memory", "cpu", "pids")
+    capsa.ok("run", "-d", "--bundle", make_bundle(["sleep", "100"]), "upzero")
+    capsa.ok("update", "--cpu-shares", "512", "--cpu-quota", "30000",
+             "--cpu-period", "100000", "--pids-limit", "50",
+             "--memory-reservation", str(32 << 20), "upzero")
+    r = capsa.ok("update", "-r", "-", "upzero",
+                 input=json.dumps(docker_update(48 << 20, 96 << 20)))
+    assert r.stderr == "", r.stderr
+    assert read(v1("memory", "upzero", "memory.limit_in_bytes")) == str(48 << 20)
+    assert read(v1("cpu", "upzero", "cpu.shares")) == "512"
+    assert read(v1("cpu", "upzero", "cpu.cfs_quota_us")) == "30000"
+    assert read(v1("cpu", "upzero", "cpu.cfs_period_us")) == "100000"
+    assert read(v1("pids", "upzero", "pids.max")) == "50"
+    assert read(v1("memory", "upzero", "memory.soft_limit_in_bytes")) == str(32 << 20)
+    capsa.ok("delete", "--force", "upzero")
+
+
+def test_update_raises_memory_past_the_swap_limit(capsa, make_bundle):
+    """memory and memory+swap raised together past the current memsw
+    limit: memsw is written first (the kernel keeps limit <= memsw), and
+    lowered again: the limit first."""
+    need_v1("memory")
+    if not os.path.exists(v1("memory", "", "memory.memsw.limit_in_bytes")):
+        pytest.skip("no swap accounting (memory.memsw.limit_in_bytes)")
+    capsa.ok("run", "-d", "--bundle", make_bundle(["sleep", "100"]), "upswap")
+    for mem, swap in ((64 << 20, 128 << 20), (256 << 20, 512 << 20),
+                      (48 << 20, 96 << 20)):
+        capsa.ok("update", "-r", "-", "upswap",
+                 input=json.dumps({"memory": {"limit": mem, "swap": swap}}))
+        assert read(v1("memory", "upswap", "memory.limit_in_bytes")) == str(mem)
+        assert read(v1("memory", "upswap", "memory.memsw.limit_in_bytes")) == str(swap)
+    capsa.ok("delete", "--force", "upswap")
