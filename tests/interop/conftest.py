@@ -1,6 +1,7 @@
 """Fixtures for the interop suite: the runtime under test driven by real
-engines, podman (with conmon) and containerd (with its runc v2 shim, through
-ctr), exactly as a user drives them.
+engines, podman (with conmon), containerd (with its runc v2 shim, through
+ctr) and dockerd (with its managed containerd, through the docker client),
+exactly as a user drives them.
 
     /usr/bin/python3 -m pytest -q tests/interop                        # build/capsa
     INTEROP_RUNTIME=runc /usr/bin/python3 -m pytest -q tests/interop   # the reference
@@ -10,12 +11,15 @@ $CAPSA, else build/capsa), "runc" (/usr/sbin/runc, to check the tests
 themselves) or an absolute path to any runc-compatible binary.
 
 Everything each engine keeps lives in a private directory made for the
-session (podman --root/--runroot/--tmpdir/--volumepath; containerd's root,
-state, grpc and ttrpc sockets, opt dir, and ctr's --runc-root and
---fifo-dir): no system podman storage or containerd is touched, and no
-network is used (the image is the busybox tree of tests/fixtures/mkrootfs.sh,
-imported from tarballs made here; podman containers get --network none).
-The tests skip only when podman/conmon or containerd/ctr/the shim are not
+session (podman --root/--runroot/--tmpdir/--volumepath and its
+containers.conf; containerd's root, state, grpc and ttrpc sockets, opt dir,
+and ctr's --runc-root and --fifo-dir; dockerd's --data-root, --exec-root,
+--pidfile, socket, configuration file and trust key): no system podman
+storage, containerd or docker is touched, and no network is used (the image
+is the busybox tree of tests/fixtures/mkrootfs.sh, imported from tarballs
+made here; containers get --network none, dockerd runs with --bridge none
+and no iptables rules). Daemons are stopped by their pid. The tests skip
+only when podman/conmon, containerd/ctr/the shim or docker.io are not
 installed.
 """
 import os
@@ -29,7 +33,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from interop_lib import (  # noqa: E402
-    IMAGE, REPO, Containerd, Podman, bundle_mod, write_oci_archive,
+    IMAGE, REPO, Containerd, Dockerd, Podman, bundle_mod, write_oci_archive,
     write_rootfs_tar)
 
 
@@ -118,6 +122,34 @@ def containerd(runtime, image_dir):
         yield cd
     finally:
         cd.stop()
+        shutil.rmtree(top, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def docker(runtime, image_dir):
+    """A private dockerd (see interop_lib.Dockerd), started here with the
+    runtime under test added as `capsa`, stopped by pid at the end, with
+    IMAGE imported from the rootfs tarball."""
+    for b in ("dockerd", "containerd", "containerd-shim-runc-v2"):
+        if not shutil.which(b):
+            pytest.skip("%s is not installed (apt-get install docker.io)" % b)
+    if not os.path.exists("/usr/bin/docker"):
+        pytest.skip("/usr/bin/docker is not installed (apt-get install "
+                    "docker.io)")
+    top = tempfile.mkdtemp(prefix="capsa-interop-dk-")
+    dk = Dockerd(top, runtime)
+    try:
+        try:
+            dk.start()
+        except RuntimeError as e:
+            pytest.fail(str(e), pytrace=False)
+        r = dk("import", "--change", 'CMD ["sh"]',
+               os.path.join(image_dir, "rootfs.tar"), IMAGE, timeout=60)
+        if r.returncode != 0:
+            pytest.fail("docker import failed: %s" % r, pytrace=False)
+        yield dk
+    finally:
+        dk.stop()
         shutil.rmtree(top, ignore_errors=True)
 
 

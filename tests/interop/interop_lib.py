@@ -661,3 +661,163 @@ class Containerd:
                 os.rmdir(d)
 
 
+
+
+# --------------------------------------------------------------------------
+# dockerd
+
+DOCKER_RUN_OPTS = ["--network", "none",
+                   "--ulimit", "nofile=1024:1024",
+                   "--ulimit", "nproc=1024:1024"]
+# containers' cgroups go under this parent at the top of each hierarchy (not
+# docker's default /docker, which a system docker would share; absolute: a
+# relative parent would be placed under the cgroup of the shim)
+DOCKER_CGROUP_PARENT = "/capsa-interop-docker"
+
+
+class Dockerd:
+    """A private dockerd: `dockerd --data-root T/data --exec-root T/exec
+    --pidfile T/docker.pid -H unix://T/docker.sock`, its configuration file
+    and trust key under T too, with the runtime under test registered as
+    `capsa` (--add-runtime) and no host networking (--bridge none, no
+    iptables rules, no IP masquerading). dockerd starts its own managed
+    containerd (socket, state and root under T/exec and T/data); the docker
+    client (`docker -H unix://T/docker.sock`, DOCKER_CONFIG=T/client) runs
+    containers with `--runtime capsa`."""
+
+    RUNTIME_NAME = "capsa"
+
+    def __init__(self, top, runtime):
+        self.top = top
+        self.runtime = runtime
+        self.sock = os.path.join(top, "docker.sock")
+        self.pidfile = os.path.join(top, "docker.pid")
+        self.exec_root = os.path.join(top, "exec")
+        self.data_root = os.path.join(top, "data")
+        self.log = os.path.join(top, "dockerd.log")
+        self.config = os.path.join(top, "daemon.json")
+        self.client = [shutil.which("docker", path="/usr/bin:/bin")
+                       or shutil.which("docker"), "-H", "unix://" + self.sock]
+        self.env = dict(os.environ,
+                        DOCKER_CONFIG=os.path.join(top, "client"))
+        self.env.pop("DOCKER_HOST", None)
+        self.proc = None
+
+    # -- daemon
+    def start(self):
+        # (the trust key dockerd 20.10 makes is set only in the file:
+        # /etc/docker/key.json otherwise)
+        with open(self.config, "w") as f:
+            json.dump({"deprecated-key-path":
+                       os.path.join(self.top, "key.json")}, f)
+        argv = [shutil.which("dockerd"),
+                "--config-file", self.config,
+                "--data-root", self.data_root,
+                "--exec-root", self.exec_root,
+                "--pidfile", self.pidfile,
+                "-H", "unix://" + self.sock,
+                "--bridge", "none", "--iptables=false", "--ip6tables=false",
+                "--ip-masq=false", "--userland-proxy=false",
+                "--storage-driver", "vfs",
+                "--exec-opt", "native.cgroupdriver=cgroupfs",
+                "--cgroup-parent", DOCKER_CGROUP_PARENT,
+                "--add-runtime", "%s=%s" % (self.RUNTIME_NAME, self.runtime),
+                "--shutdown-timeout", "2",
+                "--log-level", "warn"]
+        logf = open(self.log, "wb")
+        try:
+            self.proc = subprocess.Popen(
+                argv, stdin=subprocess.DEVNULL, stdout=logf, stderr=logf,
+                start_new_session=True)
+        finally:
+            logf.close()
+        deadline = time.monotonic() + 60
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError("dockerd exited with %s:\n%s"
+                                   % (self.proc.returncode, self.log_tail()))
+            if os.path.exists(self.sock):
+                r = subprocess.run(self.client + ["version"], env=self.env,
+                                   stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL, timeout=10)
+                if r.returncode == 0:
+                    return
+            if time.monotonic() > deadline:
+                raise RuntimeError("dockerd did not answer on %s in 60s:\n%s"
+                                   % (self.sock, self.log_tail()))
+            time.sleep(0.1)
+
+    def log_tail(self, n=30):
+        try:
+            with open(self.log, errors="replace") as f:
+                return "".join(f.readlines()[-n:])
+        except OSError:
+            return ""
+
+    # -- docker
+    def cmd(self, *args):
+        return self.client + [os.fspath(a) for a in args]
+
+    def __call__(self, *args, timeout=DEFAULT_TIMEOUT, input=None):
+        return run(self.cmd(*args), timeout=timeout, input=input,
+                   env=self.env)
+
+    def ok(self, *args, **kw):
+        r = self(*args, **kw)
+        assert r.returncode == 0, "docker %s failed: %s" % (args[0], r)
+        return r
+
+    def run_cmd(self, *args):
+        """`docker run --runtime capsa` with the fixed options; args: run
+        options, the image and the command."""
+        return self.cmd("run", "--runtime", self.RUNTIME_NAME,
+                        *DOCKER_RUN_OPTS, *args)
+
+    def run(self, *args, timeout=DEFAULT_TIMEOUT, input=None):
+        return run(self.run_cmd(*args), timeout=timeout, input=input,
+                   env=self.env)
+
+    def inspect(self, name):
+        r = self.ok("inspect", "--type", "container", name)
+        return json.loads(r.stdout)[0]
+
+    # -- teardown
+    def stop(self):
+        """Remove every container, stop dockerd by its pid (it stops its
+        containerd), then kill what is left of ours: shims (their cwd is a
+        bundle under T) and their containers' processes."""
+        if self.proc and self.proc.poll() is None:
+            with contextlib.suppress(BaseException):
+                r = run(self.cmd("ps", "-aq"), timeout=30, env=self.env)
+                ids = r.stdout.split()
+                if ids:
+                    run(self.cmd("rm", "-f", *ids), timeout=60, env=self.env)
+        shims = [p for p in _procs_with(self.top, "cwd")
+                 if "containerd-shim" in _cmdline(p)]
+        inits = [p for p in _children_of(shims)]
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        left = [p for p in _procs_referring(self.top) + inits + shims
+                if pid_alive(p)]
+        _kill_and_wait(left)
+        umount_under(self.top)
+        for d in glob.glob("/sys/fs/cgroup/*" + DOCKER_CGROUP_PARENT) + \
+                glob.glob("/sys/fs/cgroup" + DOCKER_CGROUP_PARENT):
+            with contextlib.suppress(OSError):
+                os.rmdir(d)
+
+
+def _children_of(pids):
+    pids = set(pids)
+    out = []
+    if not pids:
+        return out
+    for ent in os.listdir("/proc"):
+        if ent.isdigit() and _ppid(int(ent)) in pids:
+            out.append(int(ent))
+    return out
