@@ -14,13 +14,14 @@ pkgs="meson ninja-build pkg-config gcc libc6-dev libjansson-dev libcap-dev
       libseccomp-dev libsystemd-dev busybox-static"
 # (qemu-system-x86 and linux-image-amd64: the pure cgroup v2 VM, tests/v2vm;
 # debootstrap and e2fsprogs: the systemd VM's Debian image, tests/systemdvm)
-# the peers the tests drive: runc (the compat reference), podman and
-# containerd (tests/interop), installed as users get them (with recommends)
+# the peers the tests drive: runc (the compat reference), podman, containerd
+# and docker.io (dockerd 20.10; tests/interop), installed as users get them
+# (with recommends; their daemons are not started: policy-rc.d above)
 peers=""
 if [ "${1:-}" = "--test" ]; then
     pkgs="$pkgs libcmocka-dev python3 python3-pytest procps tmux cpio qemu-system-x86
           linux-image-amd64 debootstrap e2fsprogs"
-    peers="runc podman containerd"
+    peers="runc podman containerd docker.io"
 fi
 missing() {
     for p in "$@"; do
