@@ -76,12 +76,23 @@ static void job_cleanup(struct create_job *j, bool failed)
     free(j->rootfs);
 }
 
+/* state.json and the hooks' state are JSON: their paths must be UTF-8
+ * (found by fuzz/fuzz_hooks_state: a Latin-1 bundle name crashed create) */
+static int utf8_path(const char *what, const char *path, cx_error *err)
+{
+    json_t *s = json_string(path);
+    json_decref(s);
+    return s ? 0 : cx_fail(err, 0, "%s %s: not valid UTF-8 (the OCI state is JSON)", what, path);
+}
+
 static int load_bundle(struct create_job *j, cx_error *err)
 {
     const char *bundle = j->o->bundle && j->o->bundle[0] ? j->o->bundle : ".";
     j->bundle = realpath(bundle, NULL);
     if (j->bundle == NULL)
         return cx_fail_errno(err, "bundle %s", bundle);
+    if (utf8_path("bundle", j->bundle, err) < 0)
+        return -1;
     _cleanup_close_ int bfd = open(j->bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (bfd < 0)
         return cx_fail_errno(err, "bundle %s", j->bundle);
@@ -101,6 +112,8 @@ static int load_bundle(struct create_job *j, cx_error *err)
         return cx_fail_errno(err, "config.json: root.path: %s", root);
     if (!S_ISDIR(st.st_mode))
         return cx_fail(err, ENOTDIR, "config.json: root.path: %s", root);
+    if (utf8_path("config.json: root.path:", j->rootfs, err) < 0)
+        return -1;
     if (j->spec->process->terminal && !j->o->console_socket && !j->o->foreground)
         return cx_fail(err, 0, "process.terminal is true: --console-socket is required "
                                "when the runtime does not stay in the foreground");
