@@ -2,6 +2,11 @@
 PREFIX ?= /usr/local
 BUILD ?= build
 ASAN ?= build-asan
+# libFuzzer targets (clang, ASan+UBSan) and the fault-injection build (tests/crash)
+FUZZ ?= build-fuzz
+FI ?= build-fi
+FUZZ_SECONDS ?= 60
+FUZZ_JOBS ?= 2
 PYTEST ?= /usr/bin/python3 -m pytest
 export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
 
@@ -13,6 +18,18 @@ $(BUILD)/build.ninja:
 
 $(ASAN)/build.ninja:
 	meson setup $(ASAN) --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
+
+$(FUZZ)/build.ninja:
+	CC=clang meson setup $(FUZZ) --buildtype=debugoptimized -Dfuzz=true \
+	    -Db_sanitize=address,undefined -Db_lundef=false
+
+$(FI)/build.ninja:
+	meson setup $(FI) --buildtype=debug -Dfault_injection=true
+
+# every fuzz target for FUZZ_SECONDS, FUZZ_JOBS at a time (fuzz/run.sh)
+fuzz: $(FUZZ)/build.ninja
+	ninja -C $(FUZZ) fuzz
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) fuzz/run.sh $(FUZZ)
 
 # unit tests, the same under ASan+UBSan, then the integration suite with
 # the release and the sanitized binary, the side-by-side compatibility
@@ -41,6 +58,6 @@ install: all
 	install -D -m 0755 $(BUILD)/capsa-pause $(DESTDIR)$(PREFIX)/bin/capsa-pause
 
 clean:
-	rm -rf $(BUILD) $(ASAN)
+	rm -rf $(BUILD) $(ASAN) $(FUZZ) $(FI)
 
-.PHONY: all check demo install clean
+.PHONY: all check demo install clean fuzz
