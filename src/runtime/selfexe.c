@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/mount.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
@@ -21,23 +20,16 @@ void selfexe_init(char **argv)
     saved_argv = argv;
 }
 
-static bool may_ptrace(const struct oci_process *p)
-{
-    if (p == NULL)
-        return false;
-    if (!p->has_caps || p->caps.bounding == NULL)
-        return true; /* capabilities untouched: all of them */
-    for (size_t i = 0; p->caps.bounding[i]; i++)
-        if (strcasecmp(p->caps.bounding[i], "CAP_SYS_PTRACE") == 0)
-            return true;
-    return false;
-}
-
 bool selfexe_needed(const struct oci_spec *config, const struct oci_process *proc)
 {
     if (oci_spec_namespace(config, CLONE_NEWUSER) != NULL)
-        return false; /* its CAP_SYS_PTRACE is not the host's */
-    return may_ptrace(config->process) || may_ptrace(proc);
+        return false; /* its root cannot write the host's binary */
+    (void) proc;
+    /* non-dumpable is not enough even without CAP_SYS_PTRACE: the
+     * container's program may itself be /proc/self/exe (an exec of
+     * "/proc/self/exe", or an image's /bin/sh linked to it), and the
+     * process then runs our binary, dumpable, from the container */
+    return true;
 }
 
 bool selfexe_is_protected(void)
@@ -57,27 +49,12 @@ static bool json_has_user_ns(json_t *config)
     return false;
 }
 
-static bool json_may_ptrace(json_t *config)
-{
-    json_t *bounding = json_object_get(json_object_get(json_object_get(config, "process"),
-                                                       "capabilities"), "bounding");
-    size_t i;
-    json_t *cap;
-    if (!json_is_array(bounding))
-        return true;
-    json_array_foreach(bounding, i, cap)
-        if (json_is_string(cap) && strcasecmp(json_string_value(cap), "CAP_SYS_PTRACE") == 0)
-            return true;
-    return false;
-}
-
 bool selfexe_needed_json(json_t *config, const struct oci_process *proc)
 {
     if (config == NULL)
         return true;
-    if (json_has_user_ns(config))
-        return false;
-    return json_may_ptrace(config) || may_ptrace(proc);
+    (void) proc;
+    return !json_has_user_ns(config);
 }
 
 void selfexe_protect(void)

@@ -10,12 +10,15 @@
  * reach the file on the host.  No copy is made (unlike a memfd), so nothing
  * is charged to any cgroup.
  *
- * The re-exec costs about 0.9 ms (bench/README.md), and it is only needed
- * when non-dumpable is not enough: /proc/PID/exe of a non-dumpable process
- * needs CAP_SYS_PTRACE in the host's user namespace, which a container has
- * only without a user namespace of its own and with CAP_SYS_PTRACE (or all
- * capabilities) in a process's bounding set.  So it is done only then, and
- * never for a binary already on a read-only mount.
+ * The re-exec costs about 0.9 ms (bench/README.md).  Non-dumpable alone
+ * is not enough: a container without CAP_SYS_PTRACE still reaches the
+ * binary by having it executed as its own program (args[0] or an image's
+ * /bin/sh linked to /proc/self/exe: the process then runs our binary,
+ * dumpable, and the container holds /proc/PID/exe until nothing runs it
+ * and reopens it for writing).  So it is done for every container that
+ * shares the host's user namespace (in one of its own, the container's
+ * root cannot write the host's binary), and never for a binary already on
+ * a read-only mount.  tests/security/test_cve_2019_5736.py.
  */
 #ifndef CAPSA_SELFEXE_H
 #define CAPSA_SELFEXE_H
@@ -28,9 +31,8 @@
 
 /* main() hands over its argv for a later re-exec. */
 void selfexe_init(char **argv);
-/* Could a process of this container, or this one, reach /proc/PID/exe of
- * a non-dumpable capsa clone?  (config: the container's; proc: an exec'd
- * process, or NULL.) */
+/* Could a process of this container reach and write our binary?
+ * (config: the container's; proc: an exec'd process, or NULL.) */
 bool selfexe_needed(const struct oci_spec *config, const struct oci_process *proc);
 /* The same for exec, from the config JSON kept in state.json. */
 bool selfexe_needed_json(json_t *config, const struct oci_process *proc);
