@@ -103,18 +103,24 @@ static int add_mount_label(const struct init_ctx *ctx, const struct oci_mount *m
 }
 
 /* Fill the new mount at dest with the tree of below, then make it
- * read-only if asked (it was mounted writable for the copy). */
+ * read-only if asked (it was mounted writable for the copy). The mount
+ * takes the owner and mode of a directory the image has (below >= 0); on
+ * one made for it, it keeps its own (mode=, else tmpfs's 1777), as in
+ * runc: `podman run --tmpfs /scratch` is world-writable. */
 static int copy_up(int rootfd, const char *dest, int below, unsigned long flags,
                    cx_error *err)
 {
     _cleanup_close_ int top = sp_open(rootfd, dest, O_RDONLY | O_DIRECTORY);
     struct stat st;
-    if (top < 0 || fstat(below, &st) < 0)
+    if (top < 0 || (below >= 0 && fstat(below, &st) < 0))
         return cx_fail_errno(err, "tmpcopyup: reopen %s", dest);
+    if (below < 0)
+        goto done;
     if (fchown(top, st.st_uid, st.st_gid) < 0 || fchmod(top, st.st_mode & 07777) < 0)
         return cx_fail_errno(err, "tmpcopyup: %s", dest);
     if (copy_tree(below, top, err) < 0)
         return cx_error_prefix(err, "%s", dest);
+done:
     if (flags & MS_RDONLY)
         return remount_flags(rootfd, dest, flags & ~(unsigned long) MS_REMOUNT, 0, err);
     return 0;
@@ -132,6 +138,8 @@ static int mount_one(const struct init_ctx *ctx, int rootfd,
     _cleanup_free_ char *src = bind ? bind_source(ctx, m) : NULL;
     if (bind && src == NULL)
         return cx_fail(err, 0, "bind mount on %s has no source", m->destination);
+    /* tmpcopyup: is there an image directory to copy (or one made here)? */
+    _cleanup_close_ int had = o.copyup && !bind ? sp_open(rootfd, m->destination, O_PATH) : -1;
     _cleanup_close_ int fd = open_target(rootfd, m->destination, src, err);
     if (fd < 0)
         return -1;
@@ -148,8 +156,9 @@ static int mount_one(const struct init_ctx *ctx, int rootfd,
     if (add_mount_label(ctx, m, &o, err) < 0)
         return -1;
     /* tmpcopyup: keep a handle on what the tmpfs is about to cover */
-    _cleanup_close_ int below = o.copyup ? open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-    if (o.copyup && below < 0)
+    _cleanup_close_ int below = o.copyup && had >= 0
+                                    ? open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+    if (o.copyup && had >= 0 && below < 0)
         return cx_fail_errno(err, "tmpcopyup: open %s", m->destination);
     if (mount(source, p, m->type, o.flags & ~(o.copyup ? MS_RDONLY : 0),
               o.data[0] ? o.data : NULL) < 0)

@@ -72,3 +72,27 @@ def test_update_raises_memory_past_the_swap_limit(capsa, make_bundle):
         assert read(v1("memory", "upswap", "memory.limit_in_bytes")) == str(mem)
         assert read(v1("memory", "upswap", "memory.memsw.limit_in_bytes")) == str(swap)
     capsa.ok("delete", "--force", "upswap")
+
+
+def test_tmpcopyup_on_a_new_directory_keeps_the_tmpfs_mode(capsa, make_bundle):
+    """`podman run --tmpfs /scratch` (podman asks for tmpcopyup): on a
+    directory the image lacks, the tmpfs keeps its own mode (1777, or
+    mode=); on one the image has, it takes that directory's mode and
+    content, as in runc."""
+    from bundle import load_config, write_config
+    b = make_bundle(["sh", "-c", "stat -c '%n %a' /scratch /private /etc; "
+                                 "test -s /etc/passwd && echo copied"])
+    cfg = load_config(b)
+    opts = ["rw", "rprivate", "nosuid", "nodev", "tmpcopyup"]
+    cfg["mounts"] += [
+        {"destination": "/scratch", "type": "tmpfs", "source": "tmpfs",
+         "options": opts},
+        {"destination": "/private", "type": "tmpfs", "source": "tmpfs",
+         "options": opts + ["mode=0700"]},
+        {"destination": "/etc", "type": "tmpfs", "source": "tmpfs",
+         "options": opts + ["mode=0700"]},
+    ]
+    write_config(b, cfg)
+    r = capsa.ok("run", "--bundle", b, "tmpmode")
+    assert r.stdout.splitlines() == ["/scratch 1777", "/private 700",
+                                     "/etc 755", "copied"], r.stdout
