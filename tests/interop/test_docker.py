@@ -258,10 +258,11 @@ def test_run_read_only_tmpfs_bind(docker, name, tmp_path):
         "-v", "%s:/data" % tmp_path, "-v", "%s:/conf:ro" % tmp_path,
         IMAGE, "sh", "-c",
         "touch /x 2>/dev/null && echo rootfs-writable || echo rootfs-ro; "
-        "touch /scratch/f && echo scratch-writable; cat /conf/given; "
+        "touch /scratch/f && echo scratch-writable; stat -c %a /scratch; "
+        "cat /conf/given; "
         "echo written > /data/out; touch /conf/y 2>/dev/null || "
         "echo conf-ro")
     assert r.returncode == 0, str(r)
-    assert r.stdout.splitlines() == ["rootfs-ro", "scratch-writable",
+    assert r.stdout.splitlines() == ["rootfs-ro", "scratch-writable", "1777",
                                      "from the host", "conf-ro"], str(r)
     assert (tmp_path / "out").read_text() == "written\n"

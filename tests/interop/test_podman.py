@@ -105,13 +105,17 @@ def test_run_read_only(podman, name):
 
 
 def test_run_tmpfs_option(podman, name):
-    """--tmpfs DIR:size=1m: podman asks for tmpfs with `tmpcopyup`."""
+    """--tmpfs DIR:size=1m: podman asks for tmpfs with `tmpcopyup`; on a
+    directory the image lacks the tmpfs keeps its own mode (1777: anyone
+    may write), or the one given with mode=."""
     r = podman.run(
-        "--rm", "--name", name, "--tmpfs", "/scratch:size=1m", IMAGE,
+        "--rm", "--name", name, "--tmpfs", "/scratch:size=1m",
+        "--mount", "type=tmpfs,dst=/private,tmpfs-mode=0700", IMAGE,
         "sh", "-c", 'grep " /scratch " /proc/mounts | cut -d" " -f2,3; '
-        'touch /scratch/f && echo writable')
+        'touch /scratch/f && echo writable; stat -c "%n %a" /scratch /private')
     assert r.returncode == 0, str(r)
-    assert r.stdout.splitlines() == ["/scratch tmpfs", "writable"], str(r)
+    assert r.stdout.splitlines() == ["/scratch tmpfs", "writable",
+                                     "/scratch 1777", "/private 700"], str(r)
 
 
 def test_run_device_option(podman, name):
