@@ -51,6 +51,12 @@ check: all $(ASAN)/build.ninja
 demo: all
 	tests/demo.sh $(BUILD)/capsa
 
+# capsa vs runc vs crun, side by side (as root; bench/README.md); never
+# part of check.  CAPSA=path overrides the binary, SECCOMP=podman adds
+# podman's default profile to every bundle.
+bench: all
+	CAPSA=$${CAPSA:-$(CURDIR)/$(BUILD)/capsa} bench/bench.sh
+
 install: all
 	install -D -m 0755 $(BUILD)/capsa $(DESTDIR)$(PREFIX)/bin/capsa
 	install -D -m 0755 $(BUILD)/capsa-shim $(DESTDIR)$(PREFIX)/bin/capsa-shim
@@ -60,4 +66,4 @@ install: all
 clean:
 	rm -rf $(BUILD) $(ASAN) $(FUZZ) $(FI)
 
-.PHONY: all check demo install clean fuzz
+.PHONY: all check demo install clean bench fuzz
