@@ -102,6 +102,21 @@ static int add_mount_label(const struct init_ctx *ctx, const struct oci_mount *m
     return 0;
 }
 
+static int tmpfs_mode_of(int dir, struct mount_opts *o, const struct oci_mount *m,
+                         cx_error *err)
+{
+    struct stat st;
+    if (fstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || strncmp(o->data, "mode=", 5) == 0 ||
+        strstr(o->data, ",mode=") != NULL)
+        return 0;
+    size_t used = strlen(o->data);
+    int n = snprintf(o->data + used, sizeof o->data - used, "%smode=%04o", used ? "," : "",
+                     (unsigned) (st.st_mode & 07777));
+    if (n < 0 || (size_t) n >= sizeof o->data - used)
+        return cx_fail(err, 0, "mount options too long for %s", m->destination);
+    return 0;
+}
+
 /* Fill the new mount at dest with the tree of below, then make it
  * read-only if asked (it was mounted writable for the copy). The mount
  * takes the owner and mode of a directory the image has (below >= 0); on
@@ -138,8 +153,14 @@ static int mount_one(const struct init_ctx *ctx, int rootfd,
     _cleanup_free_ char *src = bind ? bind_source(ctx, m) : NULL;
     if (bind && src == NULL)
         return cx_fail(err, 0, "bind mount on %s has no source", m->destination);
-    /* tmpcopyup: is there an image directory to copy (or one made here)? */
-    _cleanup_close_ int had = o.copyup && !bind ? sp_open(rootfd, m->destination, O_PATH) : -1;
+    /* tmpcopyup: is there an image directory to copy (or one made here)?
+     * a tmpfs over one the image has takes its mode unless given mode=, as
+     * in runc (`docker run --tmpfs /run` is not world-writable) */
+    bool tmpfs = !bind && m->type && strcmp(m->type, "tmpfs") == 0;
+    _cleanup_close_ int had = (o.copyup || tmpfs) && !bind
+                                  ? sp_open(rootfd, m->destination, O_PATH) : -1;
+    if (tmpfs && had >= 0 && tmpfs_mode_of(had, &o, m, err) < 0)
+        return -1;
     _cleanup_close_ int fd = open_target(rootfd, m->destination, src, err);
     if (fd < 0)
         return -1;

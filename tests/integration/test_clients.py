@@ -96,3 +96,28 @@ def test_tmpcopyup_on_a_new_directory_keeps_the_tmpfs_mode(capsa, make_bundle):
     r = capsa.ok("run", "--bundle", b, "tmpmode")
     assert r.stdout.splitlines() == ["/scratch 1777", "/private 700",
                                      "/etc 755", "copied"], r.stdout
+
+
+def test_tmpfs_over_an_image_directory_takes_its_mode(capsa, make_bundle):
+    """`docker run --tmpfs /run` (no tmpcopyup): a tmpfs over a directory
+    the image has takes that directory's mode, as in runc, unless the
+    mount gives mode= (runc 1.1 ignores it there; capsa keeps it); over a
+    new directory it keeps tmpfs's 1777."""
+    from bundle import load_config, write_config
+    b = make_bundle(["stat", "-c", "%n %a", "/run", "/srv", "/new"])
+    cfg = load_config(b)
+    for d, mode in (("run", 0o750), ("srv", 0o755)):
+        os.makedirs(os.path.join(b, "rootfs", d), exist_ok=True)
+        os.chmod(os.path.join(b, "rootfs", d), mode)
+    opts = ["noexec", "nosuid", "nodev", "rprivate"]
+    cfg["mounts"] += [
+        {"destination": "/run", "type": "tmpfs", "source": "tmpfs",
+         "options": opts},
+        {"destination": "/srv", "type": "tmpfs", "source": "tmpfs",
+         "options": opts + ["mode=0711"]},
+        {"destination": "/new", "type": "tmpfs", "source": "tmpfs",
+         "options": opts},
+    ]
+    write_config(b, cfg)
+    r = capsa.ok("run", "--bundle", b, "tmpfsmode")
+    assert r.stdout.splitlines() == ["/run 750", "/srv 711", "/new 1777"], r.stdout
