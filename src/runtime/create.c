@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/fault.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "runtime/activation.h"
@@ -140,9 +141,11 @@ static int make_record(struct create_job *j, cx_error *err)
         return cx_fail_errno(err, "create the state directory of %s", j->o->id);
     }
     j->recorded = true;
+    CX_FAULT("record-made");
     j->dirfd = openat(j->rootfd, j->o->id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (j->dirfd < 0 || flock(j->dirfd, LOCK_EX) < 0)
         return cx_fail_errno(err, "lock the state directory of %s", j->o->id);
+    CX_FAULT("record-locked");
     j->start_fd = cx_start_socket_listen(j->dirfd, err);
     return j->start_fd < 0 ? -1 : 0;
 }
@@ -198,6 +201,7 @@ static int runtime_hooks(struct create_job *j, cx_error *err)
     if (hooks_run(&j->spec->hooks, HOOK_PRESTART, state, err) < 0 ||
         hooks_run(&j->spec->hooks, HOOK_CREATE_RUNTIME, state, err) < 0)
         return -1;
+    CX_FAULT("runtime-hooks-run");
     if (sync_send(j->sock[0], SYNC_GO) < 0)
         return cx_fail_errno(err, "signal the container init");
     return 0;
@@ -249,6 +253,7 @@ static int run_init(struct create_job *j, int *pty, cx_error *err)
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, j->sock) < 0)
         return cx_fail_errno(err, "socketpair");
     ctx.sync_fd = j->sock[1];
+    CX_FAULT("before-clone");
     if (ns_plan_build(j->spec, &ctx.ns, err) < 0)
         return -1;
     _cleanup_free_ int *idmap_fds = cx_calloc(j->spec->n_mounts + 1, sizeof(int));
@@ -275,13 +280,18 @@ static int run_init(struct create_job *j, int *pty, cx_error *err)
     j->sock[1] = cx_close(j->sock[1]);
     if (j->pid < 0)
         return -1;
+    CX_FAULT("cloned");
     if (ctx.ns.new_user && ns_write_id_maps(j->pid, j->spec, err) < 0)
         return -1;
+    CX_FAULT("id-maps");
     int cg = cgroup_enter(j->spec, j->o->id, j->pid, j->o->systemd_cgroup, &j->cgroups, err);
+    CX_FAULT("cgroups-entered");
     if (record_cgroups(j, cg < 0 ? NULL : err) < 0 || cg < 0)
         return -1;
+    CX_FAULT("cgroups-recorded");
     if (sync_send(j->sock[0], SYNC_GO) < 0)
         return cx_fail_errno(err, "signal the container init");
+    CX_FAULT("init-going");
     return await_ready(j, pty, err);
 }
 
@@ -301,6 +311,7 @@ static int record_state(struct create_job *j, cx_error *err)
         return cx_fail(err, ESRCH, "container init %d is gone", (int) j->pid);
     if (cx_state_write(j->dirfd, &st, err) < 0)
         return -1;
+    CX_FAULT("state-written");
     if (j->o->pid_file && cx_write_pid_file(j->o->pid_file, j->pid, err) < 0)
         return -1;
     return 0;
@@ -325,15 +336,21 @@ int cx_create(const struct cx_create_opts *o, pid_t *pid, int *pty, cx_error *er
     if (rc == 0)
         rc = load_bundle(&j, err);
     if (rc == 0)
+        CX_FAULT("bundle-loaded");
+    if (rc == 0)
         rc = make_record(&j, err);
     if (rc == 0 && o->console_socket)
         rc = (j.console_fd = term_connect_socket(o->console_socket, err)) < 0 ? -1 : 0;
     if (rc == 0)
         rc = run_init(&j, pty, err);
     if (rc == 0)
+        CX_FAULT("init-ready");
+    if (rc == 0)
         rc = record_state(&j, err);
     if (rc == 0)
         rc = release_init(&j, err);
+    if (rc == 0)
+        CX_FAULT("init-released");
     if (rc < 0 && *pty >= 0)
         *pty = cx_close(*pty);
     *pid = j.pid;

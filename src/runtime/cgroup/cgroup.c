@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/fault.h"
 #include "common/util.h"
 #include "runtime/cgroup/internal.h"
 
@@ -53,6 +54,7 @@ static int enter_one(const struct oci_spec *spec, const char *dir, pid_t pid,
     const struct oci_resources *r = spec->linux_ ? spec->linux_->resources : NULL;
     if (make_dirs(h, dir, json_object_get(cg, "parents"), err) < 0)
         return -1;
+    CX_FAULT("cgroup-made");
     /* from here destroy removes it */
     json_array_append_new(json_object_get(cg, "dirs"), json_string(dir));
     if (h->v2 && cg_v2_enable(h->mnt, dir, err) < 0)
@@ -67,6 +69,7 @@ static int enter_one(const struct oci_spec *spec, const char *dir, pid_t pid,
         if (cg_bpf_devices(dir, rules, n, err) < 0)
             return -1;
     }
+    CX_FAULT("cgroup-configured");
     return cg_writef(dir, "cgroup.procs", err, "%d", (int) pid);
 }
 

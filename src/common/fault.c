@@ -1,0 +1,33 @@
+/* fault.c: see fault.h; empty unless built with -Dfault_injection=true. */
+#include "common/fault.h"
+
+#ifdef CAPSA_FAULT_INJECTION
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/util.h"
+
+void cx_fault_point(const char *step)
+{
+    static int passed;
+    int kill_at = 0;
+    const char *trace = getenv("CAPSA_FAULT_TRACE");
+    const char *at = getenv("CAPSA_FAULT_STEP");
+    passed++;
+    if (trace && trace[0]) {
+        int fd = open(trace, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+        if (fd >= 0) {
+            char line[128];
+            int n = snprintf(line, sizeof line, "%d %s\n", passed, step);
+            (void) cx_write_all(fd, line, (size_t) n);
+            close(fd);
+        }
+    }
+    if (at && cx_parse_int(at, &kill_at) == 0 && kill_at == passed)
+        raise(SIGKILL);
+}
+#endif
