@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <linux/close_range.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
@@ -191,9 +192,51 @@ static int check_exec(const char *path)
     return 0;
 }
 
+/* HOME from the container's /etc/passwd entry of the process's uid (else
+ * "/") when the env has none or an empty one, as runc does: docker sets no
+ * HOME and leaves it to the runtime. */
+static void default_home(struct oci_process *p)
+{
+    const char *home = oci_env_get(p->env, "HOME");
+    if (home && *home)
+        return;
+    char line[4096], dir[PATH_MAX] = "/";
+    FILE *f = fopen("/etc/passwd", "re");
+    while (f && fgets(line, sizeof line, f)) {
+        char *s = line, *fld[7];
+        int n = 0;
+        while (n < 7 && (fld[n] = strsep(&s, ":\n")) != NULL)
+            n++;
+        char *end;
+        if (n >= 6 && *fld[2] && strtoul(fld[2], &end, 10) == p->user.uid && *end == '\0' &&
+            *fld[5]) {
+            snprintf(dir, sizeof dir, "%s", fld[5]);
+            break;
+        }
+    }
+    if (f)
+        fclose(f);
+    size_t n = 0;
+    while (p->env && p->env[n])
+        n++;
+    const char **env = calloc(n + 2, sizeof *env);
+    char *var = NULL;
+    if (env == NULL || asprintf(&var, "HOME=%s", dir) < 0) {
+        free(env);
+        return;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(p->env[i], "HOME=") != 0)
+            env[k++] = p->env[i];
+    env[k] = var;
+    p->env = env; /* (not in the spec's pool: this process execs next) */
+}
+
 int process_lookup(const struct oci_process *p, char *out, size_t len,
                    cx_error *err)
 {
+    default_home((struct oci_process *) p);
     const char *file = p->args[0];
     if (strchr(file, '/')) {
         if (check_exec(file) < 0)

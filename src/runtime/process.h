@@ -29,7 +29,9 @@ int process_set_identity(const struct oci_process *p, bool hold_admin, cap_t *fi
 int process_release_admin(cap_t final, cx_error *err);
 /* Find args[0] the way execvp would, with PATH from the process env.
  * Errors read as runc's ("exec: "x": executable file not found in $PATH",
- * "exec: "/x": permission denied"), which engines map to 127 and 126. */
+ * "exec: "/x": permission denied"), which engines map to 127 and 126.
+ * First gives the process HOME, as runc does, when its env has none: the
+ * home of its uid in the container's /etc/passwd, else "/". */
 int process_lookup(const struct oci_process *p, char *out, size_t len,
                    cx_error *err);
 /* chdir to cwd, which must resolve inside the container. */

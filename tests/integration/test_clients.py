@@ -121,3 +121,31 @@ def test_tmpfs_over_an_image_directory_takes_its_mode(capsa, make_bundle):
     write_config(b, cfg)
     r = capsa.ok("run", "--bundle", b, "tmpfsmode")
     assert r.stdout.splitlines() == ["/run 750", "/srv 711", "/new 1777"], r.stdout
+
+
+@pytest.mark.parametrize("uid,env,home", [
+    (0, None, "/root"),            # from the container's /etc/passwd
+    (1, None, "/usr/sbin"),        # daemon's home there
+    (4242, None, "/"),             # no entry: "/"
+    (1, {"HOME": ""}, "/usr/sbin"),  # empty counts as unset
+    (0, {"HOME": "/custom"}, "/custom"),  # given: kept
+])
+def test_home_from_passwd_when_unset(capsa, make_bundle, uid, env, home):
+    """docker sets no HOME: the runtime gives the process its user's home
+    from the container's /etc/passwd, else "/", as runc does, for the
+    container's process and for exec."""
+    from bundle import load_config, write_config
+
+    def bundle(args):
+        b = make_bundle(args, env=env)
+        cfg = load_config(b)
+        cfg["process"]["user"] = {"uid": uid, "gid": uid}
+        write_config(b, cfg)
+        return b
+    r = capsa.ok("run", "--bundle", bundle(["sh", "-c", 'echo "$HOME"; env | grep -c "^HOME="']),
+                 "home1")
+    assert r.stdout == "%s\n1\n" % home
+    capsa.ok("run", "-d", "--bundle", bundle(["sleep", "100"]), "home2")
+    r = capsa.ok("exec", "home2", "sh", "-c", 'echo "$HOME"')
+    assert r.stdout == home + "\n"
+    capsa.ok("delete", "--force", "home2")
