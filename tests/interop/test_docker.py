@@ -86,14 +86,18 @@ def test_run_missing_command(docker, name):
 
 def test_run_stdin_and_settings(docker, name):
     """-i: stdin piped through; env, cwd, user and hostname reach the
-    process."""
+    process; HOME, which docker leaves to the runtime, is the user's in
+    the image's /etc/passwd."""
     r = docker.run("--rm", "-i", "--name", name, "-e", "GREETING=hi there",
                    "-w", "/tmp", "--user", "1:1", "--hostname", "dk-host",
                    IMAGE, "sh", "-c", 'tr a-z A-Z; echo "$GREETING"; pwd; '
-                   "id -u; id -g; hostname", input="piped through\n")
+                   'id -u; id -g; hostname; echo "$HOME"',
+                   input="piped through\n")
     assert r.returncode == 0, str(r)
     assert r.stdout.splitlines() == ["PIPED THROUGH", "hi there", "/tmp",
-                                     "1", "1", "dk-host"], str(r)
+                                     "1", "1", "dk-host", "/usr/sbin"], str(r)
+    r = docker.run("--rm", "--name", name, IMAGE, "sh", "-c", 'echo "$HOME"')
+    assert r.stdout == "/root\n", str(r)
 
 
 def test_detached_exec_stop_rm(docker, name):
