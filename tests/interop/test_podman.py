@@ -167,6 +167,9 @@ def test_detached_exec_ps_stop_rm(podman, name):
         assert (r.returncode, r.stdout) == (0, "42 /etc\n"), str(r)
         r = podman("exec", name, "no-such-cmd")
         assert r.returncode == 127, str(r)
+        lines = r.stderr.splitlines()  # one line, as for run
+        assert len(lines) == 1 and "no-such-cmd" in lines[0] and \
+            "executable file not found" in lines[0], str(r)
         # the container is still up after the execs
         assert podman.inspect(name)["State"]["Status"] == "running"
         # stop: SIGTERM reaches the trap, well within the 1 s grace
