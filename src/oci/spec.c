@@ -224,11 +224,18 @@ static int decode_mount(struct jd_ctx *c, json_t *v, const struct jpath *p,
     return 0;
 }
 
+#define OCI_MAX_MOUNTS 4096
+
 static int decode_mounts(struct jd_ctx *c, json_t *v, const struct jpath *p,
                          void *dst)
 {
     struct oci_spec *s = (struct oci_spec *)
         ((char *) dst - offsetof(struct oci_spec, mounts));
+    /* far above any real container; each mount costs kernel memory and
+     * time, and 100k would run into fs.mount-max only after seconds */
+    if (json_array_size(v) > OCI_MAX_MOUNTS)
+        return jd_fail(c, p, "%zu entries, more than the %d capsa accepts",
+                       json_array_size(v), OCI_MAX_MOUNTS);
     return jd_array_of(c, v, p, sizeof(struct oci_mount), (void **) &s->mounts,
                        &s->n_mounts, decode_mount);
 }

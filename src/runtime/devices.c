@@ -163,6 +163,14 @@ int console_bind(int slave_fd, cx_error *err)
     _cleanup_close_ int f = sp_mkfile(root, "/dev/console", 0600, err);
     if (f < 0)
         return -1;
+    /* an image's /dev/console linked elsewhere (/etc/passwd, a /proc file)
+     * would get the pty bound over that file instead (CVE-2025-52565) */
+    _cleanup_close_ int plain = sp_open_nosymlinks(root, "/dev/console", O_PATH);
+    struct stat a, b;
+    if (plain < 0 || fstat(plain, &a) < 0 || fstat(f, &b) < 0 ||
+        a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+        return cx_fail(err, plain < 0 ? errno : 0, "/dev/console in the container is a "
+                                                 "symlink: refusing to bind the console there");
     return mfd_bind(slave_fd, f, false, "/dev/console", err);
 }
 
@@ -187,7 +195,9 @@ int paths_mask(const char **paths, cx_error *err)
     _cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
     _cleanup_close_ int null = -1;
     for (size_t i = 0; paths && paths[i]; i++) {
-        _cleanup_close_ int fd = sp_open(root, paths[i], O_PATH);
+        /* through no symlink: a /proc swapped for one must not make a
+         * mask miss (CVE-2019-19921) */
+        _cleanup_close_ int fd = sp_open_nosymlinks(root, paths[i], O_PATH);
         struct stat st;
         if (fd < 0 && errno == ENOENT)
             continue;
@@ -210,7 +220,7 @@ int paths_readonly(const char **paths, cx_error *err)
 {
     _cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
     for (size_t i = 0; paths && paths[i]; i++) {
-        _cleanup_close_ int fd = sp_open(root, paths[i], O_PATH);
+        _cleanup_close_ int fd = sp_open_nosymlinks(root, paths[i], O_PATH);
         if (fd < 0 && errno == ENOENT)
             continue;
         if (fd < 0)

@@ -141,6 +141,25 @@ done:
     return 0;
 }
 
+/* proc and sysfs go on a directory reached through no symlink: through
+ * one (an image's /proc -> /, or a directory swapped for a symlink while we
+ * mount) the masked and read-only paths meant for them would miss
+ * (CVE-2019-19921, CVE-2023-28642). */
+static int open_plain_dir(int rootfd, const struct oci_mount *m, cx_error *err)
+{
+    int fd = sp_open_nosymlinks(rootfd, m->destination, O_PATH | O_DIRECTORY);
+    if (fd < 0 && errno == ENOENT) {
+        _cleanup_close_ int made = sp_mkdir_all(rootfd, m->destination, 0755, err);
+        if (made < 0)
+            return -1;
+        fd = sp_open_nosymlinks(rootfd, m->destination, O_PATH | O_DIRECTORY);
+    }
+    if (fd < 0)
+        return cx_fail_errno(err, "%s must be mounted on a directory of the rootfs, not "
+                                  "through a symlink: %s", m->type, m->destination);
+    return fd;
+}
+
 static int mount_one(const struct init_ctx *ctx, int rootfd,
                      const struct oci_mount *m, cx_error *err)
 {
@@ -161,7 +180,10 @@ static int mount_one(const struct init_ctx *ctx, int rootfd,
                                   ? sp_open(rootfd, m->destination, O_PATH) : -1;
     if (tmpfs && had >= 0 && tmpfs_mode_of(had, &o, m, err) < 0)
         return -1;
-    _cleanup_close_ int fd = open_target(rootfd, m->destination, src, err);
+    bool plain = !bind && m->type &&
+                 (strcmp(m->type, "proc") == 0 || strcmp(m->type, "sysfs") == 0);
+    _cleanup_close_ int fd = plain ? open_plain_dir(rootfd, m, err)
+                                   : open_target(rootfd, m->destination, src, err);
     if (fd < 0)
         return -1;
     char p[32];

@@ -12,11 +12,11 @@
 #include "common/cleanup.h"
 #include "common/util.h"
 
-int sp_open(int rootfd, const char *path, int flags)
+static int open_in_root(int rootfd, const char *path, int flags, unsigned long long resolve)
 {
     struct open_how how = {
         .flags = (unsigned long long) (flags | O_CLOEXEC),
-        .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+        .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | resolve,
     };
     while (*path == '/')
         path++;
@@ -27,6 +27,16 @@ int sp_open(int rootfd, const char *path, int flags)
         fd = (int) syscall(SYS_openat2, rootfd, path, &how, sizeof how);
     while (fd < 0 && errno == EAGAIN);
     return fd;
+}
+
+int sp_open(int rootfd, const char *path, int flags)
+{
+    return open_in_root(rootfd, path, flags, 0);
+}
+
+int sp_open_nosymlinks(int rootfd, const char *path, int flags)
+{
+    return open_in_root(rootfd, path, flags, RESOLVE_NO_SYMLINKS);
 }
 
 void sp_fd_path(int fd, char buf[static 32])

@@ -13,6 +13,10 @@
 
 /* openat2 confined to rootfd; returns fd or -1 with errno. */
 int sp_open(int rootfd, const char *path, int flags);
+/* The same, through no symlink at all (ELOOP): for what must be exactly
+ * where it is named (proc and sysfs, masked and read-only paths), where a
+ * symlink -- planted or swapped in by a race -- would make them miss. */
+int sp_open_nosymlinks(int rootfd, const char *path, int flags);
 /* Create every missing directory of path (confined), return an O_PATH fd
  * of the last one. */
 int sp_mkdir_all(int rootfd, const char *path, mode_t mode, cx_error *err);

@@ -4,7 +4,7 @@
  *   attack race A B SECONDS
  *       On the host: swap A and B (a directory and a symlink, same parent)
  *       with renameat2(RENAME_EXCHANGE) in a loop for SECONDS, or until
- *       A/../.stop-race exists.  Prints "swaps N".  (CVE-2021-30465,
+ *       .stop-race exists beside A.  Prints "swaps N".  (CVE-2021-30465,
  *       CVE-2019-19921, CVE-2025-31133, CVE-2025-52565)
  *
  *   attack exe SECONDS
@@ -57,7 +57,10 @@ static double now(void)
 static int race(const char *a, const char *b, double secs)
 {
     char stop[PATH_MAX];
-    snprintf(stop, sizeof stop, "%s/../.stop-race", a);
+    snprintf(stop, sizeof stop, "%s", a);
+    char *slash = strrchr(stop, '/');
+    snprintf(slash ? slash + 1 : stop, sizeof stop - (size_t) (slash ? slash + 1 - stop : 0),
+             ".stop-race");
     unsigned long n = 0;
     double end = now() + secs;
     while (now() < end) {

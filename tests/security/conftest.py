@@ -105,3 +105,18 @@ def userns_bundle(make_bundle, args, **kw):
         os.chmod(path, os.stat(path).st_mode | 0o111)
         path = os.path.dirname(path)
     return b
+
+
+def escaped_mounts(before, *paths):
+    """Mounts on the host that were not there in `before` (host_mounts())
+    and sit on / or under one of paths (a rootfs, a token's directory).
+    Other suites may mount things concurrently: only ours count."""
+    old = set(before.splitlines())
+    out = []
+    for line in host_mounts().splitlines():
+        if line in old:
+            continue
+        mnt = line.split()[4]
+        if mnt == "/" or any(mnt.startswith(p) or p in mnt for p in paths):
+            out.append(line)
+    return out
