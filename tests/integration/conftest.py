@@ -75,6 +75,11 @@ def cgroup_dirs():
 
 
 CGROUPS_AT_START = cgroup_dirs()
+# the whole host as the session found it (tests/fixtures/leakcheck.py),
+# compared by test_zz_nothing_left.py; and every --root a test used
+import leakcheck  # noqa: E402
+SNAPSHOT_AT_START = leakcheck.snapshot()
+ROOTS_USED = []
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -88,6 +93,7 @@ def _need_root_and_binary():
 @pytest.fixture
 def capsa(tmp_path):
     root = str(tmp_path / "state")
+    ROOTS_USED.append(root)
     c = Capsa(root)
     yield c
     for cid in c.ids():
