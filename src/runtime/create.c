@@ -86,17 +86,6 @@ static int utf8_path(const char *what, const char *path, cx_error *err)
     return s ? 0 : cx_fail(err, 0, "%s %s: not valid UTF-8 (the OCI state is JSON)", what, path);
 }
 
-/* Is the last component of path (trailing slashes ignored) a symlink? */
-static bool leaf_is_symlink(const char *path)
-{
-    _cleanup_free_ char *copy = cx_strdup(path);
-    size_t n = strlen(copy);
-    struct stat st;
-    while (n > 1 && copy[n - 1] == '/')
-        copy[--n] = '\0';
-    return lstat(copy, &st) == 0 && S_ISLNK(st.st_mode);
-}
-
 static int load_bundle(struct create_job *j, cx_error *err)
 {
     const char *bundle = j->o->bundle && j->o->bundle[0] ? j->o->bundle : ".";
@@ -124,11 +113,6 @@ static int load_bundle(struct create_job *j, cx_error *err)
         return cx_fail_errno(err, "config.json: root.path: %s", root);
     if (!S_ISDIR(st.st_mode))
         return cx_fail(err, ENOTDIR, "config.json: root.path: %s", root);
-    /* as runc: a rootfs that is a symlink (an image unpacked as "rootfs ->
-     * /", or elsewhere on the host) is refused, and never the host's root */
-    if (leaf_is_symlink(root) || strcmp(j->rootfs, "/") == 0)
-        return cx_fail(err, 0, "config.json: root.path: %s is a symlink or the host's "
-                               "root: refusing it as a rootfs", root);
     if (utf8_path("config.json: root.path:", j->rootfs, err) < 0)
         return -1;
     if (j->spec->process->terminal && !j->o->console_socket && !j->o->foreground)
@@ -184,7 +168,21 @@ static pid_t clone_init(struct create_job *j, struct init_ctx *ctx, cx_error *er
         ns_children_restore(saved);
         return -1;
     }
+    if (ctx->cg && ctx->cg->v2fd >= 0) {
+        args.flags |= CLONE_INTO_CGROUP;
+        args.cgroup = (uint64_t) ctx->cg->v2fd;
+    }
     pid_t pid = (pid_t) syscall(SYS_clone3, &args, sizeof args);
+    if (pid < 0 && (args.flags & CLONE_INTO_CGROUP)) {
+        /* an older kernel, or a v2 cgroup that refuses it: the parent
+         * writes cgroup.procs after the clone instead */
+        cx_debug("clone3 CLONE_INTO_CGROUP: %s", strerror(errno));
+        args.flags &= ~(uint64_t) CLONE_INTO_CGROUP;
+        args.cgroup = 0;
+        pid = (pid_t) syscall(SYS_clone3, &args, sizeof args);
+    } else if (pid > 0 && (args.flags & CLONE_INTO_CGROUP)) {
+        ctx->cg->v2fd = cx_close(ctx->cg->v2fd);   /* placed: nothing left to do */
+    }
     if (pid == 0) {
         cx_close(j->sock[0]);
         cx_close(saved);
@@ -288,7 +286,23 @@ static int run_init(struct create_job *j, int *pty, cx_error *err)
         }
         ctx.device_trees = trees;
     }
+    /* cgroupfs: the cgroups made before the clone, entered by the init
+     * itself (see cgroup.h); the systemd driver needs the pid first */
+    struct cgroup_entry cge = CGROUP_ENTRY_INIT;
+    if (!j->o->systemd_cgroup) {
+        int cg = cgroup_prepare(j->spec, j->o->id, &j->cgroups, &cge, err);
+        if (record_cgroups(j, cg < 0 ? NULL : err) < 0 || cg < 0) {
+            cgroup_entry_close(&cge);
+            ns_plan_close(&ctx.ns);
+            idmap_close(idmap_fds, j->spec->n_mounts);
+            if (ctx.device_trees)
+                devices_close_host_nodes(trees, n_devices);
+            return -1;
+        }
+        ctx.cg = &cge;
+    }
     j->pid = clone_init(j, &ctx, err);
+    cgroup_entry_close(&cge);
     ns_plan_close(&ctx.ns);
     idmap_close(idmap_fds, j->spec->n_mounts);
     if (ctx.device_trees)
@@ -300,13 +314,23 @@ static int run_init(struct create_job *j, int *pty, cx_error *err)
     if (ctx.ns.new_user && ns_write_id_maps(j->pid, j->spec, err) < 0)
         return -1;
     CX_FAULT("id-maps");
-    int cg = cgroup_enter(j->spec, j->o->id, j->pid, j->o->systemd_cgroup, &j->cgroups, err);
-    CX_FAULT("cgroups-entered");
-    if (record_cgroups(j, cg < 0 ? NULL : err) < 0 || cg < 0)
+    if (j->o->systemd_cgroup) {
+        int cg = cgroup_enter(j->spec, j->o->id, j->pid, true, &j->cgroups, err);
+        CX_FAULT("cgroups-entered");
+        if (record_cgroups(j, cg < 0 ? NULL : err) < 0 || cg < 0)
+            return -1;
+        CX_FAULT("cgroups-recorded");
+    } else if (cgroup_enter_v2(&cge, j->pid, err) < 0) {
         return -1;
-    CX_FAULT("cgroups-recorded");
-    if (sync_send(j->sock[0], SYNC_GO) < 0)
-        return cx_fail_errno(err, "signal the container init");
+    }
+    if (sync_send(j->sock[0], SYNC_GO) < 0) {
+        /* the init failed before reading GO (entering its cgroups): its
+         * error is still there to read */
+        int e = errno;
+        if (await_ready(j, pty, err) < 0)
+            return -1;
+        return cx_fail(err, e, "signal the container init");
+    }
     CX_FAULT("init-going");
     return await_ready(j, pty, err);
 }

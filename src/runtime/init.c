@@ -79,6 +79,13 @@ static int init_setup(struct init_ctx *ctx, char *exe, size_t exe_len, cx_error 
     const struct oci_spec *spec = ctx->spec;
     _cleanup_close_ int slave = -1;
 
+    /* first of all, into the container's v1 cgroups (cgroup.h) */
+    if (ctx->cg) {
+        int rc = cgroup_enter_self(ctx->cg, err);
+        cgroup_entry_close(ctx->cg);
+        if (rc < 0)
+            return -1;
+    }
     if (sync_expect(ctx->sync_fd, SYNC_GO, "capsa", NULL, err) < 0)
         return -1;
     if (ctx->ns.new_user && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))

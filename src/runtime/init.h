@@ -16,6 +16,7 @@
 #include <sys/capability.h>
 
 #include "oci/spec.h"
+#include "runtime/cgroup/cgroup.h"
 #include "runtime/namespaces.h"
 #include "runtime/seccomp.h"
 
@@ -33,6 +34,7 @@ struct init_ctx {
     int *idmap_fds;            /* per mount: a prepared idmapped tree, or -1 */
     int *device_trees;         /* per linux.devices entry: a host node's mount, or NULL */
     struct cx_seccomp *seccomp; /* compiled by create; insns NULL: none */
+    struct cgroup_entry *cg;   /* cgroupfs: the v1 cgroups to enter first; NULL: none */
     cap_t caps_final;          /* held back for the seccomp load (process.h) */
     pid_t host_pid;            /* ours in the host's /proc (notify state) */
     bool no_pivot;

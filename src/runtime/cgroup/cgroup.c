@@ -3,6 +3,8 @@
 #include "runtime/cgroup/cgroup.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,9 +49,9 @@ static int make_dirs(const struct cg_hier *h, const char *dir, json_t *parents, 
 }
 
 /* The container's directory in h: make it, apply the resources and the
- * device rules, move pid in. */
-static int enter_one(const struct oci_spec *spec, const char *dir, pid_t pid,
-                     const struct cg_hier *h, json_t *cg, cx_error *err)
+ * device rules; no process in it yet. */
+static int configure_one(const struct oci_spec *spec, const char *dir,
+                         const struct cg_hier *h, json_t *cg, cx_error *err)
 {
     const struct oci_resources *r = spec->linux_ ? spec->linux_->resources : NULL;
     if (make_dirs(h, dir, json_object_get(cg, "parents"), err) < 0)
@@ -70,6 +72,15 @@ static int enter_one(const struct oci_spec *spec, const char *dir, pid_t pid,
             return -1;
     }
     CX_FAULT("cgroup-configured");
+    return 0;
+}
+
+/* ... and move pid in. */
+static int enter_one(const struct oci_spec *spec, const char *dir, pid_t pid,
+                     const struct cg_hier *h, json_t *cg, cx_error *err)
+{
+    if (configure_one(spec, dir, h, cg, err) < 0)
+        return -1;
     return cg_writef(dir, "cgroup.procs", err, "%d", (int) pid);
 }
 
@@ -113,14 +124,95 @@ int cgroup_enter(const struct oci_spec *spec, const char *id, pid_t pid, bool sy
     return 0;
 }
 
+/* Writing a pid to cgroup.procs moves a whole thread group under the
+ * global cgroup_threadgroup_rwsem, whose write side waits for an RCU grace
+ * period: 3-20 ms on a v1 host, every time.  A single-threaded process
+ * moving itself can write "0" to a v1 hierarchy's `tasks` instead, which
+ * the kernel does without that lock (it moves only the calling thread,
+ * which is the whole process here). */
+static int self_to_tasks(int fd, const char *what, cx_error *err)
+{
+    ssize_t n;
+    do
+        n = write(fd, "0", 1);
+    while (n < 0 && errno == EINTR);
+    return n < 0 ? cx_fail_errno(err, "cgroup: write \"0\" to %s/tasks", what) : 0;
+}
+
 int cgroup_join(json_t *cg, pid_t pid, cx_error *err)
 {
     size_t i;
     json_t *d;
-    json_array_foreach(json_object_get(cg, "dirs"), i, d)
-        if (cg_writef(json_string_value(d), "cgroup.procs", err, "%d", (int) pid) < 0)
+    json_array_foreach(json_object_get(cg, "dirs"), i, d) {
+        const char *dir = json_string_value(d);
+        if (pid == getpid()) { /* exec's child: single-threaded, moving itself */
+            char path[PATH_MAX];
+            snprintf(path, sizeof path, "%s/tasks", dir);
+            _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+            if (fd >= 0) {
+                if (self_to_tasks(fd, dir, err) < 0)
+                    return -1;
+                continue;
+            }
+            /* no tasks file: v2 */
+        }
+        if (cg_writef(dir, "cgroup.procs", err, "%d", (int) pid) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int cgroup_prepare(const struct oci_spec *spec, const char *id, json_t **dirs,
+                   struct cgroup_entry *e, cx_error *err)
+{
+    struct cg_layout l;
+    *dirs = json_pack("{s:[],s:[]}", "dirs", "parents");
+    if (cg_layout_detect(&l, err) < 0)
+        return -1;
+    for (int i = 0; i < l.n; i++) {
+        char dir[PATH_MAX];
+        if (cg_container_path(spec, id, &l.h[i], dir, sizeof dir, err) < 0 ||
+            configure_one(spec, dir, &l.h[i], *dirs, err) < 0)
+            return -1;
+        if (l.h[i].v2) {
+            e->v2fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            if (e->v2fd < 0)
+                return cx_fail_errno(err, "cgroup: open %s", dir);
+            snprintf(e->v2dir, sizeof e->v2dir, "%s", dir);
+            continue;
+        }
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s/tasks", dir);
+        int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+            return cx_fail_errno(err, "cgroup: open %s", path);
+        e->tasks[e->n_tasks] = fd;
+        snprintf(e->tasks_dir[e->n_tasks++], sizeof e->tasks_dir[0], "%s", dir);
+    }
+    return 0;
+}
+
+int cgroup_enter_self(struct cgroup_entry *e, cx_error *err)
+{
+    for (int i = 0; i < e->n_tasks; i++)
+        if (self_to_tasks(e->tasks[i], e->tasks_dir[i], err) < 0)
             return -1;
     return 0;
+}
+
+int cgroup_enter_v2(struct cgroup_entry *e, pid_t pid, cx_error *err)
+{
+    if (e->v2fd < 0)
+        return 0;
+    return cg_writef(e->v2dir, "cgroup.procs", err, "%d", (int) pid);
+}
+
+void cgroup_entry_close(struct cgroup_entry *e)
+{
+    for (int i = 0; i < e->n_tasks; i++)
+        e->tasks[i] = cx_close(e->tasks[i]);
+    e->n_tasks = 0;
+    e->v2fd = cx_close(e->v2fd);
 }
 
 static int read_pids(const char *dir, pid_t **out, size_t *n)

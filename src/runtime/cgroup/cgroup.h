@@ -13,9 +13,15 @@
  * (--force even of a create killed half way), ps, kill --all and pause
  * find them whatever cgroup the runtime itself runs in then.
  *
- *   cgroup_enter()    create.c, in the parent, right after clone3 and before
- *                     the init is told to go on, so the init cannot fork
- *                     outside its cgroup
+ *   cgroup_prepare()  create.c (cgroupfs driver), before clone3: the
+ *                     directories made and configured, empty; the init
+ *                     then enters its v1 cgroups itself (cgroup_enter_self,
+ *                     before anything else) and clone3's CLONE_INTO_CGROUP
+ *                     puts it in the v2 one (cgroup_enter_v2 after the
+ *                     clone when the kernel refuses that)
+ *   cgroup_enter()    create.c, systemd driver, in the parent, right after
+ *                     clone3 and before the init is told to go on, so the
+ *                     init cannot fork outside its cgroup
  *   cgroup_join()     exec, for the new process before it enters the container
  *   cgroup_destroy()  delete (and a failed create), after the processes
  */
@@ -35,7 +41,24 @@
  * in *dirs as "systemd", made through systemd over D-Bus. */
 int cgroup_enter(const struct oci_spec *spec, const char *id, pid_t pid, bool systemd,
                  json_t **dirs, cx_error *err);
+/* pid == getpid() (exec's single-threaded child): v1 joined through
+ * `tasks`, without the global lock (see cgroup.c) */
 int cgroup_join(json_t *dirs, pid_t pid, cx_error *err);
+
+#define CGROUP_MAX_HIER 16
+struct cgroup_entry {
+    int tasks[CGROUP_MAX_HIER];    /* each v1 hierarchy's `tasks`, O_WRONLY */
+    char tasks_dir[CGROUP_MAX_HIER][256];   /* for errors */
+    int n_tasks;
+    int v2fd;                      /* the v2 directory, or -1 */
+    char v2dir[4096];
+};
+#define CGROUP_ENTRY_INIT { .n_tasks = 0, .v2fd = -1 }
+int cgroup_prepare(const struct oci_spec *spec, const char *id, json_t **dirs,
+                   struct cgroup_entry *e, cx_error *err);
+int cgroup_enter_self(struct cgroup_entry *e, cx_error *err);
+int cgroup_enter_v2(struct cgroup_entry *e, pid_t pid, cx_error *err);
+void cgroup_entry_close(struct cgroup_entry *e);
 /* Kill what is left, remove the directories (with retries); reports a
  * directory it could not remove. */
 int cgroup_destroy(json_t *dirs, cx_error *err);
