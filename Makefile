@@ -32,7 +32,8 @@ fuzz: $(FUZZ)/build.ninja
 	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) fuzz/run.sh $(FUZZ)
 
 # unit tests, the same under ASan+UBSan, then the integration suite with
-# the release and the sanitized binary, the side-by-side compatibility
+# the release and the sanitized binary, the attack tests (tests/security:
+# the published runtime escapes, each tried), the side-by-side compatibility
 # suite against runc, podman and containerd driving capsa, the pure
 # cgroup v2 cases in a VM and the systemd host's cases in another (as root)
 check: all $(ASAN)/build.ninja
@@ -42,6 +43,7 @@ check: all $(ASAN)/build.ninja
 	$(PYTEST) -q -p no:cacheprovider tests/integration
 	CAPSA=$(CURDIR)/$(ASAN)/capsa ASAN_OPTIONS=detect_leaks=1 \
 	    $(PYTEST) -q -p no:cacheprovider tests/integration
+	$(PYTEST) -q -p no:cacheprovider tests/security
 	$(PYTEST) -q -p no:cacheprovider tests/compat
 	$(PYTEST) -q -p no:cacheprovider tests/interop
 	$(PYTEST) -q -p no:cacheprovider tests/shim
