@@ -86,6 +86,17 @@ static int utf8_path(const char *what, const char *path, cx_error *err)
     return s ? 0 : cx_fail(err, 0, "%s %s: not valid UTF-8 (the OCI state is JSON)", what, path);
 }
 
+/* Is the last component of path (trailing slashes ignored) a symlink? */
+static bool leaf_is_symlink(const char *path)
+{
+    _cleanup_free_ char *copy = cx_strdup(path);
+    size_t n = strlen(copy);
+    struct stat st;
+    while (n > 1 && copy[n - 1] == '/')
+        copy[--n] = '\0';
+    return lstat(copy, &st) == 0 && S_ISLNK(st.st_mode);
+}
+
 static int load_bundle(struct create_job *j, cx_error *err)
 {
     const char *bundle = j->o->bundle && j->o->bundle[0] ? j->o->bundle : ".";
@@ -113,6 +124,11 @@ static int load_bundle(struct create_job *j, cx_error *err)
         return cx_fail_errno(err, "config.json: root.path: %s", root);
     if (!S_ISDIR(st.st_mode))
         return cx_fail(err, ENOTDIR, "config.json: root.path: %s", root);
+    /* as runc: a rootfs that is a symlink (an image unpacked as "rootfs ->
+     * /", or elsewhere on the host) is refused, and never the host's root */
+    if (leaf_is_symlink(root) || strcmp(j->rootfs, "/") == 0)
+        return cx_fail(err, 0, "config.json: root.path: %s is a symlink or the host's "
+                               "root: refusing it as a rootfs", root);
     if (utf8_path("config.json: root.path:", j->rootfs, err) < 0)
         return -1;
     if (j->spec->process->terminal && !j->o->console_socket && !j->o->foreground)
