@@ -680,7 +680,8 @@ class Dockerd:
     --pidfile T/docker.pid -H unix://T/docker.sock`, its configuration file
     and trust key under T too, with the runtime under test registered as
     `capsa` (--add-runtime) and no host networking (--bridge none, no
-    iptables rules, no IP masquerading). dockerd starts its own managed
+    iptables rules, no IP masquerading, net.ipv4.ip_forward left alone).
+    dockerd starts its own managed
     containerd (socket, state and root under T/exec and T/data); the docker
     client (`docker -H unix://T/docker.sock`, DOCKER_CONFIG=T/client) runs
     containers with `--runtime capsa`."""
@@ -705,6 +706,11 @@ class Dockerd:
 
     # -- daemon
     def start(self):
+        # dockerd makes its plugin directory (/run/docker/plugins) whatever
+        # its exec-root: removed at the end if it is made here
+        self.made_run_docker = [d for d in ("/run/docker",
+                                            "/run/docker/plugins")
+                                if not os.path.exists(d)]
         # (the trust key dockerd 20.10 makes is set only in the file:
         # /etc/docker/key.json otherwise)
         with open(self.config, "w") as f:
@@ -717,7 +723,8 @@ class Dockerd:
                 "--pidfile", self.pidfile,
                 "-H", "unix://" + self.sock,
                 "--bridge", "none", "--iptables=false", "--ip6tables=false",
-                "--ip-masq=false", "--userland-proxy=false",
+                "--ip-masq=false", "--ip-forward=false",
+                "--userland-proxy=false",
                 "--storage-driver", "vfs",
                 "--exec-opt", "native.cgroupdriver=cgroupfs",
                 "--cgroup-parent", DOCKER_CGROUP_PARENT,
@@ -806,6 +813,9 @@ class Dockerd:
                 if pid_alive(p)]
         _kill_and_wait(left)
         umount_under(self.top)
+        for d in reversed(getattr(self, "made_run_docker", [])):
+            with contextlib.suppress(OSError):
+                os.rmdir(d)
         for d in glob.glob("/sys/fs/cgroup/*" + DOCKER_CGROUP_PARENT) + \
                 glob.glob("/sys/fs/cgroup" + DOCKER_CGROUP_PARENT):
             with contextlib.suppress(OSError):
