@@ -31,7 +31,7 @@ static int parse_bytes(const char *s, json_int_t *out)
     }
     if (*end == 'b' || *end == 'B')
         end++;
-    if (*end != '\0' || (v > 0 && v > INT64_MAX / mult))
+    if (*end != '\0' || (v > 0 && v > INT64_MAX / mult) || (v < 0 && v < INT64_MIN / mult))
         return -1;
     *out = v * mult;
     return 0;

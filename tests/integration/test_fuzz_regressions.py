@@ -37,3 +37,11 @@ def test_rootfs_through_symlink_not_utf8_refused(capsa, tmp_path, make_bundle):
     os.symlink(latin1, os.fsencode(os.path.join(b, "rootfs")))
     capsa.fails("create", "--bundle", b, "u8r", contains="root.path")
     assert "u8r" not in capsa.run("list").stdout
+
+
+def test_update_negative_size_overflow_refused(capsa):
+    """fuzz_update (UBSan): a negative size times its suffix overflowed
+    int64 in parse_bytes (`--memory -9000000000000000000k`); now refused
+    as not a size, before the container is even looked up."""
+    capsa.fails("update", "--memory", "-9000000000000000000k", "nosuch",
+                contains="is not a size")
