@@ -226,3 +226,27 @@ int cx_mkdir_p(const char *path, mode_t mode, cx_error *err)
         return cx_fail_errno(err, "mkdir %s", p);
     return 0;
 }
+
+void cx_user_name(uid_t uid, char *buf, size_t len)
+{
+    char line[1024];
+    buf[0] = '\0';
+    FILE *f = fopen("/etc/passwd", "re");
+    if (f == NULL)
+        return;
+    while (fgets(line, sizeof line, f)) {
+        /* name:password:uid:... */
+        char *c1 = strchr(line, ':');
+        char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+        char *c3 = c2 ? strchr(c2 + 1, ':') : NULL;
+        if (c3 == NULL)
+            continue;
+        *c1 = *c3 = '\0';
+        int64_t v;
+        if (cx_parse_i64(c2 + 1, &v) == 0 && v == (int64_t) uid) {
+            snprintf(buf, len, "%s", line);
+            break;
+        }
+    }
+    fclose(f);
+}

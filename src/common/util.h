@@ -36,4 +36,8 @@ int cx_rm_rf_at(int dirfd, const char *name);
 /* mkdir -p (absolute or relative to cwd). */
 int cx_mkdir_p(const char *path, mode_t mode, cx_error *err);
 
+/* The name of uid in the host's /etc/passwd, read directly as runc does
+ * (no NSS: capsa is linked statically); "" when it has none. */
+void cx_user_name(uid_t uid, char *buf, size_t len);
+
 #endif

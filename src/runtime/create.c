@@ -3,7 +3,6 @@
  * failure nothing is left: the init is killed, the record removed. */
 #include <fcntl.h>
 #include <linux/sched.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -353,11 +352,11 @@ static int run_init(struct create_job *j, int *pty, cx_error *err)
 
 static int record_state(struct create_job *j, cx_error *err)
 {
-    char created[64];
-    struct passwd *pw = getpwuid(geteuid());
+    char created[64], owner[256];
+    cx_user_name(geteuid(), owner, sizeof owner);
     struct cx_state st = {
         .id = (char *) j->o->id, .bundle = j->bundle, .rootfs = j->rootfs,
-        .created = created, .owner = pw ? pw->pw_name : "",
+        .created = created, .owner = owner,
         .oci_version = (char *) j->spec->oci_version, .pid = j->pid,
         .boot_id = (char *) proc_boot_id(), .annotations = j->spec->annotations,
         .config = j->spec->doc,
