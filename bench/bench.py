@@ -210,7 +210,8 @@ def shared_libs(path):
     libs = []
     for line in r.stdout.splitlines():
         name = line.strip().split()[0] if line.strip() else ""
-        if not name or name.startswith("linux-vdso") or "ld-linux" in name:
+        if (not name or name.startswith("linux-vdso") or "ld-linux" in name
+                or "statically" in line or "not a dynamic" in line):
             continue
         libs.append(name)
     return libs
