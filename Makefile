@@ -5,6 +5,7 @@ ASAN ?= build-asan
 # libFuzzer targets (clang, ASan+UBSan) and the fault-injection build (tests/crash)
 FUZZ ?= build-fuzz
 FI ?= build-fi
+VG ?= build-vg
 FUZZ_SECONDS ?= 60
 FUZZ_JOBS ?= 2
 PYTEST ?= /usr/bin/python3 -m pytest
@@ -26,23 +27,35 @@ $(FUZZ)/build.ninja:
 $(FI)/build.ninja:
 	meson setup $(FI) --buildtype=debug -Dfault_injection=true
 
+# dynamically linked, for valgrind (it cannot replace malloc in a static glibc)
+$(VG)/build.ninja:
+	meson setup $(VG) --buildtype=debug -Dstatic_deps=false \
+	    $$(grep -q "'static_pie'" meson_options.txt && echo -Dstatic_pie=false)
+
 # every fuzz target for FUZZ_SECONDS, FUZZ_JOBS at a time (fuzz/run.sh)
 fuzz: $(FUZZ)/build.ninja
 	ninja -C $(FUZZ) fuzz
 	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) fuzz/run.sh $(FUZZ)
 
 # unit tests, the same under ASan+UBSan, then the integration suite with
-# the release and the sanitized binary, the attack tests (tests/security:
+# the release and the sanitized binary, create SIGKILLed at every step
+# (tests/crash), memcheck (tests/valgrind), every fuzz target for
+# FUZZ_SECONDS (60) two at a time (8 targets: 4 minutes), the attack tests (tests/security:
 # the published runtime escapes, each tried), the side-by-side compatibility
 # suite against runc, podman and containerd driving capsa, the pure
 # cgroup v2 cases in a VM and the systemd host's cases in another (as root)
-check: all $(ASAN)/build.ninja
+check: all $(ASAN)/build.ninja $(FI)/build.ninja $(VG)/build.ninja
 	meson test -C $(BUILD) --print-errorlogs
 	ninja -C $(ASAN)
 	meson test -C $(ASAN) --print-errorlogs
 	$(PYTEST) -q -p no:cacheprovider tests/integration
 	CAPSA=$(CURDIR)/$(ASAN)/capsa ASAN_OPTIONS=detect_leaks=1 \
 	    $(PYTEST) -q -p no:cacheprovider tests/integration
+	ninja -C $(FI)
+	CAPSA_FI=$(CURDIR)/$(FI)/capsa $(PYTEST) -q -p no:cacheprovider tests/crash
+	ninja -C $(VG)
+	CAPSA_VG=$(CURDIR)/$(VG)/capsa $(PYTEST) -q -p no:cacheprovider tests/valgrind
+	$(MAKE) fuzz
 	$(PYTEST) -q -p no:cacheprovider tests/security
 	$(PYTEST) -q -p no:cacheprovider tests/compat
 	$(PYTEST) -q -p no:cacheprovider tests/interop
@@ -66,6 +79,6 @@ install: all
 	install -D -m 0755 $(BUILD)/capsa-pause $(DESTDIR)$(PREFIX)/bin/capsa-pause
 
 clean:
-	rm -rf $(BUILD) $(ASAN) $(FUZZ) $(FI)
+	rm -rf $(BUILD) $(ASAN) $(FUZZ) $(FI) $(VG)
 
 .PHONY: all check demo install clean bench fuzz

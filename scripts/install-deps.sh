@@ -2,7 +2,7 @@
 # install-deps.sh [--test]: install capsa's build dependencies from Debian 12
 # (as root; libsystemd-dev: sd-bus headers for the systemd cgroup driver,
 # whose library is loaded only when used).  --test adds what `make check` needs: pytest, runc (the
-# reference the compat suite diffs against) and procps.
+# reference the compat suite diffs against) and procps; clang, libclang-rt-14-dev (libFuzzer, fuzz/) and valgrind.
 set -eu
 [ "$(id -u)" = 0 ] || { echo "install-deps.sh: run as root" >&2; exit 1; }
 # packages that ship daemons must not start them on install
@@ -20,7 +20,7 @@ pkgs="meson ninja-build pkg-config gcc libc6-dev libjansson-dev libcap-dev
 peers=""
 if [ "${1:-}" = "--test" ]; then
     pkgs="$pkgs libcmocka-dev python3 python3-pytest procps tmux cpio qemu-system-x86
-          linux-image-amd64 debootstrap e2fsprogs"
+          linux-image-amd64 debootstrap e2fsprogs clang libclang-rt-14-dev valgrind"
     peers="runc podman containerd docker.io"
 fi
 missing() {
