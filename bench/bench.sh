@@ -56,8 +56,10 @@ export CRUN CRUN_NOTE
 NOTES=""
 if mountpoint -q /sys/fs/cgroup/unified; then
     umount /sys/fs/cgroup/unified || die "cannot unmount /sys/fs/cgroup/unified"
-    # crun mkdirs unified/<id> in the host's /sys/fs/cgroup tmpfs: cover it
-    mount -t tmpfs -o size=1m,mode=0755 capsa-bench-unified /sys/fs/cgroup/unified \
+    # crun mkdirs unified/<id> (and writes a cgroup.procs file there) in the
+    # host's /sys/fs/cgroup tmpfs and never removes it: cover it, with room
+    # for the hundreds of containers of the concurrency and scale sections
+    mount -t tmpfs -o size=256m,nr_inodes=1m,mode=0755 capsa-bench-unified /sys/fs/cgroup/unified \
         || die "cannot mount a tmpfs over /sys/fs/cgroup/unified"
     NOTES="/sys/fs/cgroup/unified (hybrid cgroup2) unmounted in a private mount namespace for every runtime alike (crun 1.8.1 refuses hybrid mode); an empty private tmpfs covers the directory"
 fi
