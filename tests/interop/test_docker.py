@@ -270,3 +270,20 @@ def test_run_read_only_tmpfs_bind(docker, name, tmp_path):
     assert r.stdout.splitlines() == ["rootfs-ro", "scratch-writable", "1777",
                                      "from the host", "conf-ro"], str(r)
     assert (tmp_path / "out").read_text() == "written\n"
+
+
+def test_join_another_containers_namespaces(docker, name):
+    """--pid/--ipc container:NAME: the runtime joins the namespaces of a
+    running container by path."""
+    with removed_after(docker, name):
+        start_detached(docker, name, "sleep", "1000",
+                       opts=["--ipc", "shareable"])
+        pid = docker.inspect(name)["State"]["Pid"]
+        r = docker.run("--rm", "--pid", "container:" + name,
+                       "--ipc", "container:" + name, IMAGE, "sh", "-c",
+                       "cat /proc/1/cmdline | tr '\\0' ' '; echo; "
+                       "readlink /proc/self/ns/ipc")
+        assert r.returncode == 0, str(r)
+        lines = r.stdout.splitlines()
+        assert lines[0] == "sleep 1000 ", str(r)
+        assert lines[1] == os.readlink("/proc/%d/ns/ipc" % pid), str(r)

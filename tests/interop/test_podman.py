@@ -600,3 +600,14 @@ def test_runtime_json_log(podman, name):
         assert "no-such-cmd" in obj["msg"], text
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?"
                             r"(Z|[+-]\d\d:\d\d)", obj["time"]), text
+
+
+def test_run_uidmap(podman, name):
+    """--uidmap/--gidmap: a user namespace, root inside mapped to 100000
+    outside; the image's files appear owned by root inside."""
+    r = podman.run("--rm", "--name", name, "--uidmap", "0:100000:65536",
+                   "--gidmap", "0:100000:65536", IMAGE, "sh", "-c",
+                   "id -u; cat /proc/self/uid_map; stat -c %u /bin/busybox")
+    assert r.returncode == 0, str(r)
+    lines = r.stdout.split()
+    assert lines == ["0", "0", "100000", "65536", "0"], str(r)
