@@ -162,3 +162,14 @@ def name(request):
     _counter[0] += 1
     base = "".join(c if c.isalnum() else "-" for c in request.node.name)
     return ("ci-%d-%s" % (_counter[0], base.strip("-")))[:60].rstrip("-")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cwd_elsewhere(tmp_path_factory):
+    """Engines and monitors write files into their working directory
+    (conmon leaves an "oom" marker there): run them all from a scratch one,
+    never from the repository."""
+    old = os.getcwd()
+    os.chdir(tmp_path_factory.mktemp("cwd"))
+    yield
+    os.chdir(old)
