@@ -215,11 +215,18 @@ static pid_t clone_init(struct create_job *j, struct init_ctx *ctx, cx_error *er
  * cgroups that delete --force finds. */
 static int record_cgroups(struct create_job *j, cx_error *err)
 {
+    if (j->cgroups == NULL)
+        return 0;
     char *text = json_dumps(j->cgroups, JSON_COMPACT);
     int rc = text ? cx_write_file_atomic_at(j->dirfd, "cgroups.json", text, strlen(text),
                                             0600, err) : cx_fail(err, ENOMEM, "cgroups.json");
     free(text);
     return rc;
+}
+
+static int record_cb(void *j, cx_error *err)
+{
+    return record_cgroups(j, err);
 }
 
 /* prestart and createRuntime, in our namespaces, when the init asks. */
@@ -305,7 +312,7 @@ static int run_init(struct create_job *j, int *pty, cx_error *err)
      * itself (see cgroup.h); the systemd driver needs the pid first */
     struct cgroup_entry cge = CGROUP_ENTRY_INIT;
     if (!j->o->systemd_cgroup) {
-        int cg = cgroup_prepare(j->spec, j->o->id, &j->cgroups, &cge, err);
+        int cg = cgroup_prepare(j->spec, j->o->id, &j->cgroups, record_cb, j, &cge, err);
         if (record_cgroups(j, cg < 0 ? NULL : err) < 0 || cg < 0) {
             cgroup_entry_close(&cge);
             ns_plan_close(&ctx.ns);

@@ -162,13 +162,44 @@ int cgroup_join(json_t *cg, pid_t pid, cx_error *err)
     return 0;
 }
 
+/* Every directory the container will have, and each missing ancestor
+ * (a parent to make), before anything is made: recorded first, so that a
+ * create killed between two mkdirs leaves nothing delete cannot find
+ * (destroy takes a directory that is not there as removed). */
+static int plan(const struct oci_spec *spec, const char *id, const struct cg_layout *l,
+                json_t *cg, cx_error *err)
+{
+    for (int i = 0; i < l->n; i++) {
+        char dir[PATH_MAX];
+        if (cg_container_path(spec, id, &l->h[i], dir, sizeof dir, err) < 0)
+            return -1;
+        json_array_append_new(json_object_get(cg, "planned"), json_string(dir));
+        for (char *slash = strrchr(dir, '/'); slash && (size_t) (slash - dir) >
+             strlen(l->h[i].mnt); slash = strrchr(dir, '/')) {
+            *slash = '\0';
+            if (access(dir, F_OK) == 0)
+                break;
+            json_array_append_new(json_object_get(cg, "parents"), json_string(dir));
+        }
+    }
+    return 0;
+}
+
 int cgroup_prepare(const struct oci_spec *spec, const char *id, json_t **dirs,
+                   int (*record)(void *ctx, cx_error *err), void *ctx,
                    struct cgroup_entry *e, cx_error *err)
 {
     struct cg_layout l;
-    *dirs = json_pack("{s:[],s:[]}", "dirs", "parents");
-    if (cg_layout_detect(&l, err) < 0)
+    *dirs = json_pack("{s:[],s:[],s:[]}", "dirs", "parents", "planned");
+    if (cg_layout_detect(&l, err) < 0 || plan(spec, id, &l, *dirs, err) < 0)
         return -1;
+    /* the plan is the record until the directories exist */
+    json_object_set(*dirs, "dirs", json_object_get(*dirs, "planned"));
+    if (record(ctx, err) < 0)
+        return -1;
+    json_object_set_new(*dirs, "dirs", json_array());
+    json_object_set_new(*dirs, "parents", json_array());
+    json_object_del(*dirs, "planned");
     for (int i = 0; i < l.n; i++) {
         char dir[PATH_MAX];
         if (cg_container_path(spec, id, &l.h[i], dir, sizeof dir, err) < 0 ||

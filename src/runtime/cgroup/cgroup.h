@@ -54,7 +54,10 @@ struct cgroup_entry {
     char v2dir[4096];
 };
 #define CGROUP_ENTRY_INIT { .n_tasks = 0, .v2fd = -1 }
+/* record(ctx) is called once *dirs names every directory that may be made
+ * (the caller writes cgroups.json), before the first mkdir. */
 int cgroup_prepare(const struct oci_spec *spec, const char *id, json_t **dirs,
+                   int (*record)(void *ctx, cx_error *err), void *ctx,
                    struct cgroup_entry *e, cx_error *err);
 int cgroup_enter_self(struct cgroup_entry *e, cx_error *err);
 int cgroup_enter_v2(struct cgroup_entry *e, pid_t pid, cx_error *err);
