@@ -166,7 +166,7 @@ static json_t *load_process(struct exec_flags *f, const char *root, const char *
     _cleanup_container_ struct cx_container *c = NULL;
     if (cx_container_load(root, id, false, &c, err) < 0)
         return NULL;
-    return process_from_flags(f, c->st->config, argc, argv, err);
+    return process_from_flags(f, cx_container_config(c), argc, argv, err);
 }
 
 int cmd_exec(const struct capsa_global *g, int argc, char **argv, cx_error *err)

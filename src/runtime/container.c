@@ -107,6 +107,15 @@ int cx_container_load(const char *root, const char *id, bool lock,
     return 0;
 }
 
+json_t *cx_container_config(struct cx_container *c)
+{
+    _cleanup_free_ char *text = NULL;
+    if (c->st->config == NULL && !c->st->partial &&
+        cx_read_file_at(c->dirfd, "config.json", 64 << 20, &text, NULL, NULL) == 0)
+        c->st->config = json_loads(text, 0, NULL);
+    return c->st->config;
+}
+
 void cx_container_free(struct cx_container *c)
 {
     if (c == NULL)

@@ -34,6 +34,10 @@ static inline void cx_container_freep(struct cx_container **c)
 }
 #define _cleanup_container_ __attribute__((cleanup(cx_container_freep)))
 
+/* The config the container was created with (config.json in its
+ * directory), loaded on first use; NULL if it cannot be read. */
+json_t *cx_container_config(struct cx_container *c);
+
 /* Remove the record (state dir) after the processes are gone. */
 int cx_container_remove(const char *root, struct cx_container *c, cx_error *err);
 

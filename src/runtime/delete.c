@@ -105,7 +105,7 @@ int cx_delete(const char *root, const char *id, bool force, cx_error *err)
     if (!c->st->partial) {
         _cleanup_free_ char *state = hooks_state(c->st->oci_version, id, "stopped", 0,
                                                  c->st->bundle, c->st->annotations);
-        hooks_run_warn(c->st->config, HOOK_POSTSTOP, state);
+        hooks_run_warn(cx_container_config(c), HOOK_POSTSTOP, state);
     }
     return cx_container_remove(root, c, err);
 }

@@ -138,7 +138,8 @@ static _Noreturn void child_main(struct exec_job *j)
 static int prepare_seccomp(struct exec_job *j, cx_error *err)
 {
     const struct cx_state *st = j->c->st;
-    json_t *lin = st->config ? json_object_get(st->config, "linux") : NULL;
+    json_t *config = cx_container_config(j->c);
+    json_t *lin = config ? json_object_get(config, "linux") : NULL;
     json_t *profile = lin ? json_object_get(lin, "seccomp") : NULL;
     struct oci_seccomp *s = NULL;
     struct jd_ctx jc = { "config.json", &j->pool, err };
@@ -161,7 +162,7 @@ static int prepare(struct exec_job *j, cx_error *err)
         return -1;
     if (cx_container_load(o->root, o->id, false, &j->c, err) < 0)
         return -1;
-    if (selfexe_needed_json(j->c->st->config, &j->proc))
+    if (selfexe_needed_json(cx_container_config(j->c), &j->proc))
         selfexe_protect();
     enum cx_status s = j->c->st->status;
     if (s != CX_CREATED && s != CX_RUNNING)

@@ -84,7 +84,7 @@ int cx_start(const char *root, const char *id, cx_error *err)
         return cx_error_prefix(err, "start container %s", id);
     _cleanup_free_ char *state = hooks_state(c->st->oci_version, id, "running", c->st->pid,
                                              c->st->bundle, c->st->annotations);
-    if (hooks_run_json(c->st->config, HOOK_POSTSTART, state, err) < 0) {
+    if (hooks_run_json(cx_container_config(c), HOOK_POSTSTART, state, err) < 0) {
         /* runtime.md: an error, and the container is stopped */
         proc_signal_same(c->st->pid, c->st->pid_start, SIGKILL);
         return -1;

@@ -59,8 +59,16 @@ int cx_state_write(int dirfd, const struct cx_state *st, cx_error *err)
     json_object_set_new(o, "capsa", json_pack("{s:I,s:s}", "pidStart",
                                               (json_int_t) st->pid_start,
                                               "bootId", st->boot_id ? st->boot_id : ""));
-    if (st->config)
-        json_object_set(o, "config", st->config);
+    /* the config in a file of its own: `list` and `state` read only the
+     * small state.json of each container */
+    if (st->config) {
+        _cleanup_free_ char *cfg = json_dumps(st->config, JSON_COMPACT);
+        if (cfg == NULL || cx_write_file_atomic_at(dirfd, "config.json", cfg, strlen(cfg), 0600,
+                                                   err) < 0) {
+            json_decref(o);
+            return cfg ? -1 : cx_fail(err, ENOMEM, "serialize config.json");
+        }
+    }
     char *text = json_dumps(o, JSON_COMPACT);
     json_decref(o);
     if (text == NULL)
@@ -113,7 +121,7 @@ int cx_state_read(int dirfd, const char *id, struct cx_state **out, cx_error *er
     st->pid = (pid_t) f.pid;
     st->pid_start = (uint64_t) f.start;
     st->annotations = json_incref(json_object_get(o, "annotations"));
-    st->config = json_incref(json_object_get(o, "config"));
+    st->config = json_incref(json_object_get(o, "config")); /* older records */
     st->status = CX_CREATED;
     json_decref(o);
     *out = st;

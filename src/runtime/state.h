@@ -2,7 +2,9 @@
  *
  * Each container is a directory <root>/<id> holding:
  *   state.json  the OCI state plus what capsa needs to re-check it
- *               (init start time, boot id, the config), written tmp+fsync+rename
+ *               (init start time, boot id), written tmp+fsync+rename
+ *   config.json the config the container was created from (and `update`d),
+ *               read only by the commands that need it (cx_container_config)
  *   start.sock  present between create and start (the init waits on it)
  *   cgroups.json the container's cgroup directories, written as soon as they
  *               exist (before state.json), so they are found in any state
@@ -34,7 +36,7 @@ struct cx_state {
     uint64_t pid_start;
     char *boot_id;
     json_t *annotations;  /* may be NULL */
-    json_t *config;       /* the config.json the container was created from */
+    json_t *config;       /* config.json once loaded (cx_container_config) */
     json_t *cgroups;      /* cgroups.json (runtime/cgroup), may be NULL */
     enum cx_status status;/* derived by cx_state_refresh() */
     bool partial;         /* directory without a readable state.json */

@@ -56,7 +56,7 @@ int cx_update(const char *root, const char *id, json_t *res, cx_error *err)
              cx_container_load(root, id, true, &c, err) == 0) {
         if (c->st->status == CX_STOPPED)
             cx_fail(err, 0, "container not running");
-        else if ((cfg = merged_config(c->st->config, res, &spec, err)) != NULL &&
+        else if ((cfg = merged_config(cx_container_config(c), res, &spec, err)) != NULL &&
                  cgroup_update(c->st->cgroups, r,
                                json_object_get(res, "devices") ? spec : NULL, err) == 0) {
             json_decref(c->st->config);

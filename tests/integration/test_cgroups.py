@@ -234,8 +234,8 @@ def test_update_check_before_and_kept_in_state(capsa, make_bundle):
     assert open(os.path.join(CG, "memory", "cgchk", "memory.limit_in_bytes")).read().strip() \
         != "4096"
     capsa.ok("update", "--memory", "96m", "cgchk")
-    with open(os.path.join(capsa.root, "cgchk", "state.json")) as f:
-        kept = json.load(f)["config"]["linux"]["resources"]
+    with open(os.path.join(capsa.root, "cgchk", "config.json")) as f:
+        kept = json.load(f)["linux"]["resources"]
     assert kept["memory"]["limit"] == 96 << 20, kept
     capsa.fails("update", "-r", "-", "cgchk", input='[1]', contains="not a JSON object")
     capsa.ok("delete", "--force", "cgchk")

@@ -110,9 +110,16 @@ static void test_round_trip(void **state)
     assert_false(back->partial);
     assert_non_null(back->annotations);
     assert_true(json_equal(back->annotations, st->annotations));
-    assert_non_null(back->config);
-    assert_true(json_equal(back->config, st->config));
+    /* the config lives in config.json beside it, not in state.json */
+    assert_null(back->config);
     cx_state_free(back);
+    char *cfg = NULL;
+    assert_int_equal(cx_read_file_at(f->dirfd, "config.json", 1 << 20, &cfg, NULL, &err), 0);
+    json_t *cdoc = json_loads(cfg, 0, NULL);
+    free(cfg);
+    assert_non_null(cdoc);
+    assert_true(json_equal(cdoc, st->config));
+    json_decref(cdoc);
 
     /* the file carries "created", not the in-memory status */
     char *text = NULL;

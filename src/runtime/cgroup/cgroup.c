@@ -18,6 +18,8 @@
 #include "common/util.h"
 #include "runtime/cgroup/internal.h"
 
+static void remember_freezer(json_t *cg);
+
 /* mkdir -p below the hierarchy's mount; a new cpuset cgroup starts empty
  * on v1 and must be given its parent's cpus and mems before use. */
 static int make_dirs(const struct cg_hier *h, const char *dir, json_t *parents, cx_error *err)
@@ -103,6 +105,7 @@ static int enter_systemd(const struct oci_spec *spec, const char *id, pid_t pid,
         if (enter_one(spec, dir, pid, &l->h[i], cg, err) < 0)
             return -1;
     }
+    remember_freezer(cg);
     return 0;
 }
 
@@ -220,6 +223,7 @@ int cgroup_prepare(const struct oci_spec *spec, const char *id, json_t **dirs,
         e->tasks[e->n_tasks] = fd;
         snprintf(e->tasks_dir[e->n_tasks++], sizeof e->tasks_dir[0], "%s", dir);
     }
+    remember_freezer(*dirs);
     return 0;
 }
 
@@ -292,8 +296,10 @@ int cgroup_pids(json_t *cg, pid_t **pids, size_t *n, cx_error *err)
     return cx_fail_errno(err, "cgroup: read the container's processes");
 }
 
-/* v1 freezer.state, v2 cgroup.freeze */
-static const char *freezer_dir(json_t *cg, bool *v2)
+/* v1 freezer.state, v2 cgroup.freeze: the first directory that has one,
+ * found once at create and kept in cgroups.json ("freezer"), so that
+ * `list` and `state` of many containers look up no files for it */
+static const char *scan_freezer(json_t *cg, bool *v2)
 {
     size_t i;
     json_t *d;
@@ -309,6 +315,26 @@ static const char *freezer_dir(json_t *cg, bool *v2)
         }
     }
     return NULL;
+}
+
+static const char *freezer_dir(json_t *cg, bool *v2)
+{
+    json_t *f = json_object_get(cg, "freezer");
+    if (json_is_string(f)) {
+        *v2 = json_is_true(json_object_get(cg, "freezerV2"));
+        return json_string_value(f);
+    }
+    return scan_freezer(cg, v2);
+}
+
+static void remember_freezer(json_t *cg)
+{
+    bool v2 = false;
+    const char *dir = scan_freezer(cg, &v2);
+    if (dir) {
+        json_object_set_new(cg, "freezer", json_string(dir));
+        json_object_set_new(cg, "freezerV2", json_boolean(v2));
+    }
 }
 
 bool cgroup_is_frozen(json_t *dirs)
