@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from interop_lib import IMAGE, Tmux, pid_alive, run, run_pty, wait_for
+from interop_lib import IMAGE, REPO, Tmux, pid_alive, run, run_pty, wait_for
 
 
 @contextlib.contextmanager
@@ -423,6 +423,30 @@ def test_run_init(podman, name):
     assert lines[1] != "1", str(r)
     with removed_after(podman, name):
         start_detached(podman, name, "sleep", "1000", opts=["--init"])
+        t0 = time.monotonic()
+        podman.ok("stop", "-t", "5", name)
+        assert time.monotonic() - t0 < 4, "SIGTERM was not forwarded"
+        st = podman.inspect(name)["State"]
+        assert (st["Status"], st["ExitCode"]) == ("exited", 143), str(st)
+
+
+def test_run_init_path_capsa_init(podman, name):
+    """--init --init-path capsa-init: ours as pid 1 in podman's place of
+    catatonit: the command is its child, SIGTERM reaches it, and the
+    orphans left behind are reaped (no zombie under pid 1)."""
+    init = os.path.join(REPO, "build", "capsa-init")
+    if not os.access(init, os.X_OK):
+        pytest.fail("%s is missing: run make" % init)
+    r = podman.run("--rm", "--init", "--init-path", init, "--name", name + "-a", IMAGE,
+                   "sh", "-c", "for i in 1 2 3 4; do sh -c 'sleep 0.1 &'; done; sleep 1; "
+                   "cat /proc/1/cmdline | tr '\\0' ' '; echo; "
+                   "cut -d' ' -f3 /proc/[0-9]*/stat | grep -c Z")
+    assert r.returncode == 1, str(r)  # grep -c found no zombie: 0, exit 1
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith("/run/podman-init -- sh -c"), str(r)
+    assert lines[1] == "0", str(r)
+    with removed_after(podman, name):
+        start_detached(podman, name, "sleep", "1000", opts=["--init", "--init-path", init])
         t0 = time.monotonic()
         podman.ok("stop", "-t", "5", name)
         assert time.monotonic() - t0 < 4, "SIGTERM was not forwarded"
