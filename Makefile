@@ -29,7 +29,7 @@ $(FI)/build.ninja:
 
 # dynamically linked, for valgrind (it cannot replace malloc in a static glibc)
 $(VG)/build.ninja:
-	meson setup $(VG) --buildtype=debug -Dstatic_deps=false \
+	meson setup $(VG) --buildtype=debug -Dstatic_deps=false -Dvalgrind=true \
 	    $$(grep -q "'static_pie'" meson_options.txt && echo -Dstatic_pie=false)
 
 # every fuzz target for FUZZ_SECONDS, FUZZ_JOBS at a time (fuzz/run.sh)

@@ -40,19 +40,22 @@ struct exec_job {
     struct jd_pool pool;
     int pidfd, rootfd, console_fd, sock[2];
     int ns_flags;
+    int nsfd[8];                 /* without pidfds: the init's ns files */
     struct cx_seccomp seccomp;   /* compiled before the fork */
     cap_t caps_final;            /* held back for the seccomp load */
     pid_t host_pid;
 };
 
+/* the order they are joined in one by one: user first */
+static const struct { const char *name; int type; } ns[8] = {
+    { "user", CLONE_NEWUSER }, { "mnt", CLONE_NEWNS }, { "net", CLONE_NEWNET },
+    { "ipc", CLONE_NEWIPC }, { "uts", CLONE_NEWUTS }, { "cgroup", CLONE_NEWCGROUP },
+    { "pid", CLONE_NEWPID }, { "time", CLONE_NEWTIME },
+};
+
 /* The namespaces of the init that differ from ours. */
 static int ns_to_join(pid_t pid)
 {
-    static const struct { const char *name; int type; } ns[] = {
-        { "user", CLONE_NEWUSER }, { "mnt", CLONE_NEWNS }, { "net", CLONE_NEWNET },
-        { "ipc", CLONE_NEWIPC }, { "uts", CLONE_NEWUTS }, { "cgroup", CLONE_NEWCGROUP },
-        { "pid", CLONE_NEWPID }, { "time", CLONE_NEWTIME },
-    };
     int flags = 0;
     for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
         char theirs[64], ours[64];
@@ -66,6 +69,32 @@ static int ns_to_join(pid_t pid)
     return flags;
 }
 
+/* Without pidfd_open (before 5.3, or under valgrind): the init's namespace
+ * files, opened while its start time is still the recorded one. */
+static int open_ns_files(struct exec_job *j, pid_t pid, cx_error *err)
+{
+    for (size_t i = 0; i < 8; i++) {
+        char path[64];
+        if (!(j->ns_flags & ns[i].type))
+            continue;
+        snprintf(path, sizeof path, "/proc/%d/ns/%s", (int) pid, ns[i].name);
+        if ((j->nsfd[i] = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+            return cx_fail_errno(err, "open %s", path);
+    }
+    return proc_is_same(pid, j->c->st->pid_start) ? 0 : cx_fail(err, 0, "container not running");
+}
+
+/* setns through the pidfd (all at once), else file by file */
+static int join_ns(struct exec_job *j, int flags)
+{
+    if (j->pidfd >= 0)
+        return setns(j->pidfd, flags);
+    for (size_t i = 0; i < 8; i++)
+        if ((flags & ns[i].type) && setns(j->nsfd[i], ns[i].type) < 0)
+            return -1;
+    return 0;
+}
+
 static int child_setup(struct exec_job *j, char *exe, size_t len, cx_error *err)
 {
     const struct oci_process *p = &j->proc;
@@ -74,7 +103,7 @@ static int child_setup(struct exec_job *j, char *exe, size_t len, cx_error *err)
      * entering the container's */
     if (cgroup_join(j->c->st->cgroups, getpid(), err) < 0 || process_set_limits(p, err) < 0)
         return -1;
-    if (flags && setns(j->pidfd, flags) < 0)
+    if (flags && join_ns(j, flags) < 0)
         return cx_fail_errno(err, "join the namespaces of container %s", j->o->id);
     if (fchdir(j->rootfd) < 0 || chroot(".") < 0 || chdir("/") < 0)
         return cx_fail_errno(err, "enter the root of container %s", j->o->id);
@@ -175,7 +204,8 @@ static int prepare(struct exec_job *j, cx_error *err)
         return -1;
     pid_t pid = j->c->st->pid;
     j->pidfd = cx_pidfd_open(pid);
-    if (j->pidfd < 0 || !proc_is_same(pid, j->c->st->pid_start))
+    bool no_pidfd = j->pidfd < 0 && errno == ENOSYS;
+    if ((j->pidfd < 0 && !no_pidfd) || !proc_is_same(pid, j->c->st->pid_start))
         return cx_fail(err, 0, "container not running");
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/root", (int) pid);
@@ -183,6 +213,8 @@ static int prepare(struct exec_job *j, cx_error *err)
     if (j->rootfd < 0)
         return cx_fail_errno(err, "open %s", path);
     j->ns_flags = ns_to_join(pid);
+    if (no_pidfd && open_ns_files(j, pid, err) < 0)
+        return -1;
     if (prepare_seccomp(j, err) < 0)
         return -1;
     if (o->console_socket &&
@@ -199,7 +231,7 @@ static pid_t fork_into(struct exec_job *j, cx_error *err)
 {
     int pflags = j->ns_flags & (CLONE_NEWPID | CLONE_NEWTIME);
     int saved = pflags ? ns_children_save() : -1;
-    if (pflags && setns(j->pidfd, pflags) < 0) {
+    if (pflags && join_ns(j, pflags) < 0) {
         ns_children_restore(saved);
         return cx_fail_errno(err, "join the pid namespace of container %s", j->o->id);
     }
@@ -237,6 +269,7 @@ static int wait_exec(struct exec_job *j, pid_t pid, int *pty, cx_error *err)
 int cx_exec(const struct cx_exec_opts *o, int *exit_code, cx_error *err)
 {
     struct exec_job j = { .o = o, .pidfd = -1, .rootfd = -1, .console_fd = -1,
+                          .nsfd = { -1, -1, -1, -1, -1, -1, -1, -1 },
                           .sock = { -1, -1 }, .seccomp = CX_SECCOMP_INIT };
     _cleanup_close_ int pty = -1;
     sigset_t old;
@@ -259,6 +292,8 @@ int cx_exec(const struct cx_exec_opts *o, int *exit_code, cx_error *err)
             sigprocmask(SIG_SETMASK, &old, NULL);
     }
     cx_close(j.pidfd);
+    for (size_t i = 0; i < 8; i++)
+        cx_close(j.nsfd[i]);
     cx_close(j.rootfd);
     cx_close(j.console_fd);
     cx_close(j.sock[0]);
