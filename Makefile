@@ -75,6 +75,7 @@ bench: all
 install: all
 	install -D -m 0755 $(BUILD)/capsa $(DESTDIR)$(PREFIX)/bin/capsa
 	install -D -m 0755 $(BUILD)/capsa-shim $(DESTDIR)$(PREFIX)/bin/capsa-shim
+	install -D -m 0755 $(BUILD)/capsa-systemd $(DESTDIR)$(PREFIX)/bin/capsa-systemd
 	install -D -m 0755 $(BUILD)/capsa-init $(DESTDIR)$(PREFIX)/bin/capsa-init
 	install -D -m 0755 $(BUILD)/capsa-pause $(DESTDIR)$(PREFIX)/bin/capsa-pause
 

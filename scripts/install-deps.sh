@@ -1,7 +1,7 @@
 #!/bin/sh
 # install-deps.sh [--test]: install capsa's build dependencies from Debian 12
-# (as root; libsystemd-dev: sd-bus headers for the systemd cgroup driver,
-# whose library is loaded only when used).  --test adds what `make check` needs: pytest, runc (the
+# (as root; libsystemd-dev: sd-bus for capsa-systemd, the systemd cgroup
+# driver's helper).  --test adds what `make check` needs: pytest, runc (the
 # reference the compat suite diffs against) and procps; clang, libclang-rt-14-dev (libFuzzer, fuzz/) and valgrind.
 set -eu
 [ "$(id -u)" = 0 ] || { echo "install-deps.sh: run as root" >&2; exit 1; }

@@ -20,6 +20,11 @@ void selfexe_init(char **argv)
     saved_argv = argv;
 }
 
+const char *selfexe_argv0(void)
+{
+    return saved_argv ? saved_argv[0] : NULL;
+}
+
 bool selfexe_needed(const struct oci_spec *config, const struct oci_process *proc)
 {
     if (oci_spec_namespace(config, CLONE_NEWUSER) != NULL)

@@ -42,4 +42,8 @@ void selfexe_protect(void);
 /* True when /proc/self/exe is on a read-only mount. */
 bool selfexe_is_protected(void);
 
+/* argv[0] as capsa was started (before any re-exec), or NULL: where its
+ * helper programs are looked for. */
+const char *selfexe_argv0(void);
+
 #endif

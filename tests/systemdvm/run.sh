@@ -34,6 +34,10 @@ trap cleanup EXIT
 pl=$work/payload
 mkdir -p "$pl/lib"
 cp "$capsa" "$pl/capsa"
+# the systemd driver's D-Bus helper, beside capsa as installed
+helper="$(dirname "$capsa")/capsa-systemd"
+[ -x "$helper" ] || { echo "run.sh: no $helper (built with capsa)" >&2; exit 2; }
+cp "$helper" "$pl/capsa-systemd"
 # shared libraries beyond glibc (the guest has bookworm's glibc), if any
 ldd "$capsa" | awk '/=>/ && $3 ~ /^\// {print $3}' | while read -r lib; do
     case "${lib##*/}" in libc.so.*|libm.so.*|libpthread.so.*|libdl.so.*|librt.so.*|ld-linux*) continue ;; esac

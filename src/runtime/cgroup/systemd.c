@@ -14,15 +14,18 @@
  * After the job reports "done", /proc/PID/cgroup is checked to name the
  * scope (the driver trusts the kernel, not the job).  delete kills what
  * is left and stops the unit; update sets the properties again. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
 #include "common/util.h"
 #include "runtime/cgroup/internal.h"
-#include "runtime/cgroup/sdbus.h"
+#include "runtime/selfexe.h"
 
 static bool unit_chars_ok(const char *s, size_t n)
 {
@@ -118,6 +121,31 @@ int cg_cpuset_mask(const char *list, uint8_t *mask, size_t cap, size_t *len)
     return 0;
 }
 
+/* properties as capsa-systemd takes them: ["Name", signature, value] */
+static void prop_t(json_t *a, const char *name, uint64_t v)
+{
+    json_array_append_new(a, json_pack("[s,s,I]", name, "t", (json_int_t) v));
+}
+
+static void prop_s(json_t *a, const char *name, const char *v)
+{
+    json_array_append_new(a, json_pack("[s,s,s]", name, "s", v));
+}
+
+static void prop_b(json_t *a, const char *name, bool v)
+{
+    json_array_append_new(a, json_pack("[s,s,b]", name, "b", v));
+}
+
+static void prop_bytes(json_t *a, const char *name, const char *sig, const uint8_t *v,
+                       size_t n) /* "ay" */
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, json_integer(v[i]));
+    json_array_append_new(a, json_pack("[s,s,o]", name, sig, arr));
+}
+
 struct fill {
     const struct cg_sd_unit *u;
     const struct oci_resources *r;
@@ -131,82 +159,132 @@ static uint64_t limit_or_infinity(int64_t v)
     return v < 0 ? UINT64_MAX : (uint64_t) v;
 }
 
-static int fill_memory(struct sdb_props *p, const struct oci_mem *m, bool v2)
+static void fill_memory(json_t *p, const struct oci_mem *m, bool v2)
 {
-    int rc = 0;
     if (m->has_limit && m->limit != 0)
-        rc |= sdb_prop_u64(p, v2 ? "MemoryMax" : "MemoryLimit", limit_or_infinity(m->limit));
+        prop_t(p, v2 ? "MemoryMax" : "MemoryLimit", limit_or_infinity(m->limit));
     if (v2 && m->has_reservation && m->reservation > 0)
-        rc |= sdb_prop_u64(p, "MemoryLow", (uint64_t) m->reservation);
+        prop_t(p, "MemoryLow", (uint64_t) m->reservation);
     if (v2 && m->has_swap && m->swap != 0) {
         int64_t swap = m->swap < 0 ? -1 : m->swap - (m->has_limit ? m->limit : 0);
         if (m->swap < 0 || swap >= 0)
-            rc |= sdb_prop_u64(p, "MemorySwapMax", limit_or_infinity(swap));
+            prop_t(p, "MemorySwapMax", limit_or_infinity(swap));
     }
-    return rc;
 }
 
-static int fill_cpu(struct sdb_props *p, const struct oci_cpu *c, bool v2)
+static void fill_cpu(json_t *p, const struct oci_cpu *c, bool v2)
 {
-    int rc = 0;
     if (c->has_shares && c->shares)
-        rc |= v2 ? sdb_prop_u64(p, "CPUWeight", cg_v2_cpu_weight(c->shares))
-                 : sdb_prop_u64(p, "CPUShares", c->shares);
+        prop_t(p, v2 ? "CPUWeight" : "CPUShares", v2 ? cg_v2_cpu_weight(c->shares) : c->shares);
     if (c->has_quota && c->quota > 0) {
         uint64_t period = c->has_period && c->period ? c->period : 100000;
         /* systemd keeps quota per second in 10 ms steps: round up */
         uint64_t per_sec = (uint64_t) c->quota * 1000000 / period;
-        per_sec = (per_sec + 9999) / 10000 * 10000;
-        rc |= sdb_prop_u64(p, "CPUQuotaPerSecUSec", per_sec);
+        prop_t(p, "CPUQuotaPerSecUSec", (per_sec + 9999) / 10000 * 10000);
     } else if (c->has_quota && c->quota < 0) {
-        rc |= sdb_prop_u64(p, "CPUQuotaPerSecUSec", UINT64_MAX);
+        prop_t(p, "CPUQuotaPerSecUSec", UINT64_MAX);
     }
     if (c->has_period && c->period)
-        rc |= sdb_prop_u64(p, "CPUQuotaPeriodUSec", c->period);
+        prop_t(p, "CPUQuotaPeriodUSec", c->period);
     uint8_t mask[1024];
     size_t n;
     if (v2 && c->cpus && c->cpus[0] && cg_cpuset_mask(c->cpus, mask, sizeof mask, &n) == 0)
-        rc |= sdb_prop_bytes(p, "AllowedCPUs", mask, n);
+        prop_bytes(p, "AllowedCPUs", "ay", mask, n);
     if (v2 && c->mems && c->mems[0] && cg_cpuset_mask(c->mems, mask, sizeof mask, &n) == 0)
-        rc |= sdb_prop_bytes(p, "AllowedMemoryNodes", mask, n);
-    return rc;
+        prop_bytes(p, "AllowedMemoryNodes", "ay", mask, n);
 }
 
-static int fill_resources(struct sdb_props *p, const struct oci_resources *r, bool v2)
+static void fill_resources(json_t *p, const struct oci_resources *r, bool v2)
 {
-    int rc = 0;
     if (r->has_memory)
-        rc |= fill_memory(p, &r->memory, v2);
+        fill_memory(p, &r->memory, v2);
     if (r->has_cpu)
-        rc |= fill_cpu(p, &r->cpu, v2);
+        fill_cpu(p, &r->cpu, v2);
     if (r->has_pids_limit && r->pids_limit != 0)
-        rc |= sdb_prop_u64(p, "TasksMax", limit_or_infinity(r->pids_limit));
+        prop_t(p, "TasksMax", limit_or_infinity(r->pids_limit));
     if (r->has_blkio && r->blkio.has_weight && r->blkio.weight)
-        rc |= v2 ? sdb_prop_u64(p, "IOWeight", cg_v2_io_weight(r->blkio.weight))
-                 : sdb_prop_u64(p, "BlockIOWeight", r->blkio.weight);
-    return rc;
+        prop_t(p, v2 ? "IOWeight" : "BlockIOWeight",
+               v2 ? cg_v2_io_weight(r->blkio.weight) : r->blkio.weight);
 }
 
-static int fill_props(struct sdb_props *p, void *data, cx_error *err)
+/* The unit's properties; with a pid, those of a new scope as well. */
+static json_t *unit_props(const struct fill *f)
 {
-    struct fill *f = data;
-    int rc = 0;
+    json_t *p = json_array();
     if (f->pid) {
         char desc[1200];
         snprintf(desc, sizeof desc, "capsa container %s", f->id);
-        rc |= sdb_prop_str(p, "Description", desc);
-        rc |= sdb_prop_str(p, "Slice", f->u->slice);
-        rc |= sdb_prop_pids(p, "PIDs", &f->pid, 1);
-        rc |= sdb_prop_bool(p, "Delegate", true);
-        rc |= sdb_prop_bool(p, "DefaultDependencies", false);
-        rc |= sdb_prop_bool(p, "MemoryAccounting", true);
-        rc |= sdb_prop_bool(p, "CPUAccounting", true);
-        rc |= sdb_prop_bool(p, "TasksAccounting", true);
-        rc |= sdb_prop_bool(p, f->v2 ? "IOAccounting" : "BlockIOAccounting", true);
+        prop_s(p, "Description", desc);
+        prop_s(p, "Slice", f->u->slice);
+        json_array_append_new(p, json_pack("[s,s,[i]]", "PIDs", "au", (int) f->pid));
+        prop_b(p, "Delegate", true);
+        prop_b(p, "DefaultDependencies", false);
+        prop_b(p, "MemoryAccounting", true);
+        prop_b(p, "CPUAccounting", true);
+        prop_b(p, "TasksAccounting", true);
+        prop_b(p, f->v2 ? "IOAccounting" : "BlockIOAccounting", true);
     }
     if (f->r)
-        rc |= fill_resources(p, f->r, f->v2);
-    return rc ? cx_fail(err, 0, "systemd: cannot build the properties of %s", f->u->unit) : 0;
+        fill_resources(p, f->r, f->v2);
+    return p;
+}
+
+/* capsa-systemd beside our binary (argv[0]), else on PATH */
+static void helper_path(char *out, size_t len)
+{
+    const char *argv0 = selfexe_argv0();
+    const char *slash = argv0 ? strrchr(argv0, '/') : NULL;
+    if (slash)
+        snprintf(out, len, "%.*s/capsa-systemd", (int) (slash - argv0), argv0);
+    else
+        snprintf(out, len, "capsa-systemd");
+}
+
+/* Run `capsa-systemd OP UNIT` with props on its stdin; its one line of
+ * error, if any, becomes ours. */
+static int run_helper(const char *op, const char *unit, json_t *props, cx_error *err)
+{
+    char helper[PATH_MAX];
+    int in[2], out[2];
+    helper_path(helper, sizeof helper);
+    _cleanup_free_ char *text = props ? json_dumps(props, JSON_COMPACT) : NULL;
+    if (pipe2(in, O_CLOEXEC) < 0)
+        return cx_fail_errno(err, "systemd: pipe");
+    if (pipe2(out, O_CLOEXEC) < 0) {
+        cx_close(in[0]);
+        cx_close(in[1]);
+        return cx_fail_errno(err, "systemd: pipe");
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(in[0], STDIN_FILENO);
+        dup2(out[1], STDERR_FILENO);
+        char *const argv[] = { helper, (char *) op, (char *) unit, NULL };
+        execvp(helper, argv);
+        dprintf(STDERR_FILENO, "cannot run %s (installed beside capsa): %s", helper,
+                strerror(errno));
+        _exit(127);
+    }
+    cx_close(in[0]);
+    cx_close(out[1]);
+    if (pid > 0 && text)
+        cx_write_all(in[1], text, strlen(text));
+    cx_close(in[1]);
+    char msg[CX_ERROR_MAX] = "";
+    ssize_t n, got = 0;
+    while ((n = read(out[0], msg + got, sizeof msg - 1 - (size_t) got)) > 0)
+        got += n;
+    msg[got > 0 ? got : 0] = '\0';
+    msg[strcspn(msg, "\n")] = '\0';
+    cx_close(out[0]);
+    int status = 0;
+    if (pid < 0)
+        return cx_fail_errno(err, "systemd: fork");
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        return 0;
+    return cx_fail(err, 0, "%s", msg[0] ? msg : "systemd: capsa-systemd failed");
 }
 
 static int check_pid1(cx_error *err)
@@ -239,29 +317,29 @@ static int verify_placement(pid_t pid, const struct cg_sd_unit *u, cx_error *err
 int cg_systemd_start(const struct cg_sd_unit *u, const char *id,
                      const struct oci_resources *r, pid_t pid, bool v2, cx_error *err)
 {
-    _cleanup_sdb_ struct sdb *b = NULL;
     struct fill f = { u, r, pid, v2, id };
-    if (check_pid1(err) < 0 || sdb_open(&b, err) < 0 ||
-        sdb_start_unit(b, u->unit, fill_props, &f, err) < 0)
+    if (check_pid1(err) < 0)
         return -1;
-    return verify_placement(pid, u, err);
+    json_t *props = unit_props(&f);
+    int rc = run_helper("start", u->unit, props, err);
+    json_decref(props);
+    return rc < 0 ? -1 : verify_placement(pid, u, err);
 }
 
 int cg_systemd_update(const char *unit, const struct oci_resources *r, bool v2, cx_error *err)
 {
-    _cleanup_sdb_ struct sdb *b = NULL;
     struct cg_sd_unit u = { 0 };
     struct fill f = { &u, r, 0, v2, NULL };
     snprintf(u.unit, sizeof u.unit, "%s", unit);
-    if (check_pid1(err) < 0 || sdb_open(&b, err) < 0)
+    if (check_pid1(err) < 0)
         return -1;
-    return sdb_set_props(b, unit, fill_props, &f, err);
+    json_t *props = unit_props(&f);
+    int rc = run_helper("set", unit, props, err);
+    json_decref(props);
+    return rc;
 }
 
 int cg_systemd_stop(const char *unit, cx_error *err)
 {
-    _cleanup_sdb_ struct sdb *b = NULL;
-    if (check_pid1(err) < 0 || sdb_open(&b, err) < 0)
-        return -1;
-    return sdb_stop_unit(b, unit, err);
+    return check_pid1(err) < 0 ? -1 : run_helper("stop", unit, NULL, err);
 }
