@@ -45,16 +45,21 @@ def race_tree(rootfs, name, target="/"):
     return os.path.join(race, name), os.path.join(race, "link")
 
 
-def test_cve_2021_30465_mount_destinations_raced(capsa, make_bundle):
-    token = "capsa-race-" + uuid.uuid4().hex[:8]
+def mounts_bundle(make_bundle, token):
+    """A bundle whose MOUNTS tmpfs mounts lie below rootfs/race/d."""
     b = make_bundle(["sh", "-c", "grep -c %s /proc/self/mountinfo" % token])
-    rootfs = os.path.join(b, "rootfs")
-    a, link = race_tree(rootfs, "d")
+    a, link = race_tree(os.path.join(b, "rootfs"), "d")
     cfg = load_config(b)
     for i in range(MOUNTS):
         cfg["mounts"].append({"destination": "/race/d/%s-%d" % (token, i), "type": "tmpfs",
                               "source": "tmpfs", "options": ["size=%dk" % (1000 + i)]})
     write_config(b, cfg)
+    return b, a, link
+
+
+def test_cve_2021_30465_mount_destinations_raced(capsa, make_bundle):
+    token = "capsa-race-" + uuid.uuid4().hex[:8]
+    b, a, link = mounts_bundle(make_bundle, token)
     before = host_mounts()
     racer = Racer(a, link)
     results = []
@@ -66,13 +71,18 @@ def test_cve_2021_30465_mount_destinations_raced(capsa, make_bundle):
         swaps = racer.finish()
     assert swaps > 1000, "the racer hardly ran: %d swaps" % swaps
     assert not [n for n in os.listdir("/") if n.startswith(token)], "a mount target escaped to /"
-    assert escaped_mounts(before, token, rootfs) == []
+    assert escaped_mounts(before, token, os.path.join(b, "rootfs")) == []
     for rc, out, err in results:
         if rc == 0:
             assert out == str(MOUNTS), (out, err)  # every mount landed inside
         else:  # a clean refusal (e.g. the path changed under us) is fine
             assert len(err.splitlines()) == 1, err
-    assert sum(1 for rc, _, _ in results if rc == 0) >= RUNS // 3, results
+    if not any(rc == 0 for rc, _, _ in results):
+        # the racer won every time (a loaded machine): the same mounts,
+        # unraced, must all land inside, so the checks above can fail
+        calm, _, _ = mounts_bundle(make_bundle, token)
+        r = capsa.run("run", "--bundle", calm, "race-calm")
+        assert r.returncode == 0 and r.stdout.strip() == str(MOUNTS), r
 
 
 def test_cve_2019_19921_proc_raced(capsa, make_bundle):
