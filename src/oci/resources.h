@@ -1,5 +1,5 @@
 /* resources.h: linux.resources, parsed and validated (applied by
- * runtime/cgroup in 3/4).  Optional scalars carry a has_ flag. */
+ * runtime/cgroup).  Optional scalars carry a has_ flag. */
 #ifndef CAPSA_OCI_RESOURCES_H
 #define CAPSA_OCI_RESOURCES_H
 

@@ -104,7 +104,7 @@ struct oci_hooks {
         n_start_container, n_poststart, n_poststop;
 };
 
-struct oci_resources;      /* oci/resources.h: parsed now, applied in 3/4 */
+struct oci_resources;      /* oci/resources.h; applied by runtime/cgroup */
 struct oci_seccomp;        /* oci/seccomp.h */
 
 struct oci_linux {

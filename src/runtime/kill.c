@@ -36,8 +36,9 @@ static bool is_descendant(pid_t pid, pid_t ancestor)
     return pid == ancestor;
 }
 
-/* Without a cgroup (until 3/4): the processes of the container's own pid
- * namespace, or the init's descendants when it shares ours. */
+/* Without a cgroup (no cgroups.json in the record): the processes of the
+ * container's own pid namespace, or the init's descendants when it
+ * shares ours. */
 static int scan_pids(pid_t init, pid_t **out, size_t *n, cx_error *err)
 {
     ino_t ns = pidns_of(init), own = pidns_of(0);
