@@ -34,12 +34,29 @@ def pytest_report_header(config):
     return "capsa-shim: %s; runtimes: %s" % (SHIM, ", ".join(RUNTIMES))
 
 
+def _with_sanitizer_env(shim_path):
+    """podman starts its monitor with an environment of its own: under
+    SHIM_ASAN_LOGS the shim is run through a wrapper that puts the
+    sanitizers' options (log files in that directory) back."""
+    logs = os.environ.get("SHIM_ASAN_LOGS")
+    if not logs:
+        return shim_path
+    import tempfile
+    wrapper = os.path.join(tempfile.mkdtemp(prefix="shim-asan-"), "capsa-shim")
+    with open(wrapper, "w") as f:
+        f.write("#!/bin/sh\nexport ASAN_OPTIONS='%s' UBSAN_OPTIONS='%s'\nexec %s \"$@\"\n" % (
+            os.environ.get("ASAN_OPTIONS", ""), os.environ.get("UBSAN_OPTIONS", ""),
+            shim_path))
+    os.chmod(wrapper, 0o755)
+    return wrapper
+
+
 @pytest.fixture(scope="session")
 def shim():
     if not os.access(SHIM, os.X_OK):
         pytest.fail("%s is missing (run `make`, or set CAPSA_SHIM)" % SHIM,
                     pytrace=False)
-    return SHIM
+    return _with_sanitizer_env(SHIM)
 
 
 @pytest.fixture(scope="session")
@@ -105,3 +122,17 @@ def _cwd_elsewhere(tmp_path_factory):
     os.chdir(tmp_path_factory.mktemp("cwd"))
     yield
     os.chdir(old)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _sanitizer_reports():
+    """With SHIM_ASAN_LOGS=DIR (make check runs the suite once more against
+    the ASan+UBSan shim, ASAN_OPTIONS=log_path=DIR/asan): a detached shim's
+    stderr is /dev/null, so its sanitizer reports go to files there, and
+    any file at the end fails the session."""
+    logs = os.environ.get("SHIM_ASAN_LOGS")
+    yield
+    if logs and os.path.isdir(logs):
+        found = sorted(os.listdir(logs))
+        text = "".join(open(os.path.join(logs, f)).read()[:3000] for f in found[:3])
+        assert not found, "sanitizer reports from capsa-shim: %s\n%s" % (found, text)

@@ -133,6 +133,9 @@ def test_shim_is_detached_subreaper_and_leaves(podman, name):
     with open("/proc/%d/status" % pid) as f:
         status = f.read()
     assert re.search(r"^Threads:\s+1$", status, re.M), status
+    if os.environ.get("SHIM_ASAN_LOGS"):  # its sanitizer reports would reach the files
+        with open("/proc/%d/environ" % pid, "rb") as f:
+            assert b"log_path=" in f.read(), "ASAN_OPTIONS did not reach the shim"
     podman.ok("rm", "-f", "-t", "0", name)
     wait_for(lambda: not pid_alive(pid), what="the shim to exit")
 
