@@ -196,17 +196,17 @@ int cgroup_prepare(const struct oci_spec *spec, const char *id, json_t **dirs,
     *dirs = json_pack("{s:[],s:[],s:[]}", "dirs", "parents", "planned");
     if (cg_layout_detect(&l, err) < 0 || plan(spec, id, &l, *dirs, err) < 0)
         return -1;
-    /* the plan is the record until the directories exist */
-    json_object_set(*dirs, "dirs", json_object_get(*dirs, "planned"));
+    /* the plan is the record until the directories exist; it names one
+     * directory per hierarchy, in the layout's order */
+    json_t *planned = json_object_get(*dirs, "planned");
+    json_object_set(*dirs, "dirs", planned);
     if (record(ctx, err) < 0)
         return -1;
     json_object_set_new(*dirs, "dirs", json_array());
     json_object_set_new(*dirs, "parents", json_array());
-    json_object_del(*dirs, "planned");
     for (int i = 0; i < l.n; i++) {
-        char dir[PATH_MAX];
-        if (cg_container_path(spec, id, &l.h[i], dir, sizeof dir, err) < 0 ||
-            configure_one(spec, dir, &l.h[i], *dirs, err) < 0)
+        const char *dir = json_string_value(json_array_get(planned, (size_t) i));
+        if (configure_one(spec, dir, &l.h[i], *dirs, err) < 0)
             return -1;
         if (l.h[i].v2) {
             e->v2fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -223,6 +223,7 @@ int cgroup_prepare(const struct oci_spec *spec, const char *id, json_t **dirs,
         e->tasks[e->n_tasks] = fd;
         snprintf(e->tasks_dir[e->n_tasks++], sizeof e->tasks_dir[0], "%s", dir);
     }
+    json_object_del(*dirs, "planned");
     remember_freezer(*dirs);
     return 0;
 }
