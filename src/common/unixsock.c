@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include "common/cleanup.h"
 
@@ -53,4 +54,38 @@ int cx_send_with_fd(int sock, const void *data, size_t len, int fd)
         mh.msg_controllen = 0;
     }
     return 0;
+}
+
+ssize_t cx_recv_with_fd(int sock, void *buf, size_t len, int *fd, int *nfds)
+{
+    struct iovec iov = { buf, len };
+    union {
+        char buf[CMSG_SPACE(4 * sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+                         .msg_control = u.buf, .msg_controllen = sizeof u.buf };
+    ssize_t n;
+    *fd = -1;
+    *nfds = 0;
+    do
+        n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return -1;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+            continue;
+        size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t i = 0; i < k; i++) {
+            int got;
+            memcpy(&got, CMSG_DATA(c) + i * sizeof got, sizeof got);
+            if (*fd < 0)
+                *fd = got;
+            else
+                close(got);
+            (*nfds)++;
+        }
+    }
+    return n;
 }

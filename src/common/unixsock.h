@@ -5,6 +5,7 @@
 #define CAPSA_UNIXSOCK_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "common/error.h"
 
@@ -15,5 +16,10 @@ int cx_unix_connect(const char *path, const char *what, cx_error *err);
 /* All of data (len > 0), fd (if >= 0) riding with the first sendmsg; EINTR
  * retried, SIGPIPE never raised.  Returns 0, or -1 with errno set. */
 int cx_send_with_fd(int sock, const void *data, size_t len, int fd);
+
+/* One recvmsg into buf (EINTR retried): returns the bytes read (0 at EOF)
+ * or -1.  *fd gets the first descriptor that came with it (close-on-exec)
+ * or -1; *nfds how many came (those after the first are closed). */
+ssize_t cx_recv_with_fd(int sock, void *buf, size_t len, int *fd, int *nfds);
 
 #endif

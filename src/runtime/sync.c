@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "common/cleanup.h"
 #include "common/unixsock.h"
 
 static int send_msg(int sock, const struct sync_msg *m, int fd)
@@ -34,33 +35,17 @@ int sync_send_fd(int sock, int fd)
 
 int sync_recv(int sock, struct sync_msg *m, int *fd)
 {
-    struct iovec iov = { m, sizeof *m };
-    union {
-        char buf[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } u;
-    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-                         .msg_control = u.buf, .msg_controllen = sizeof u.buf };
-    ssize_t n;
+    int got, nfds;
+    ssize_t n = cx_recv_with_fd(sock, m, sizeof *m, &got, &nfds);
     if (fd)
-        *fd = -1;
-    do
-        n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
-    while (n < 0 && errno == EINTR);
+        *fd = got;
+    else
+        cx_close(got);
     if (n <= 0) {
         if (n == 0)
             errno = 0;
         return -1;
     }
-    for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-            int got;
-            memcpy(&got, CMSG_DATA(c), sizeof got);
-            if (fd && *fd < 0)
-                *fd = got;
-            else
-                close(got);
-        }
     if ((size_t) n != sizeof *m) {
         errno = EPROTO;
         return -1;

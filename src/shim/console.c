@@ -15,33 +15,22 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/unixsock.h"
 #include "common/util.h"
 #include "shim/shim.h"
 
+/* exactly one descriptor, the pty master */
 static int recv_fd(int sock)
 {
     char data[256];
-    struct iovec iov = { .iov_base = data, .iov_len = sizeof data };
-    union {
-        struct cmsghdr h;
-        char buf[CMSG_SPACE(sizeof(int))];
-    } u;
-    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-                          .msg_control = u.buf, .msg_controllen = sizeof u.buf };
-    ssize_t n;
-    do
-        n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-    while (n < 0 && errno == EINTR);
-    if (n < 0)
+    int fd, nfds;
+    if (cx_recv_with_fd(sock, data, sizeof data, &fd, &nfds) < 0)
         return -1;
-    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-    if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS
-        || c->cmsg_len != CMSG_LEN(sizeof(int))) {
+    if (nfds != 1) {
+        cx_close(fd);
         errno = EBADMSG;
         return -1;
     }
-    int fd;
-    memcpy(&fd, CMSG_DATA(c), sizeof fd);
     return fd;
 }
 
