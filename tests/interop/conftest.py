@@ -35,6 +35,7 @@ sys.path.insert(0, HERE)
 from interop_lib import (  # noqa: E402
     IMAGE, REPO, Containerd, Dockerd, Podman, bundle_mod, write_oci_archive,
     write_rootfs_tar)
+from scratch_cwd import cwd_elsewhere  # noqa: E402,F401  (a session fixture)
 
 
 def _runtime_path():
@@ -162,14 +163,3 @@ def name(request):
     _counter[0] += 1
     base = "".join(c if c.isalnum() else "-" for c in request.node.name)
     return ("ci-%d-%s" % (_counter[0], base.strip("-")))[:60].rstrip("-")
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _cwd_elsewhere(tmp_path_factory):
-    """Engines and monitors write files into their working directory
-    (conmon leaves an "oom" marker there): run them all from a scratch one,
-    never from the repository."""
-    old = os.getcwd()
-    os.chdir(tmp_path_factory.mktemp("cwd"))
-    yield
-    os.chdir(old)

@@ -16,6 +16,7 @@ import tempfile
 import pytest
 
 from shim_lib import IMAGE, REPO, Podman, bundle_mod, write_rootfs_tar
+from scratch_cwd import cwd_elsewhere  # noqa: E402,F401  (a session fixture)
 
 SHIM = os.path.abspath(os.environ.get(
     "CAPSA_SHIM", os.path.join(REPO, "build", "capsa-shim")))
@@ -111,17 +112,6 @@ def name(request):
     _n[0] += 1
     base = "".join(c if c.isalnum() else "-" for c in request.node.name)
     return ("sh-%d-%s" % (_n[0], base.strip("-")))[:60].rstrip("-")
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _cwd_elsewhere(tmp_path_factory):
-    """Engines and monitors write files into their working directory
-    (conmon leaves an "oom" marker there): run them all from a scratch one,
-    never from the repository."""
-    old = os.getcwd()
-    os.chdir(tmp_path_factory.mktemp("cwd"))
-    yield
-    os.chdir(old)
 
 
 @pytest.fixture(scope="session", autouse=True)
