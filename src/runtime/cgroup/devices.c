@@ -47,7 +47,6 @@ struct oci_device_rule *cg_device_rules(const struct oci_resources *r,
     return rules;
 }
 
-enum { ACC_R = 1, ACC_W = 2, ACC_M = 4 };
 
 struct dev_entry {
     char type;            /* 'c' or 'b' */
@@ -61,7 +60,7 @@ struct whitelist {
     size_t n;
 };
 
-static int access_bits(const char *a)
+int cg_access_bits(const char *a)
 {
     int bits = 0;
     for (; *a; a++)
@@ -100,7 +99,7 @@ int cg_v1_devices(const char *dir, const struct oci_resources *r,
     _cleanup_free_ struct oci_device_rule *rules = cg_device_rules(r, l, &n);
     for (size_t i = 0; i < n; i++)
         if (write_rule(dir, rules[i].allow, rules[i].type, rules[i].major, rules[i].minor,
-                       access_bits(rules[i].access), err) < 0)
+                       cg_access_bits(rules[i].access), err) < 0)
             return cx_error_prefix(err, "device rule %zu", i);
     return 0;
 }
@@ -122,7 +121,7 @@ static void emulate(struct whitelist *w, const struct oci_device_rule *r)
         w->n = 0;
         return;
     }
-    struct dev_entry k = { r->type, r->major, r->minor, access_bits(r->access) };
+    struct dev_entry k = { r->type, r->major, r->minor, cg_access_bits(r->access) };
     struct dev_entry *e = find(w, &k);
     if (r->allow == w->allow_all) {
         if (e && (e->access &= ~k.access) == 0)
@@ -154,7 +153,7 @@ static int read_list(const char *dir, struct whitelist *w, size_t cap, cx_error 
         if (w->n == cap)
             return cx_fail(err, E2BIG, "cgroup: %s/devices.list: too many entries", dir);
         w->e[w->n++] = (struct dev_entry){ type, ma[0] == '*' ? -1 : atoll(ma),
-                                           mi[0] == '*' ? -1 : atoll(mi), access_bits(acc) };
+                                           mi[0] == '*' ? -1 : atoll(mi), cg_access_bits(acc) };
     }
     return 0;
 }

@@ -19,6 +19,11 @@
 
 #define MAX_INSNS 4096
 
+_Static_assert((int) ACC_M == (int) BPF_DEVCG_ACC_MKNOD &&
+               (int) ACC_R == (int) BPF_DEVCG_ACC_READ &&
+               (int) ACC_W == (int) BPF_DEVCG_ACC_WRITE,
+               "cg_access_bits() gives the kernel's bits");
+
 struct prog {
     struct bpf_insn insn[MAX_INSNS];
     int n;
@@ -42,20 +47,11 @@ static void prologue(struct prog *p)
     emit(p, BPF_LDX | BPF_MEM | BPF_W, 5, 1, 8, 0);   /* r5 = minor */
 }
 
-static int access_bits(const char *a)
-{
-    int bits = 0;
-    for (; *a; a++)
-        bits |= *a == 'm' ? BPF_DEVCG_ACC_MKNOD : *a == 'r' ? BPF_DEVCG_ACC_READ
-                                                            : BPF_DEVCG_ACC_WRITE;
-    return bits;
-}
-
 /* One rule: a block that returns its verdict when everything matches;
  * each test jumps past the block's end when it does not. */
 static bool rule(struct prog *p, const struct oci_device_rule *r)
 {
-    int acc = access_bits(r->access);
+    int acc = cg_access_bits(r->access);
     int jumps[8], nj = 0;
     if (r->type != 'a') {
         jumps[nj++] = p->n;

@@ -60,6 +60,10 @@ bool cg_exists(const char *dir, const char *file);
 /* devices.c: the device rules in force, in order: linux.resources.devices,
  * then what every container gets, then linux.devices (malloc'd); written
  * to a v1 devices directory at create, or changed in place at update */
+/* "rwm" as the kernel's device access bits (those of the eBPF program's
+ * context: BPF_DEVCG_ACC_MKNOD 1, _READ 2, _WRITE 4) */
+enum { ACC_M = 1, ACC_R = 2, ACC_W = 4 };
+int cg_access_bits(const char *access);
 struct oci_device_rule *cg_device_rules(const struct oci_resources *r,
                                         const struct oci_linux *l, size_t *n);
 int cg_v1_devices(const char *dir, const struct oci_resources *r,
