@@ -17,6 +17,7 @@
 set -euo pipefail
 here=$(dirname "$(realpath "$0")")
 repo=$(realpath "$here/../..")
+. "$repo/tests/fixtures/qemu.sh"
 capsa=$(realpath "${1:-$repo/build/capsa}")
 [ -x "$capsa" ] || { echo "run.sh: no capsa binary at $capsa" >&2; exit 2; }
 kernel=$(ls /boot/vmlinuz-* 2>/dev/null | sort -V | tail -1)
@@ -59,13 +60,7 @@ qemu-system-x86_64 -m 1024 -smp 2 -accel tcg -display none -monitor none -no-reb
     -drive "file=$work/payload.img,format=raw,if=virtio" \
     < /dev/null > "$work/qemu.log" 2>&1 &
 qemu_pid=$!
-for _ in $(seq "$timeout_s"); do
-    kill -0 "$qemu_pid" 2>/dev/null || break
-    grep -q "^SD done" "$work/console.log" 2>/dev/null && sleep 1 && break
-    sleep 1
-done
-kill "$qemu_pid" 2>/dev/null || true
-wait "$qemu_pid" 2>/dev/null || true
+qemu_await "$qemu_pid" "$work/console.log" SD "$timeout_s"
 qemu_pid=
 t2=$(date +%s)
 log=$(tr -d '\r' < "$work/console.log")

@@ -7,6 +7,7 @@
 set -euo pipefail
 here=$(dirname "$(realpath "$0")")
 repo=$(realpath "$here/../..")
+. "$repo/tests/fixtures/qemu.sh"
 capsa=$(realpath "${1:-$repo/build/capsa}")
 kernel=$(ls /boot/vmlinuz-* 2>/dev/null | sort -V | tail -1)
 [ -n "$kernel" ] || { echo "run.sh: no kernel in /boot (apt-get install linux-image-amd64)" >&2; exit 2; }
@@ -35,13 +36,7 @@ qemu-system-x86_64 -m 768 -smp 1 -nographic -no-reboot -accel tcg \
     -append "console=ttyS0 panic=-1 quiet systemd.unified_cgroup_hierarchy=1" \
     > "$work/console.log" 2>&1 &
 qemu_pid=$!
-for _ in $(seq "$timeout_s"); do
-    kill -0 "$qemu_pid" 2>/dev/null || break
-    grep -q "^V2 done" "$work/console.log" 2>/dev/null && sleep 1 && break
-    sleep 1
-done
-kill "$qemu_pid" 2>/dev/null || true
-wait "$qemu_pid" 2>/dev/null || true
+qemu_await "$qemu_pid" "$work/console.log" V2 "$timeout_s"
 qemu_pid=
 tr -d '\r' < "$work/console.log" | grep -o "V2 .*" || true
 if ! grep -q "^V2 done" "$work/console.log"; then
