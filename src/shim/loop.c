@@ -11,6 +11,8 @@
 int loop_init(struct loop *l, cx_error *err)
 {
     l->stop = false;
+    l->batch = NULL;
+    l->batch_n = 0;
     l->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (l->epfd < 0)
         return cx_fail_errno(err, "epoll_create1");
@@ -52,6 +54,9 @@ void loop_del(struct loop *l, struct loop_src *s)
     epoll_ctl(l->epfd, EPOLL_CTL_DEL, s->fd, NULL);
     s->added = false;
     s->events = 0;
+    for (int i = 0; i < l->batch_n; i++)
+        if (l->batch[i].data.ptr == s)
+            l->batch[i].data.ptr = NULL;
 }
 
 int loop_once(struct loop *l, int timeout_ms)
@@ -60,12 +65,16 @@ int loop_once(struct loop *l, int timeout_ms)
     int n = epoll_wait(l->epfd, evs, 16, timeout_ms);
     if (n < 0)
         return errno == EINTR ? 0 : -1;
+    l->batch = evs;
+    l->batch_n = n;
     for (int i = 0; i < n; i++) {
+        /* NULL: a callback earlier in this batch removed (and maybe freed) it */
         struct loop_src *s = evs[i].data.ptr;
-        /* a callback may have removed a source later in this batch */
-        if (s->added && s->fn)
+        if (s && s->added && s->fn)
             s->fn(s, evs[i].events);
     }
+    l->batch = NULL;
+    l->batch_n = 0;
     return n;
 }
 

@@ -21,9 +21,15 @@ struct loop_src {
     bool added;
 };
 
+struct epoll_event;
+
 struct loop {
     int epfd;
     bool stop;
+    /* the batch being dispatched: loop_del blanks later entries for the
+     * source it removes, so a callback may free another source safely */
+    struct epoll_event *batch;
+    int batch_n;
 };
 
 int loop_init(struct loop *l, cx_error *err);
@@ -31,6 +37,8 @@ void loop_src_init(struct loop_src *s, int fd, loop_fn fn, void *data);
 int loop_add(struct loop *l, struct loop_src *s, uint32_t events, cx_error *err);
 /* Change the interest set; 0 parks the source without removing it. */
 void loop_set(struct loop *l, struct loop_src *s, uint32_t events);
+/* Remove a source; once this returns the loop never touches it again, so
+ * the caller may free it, even from inside another source's callback. */
 void loop_del(struct loop *l, struct loop_src *s);
 /* Dispatch ready sources once; timeout_ms as for epoll_wait. */
 int loop_once(struct loop *l, int timeout_ms);
