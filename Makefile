@@ -65,7 +65,7 @@ check: all $(ASAN)/build.ninja $(FI)/build.ninja $(VG)/build.ninja
 	    SHIM_ASAN_LOGS=$(CURDIR)/$(ASAN)/shim-reports \
 	    ASAN_OPTIONS=detect_leaks=1:log_path=$(CURDIR)/$(ASAN)/shim-reports/asan \
 	    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path=$(CURDIR)/$(ASAN)/shim-reports/ubsan \
-	    $(PYTEST) -q -p no:cacheprovider tests/shim -k "not tmux and not 100mb and not engine_killed"
+	    $(PYTEST) -q -p no:cacheprovider tests/shim -k "not tmux and not 100mb"
 	$(PYTEST) -q -p no:cacheprovider tests/v2vm
 	$(PYTEST) -q -p no:cacheprovider tests/systemdvm
 

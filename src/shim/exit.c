@@ -115,9 +115,8 @@ static void check_oom(struct shim *s)
     write_marker(s, s->o->persist_dir, "oom", "");
 }
 
-static void check_oom_and_forget(struct shim *s)
+void exit_oom_forget(struct shim *s)
 {
-    check_oom(s);
     free(s->oom_file);
     s->oom_file = NULL;
 }
@@ -148,7 +147,8 @@ int exit_finish(struct shim *s)
     char text[16];
     if (!s->timed_out)
         stdio_drain(s);
-    check_oom_and_forget(s);
+    check_oom(s);
+    exit_oom_forget(s);
     stdio_close(s);
     attach_close(s);
     ctl_close(s);

@@ -5,7 +5,9 @@
  * [--console-socket S] ID`.  Its stdio are the container's streams (the
  * runtime hands them on), its stderr our stderr pipe so its error text can
  * be read back when it fails.  It dies with the shim (PDEATHSIG) and is
- * killed when it outlives the deadline (--timeout, else 240 s). */
+ * killed when it outlives the deadline (--timeout, else 240 s).  When the
+ * engine is gone before it learnt of a new container, the same machinery
+ * runs `RUNTIME [runtime-args] delete --force ID` to take it back down. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,6 +15,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -95,7 +98,7 @@ static void fix_listen_pid(const struct shim_opts *o)
     }
 }
 
-static void child(struct shim *s, char **argv)
+static void child(struct shim *s, char **argv, bool main_run)
 {
     sigset_t all;
     prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -104,13 +107,14 @@ static void child(struct shim *s, char **argv)
     sigprocmask(SIG_SETMASK, &all, NULL);
     int in = s->worker_in >= 0 ? s->worker_in : s->devnull_r;
     int out = s->worker_out >= 0 ? s->worker_out : s->devnull_w;
-    if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(s->worker_err, 2) < 0)
+    int err = s->worker_err >= 0 ? s->worker_err : s->devnull_w;
+    if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
         _exit(127);
     fix_listen_pid(s->o);
-    if (s->o->exec_attach && s->start_fd >= 0) {
+    if (main_run && s->o->exec_attach && s->start_fd >= 0) {
         /* an attached exec runs once its client is connected */
-        cx_error err;
-        if (shim_start_wait(s->start_fd, &err) < 0)
+        cx_error e;
+        if (shim_start_wait(s->start_fd, &e) < 0)
             child_fail("start pipe", "read");
     }
     execv(argv[0], argv);
@@ -128,25 +132,78 @@ static void on_runtime_timer(struct loop_src *src, uint32_t events)
     kill(s->runtime_pid, SIGKILL);
 }
 
-int runtime_spawn(struct shim *s, cx_error *err)
+int64_t runtime_deadline_ms(const struct shim_opts *o)
 {
-    char **argv = runtime_argv(s->o, s->console_path);
+    return (int64_t) (o->timeout > 0 ? o->timeout : RUNTIME_DEFAULT_TIMEOUT_S) * 1000;
+}
+
+/* Fork the runtime with argv (freed here) under the deadline; its end is
+ * seen by reap.c (runtime_done) and waited for by runtime_wait. */
+static int spawn(struct shim *s, char **argv, bool main_run, cx_error *err)
+{
     pid_t pid = fork();
     if (pid < 0) {
         cx_strv_free(argv);
         return cx_fail_errno(err, "fork the runtime");
     }
     if (pid == 0)
-        child(s, argv);
+        child(s, argv, main_run);
     cx_strv_free(argv);
     s->runtime_pid = pid;
+    s->runtime_done = s->runtime_timed_out = false;
     s->worker_in = cx_close(s->worker_in);
     s->worker_out = cx_close(s->worker_out);
     s->worker_err = cx_close(s->worker_err);
-    int secs = s->o->timeout > 0 ? s->o->timeout : RUNTIME_DEFAULT_TIMEOUT_S;
-    int tfd = loop_timer_fd((int64_t) secs * 1000, err);
+    int tfd = loop_timer_fd(runtime_deadline_ms(s->o), err);
     if (tfd < 0)
         return -1;
     loop_src_init(&s->runtime_timer_src, tfd, on_runtime_timer, s);
     return loop_add(&s->loop, &s->runtime_timer_src, EPOLLIN, err);
+}
+
+int runtime_spawn(struct shim *s, cx_error *err)
+{
+    return spawn(s, runtime_argv(s->o, s->console_path), true, err);
+}
+
+void runtime_wait(struct shim *s)
+{
+    while (!s->runtime_done)
+        loop_once(&s->loop, -1);
+    loop_del(&s->loop, &s->runtime_timer_src);
+    s->runtime_timer_src.fd = cx_close(s->runtime_timer_src.fd);
+}
+
+bool runtime_ok(const struct shim *s)
+{
+    return !s->runtime_timed_out && WIFEXITED(s->runtime_status)
+           && WEXITSTATUS(s->runtime_status) == 0;
+}
+
+char **runtime_delete_argv(const struct shim_opts *o)
+{
+    size_t cap = 8 + cx_strv_len(o->runtime_args);
+    char **v = cx_calloc(cap, sizeof *v);
+    size_t n = 0;
+    push(v, &n, o->runtime);
+    if (o->systemd_cgroup)
+        push(v, &n, "--systemd-cgroup");
+    for (char **a = o->runtime_args; a && *a; a++)
+        push(v, &n, *a);
+    push(v, &n, "delete");
+    push(v, &n, "--force");
+    push(v, &n, o->cid);
+    return v;
+}
+
+int runtime_delete(struct shim *s, cx_error *err)
+{
+    if (spawn(s, runtime_delete_argv(s->o), false, err) < 0)
+        return -1;
+    runtime_wait(s);
+    if (!runtime_ok(s))
+        return cx_fail(err, 0, "%s delete --force %s failed (wait status %d%s)", s->o->runtime,
+                       s->o->cid, s->runtime_status,
+                       s->runtime_timed_out ? ", timed out" : "");
+    return 0;
 }

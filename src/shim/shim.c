@@ -49,6 +49,19 @@ static void shim_init(struct shim *s, struct shim_opts *o)
     s->out_fd = s->err_fd = s->in_fd = -1;
     s->worker_in = s->worker_out = s->worker_err = -1;
     s->ctl_dummy = -1;
+    s->create_lock_fd = -1;
+}
+
+/* Close every stream and socket, and let the next create of this
+ * container go on: the shim ends without a container to serve. */
+static void close_all(struct shim *s)
+{
+    exit_oom_forget(s);
+    console_close(s);
+    attach_close(s);
+    ctl_close(s);
+    stdio_close(s);
+    create_lock_release(s);
 }
 
 /* Before the pid is sent: tell the engine, in one line, and stop. */
@@ -58,10 +71,7 @@ static int fail_early(struct shim *s, const cx_error *err)
     cx_error_format(err, line, sizeof line);
     shim_warn(s, "%s", line);
     shim_sync_send(s->sync_fd, s->o->api_version >= 1 ? "data" : "pid", -1, line);
-    console_close(s);
-    attach_close(s);
-    ctl_close(s);
-    stdio_close(s);
+    close_all(s);
     return 1;
 }
 
@@ -128,12 +138,6 @@ static void runtime_error_text(struct shim *s, char *buf, size_t len)
                  what, WEXITSTATUS(st));
 }
 
-static bool runtime_ok(const struct shim *s)
-{
-    return !s->runtime_timed_out && WIFEXITED(s->runtime_status)
-           && WEXITSTATUS(s->runtime_status) == 0;
-}
-
 static int read_container_pid(struct shim *s, pid_t *pid, cx_error *err)
 {
     _cleanup_free_ char *text = NULL;
@@ -150,14 +154,13 @@ static int read_container_pid(struct shim *s, pid_t *pid, cx_error *err)
 /* Run the runtime and wait for it; 0 with the container's pid watched. */
 static int run_runtime(struct shim *s, cx_error *err)
 {
+    if (!s->o->exec && create_lock_take(s, runtime_deadline_ms(s->o), err) < 0)
+        return -1;
     if (runtime_spawn(s, err) < 0)
         return -1;
     if (stdio_watch_output(s, s->out_fd, &s->out_src, err) < 0)
         return -1;
-    while (!s->runtime_done)
-        loop_once(&s->loop, -1);
-    loop_del(&s->loop, &s->runtime_timer_src);
-    close(s->runtime_timer_src.fd);
+    runtime_wait(s);
     if (!runtime_ok(s)) {
         char text[4096];
         runtime_error_text(s, text, sizeof text);
@@ -178,6 +181,37 @@ static int run_runtime(struct shim *s, cx_error *err)
     return 0;
 }
 
+/* The engine died while the runtime created the container, before it
+ * learnt the pid: it has no record of the container, will never start nor
+ * delete it, and its next start of the same container would find the id
+ * taken.  Nothing of the user's has run yet (only the engine starts it), so
+ * take the container back down.  The exit command is not run: the engine's
+ * cleanup has nothing of this container to act on, and it would race with
+ * the engine starting the same container again (podman's cleanup of a
+ * container it has just re-created tears that one down). */
+static int engine_gone(struct shim *s)
+{
+    cx_error err = { 0 };
+    shim_warn(s, "the engine went away before it learnt the container's pid: "
+              "deleting container %s, which it never knew of", s->o->cid);
+    if (runtime_delete(s, &err) < 0)
+        shim_warn_error(s, &err);
+    close_all(s);
+    return 1;
+}
+
+/* Tell the engine the pid; 1 when it is gone and the container undone. */
+static int report_pid(struct shim *s)
+{
+    if (s->o->api_version < 1 && s->o->exec)
+        return 0;
+    int r = shim_sync_send(s->sync_fd, s->o->api_version >= 1 ? "data" : "pid",
+                           (int) s->ctr_pid, NULL);
+    if (r != -EPIPE || s->o->exec || s->o->restore_path)
+        return 0;
+    return engine_gone(s);
+}
+
 static int monitor(struct shim *s)
 {
     cx_error err = { 0 };
@@ -194,9 +228,9 @@ static int monitor(struct shim *s)
         exit_run_command(s);
         return 1;
     }
-    if (s->o->api_version >= 1 || !s->o->exec)
-        shim_sync_send(s->sync_fd, s->o->api_version >= 1 ? "data" : "pid",
-                       (int) s->ctr_pid, NULL);
+    if (report_pid(s) != 0)
+        return 1;
+    create_lock_release(s);
     while (!s->ctr_done)
         loop_once(&s->loop, -1);
     int code = exit_finish(s);
@@ -209,6 +243,18 @@ static void print_version(void)
     printf("conmon version 2.1.6\n");
     printf("capsa-shim version %s%s%s\n", CAPSA_VERSION, CAPSA_COMMIT[0] ? " commit " : "",
            CAPSA_COMMIT);
+}
+
+/* The engine writes the start pipe once it has placed us in our cgroup.
+ * EOF instead means it died first: it will never learn of anything we
+ * create, so create nothing. */
+static int start_signal(struct shim *s, cx_error *err)
+{
+    int n = shim_start_wait(s->start_fd, err);
+    if (n == 0)
+        return cx_fail(err, 0, "the engine closed the start pipe without starting us "
+                       "(it is gone): container %s not created", s->o->cid);
+    return n < 0 ? -1 : 0;
 }
 
 int shim_main(int argc, char **argv)
@@ -231,7 +277,7 @@ int shim_main(int argc, char **argv)
     }
     shim_init(&s, &o);
     s.start_fd = shim_pipe_from_env("_OCI_STARTPIPE", &err);
-    if (s.start_fd < -1 || (s.start_fd >= 0 && shim_start_wait(s.start_fd, &err) < 0)
+    if (s.start_fd < -1 || (s.start_fd >= 0 && start_signal(&s, &err) < 0)
         || daemon_detach(&o, &err) < 0) {
         cx_error_format(&err, line, sizeof line);
         fprintf(stderr, "capsa-shim: %s\n", line);

@@ -8,6 +8,7 @@
  *   runtime.c  the runtime child (create / exec)
  *   reap.c     children, the container's pidfd and exit status
  *   exit.c     what is done once the container is gone
+ *   lock.c     one create at a time per container (create_lock_fd)
  *   shim.c     the sequence from start to exit */
 #ifndef CAPSA_SHIM_SHIM_H
 #define CAPSA_SHIM_SHIM_H
@@ -39,6 +40,7 @@ struct shim {
     struct shim_opts *o;
     struct loop loop;
     int sync_fd, start_fd, attach_pipe_fd;
+    int create_lock_fd;                /* lock.c */
     int devnull_r, devnull_w;
 
     /* stdio.c */
@@ -126,6 +128,14 @@ void ctl_close(struct shim *s);
 /* runtime.c */
 char **runtime_argv(const struct shim_opts *o, const char *console_socket);
 int runtime_spawn(struct shim *s, cx_error *err);
+/* The runtime's deadline in ms: --timeout, else 240 s. */
+int64_t runtime_deadline_ms(const struct shim_opts *o);
+/* Wait for the runtime child to end (or be killed at its deadline). */
+void runtime_wait(struct shim *s);
+bool runtime_ok(const struct shim *s);
+char **runtime_delete_argv(const struct shim_opts *o);
+/* Run `RUNTIME [runtime-args] delete --force ID` and wait for it. */
+int runtime_delete(struct shim *s, cx_error *err);
 
 /* reap.c */
 int reap_setup_signals(struct shim *s, cx_error *err);
@@ -137,8 +147,14 @@ int reap_exit_code(const struct shim *s);
 /* Write text to path as tmp + fsync + rename in its directory. */
 int shim_write_file(const char *path, const char *text, cx_error *err);
 void exit_oom_baseline(struct shim *s);
+void exit_oom_forget(struct shim *s);
 int exit_finish(struct shim *s);
 int exit_run_command(struct shim *s);
+
+/* lock.c: wait up to timeout_ms for <bundle>/shim.lock, then hold it (on
+ * timeout: warn and go on without).  -1 with err when it cannot be opened. */
+int create_lock_take(struct shim *s, int64_t timeout_ms, cx_error *err);
+void create_lock_release(struct shim *s);
 
 /* daemon.c */
 int daemon_detach(const struct shim_opts *o, cx_error *err);

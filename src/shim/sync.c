@@ -1,6 +1,7 @@
 /* sync.c: see sync.h. */
 #include "shim/sync.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -54,8 +55,9 @@ int shim_sync_send(int fd, const char *key, int value, const char *message)
     ssize_t w = send(fd, line, len, MSG_NOSIGNAL);
     if (w < 0 && errno == ENOTSOCK)
         w = cx_write_all(fd, line, len) == 0 ? (ssize_t) len : -1;
+    int e = w < 0 ? errno : EIO;
     free(line);
-    return w == (ssize_t) len ? 0 : -1;
+    return w == (ssize_t) len ? 0 : -e;
 }
 
 int shim_start_wait(int fd, cx_error *err)

@@ -25,8 +25,8 @@ int shim_pipe_from_env(const char *name, cx_error *err);
 /* The message text, one JSON object and a newline, into a malloc'ed string. */
 char *shim_sync_format(const char *key, int value, const char *message);
 
-/* Send one message (one datagram); EPIPE (podman gone) is not an error
- * the caller can act on, so this returns -1 with errno and nothing else. */
+/* Send one message (one datagram): 0, or -errno (-EPIPE: the engine is
+ * gone; -EIO: a short write).  No SIGPIPE, and nothing printed. */
 int shim_sync_send(int fd, const char *key, int value, const char *message);
 
 /* Block until one message (any bytes) or EOF arrives on the start pipe.

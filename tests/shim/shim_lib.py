@@ -247,7 +247,9 @@ class Driver:
     def __init__(self, shim, top):
         self.shim, self.top = shim, top
 
-    def start(self, args, attach_pipe=False):
+    def start(self, args, attach_pipe=False, go=True):
+        """go=False: close the start pipe without a byte, as an engine
+        that dies before it placed the shim in its cgroup."""
         sync_p, sync_c = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         start_c, start_p = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         fds = [sync_c.fileno(), start_c.fileno()]
@@ -272,7 +274,10 @@ class Driver:
                                      env=env)
         for s in (sync_c, start_c) + ((att_c,) if attach_pipe else ()):
             s.close()
-        start_p.send(b"\0")
+        if go:
+            start_p.send(b"\0")
+        else:
+            start_p.close()
         self.sync, self.start_pipe, self.attach_pipe = sync_p, start_p, att_p
         return self
 

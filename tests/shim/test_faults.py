@@ -2,6 +2,7 @@
 (shim_lib.Driver plays podman's part) and through podman: errors reach the
 caller as one readable line, no shim stays behind once its container is
 gone, and no exit code is lost."""
+import fcntl
 import os
 import select
 import socket
@@ -144,6 +145,64 @@ def test_podman_shows_runtime_error(podman, name, tmp_path):
     assert r.returncode != 0, str(r)
     assert "create refused by test" in r.stderr, str(r)
     podman("rm", "-f", name)
+
+
+# -- the engine goes away ---------------------------------------------------
+
+def test_engine_gone_before_start_creates_nothing(shim, top):
+    marker = os.path.join(top, "runtime-ran")
+    rt = script(os.path.join(top, "rt"), "touch %s; exit 1" % marker)
+    d = Driver(shim, top).start(shim_args(top, rt), go=False)
+    rc, err = d.wait_parent()
+    assert rc != 0
+    assert "closed the start pipe" in err and "c1 not created" in err, err
+    shim_gone(top)
+    assert not os.path.exists(marker)
+    assert not os.path.exists(os.path.join(top, "conmon.pid"))
+
+
+def test_engine_gone_before_pid_undoes_create(shim, top, runtime_bin):
+    """The engine dies while the runtime creates: it never learns the pid,
+    so it would never start or delete the container; the shim deletes it,
+    and does not run the exit command (the engine's cleanup would race with
+    a new start of the same container)."""
+    make_bundle(top, ["sh", "-c", "echo ran > /ran; exit 3"])
+    done = os.path.join(top, "exit-command-ran")
+    cmd = script(os.path.join(top, "on-exit"), "touch %s" % done)
+    d = Driver(shim, top).start(real_args(top, runtime_bin, extra=["--exit-command", cmd]))
+    d.sync.close()          # gone before the shim can send the pid
+    try:
+        assert d.wait_parent()[0] == 0
+        shim_gone(top)
+        r = run([runtime_bin, "--root", os.path.join(top, "state"), "list", "-q"])
+        assert r.returncode == 0 and r.stdout == "", str(r)
+        with open(os.path.join(top, "pidfile")) as f:
+            assert not pid_alive(int(f.read()))
+        assert not os.path.exists(os.path.join(top, "rootfs", "ran"))
+        assert not os.path.exists(os.path.join(top, "exits", "c1"))
+        assert not os.path.exists(done)
+    finally:
+        cleanup(top, runtime_bin)
+
+
+def test_create_waits_for_previous_shim_of_container(shim, top):
+    """A shim still undoing the create of a dead engine holds
+    <bundle>/shim.lock; the next shim of the same container runs its
+    runtime only once that lock is free."""
+    marker = os.path.join(top, "runtime-ran")
+    rt = script(os.path.join(top, "rt"), "touch %s; echo refused >&2; exit 1" % marker)
+    held = os.open(os.path.join(top, "shim.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(held, fcntl.LOCK_EX)
+    try:
+        d = Driver(shim, top).start(shim_args(top, rt))
+        time.sleep(0.5)
+        assert not os.path.exists(marker)
+    finally:
+        os.close(held)
+    m = d.message()
+    assert m["data"] == -1 and m["message"] == "refused", m
+    assert os.path.exists(marker)
+    shim_gone(top)
 
 
 # -- the container misbehaves -----------------------------------------------

@@ -206,17 +206,8 @@ def test_it_through_tmux_with_resize(podman, name):
         subprocess.run(tmux + ["kill-server"], stderr=subprocess.DEVNULL)
 
 
-# Open bug (issue 8): podman kill -9'd in the middle of `run` sometimes
-# leaves `podman wait` returning 0 while the container still runs, or a
-# `capsa create` under the shim that never returns.  Until it is found,
-# these two run only when asked: SHIM_ENGINE_KILL=1.
-ENGINE_KILL = pytest.mark.skipif(os.environ.get("SHIM_ENGINE_KILL") != "1",
-                                 reason="open bug, see the comment above; SHIM_ENGINE_KILL=1")
-
-
-@ENGINE_KILL
 def test_engine_killed_mid_run_loses_nothing(podman, name):
-    """kill -9 podman while `run -d` waits on the shim and the container
+    """kill -9 podman while `run` waits on the shim and the container
     runs: the shim keeps the output and records the exit code; a new podman
     reads both."""
     script = "echo begin; sleep 2; i=0; while [ $i -lt 500 ]; do echo l$i; i=$((i+1)); done; exit 13"
@@ -241,20 +232,36 @@ def test_engine_killed_mid_run_loses_nothing(podman, name):
     podman.ok("rm", name)
 
 
-@ENGINE_KILL
-def test_engine_killed_mid_detached_run(podman, name):
+# podman's own window: killed after it read the pid from the shim but before
+# it saved the container as created, it keeps no record of a container the
+# runtime has; its next start then fails "already exists".  The shim cannot
+# see that window (the pid was delivered); it closes the far wider one
+# where podman dies while the runtime creates (conmon leaves the container
+# behind there).
+PODMAN_WINDOW = "container with given ID already exists"
+
+
+@pytest.mark.parametrize("delay", [0.1, 0.2, 0.3, 0.45])
+def test_engine_killed_mid_detached_run(podman, name, delay):
+    """kill -9 podman at some point of `run -d`: whatever it had recorded,
+    the container can be finished.  It runs to its end and its exit code
+    and output are read; or podman never learnt of it (the shim took the
+    half-made container down) and `podman start` runs it from scratch."""
     p = subprocess.Popen(podman.run_cmd("-d", "--name", name, IMAGE, "sh", "-c",
                                         "sleep 1; echo late; exit 21"),
                          env=podman.env, stdout=subprocess.DEVNULL,
                          stderr=subprocess.DEVNULL)
-    time.sleep(0.25)
+    time.sleep(delay)
     os.kill(p.pid, signal.SIGKILL)
     p.wait()
     if podman("container", "exists", name).returncode != 0:
-        pytest.skip("podman was killed before it recorded the container")
-    st = podman.inspect(name)["State"]
-    if st["Status"] in ("configured", "created"):
-        pytest.skip("podman was killed before the container started")
+        return  # killed before it recorded anything: nothing to finish
+    if podman.inspect(name)["State"]["Status"] in ("configured", "created"):
+        r = podman("start", name)
+        if r.returncode != 0 and PODMAN_WINDOW in r.stderr:
+            podman("rm", "-f", name)
+            pytest.xfail("podman killed inside its own window, see PODMAN_WINDOW")
+        assert r.returncode == 0, str(r)
     r = podman("wait", name, timeout=30)
     assert r.stdout.strip() == "21", str(r)
     assert podman.ok("logs", name).stdout == "late\n"
