@@ -1,10 +1,9 @@
-"""Helpers for the interop suite (tests/interop): running commands with
-timeouts, on a pty; the busybox image as a rootfs tarball and as an OCI
-image-layout archive; a private podman and a private containerd + ctr; and
-cleanup limited to what the session itself made. Fixtures are in
-conftest.py."""
+"""Helpers for the interop suite (tests/interop): the busybox image as a
+rootfs tarball and as an OCI image-layout archive; a private podman, a
+private containerd + ctr and a private dockerd; cleanup limited to what the
+session itself made. Running commands and finding processes are in
+tests/fixtures/procs.py (shared with tests/shim). Fixtures: conftest.py."""
 import contextlib
-import fcntl
 import glob
 import hashlib
 import io
@@ -12,15 +11,10 @@ import json
 import os
 import platform
 import re
-import select
 import shutil
-import signal
-import struct
 import subprocess
 import sys
 import tarfile
-import tempfile
-import termios
 import time
 
 import pytest
@@ -30,154 +24,13 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, "tests", "fixtures"))
 
 import bundle as bundle_mod  # noqa: E402  (tests/fixtures/bundle.py)
+from procs import (Result, cmdline, kill_and_wait, pid_alive, run,  # noqa: E402,F401
+                   run_pty, umount_under, wait_for, write_rootfs_tar)  # (re-exported)
 
 IMAGE = "localhost/capsa-bb:1"
 CTR_NAMESPACE = "capsa-interop"
 DEFAULT_TIMEOUT = 20
 PATH_ENV = bundle_mod.DEFAULT_PATH_ENV
-
-
-# --------------------------------------------------------------------------
-# running commands
-
-class Result:
-    def __init__(self, cmd, returncode, stdout, stderr, elapsed):
-        self.cmd = cmd
-        self.returncode = returncode
-        self.stdout = stdout
-        self.stderr = stderr
-        self.elapsed = elapsed
-
-    def __str__(self):
-        return ("%s\n-> rc %s in %.2fs\n--- stdout\n%s\n--- stderr\n%s"
-                % (" ".join(self.cmd), self.returncode, self.elapsed,
-                   self.stdout, self.stderr))
-
-    def __repr__(self):  # short: pytest repeats it in "where" lines
-        return "<Result rc=%s>" % self.returncode
-
-
-def run(cmd, timeout=DEFAULT_TIMEOUT, input=None, env=None):
-    """Run cmd with stdout/stderr in files (not pipes: a daemonised helper
-    such as conmon or a shim could inherit a pipe and hold it open), stdin
-    from `input` (str) or /dev/null. A timeout kills cmd and fails the
-    test with what it printed so far."""
-    cmd = [os.fspath(c) for c in cmd]
-    t0 = time.monotonic()
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
-            tempfile.TemporaryFile() as inp:
-        if input is not None:
-            inp.write(input.encode() if isinstance(input, str) else input)
-            inp.seek(0)
-        proc = subprocess.Popen(cmd, stdin=inp if input is not None
-                                else subprocess.DEVNULL,
-                                stdout=out, stderr=err, env=env)
-        try:
-            rc = proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-            rc = None
-        out.seek(0)
-        err.seek(0)
-        res = Result(cmd, rc, out.read().decode(errors="replace"),
-                     err.read().decode(errors="replace"),
-                     time.monotonic() - t0)
-    if rc is None:
-        pytest.fail("timed out after %ss: %s" % (timeout, res), pytrace=False)
-    return res
-
-
-def run_pty(cmd, steps=(), timeout=DEFAULT_TIMEOUT, winsize=(31, 101),
-            env=None):
-    """Run cmd on a fresh pty (its stdin, stdout and stderr; controlling
-    terminal of a new session), window size `winsize` (rows, cols).
-
-    steps: (wait_for, send) pairs of bytes: once wait_for has appeared in
-    the output (after the previous step's match), send is written to the
-    terminal. Returns (output bytes, exit code). Fails the test, after
-    killing cmd, if it does not finish within `timeout`."""
-    cmd = [os.fspath(c) for c in cmd]
-    master, slave = os.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ,
-                struct.pack("HHHH", winsize[0], winsize[1], 0, 0))
-
-    def make_ctty():
-        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
-
-    proc = subprocess.Popen(cmd, stdin=slave, stdout=slave, stderr=slave,
-                            start_new_session=True, preexec_fn=make_ctty,
-                            close_fds=True, env=env)
-    os.close(slave)
-    buf = b""
-    pos = 0
-    pending = list(steps)
-    deadline = time.monotonic() + timeout
-    timed_out = False
-    try:
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                timed_out = True
-                break
-            r, _, _ = select.select([master], [], [], min(left, 0.2))
-            if r:
-                try:
-                    data = os.read(master, 65536)
-                except OSError:  # EIO: every slave fd closed
-                    data = b""
-                if not data:
-                    break
-                buf += data
-                while pending:
-                    idx = buf.find(pending[0][0], pos)
-                    if idx < 0:
-                        break
-                    pos = idx + len(pending[0][0])
-                    os.write(master, pending.pop(0)[1])
-            elif proc.poll() is not None:
-                # exited; a helper may still hold the slave: drain briefly
-                r, _, _ = select.select([master], [], [], 0.3)
-                if not r:
-                    break
-        if timed_out:
-            proc.kill()
-        rc = proc.wait(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        os.close(master)
-    if timed_out:
-        pytest.fail("timed out after %ss on a pty: %s\noutput so far: %r"
-                    % (timeout, " ".join(cmd), buf), pytrace=False)
-    return buf, rc
-
-
-def wait_for(pred, timeout=10, interval=0.1, what="condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = pred()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail("timed out after %ss waiting for %s" % (timeout, what),
-                        pytrace=False)
-        time.sleep(interval)
-
-
-def pid_alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie is as good as dead
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 EXITED_RE = r"^\[exited (\d+)\]$"
@@ -250,21 +103,11 @@ class Tmux:
         with contextlib.suppress(BaseException):
             run(self.argv + ["kill-server"], timeout=10, env=self.env)
         if self.server_pid and pid_alive(self.server_pid):
-            _kill_and_wait([self.server_pid])
+            kill_and_wait([self.server_pid])
 
 
 # --------------------------------------------------------------------------
 # the image: a busybox rootfs as a plain tarball and as an OCI archive
-
-def write_rootfs_tar(rootfs, dest):
-    """Tar rootfs (as the layer of an image: relative names, owners kept,
-    entries sorted) into dest; return dest."""
-    rootfs = os.fspath(rootfs)
-    with tarfile.open(dest, "w", format=tarfile.PAX_FORMAT) as tf:
-        for name in sorted(os.listdir(rootfs)):
-            tf.add(os.path.join(rootfs, name), arcname=name, recursive=True)
-    return dest
-
 
 def _go_arch():
     m = platform.machine()
@@ -341,28 +184,6 @@ def write_oci_archive(layer_tar, dest, cmd=("sh",)):
 # cleanup helpers (only for what this session made: paths under its own
 # private directory, processes whose pids come from it)
 
-def _mounts_under(top):
-    top = os.path.realpath(top).rstrip("/") + "/"
-    out = []
-    with open("/proc/self/mountinfo") as f:
-        for line in f:
-            mnt = line.split()[4].encode().decode("unicode_escape")
-            if (mnt + "/").startswith(top):
-                out.append(mnt)
-    return out
-
-
-def umount_under(top):
-    """Lazily unmount everything mounted at or below top, deepest first."""
-    for _ in range(3):
-        mounts = _mounts_under(top)
-        if not mounts:
-            return
-        for mnt in sorted(mounts, key=len, reverse=True):
-            subprocess.run(["umount", "-l", mnt], stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL, timeout=10)
-
-
 def _procs_with(top, what):
     """pids whose /proc/PID/<what> (cwd, root) link is top or below it."""
     top = os.path.realpath(top).rstrip("/")
@@ -379,29 +200,12 @@ def _procs_with(top, what):
     return out
 
 
-def _cmdline(pid):
-    try:
-        with open("/proc/%d/cmdline" % pid, "rb") as f:
-            return f.read().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return ""
-
-
 def _ppid(pid):
     try:
         with open("/proc/%d/stat" % pid) as f:
             return int(f.read().rsplit(")", 1)[1].split()[1])
     except (OSError, ValueError, IndexError):
         return None
-
-
-def _kill_and_wait(pids, timeout=5):
-    for pid in pids:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-    deadline = time.monotonic() + timeout
-    while any(pid_alive(p) for p in pids) and time.monotonic() < deadline:
-        time.sleep(0.05)
 
 
 # --------------------------------------------------------------------------
@@ -485,7 +289,7 @@ class Podman:
             if not left:
                 break
             if time.monotonic() > deadline:
-                _kill_and_wait(left)
+                kill_and_wait(left)
                 break
             time.sleep(0.1)
         umount_under(self.top)
@@ -497,7 +301,7 @@ def _procs_referring(top):
     for ent in os.listdir("/proc"):
         if not ent.isdigit() or int(ent) == os.getpid():
             continue
-        if top in _cmdline(int(ent)):
+        if top in cmdline(int(ent)):
             out.append(int(ent))
     return out
 
@@ -633,7 +437,7 @@ class Containerd:
         # shims run with their bundle (state/io.containerd.runtime.v2.task/
         # NS/ID) as cwd; a container's init pid is in that bundle's init.pid
         shims = [p for p in _procs_with(state, "cwd")
-                 if "containerd-shim" in _cmdline(p)]
+                 if "containerd-shim" in cmdline(p)]
         inits = []
         for f in glob.glob(os.path.join(
                 state, "io.containerd.runtime.v2.task", "*", "*", "init.pid")):
@@ -649,7 +453,7 @@ class Containerd:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=10)
-        _kill_and_wait([p for p in inits + shims if pid_alive(p)])
+        kill_and_wait([p for p in inits + shims if pid_alive(p)])
         umount_under(self.top)
         # runc-style cgroups named after our namespace (empty by now), and
         # the shim's default runtime root for it, used when ctr drops
@@ -800,7 +604,7 @@ class Dockerd:
                 if ids:
                     run(self.cmd("rm", "-f", *ids), timeout=60, env=self.env)
         shims = [p for p in _procs_with(self.top, "cwd")
-                 if "containerd-shim" in _cmdline(p)]
+                 if "containerd-shim" in cmdline(p)]
         inits = [p for p in _children_of(shims)]
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
@@ -811,7 +615,7 @@ class Dockerd:
                 self.proc.wait(timeout=10)
         left = [p for p in _procs_referring(self.top) + inits + shims
                 if pid_alive(p)]
-        _kill_and_wait(left)
+        kill_and_wait(left)
         umount_under(self.top)
         for d in reversed(getattr(self, "made_run_docker", [])):
             with contextlib.suppress(OSError):

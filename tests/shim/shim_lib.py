@@ -1,185 +1,29 @@
-"""Helpers for tests/shim: commands run with timeouts (output in files, never
-pipes: a detached shim could hold a pipe open), on a pty, a private podman
-that uses capsa-shim as its conmon, and a direct driver speaking podman's
-side of the monitor protocol (start pipe, sync pipe, attach socket)."""
-import fcntl
+"""Helpers for tests/shim: a private podman that uses capsa-shim as its
+conmon, and a direct driver speaking podman's side of the monitor protocol
+(start pipe, sync pipe, attach socket).  Running commands (output in files,
+never pipes: a detached shim could hold a pipe open) and finding processes
+are in tests/fixtures/procs.py, shared with tests/interop."""
 import json
 import os
 import select
 import shutil
-import signal
 import socket
-import struct
 import subprocess
 import sys
-import tarfile
 import tempfile
-import termios
 import time
-
-import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, "tests", "fixtures"))
 
-import bundle as bundle_mod  # noqa: E402  (tests/fixtures/bundle.py)
+import bundle as bundle_mod  # noqa: E402,F401  (tests/fixtures/bundle.py)
+from procs import (TIMEOUT, kill_and_wait, pid_alive, procs_with, run,  # noqa: E402,F401
+                   run_pty, umount_under, wait_for, write_rootfs_tar)  # (re-exported)
 
 IMAGE = "localhost/capsa-shim-bb:1"
-TIMEOUT = 30
 RUN_OPTS = ["--network", "none", "--pull", "never",
             "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"]
-
-
-class Result:
-    def __init__(self, cmd, rc, out, err, elapsed):
-        self.cmd, self.returncode = cmd, rc
-        self.stdout, self.stderr, self.elapsed = out, err, elapsed
-
-    def __str__(self):
-        return ("%s\n-> rc %s in %.2fs\n--- stdout\n%s\n--- stderr\n%s"
-                % (" ".join(self.cmd), self.returncode, self.elapsed,
-                   self.stdout[-4000:], self.stderr[-4000:]))
-
-    __repr__ = lambda self: "<Result rc=%s>" % self.returncode  # noqa: E731
-
-
-def run(cmd, timeout=TIMEOUT, input=None, env=None):
-    cmd = [os.fspath(c) for c in cmd]
-    t0 = time.monotonic()
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
-            tempfile.TemporaryFile() as inp:
-        if input is not None:
-            inp.write(input.encode() if isinstance(input, str) else input)
-            inp.seek(0)
-        p = subprocess.Popen(cmd, stdin=inp if input is not None
-                             else subprocess.DEVNULL, stdout=out, stderr=err,
-                             env=env)
-        try:
-            rc = p.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
-            rc = None
-        out.seek(0)
-        err.seek(0)
-        res = Result(cmd, rc, out.read().decode(errors="replace"),
-                     err.read().decode(errors="replace"), time.monotonic() - t0)
-    if rc is None:
-        pytest.fail("timed out after %ss: %s" % (timeout, res), pytrace=False)
-    return res
-
-
-def run_pty(cmd, steps=(), timeout=TIMEOUT, winsize=(31, 101), env=None):
-    """cmd on a fresh pty as its controlling terminal; steps: (wait_for,
-    send) byte pairs. Returns (output, exit code)."""
-    master, slave = os.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ,
-                struct.pack("HHHH", winsize[0], winsize[1], 0, 0))
-    p = subprocess.Popen([os.fspath(c) for c in cmd], stdin=slave,
-                         stdout=slave, stderr=slave, start_new_session=True,
-                         preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
-                         env=env)
-    os.close(slave)
-    buf, pos, pending = b"", 0, list(steps)
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            r, _, _ = select.select([master], [], [], 0.2)
-            if r:
-                try:
-                    chunk = os.read(master, 65536)
-                except OSError:
-                    chunk = b""
-                if not chunk:
-                    break
-                buf += chunk
-            if pending:
-                i = buf.find(pending[0][0], pos)
-                if i >= 0:
-                    pos = i + len(pending[0][0])
-                    os.write(master, pending.pop(0)[1])
-            elif p.poll() is not None and not r:
-                break
-        else:
-            p.kill()
-            p.wait()
-            pytest.fail("pty run timed out: %r" % buf[-2000:], pytrace=False)
-        return buf, p.wait(timeout=10)
-    finally:
-        os.close(master)
-
-
-def wait_for(pred, timeout=10, interval=0.05, what="condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v:
-            return v
-        if time.monotonic() > deadline:
-            pytest.fail("timed out waiting for %s" % what, pytrace=False)
-        time.sleep(interval)
-
-
-def pid_alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
-def cmdline(pid):
-    try:
-        with open("/proc/%d/cmdline" % pid, "rb") as f:
-            return f.read().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return ""
-
-
-def procs_with(text, exe=None):
-    """Live pids whose command line contains text (and whose argv[0] ends
-    with exe, if given)."""
-    out = []
-    for e in os.listdir("/proc"):
-        if e.isdigit() and int(e) != os.getpid():
-            c = cmdline(int(e))
-            if text in c and (exe is None or c.split(" ")[0].endswith(exe)) \
-                    and pid_alive(int(e)):
-                out.append(int(e))
-    return out
-
-
-def kill_and_wait(pids):
-    for p in pids:
-        try:
-            os.kill(p, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    wait_for(lambda: not [p for p in pids if pid_alive(p)], 10,
-             what="killed leftovers")
-
-
-def write_rootfs_tar(rootfs, dest):
-    with tarfile.open(dest, "w") as t:
-        for name in sorted(os.listdir(rootfs)):
-            t.add(os.path.join(rootfs, name), arcname=name)
-    return dest
-
-
-def umount_under(top):
-    top = os.path.realpath(top).rstrip("/") + "/"
-    with open("/proc/self/mountinfo") as f:
-        mps = [ln.split()[4] for ln in f]
-    for mp in sorted((m for m in mps if m.startswith(top)), key=len,
-                     reverse=True):
-        subprocess.run(["umount", "-l", mp], stderr=subprocess.DEVNULL)
 
 
 class Podman:

@@ -4,9 +4,6 @@ caller as one readable line, no shim stays behind once its container is
 gone, and no exit code is lost."""
 import fcntl
 import os
-import select
-import socket
-import stat
 import subprocess
 import time
 
