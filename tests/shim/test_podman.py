@@ -2,6 +2,7 @@
 and once with runc as the runtime: the scenarios of the drop-in runtime
 tests, plus what only a monitor does (logs, attach, exit files, surviving
 the engine)."""
+import fcntl
 import json
 import os
 import re
@@ -243,9 +244,32 @@ def test_engine_killed_mid_run_loses_nothing(podman, name):
 # container as created, it keeps no record of a container the runtime has,
 # and its next start fails "already exists"; killed after the runtime's
 # start but before it saved "running", it believes in a created container
-# that runs (or ran).  The shim closes the far wider window where podman
-# dies while the runtime creates (conmon leaves that container behind).
-PODMAN_WINDOW = "container with given ID already exists"
+# that runs (or ran).  The shim closes the wider window where podman dies
+# while the runtime creates (conmon leaves that container behind): it
+# deletes the container, and holds <bundle>/shim.lock until that is done.
+
+
+def create_settled(info, timeout=30):
+    """Wait until no shim holds the container's shim.lock (in its bundle,
+    podman's StaticDir): none is still creating it, nor undoing the create
+    of a podman that died.  No lock file: no shim got that far."""
+    path = os.path.join(info["StaticDir"], "shim.lock")
+    if not os.path.exists(path):
+        return
+    fd = os.open(path, os.O_RDWR)
+    try:
+        wait_for(lambda: _try_lock(fd), timeout, what=path)
+    finally:
+        os.close(fd)
+
+
+def _try_lock(fd):
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    fcntl.flock(fd, fcntl.LOCK_UN)
+    return True
 
 
 def runtime_status(podman, cid):
@@ -270,18 +294,17 @@ def test_engine_killed_mid_detached_run(podman, name, delay):
         return  # killed before it recorded anything: nothing to finish
     info = podman.inspect(name)
     status = info["State"]["Status"]  # podman 4.3: "created" is its Configured
-    if status == "initialized" and runtime_status(podman, info["Id"]) in ("running", "stopped"):
-        # it had the pid (no undoing by the shim) and the runtime started it
-        podman("rm", "-f", name)
-        pytest.xfail("podman killed between the runtime's start and its record of it")
     if status in ("created", "initialized"):
-        # the start waits, through shim.lock, for a shim still undoing the
-        # create of the killed podman
-        r = podman("start", name)
-        if r.returncode != 0 and PODMAN_WINDOW in r.stderr:
+        create_settled(info)
+        seen = runtime_status(podman, info["Id"])
+        if (status, seen) in (("created", "created"), ("initialized", "running"),
+                              ("initialized", "stopped")):
+            # it had the pid (nothing for the shim to undo), but was killed
+            # before it saved "created" or "running"
             podman("rm", "-f", name)
-            pytest.xfail("podman killed between reading the pid and its record of it")
-        assert r.returncode == 0, str(r)
+            pytest.xfail("podman killed between %s and its record of it" % (
+                "reading the pid" if status == "created" else "the runtime's start"))
+        podman.ok("start", name)
     r = podman("wait", name, timeout=30)
     assert r.stdout.strip() == "21", str(r)
     assert podman.ok("logs", name).stdout == "late\n"
