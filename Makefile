@@ -59,13 +59,13 @@ check: all $(ASAN)/build.ninja $(FI)/build.ninja $(VG)/build.ninja
 	$(PYTEST) -q -p no:cacheprovider tests/security
 	$(PYTEST) -q -p no:cacheprovider tests/compat
 	$(PYTEST) -q -p no:cacheprovider tests/interop
-	$(PYTEST) -q -p no:cacheprovider tests/shim
+	$(PYTEST) -q -rxs -p no:cacheprovider tests/shim
 	rm -rf $(ASAN)/shim-reports && mkdir -p $(ASAN)/shim-reports
 	CAPSA_SHIM=$(CURDIR)/$(ASAN)/capsa-shim SHIM_RUNTIMES=capsa \
 	    SHIM_ASAN_LOGS=$(CURDIR)/$(ASAN)/shim-reports \
 	    ASAN_OPTIONS=detect_leaks=1:log_path=$(CURDIR)/$(ASAN)/shim-reports/asan \
 	    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path=$(CURDIR)/$(ASAN)/shim-reports/ubsan \
-	    $(PYTEST) -q -p no:cacheprovider tests/shim -k "not tmux and not 100mb"
+	    $(PYTEST) -q -rxs -p no:cacheprovider tests/shim -k "not tmux and not 100mb"
 	$(PYTEST) -q -p no:cacheprovider tests/v2vm
 	$(PYTEST) -q -p no:cacheprovider tests/systemdvm
 
