@@ -30,16 +30,23 @@ static void push(char **v, size_t *n, const char *s)
     v[(*n)++] = cx_strdup(s);
 }
 
+/* RUNTIME [--systemd-cgroup] [runtime-args]: what precedes the command
+ * (the cgroup driver flag only for what makes or removes the container). */
+static void push_global(char **v, size_t *n, const struct shim_opts *o, bool cgroup_cmd)
+{
+    push(v, n, o->runtime);
+    if (cgroup_cmd && o->systemd_cgroup)
+        push(v, n, "--systemd-cgroup");
+    for (char **a = o->runtime_args; a && *a; a++)
+        push(v, n, *a);
+}
+
 char **runtime_argv(const struct shim_opts *o, const char *console_socket)
 {
     size_t cap = 16 + cx_strv_len(o->runtime_args) + cx_strv_len(o->runtime_opts);
     char **v = cx_calloc(cap, sizeof *v);
     size_t n = 0;
-    push(v, &n, o->runtime);
-    if (!o->exec && o->systemd_cgroup)
-        push(v, &n, "--systemd-cgroup");
-    for (char **a = o->runtime_args; a && *a; a++)
-        push(v, &n, *a);
+    push_global(v, &n, o, !o->exec);
     if (o->exec) {
         push(v, &n, "exec");
         push(v, &n, "--pid-file");
@@ -180,16 +187,12 @@ bool runtime_ok(const struct shim *s)
            && WEXITSTATUS(s->runtime_status) == 0;
 }
 
-char **runtime_delete_argv(const struct shim_opts *o)
+static char **runtime_delete_argv(const struct shim_opts *o)
 {
     size_t cap = 8 + cx_strv_len(o->runtime_args);
     char **v = cx_calloc(cap, sizeof *v);
     size_t n = 0;
-    push(v, &n, o->runtime);
-    if (o->systemd_cgroup)
-        push(v, &n, "--systemd-cgroup");
-    for (char **a = o->runtime_args; a && *a; a++)
-        push(v, &n, *a);
+    push_global(v, &n, o, true);
     push(v, &n, "delete");
     push(v, &n, "--force");
     push(v, &n, o->cid);

@@ -133,7 +133,6 @@ int64_t runtime_deadline_ms(const struct shim_opts *o);
 /* Wait for the runtime child to end (or be killed at its deadline). */
 void runtime_wait(struct shim *s);
 bool runtime_ok(const struct shim *s);
-char **runtime_delete_argv(const struct shim_opts *o);
 /* Run `RUNTIME [runtime-args] delete --force ID` and wait for it. */
 int runtime_delete(struct shim *s, cx_error *err);
 
