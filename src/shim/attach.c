@@ -16,7 +16,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -182,21 +181,14 @@ bool attach_has_pending(const struct shim *s)
     return false;
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void attach_flush(struct shim *s, int timeout_ms)
 {
-    int64_t deadline = now_ms() + timeout_ms;
+    int64_t deadline = loop_now_ms() + timeout_ms;
     struct shim_client *next;
     for (struct shim_client *c = s->clients; c; c = next) {
         next = c->next;
         while (c->pending_len) {
-            int64_t left = deadline - now_ms();
+            int64_t left = deadline - loop_now_ms();
             struct pollfd p = { .fd = c->src.fd, .events = POLLOUT };
             int r = left > 0 ? poll(&p, 1, (int) left) : 0;
             if (r <= 0 || p.revents & (POLLHUP | POLLERR)) {

@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/file.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -17,13 +16,6 @@
 
 #define LOCK_NAME "shim.lock"
 #define LOCK_POLL_MS 20
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int create_lock_take(struct shim *s, int64_t timeout_ms, cx_error *err)
 {
@@ -34,11 +26,11 @@ int create_lock_take(struct shim *s, int64_t timeout_ms, cx_error *err)
                                     0600);
     if (fd < 0)
         return cx_fail_errno(err, "%s/%s", s->o->bundle, LOCK_NAME);
-    int64_t deadline = mono_ms() + timeout_ms;
+    int64_t deadline = loop_now_ms() + timeout_ms;
     while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
         if (errno != EWOULDBLOCK && errno != EINTR)
             return cx_fail_errno(err, "flock %s/%s", s->o->bundle, LOCK_NAME);
-        if (mono_ms() >= deadline) {
+        if (loop_now_ms() >= deadline) {
             shim_warn(s, "another shim of container %s still holds %s/%s after %lld ms: "
                       "going on without it", s->o->cid, s->o->bundle, LOCK_NAME,
                       (long long) timeout_ms);

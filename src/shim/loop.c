@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -81,6 +82,13 @@ int loop_once(struct loop *l, int timeout_ms)
 void loop_close(struct loop *l)
 {
     l->epfd = cx_close(l->epfd);
+}
+
+int64_t loop_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int loop_timer_fd(int64_t ms, cx_error *err)

@@ -44,6 +44,9 @@ void loop_del(struct loop *l, struct loop_src *s);
 int loop_once(struct loop *l, int timeout_ms);
 void loop_close(struct loop *l);
 
+/* Now on CLOCK_MONOTONIC, in milliseconds: for deadlines kept outside
+ * the loop (a bounded flush, a lock waited for). */
+int64_t loop_now_ms(void);
 /* A one-shot timerfd firing after ms milliseconds (CLOCK_MONOTONIC). */
 int loop_timer_fd(int64_t ms, cx_error *err);
 
