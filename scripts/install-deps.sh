@@ -1,27 +1,54 @@
 #!/bin/sh
-# install-deps.sh [--test]: install capsa's build dependencies from Debian 12
-# (as root; libsystemd-dev: sd-bus for capsa-systemd, the systemd cgroup
-# driver's helper).  --test adds what `make check` needs: pytest, runc (the
-# reference the compat suite diffs against) and procps; clang, libclang-rt-14-dev (libFuzzer, fuzz/) and valgrind.
+# install-deps.sh [--test] [--list]: install what capsa needs from Debian 12
+# (as root).
+#   (none)   what builds capsa and runs `make demo`: the compiler, Meson,
+#            make, the libraries (libsystemd-dev: sd-bus for capsa-systemd,
+#            the systemd cgroup driver's helper) and busybox-static (the
+#            demo's root filesystem)
+#   --test   adds every package `make check` and `make bench` use (listed
+#            below with the programs each provides)
+#   --list   prints the package names instead of installing them (one per
+#            line; scripts/check-deps.py checks the build against it)
 set -eu
+test=0 list=0
+for a in "$@"; do
+    case $a in
+        --test) test=1 ;;
+        --list) list=1 ;;
+        *) echo "usage: install-deps.sh [--test] [--list]" >&2; exit 2 ;;
+    esac
+done
+pkgs="make meson ninja-build pkg-config gcc libc6-dev libjansson-dev libcap-dev
+      libseccomp-dev libsystemd-dev busybox-static"
+# the peers the tests drive: runc (the compat reference), podman (with
+# catatonit, its --init), containerd and docker.io (dockerd 20.10;
+# tests/interop), crun (make bench), installed as users get them (with
+# recommends; their daemons are not started: policy-rc.d below)
+peers=""
+if [ "$test" = 1 ]; then
+    # libcmocka-dev: unit tests; python3-pytest: every other suite;
+    # clang, libclang-rt-14-dev: libFuzzer (fuzz/); valgrind: tests/valgrind;
+    # qemu-system-x86, linux-image-amd64, cpio (and gzip): the pure cgroup v2
+    # VM (tests/v2vm); debootstrap, e2fsprogs (mkfs.ext4), kmod (modprobe),
+    # xz-utils, zstd: the systemd VM's image (tests/systemdvm);
+    # procps (ps, sysctl), psmisc (pstree), tmux, strace, file, time
+    # (/usr/bin/time), libcap2-bin (setcap), util-linux (unshare, losetup,
+    # flock), mount: programs the tests run on the host
+    pkgs="$pkgs libcmocka-dev python3 python3-pytest clang libclang-rt-14-dev valgrind
+          qemu-system-x86 linux-image-amd64 cpio gzip debootstrap e2fsprogs kmod xz-utils
+          zstd procps psmisc tmux strace file time libcap2-bin util-linux mount"
+    peers="runc podman catatonit containerd docker.io crun"
+fi
+if [ "$list" = 1 ]; then
+    # shellcheck disable=SC2086
+    printf '%s\n' $pkgs $peers
+    exit 0
+fi
 [ "$(id -u)" = 0 ] || { echo "install-deps.sh: run as root" >&2; exit 1; }
 # packages that ship daemons must not start them on install
 if [ ! -e /usr/sbin/policy-rc.d ]; then
     printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
     chmod 755 /usr/sbin/policy-rc.d
-fi
-pkgs="meson ninja-build pkg-config gcc libc6-dev libjansson-dev libcap-dev
-      libseccomp-dev libsystemd-dev busybox-static"
-# (qemu-system-x86 and linux-image-amd64: the pure cgroup v2 VM, tests/v2vm;
-# debootstrap and e2fsprogs: the systemd VM's Debian image, tests/systemdvm)
-# the peers the tests drive: runc (the compat reference), podman, containerd
-# and docker.io (dockerd 20.10; tests/interop), installed as users get them
-# (with recommends; their daemons are not started: policy-rc.d above)
-peers=""
-if [ "${1:-}" = "--test" ]; then
-    pkgs="$pkgs libcmocka-dev python3 python3-pytest procps tmux cpio qemu-system-x86
-          linux-image-amd64 debootstrap e2fsprogs clang libclang-rt-14-dev valgrind"
-    peers="runc podman containerd docker.io"
 fi
 missing() {
     for p in "$@"; do
