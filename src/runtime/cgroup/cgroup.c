@@ -65,11 +65,11 @@ static int configure_one(const struct oci_spec *spec, const char *dir,
         return -1;
     if (r && (h->v2 ? cg_v2_apply(h, dir, r, err) : cg_v1_apply(h, dir, r, err)) < 0)
         return -1;
-    if (!h->v2 && cg_has_ctrl(h, "devices") && cg_v1_devices(dir, r, spec->linux_, err) < 0)
+    if (!h->v2 && cg_has_ctrl(h, "devices") && cg_v1_devices(dir, r, err) < 0)
         return -1;
     if (h->v2) { /* no devices controller on v2: the rules as an eBPF program */
         size_t n;
-        _cleanup_free_ struct oci_device_rule *rules = cg_device_rules(r, spec->linux_, &n);
+        _cleanup_free_ struct oci_device_rule *rules = cg_device_rules(r, &n);
         if (cg_bpf_devices(dir, rules, n, err) < 0)
             return -1;
     }
@@ -487,9 +487,9 @@ static int update_one(const struct cg_hier *h, const char *dir, const struct oci
     if (devs == NULL)
         return 0;
     if (!h->v2)
-        return cg_has_ctrl(h, "devices") ? cg_v1_devices_update(dir, dr, l, err) : 0;
+        return cg_has_ctrl(h, "devices") ? cg_v1_devices_update(dir, dr, err) : 0;
     size_t n;
-    _cleanup_free_ struct oci_device_rule *rules = cg_device_rules(dr, l, &n);
+    _cleanup_free_ struct oci_device_rule *rules = cg_device_rules(dr, &n);
     return cg_bpf_devices(dir, rules, n, err);
 }
 

@@ -2,7 +2,10 @@
  * devices controller's files.
  *
  * The rules in force, in order: linux.resources.devices, then what every
- * container gets, then linux.devices.  v1 writes them one by one into
+ * container gets.  A node of linux.devices is made in the container's /dev,
+ * never allowed by that alone: only linux.resources.devices allows it (as
+ * runc; an engine adds the rule for each device it passes in), so a config
+ * that denies everything keeps its nodes unusable.  v1 writes them one by one into
  * devices.allow / devices.deny at create; v2 has no devices controller and
  * runs them as an eBPF program (devices_bpf.c).
  *
@@ -27,23 +30,16 @@ static const struct oci_device_rule always_allowed[] = {
     { true, 'c', 5, 2, "rwm" }, { true, 'c', 136, -1, "rwm" }, { true, 'c', 10, 200, "rwm" },
 };
 
-struct oci_device_rule *cg_device_rules(const struct oci_resources *r,
-                                        const struct oci_linux *l, size_t *n)
+struct oci_device_rule *cg_device_rules(const struct oci_resources *r, size_t *n)
 {
-    size_t nr = r ? r->n_devices : 0, nd = l ? l->n_devices : 0;
+    size_t nr = r ? r->n_devices : 0;
     size_t na = sizeof always_allowed / sizeof always_allowed[0];
-    struct oci_device_rule *rules = cx_calloc(nr + na + nd + 1, sizeof *rules);
+    struct oci_device_rule *rules = cx_calloc(nr + na + 1, sizeof *rules);
     *n = 0;
     for (size_t i = 0; i < nr; i++)
         rules[(*n)++] = r->devices[i];
     for (size_t i = 0; i < na; i++)
         rules[(*n)++] = always_allowed[i];
-    for (size_t i = 0; i < nd; i++) {
-        const struct oci_device *d = &l->devices[i];
-        if (d->type != 'p')
-            rules[(*n)++] = (struct oci_device_rule){ true, d->type == 'b' ? 'b' : 'c',
-                                                      d->major, d->minor, "rwm" };
-    }
     return rules;
 }
 
@@ -92,11 +88,10 @@ static int write_rule(const char *dir, bool allow, char type, long long major, l
     return cg_write(dir, allow ? "devices.allow" : "devices.deny", text, err);
 }
 
-int cg_v1_devices(const char *dir, const struct oci_resources *r,
-                  const struct oci_linux *l, cx_error *err)
+int cg_v1_devices(const char *dir, const struct oci_resources *r, cx_error *err)
 {
     size_t n;
-    _cleanup_free_ struct oci_device_rule *rules = cg_device_rules(r, l, &n);
+    _cleanup_free_ struct oci_device_rule *rules = cg_device_rules(r, &n);
     for (size_t i = 0; i < n; i++)
         if (write_rule(dir, rules[i].allow, rules[i].type, rules[i].major, rules[i].minor,
                        cg_access_bits(rules[i].access), err) < 0)
@@ -176,11 +171,10 @@ static int write_diff(const char *dir, struct whitelist *cur, struct whitelist *
     return 0;
 }
 
-int cg_v1_devices_update(const char *dir, const struct oci_resources *r,
-                         const struct oci_linux *l, cx_error *err)
+int cg_v1_devices_update(const char *dir, const struct oci_resources *r, cx_error *err)
 {
     size_t n;
-    _cleanup_free_ struct oci_device_rule *rules = cg_device_rules(r, l, &n);
+    _cleanup_free_ struct oci_device_rule *rules = cg_device_rules(r, &n);
     size_t cap = n + 4096;
     _cleanup_free_ struct dev_entry *want_e = cx_calloc(n + 1, sizeof *want_e);
     _cleanup_free_ struct dev_entry *cur_e = cx_calloc(cap, sizeof *cur_e);
@@ -192,6 +186,6 @@ int cg_v1_devices_update(const char *dir, const struct oci_resources *r,
     if (want.allow_all && want.n == 0)
         return cur.allow_all ? 0 : cg_write(dir, "devices.allow", "a", err);
     if (cur.allow_all || want.allow_all) /* a blacklist either side: start over */
-        return cg_v1_devices(dir, r, l, err);
+        return cg_v1_devices(dir, r, err);
     return write_diff(dir, &cur, &want, err);
 }

@@ -80,7 +80,7 @@ static bool rule(struct prog *p, const struct oci_device_rule *r)
 }
 
 /* The rules in force, in order: the config's, then the devices every
- * container gets, then linux.devices (as cg_v1_devices writes them). */
+ * container gets (as cg_v1_devices writes them). */
 static void build(struct prog *p, const struct oci_device_rule *rules, size_t n)
 {
     p->n = 0;

@@ -64,12 +64,11 @@ bool cg_exists(const char *dir, const char *file);
  * context: BPF_DEVCG_ACC_MKNOD 1, _READ 2, _WRITE 4) */
 enum { ACC_M = 1, ACC_R = 2, ACC_W = 4 };
 int cg_access_bits(const char *access);
-struct oci_device_rule *cg_device_rules(const struct oci_resources *r,
-                                        const struct oci_linux *l, size_t *n);
+struct oci_device_rule *cg_device_rules(const struct oci_resources *r, size_t *n);
 int cg_v1_devices(const char *dir, const struct oci_resources *r,
-                  const struct oci_linux *l, cx_error *err);
+                  cx_error *err);
 int cg_v1_devices_update(const char *dir, const struct oci_resources *r,
-                         const struct oci_linux *l, cx_error *err);
+                         cx_error *err);
 /* devices_bpf.c: the same rules as an eBPF program on a v2 directory; an
  * earlier program of ours there is replaced in one step */
 int cg_bpf_devices(const char *dir, const struct oci_device_rule *rules, size_t n,
