@@ -35,7 +35,7 @@ static void derived(const struct oci_spec *spec)
             fz_failed(&err);
     }
     size_t n = 0;
-    free(cg_device_rules(l->resources, l, &n));
+    free(cg_device_rules(l->resources, &n));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -72,7 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fz_failed(&err);
     } else {
         size_t n = 0;
-        free(cg_device_rules(spec->linux_->resources, spec->linux_, &n));
+        free(cg_device_rules(spec->linux_->resources, &n));
         if (r->has_cpu && r->cpu.has_shares)
             FZ_CHECK(cg_v2_cpu_weight(r->cpu.shares) <= 10000);
         if (r->has_blkio && r->blkio.has_weight)

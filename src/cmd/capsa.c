@@ -1,5 +1,6 @@
 /* capsa.c: main() of the OCI runtime: runc's global flags and commands. */
 #include <getopt.h>
+#include <stdbool.h>
 #include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,29 +11,84 @@
 #include "common/log.h"
 #include "runtime/selfexe.h"
 
+/* Each command: its function, what it does, its usage line, and whether
+ * its own arguments end its flags (exec's command, ps's options for ps):
+ * the other commands take flags after the container id too, as runc does. */
 static const struct {
     const char *name;
     capsa_cmd_fn fn;
-    const char *help;
+    const char *help, *usage;
+    bool args_after_id;
 } commands[] = {
-    { "checkpoint", cmd_unsupported, "checkpoint a running container (not supported)" },
-    { "create", cmd_create, "create a container" },
-    { "delete", cmd_delete, "delete any resources held by the container" },
-    { "events", cmd_events, "display container events: stats and OOM" },
-    { "exec", cmd_exec, "execute new process inside the container" },
-    { "features", cmd_features, "show the enabled features" },
-    { "kill", cmd_kill, "send a signal to the container's init process" },
-    { "list", cmd_list, "list containers started by capsa with the given root" },
-    { "pause", cmd_pause, "pause all processes in the container" },
-    { "ps", cmd_ps, "display the processes running inside a container" },
-    { "restore", cmd_unsupported, "restore a container from a checkpoint (not supported)" },
-    { "resume", cmd_pause, "resume all processes in the container" },
-    { "run", cmd_run, "create and run a container" },
-    { "spec", cmd_spec, "create a new specification file" },
-    { "start", cmd_start, "execute the user defined process in a created container" },
-    { "state", cmd_state, "output the state of a container" },
-    { "update", cmd_update, "update container resource constraints" },
+    { "checkpoint", cmd_unsupported, "checkpoint a running container (not supported)",
+      "checkpoint [options] <container-id>", false },
+    { "create", cmd_create, "create a container",
+      "create [--bundle DIR] [--console-socket PATH] [--pid-file FILE] [--no-pivot]\n"
+      "       [--no-new-keyring] [--preserve-fds N] <container-id>", false },
+    { "delete", cmd_delete, "delete any resources held by the container",
+      "delete [--force] <container-id>", false },
+    { "events", cmd_events, "display container events: stats and OOM",
+      "events [--stats] [--interval DURATION] <container-id>", false },
+    { "exec", cmd_exec, "execute new process inside the container",
+      "exec [options] <container-id> <command> [args...]\n"
+      "       exec [options] --process FILE <container-id>\n"
+      "  options: --console-socket PATH, --cwd/-w DIR, --env/-e K=V, --tty/-t,\n"
+      "  --user/-u UID[:GID], --additional-gids/-g GID, --process/-p FILE,\n"
+      "  --detach/-d, --pid-file FILE, --process-label L, --apparmor P,\n"
+      "  --no-new-privs, --cap/-c CAP, --preserve-fds N, --cgroup [CTRL[,CTRL]:]PATH,\n"
+      "  --ignore-paused", true },
+    { "features", cmd_features, "show the enabled features", "features", false },
+    { "kill", cmd_kill, "send a signal to the container's init process",
+      "kill [--all] <container-id> [signal]", false },
+    { "list", cmd_list, "list containers started by capsa with the given root",
+      "list [--format table|json] [--quiet]", false },
+    { "pause", cmd_pause, "pause all processes in the container", "pause <container-id>",
+      false },
+    { "ps", cmd_ps, "display the processes running inside a container",
+      "ps [--format table|json] <container-id> [ps options]", true },
+    { "restore", cmd_unsupported, "restore a container from a checkpoint (not supported)",
+      "restore [options] <container-id>", false },
+    { "resume", cmd_pause, "resume all processes in the container", "resume <container-id>",
+      false },
+    { "run", cmd_run, "create and run a container",
+      "run [--bundle DIR] [--console-socket PATH] [--pid-file FILE] [--detach]\n"
+      "       [--keep] [--no-subreaper] [--no-pivot] [--no-new-keyring]\n"
+      "       [--preserve-fds N] <container-id>", false },
+    { "spec", cmd_spec, "create a new specification file", "spec [--bundle DIR] [--rootless]",
+      false },
+    { "start", cmd_start, "execute the user defined process in a created container",
+      "start <container-id>", false },
+    { "state", cmd_state, "output the state of a container", "state <container-id>", false },
+    { "update", cmd_update, "update container resource constraints",
+      "update [-r FILE|-] [--memory N] [--memory-reservation N] [--memory-swap N]\n"
+      "       [--kernel-memory N] [--kernel-memory-tcp N] [--cpu-shares N]\n"
+      "       [--cpu-period N] [--cpu-quota N] [--cpu-rt-period N] [--cpu-rt-runtime N]\n"
+      "       [--cpuset-cpus LIST] [--cpuset-mems LIST] [--pids-limit N]\n"
+      "       [--blkio-weight N] [--l3-cache-schema S] [--mem-bw-schema S] <container-id>",
+      false },
 };
+
+/* -h or --help among the command's own flags (before "--", and before
+ * the arguments of exec's command or ps's options) */
+static bool wants_help(int argc, char **argv, bool args_after_id)
+{
+    int positional = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            return false;
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+            return true;
+        if (argv[i][0] != '-' && ++positional > 1 && args_after_id)
+            return false;
+    }
+    return false;
+}
+
+static void command_help(size_t i)
+{
+    printf("capsa %s: %s\n\nusage: capsa [global options] %s\n", commands[i].name,
+           commands[i].help, commands[i].usage);
+}
 
 static void print_version(void)
 {
@@ -116,6 +172,10 @@ int main(int argc, char **argv)
         if (i == sizeof commands / sizeof commands[0])
             cx_fail(&err, 0, "no such command: %s (see capsa --help)", name);
         else {
+            if (wants_help(argc - first, argv + first, commands[i].args_after_id)) {
+                command_help(i);
+                return 0;
+            }
             selfexe_init(argv); /* create, run and exec may re-exec (selfexe.h) */
             optind = 0; /* commands parse from their own argv[0] */
             rc = commands[i].fn(&g, argc - first, argv + first, &err);
