@@ -7,6 +7,7 @@ import pytest
 
 from bundle import load_config, write_config
 from conftest import wait_gone
+from loopdev import loop_device
 
 CG = "/sys/fs/cgroup"
 
@@ -374,15 +375,28 @@ def host_huge_page_sizes():
     return names
 
 
-def test_stats_blkio_and_hugetlb(capsa, make_bundle):
+def test_stats_blkio_and_hugetlb(capsa, make_bundle, tmp_path):
     """Direct writes show up as Write bytes of the disk in blkio; hugetlb
     names each page size the host has, read on whichever side holds it.
-    (v1 counts a disk's bytes only once some cgroup throttles it: the
-    config sets a limit far above what the test writes.)"""
+    The disk is a loop device given to the container (whatever the host's
+    disks are: a fresh chroot's /tmp is tmpfs).  (v1 counts a disk's bytes
+    only once some cgroup throttles it: the config sets a limit far above
+    what the test writes.)"""
+    with loop_device(tmp_path / "blk.img", bytes(8 << 20)) as path:
+        stats_blkio_and_hugetlb(capsa, make_bundle, os.stat(path).st_rdev)
+
+
+def stats_blkio_and_hugetlb(capsa, make_bundle, dev):
     import json
-    b = make_bundle(["sh", "-c", "dd if=/dev/zero of=/blk bs=64k count=64 oflag=direct "
-                     "2>/dev/null; sleep 100"], readonly=False)
-    dev = os.stat(b).st_dev
+    b = make_bundle(["sh", "-c", "dd if=/dev/zero of=/dev/capsa-blk bs=64k count=64 "
+                     "oflag=direct 2>/dev/null; sleep 100"])
+    cfg = load_config(b)
+    cfg["linux"]["devices"] = [{"path": "/dev/capsa-blk", "type": "b", "major": os.major(dev),
+                                "minor": os.minor(dev), "fileMode": 0o600}]
+    cfg["linux"]["resources"]["devices"].append(
+        {"allow": True, "type": "b", "major": os.major(dev), "minor": os.minor(dev),
+         "access": "rw"})
+    write_config(b, cfg)
     sizes = host_huge_page_sizes()
     print("huge page sizes of this host:", sizes or "none (hugetlb not checked)")
     b, _ = with_resources(lambda _args: b, None,

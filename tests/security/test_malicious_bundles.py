@@ -10,6 +10,7 @@ import pytest
 
 from bundle import load_config, write_config
 from conftest import CAPSA, userns_bundle
+from loopdev import loop_device
 
 
 
@@ -50,14 +51,8 @@ def test_malicious_bundle_rootfs_is_a_symlink(capsa, make_bundle, tmp_path, targ
 def host_disk(tmp_path):
     """A host block device holding a marker: a loop device over a file (the
     VM's own disk is closed even to root here)."""
-    img = tmp_path / "disk.img"
-    img.write_bytes(b"CAPSA-DISK-MARKER" + bytes(65536))
-    r = subprocess.run(["losetup", "-f", "--show", str(img)], capture_output=True, text=True)
-    if r.returncode != 0:
-        pytest.skip("no loop device: %s" % r.stderr)
-    dev = r.stdout.strip()
-    yield os.stat(dev).st_rdev
-    subprocess.run(["losetup", "-d", dev])
+    with loop_device(tmp_path / "disk.img", b"CAPSA-DISK-MARKER" + bytes(65536)) as dev:
+        yield os.stat(dev).st_rdev
 
 
 def test_malicious_bundle_host_disk_node_in_userns(capsa, make_bundle, host_disk):
