@@ -28,7 +28,7 @@ int cmd_parse_create(int argc, char **argv, struct cx_create_opts *o, bool *deta
     };
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, detach ? "+b:d" : "+b:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, detach ? "b:d" : "b:", opts, NULL)) != -1) {
         switch (c) {
         case 'b': o->bundle = optarg; break;
         case OPT_CONSOLE: o->console_socket = optarg; break;

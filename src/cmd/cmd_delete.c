@@ -13,7 +13,7 @@ int cmd_delete(const struct capsa_global *g, int argc, char **argv, cx_error *er
     bool force = false;
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+f", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "f", opts, NULL)) != -1) {
         if (c != 'f')
             return cx_fail(err, 0, "delete: unknown option %s", argv[optind - 1]);
         force = true;

@@ -68,7 +68,7 @@ int cmd_events(const struct capsa_global *g, int argc, char **argv, cx_error *er
     long interval = 5000;
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (c == 's')
             stats = true;
         else if (c == 'i' && (interval = parse_interval(optarg)) > 0)

@@ -11,6 +11,7 @@
 #include "common/util.h"
 #include "runtime/container.h"
 #include "runtime/exec.h"
+#include "runtime/selfexe.h"
 
 enum { OPT_CONSOLE = 1000, OPT_PIDFILE, OPT_PRESERVE, OPT_NNP, OPT_LABEL,
        OPT_APPARMOR, OPT_CGROUP, OPT_IGNORE_PAUSED };
@@ -149,24 +150,34 @@ static int parse_flags(int argc, char **argv, struct exec_flags *f, cx_error *er
     return optind;
 }
 
+/* The process to run: --process FILE, or the flags and the command.  The
+ * binary protection's re-exec (selfexe.h) happens before the file is read:
+ * it may be a pipe (bash's <(...), /dev/fd/63), which a second reading
+ * after the re-exec would find empty.  The file is read as a stream. */
 static json_t *load_process(struct exec_flags *f, const char *root, const char *id,
                             int argc, char **argv, cx_error *err)
 {
-    if (f->process_file) {
-        json_error_t je;
-        json_t *p = json_load_file(f->process_file, 0, &je);
-        if (p == NULL)
-            cx_fail(err, 0, "--process %s: line %d: %s", f->process_file, je.line, je.text);
-        return p;
-    }
-    if (argc == 0) {
+    if (!f->process_file && argc == 0) {
         cx_fail(err, 0, "exec: no command given (usage: capsa exec <container-id> <command> [args...])");
         return NULL;
     }
     _cleanup_container_ struct cx_container *c = NULL;
     if (cx_container_load(root, id, false, &c, err) < 0)
         return NULL;
-    return process_from_flags(f, cx_container_config(c), argc, argv, err);
+    if (selfexe_needed_json(cx_container_config(c), NULL))
+        selfexe_protect();
+    if (f->process_file == NULL)
+        return process_from_flags(f, cx_container_config(c), argc, argv, err);
+    _cleanup_fclose_ FILE *in = fopen(f->process_file, "re");
+    if (in == NULL) {
+        cx_fail_errno(err, "--process %s", f->process_file);
+        return NULL;
+    }
+    json_error_t je;
+    json_t *p = json_loadf(in, 0, &je);
+    if (p == NULL)
+        cx_fail(err, 0, "--process %s: line %d: %s", f->process_file, je.line, je.text);
+    return p;
 }
 
 int cmd_exec(const struct capsa_global *g, int argc, char **argv, cx_error *err)

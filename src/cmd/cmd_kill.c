@@ -14,7 +14,7 @@ int cmd_kill(const struct capsa_global *g, int argc, char **argv, cx_error *err)
     bool all = false;
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+a", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "a", opts, NULL)) != -1) {
         if (c != 'a')
             return cx_fail(err, 0, "kill: unknown option %s", argv[optind - 1]);
         all = true;

@@ -99,7 +99,7 @@ int cmd_list(const struct capsa_global *g, int argc, char **argv, cx_error *err)
     bool quiet = false;
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+f:q", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "f:q", opts, NULL)) != -1) {
         if (c == 'f')
             format = optarg;
         else if (c == 'q')

@@ -23,7 +23,7 @@ int cmd_spec(const struct capsa_global *g, int argc, char **argv, cx_error *err)
     int c;
     (void) g;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+b:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "b:", opts, NULL)) != -1) {
         if (c == 'b')
             bundle = optarg;
         else if (c == 'r')

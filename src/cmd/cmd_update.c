@@ -115,7 +115,7 @@ static json_t *parse_update(int argc, char **argv, cx_error *err)
     json_t *flags = json_object(), *file = NULL;
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+r:", update_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "r:", update_opts, NULL)) != -1) {
         if (c == '?') {
             cx_fail(err, 0, "update: unknown option %s", argv[optind - 1]);
             break;

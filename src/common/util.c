@@ -84,6 +84,14 @@ void *cx_calloc(size_t n, size_t size)
     return p;
 }
 
+void *cx_realloc(void *p, size_t size)
+{
+    void *q = realloc(p, size ? size : 1);
+    if (q == NULL)
+        oom();
+    return q;
+}
+
 bool cx_str_has_prefix(const char *s, const char *prefix)
 {
     return strncmp(s, prefix, strlen(prefix)) == 0;

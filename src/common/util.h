@@ -17,6 +17,7 @@ int cx_parse_int(const char *s, int *out);
 char *cx_strdup(const char *s);                 /* aborts on ENOMEM */
 char *cx_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void *cx_calloc(size_t n, size_t size);
+void *cx_realloc(void *p, size_t size);          /* aborts on ENOMEM */
 bool cx_str_has_prefix(const char *s, const char *prefix);
 
 size_t cx_strv_len(char *const *v);

@@ -4,6 +4,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "common/log.h"
+
 #define F(st, key, kind, member, req) \
     { key, kind, offsetof(st, member), JD_NOHAS, req, 0, 0, NULL }
 #define FH(st, key, kind, member) \
@@ -22,6 +24,28 @@ static int decode_devmajmin(struct jd_ctx *c, json_t *v, const struct jpath *p,
         return -1;
     fields[0].key = "minor";
     return jd_fields(c, v, p, fields, minor);
+}
+
+/* r, w and m as the kernel takes them; other letters are dropped with a
+ * warning, as runc ignores them ("rwa" is "rw"); none of the three is an
+ * error */
+static int canonical_access(struct jd_ctx *c, const struct jpath *p, const char **access)
+{
+    static const char *const forms[8] = { "", "r", "w", "rw", "m", "rm", "wm", "rwm" };
+    const char *a = *access;
+    int bits = 0;
+    for (const char *s = a; *s; s++)
+        bits |= *s == 'r' ? 1 : *s == 'w' ? 2 : *s == 'm' ? 4 : 0;
+    if (bits == 0)
+        return jd_fail(c, p, "\"%s\" has none of r, w and m", a);
+    if (strspn(a, "rwm") != strlen(a)) {
+        char where[256];
+        jpath_format(p, where, sizeof where);
+        cx_warn("%s: %s: ignoring the letters of \"%s\" other than r, w and m", c->doc,
+                where, a);
+    }
+    *access = forms[bits];
+    return 0;
 }
 
 static int decode_device_rule(struct jd_ctx *c, json_t *v,
@@ -47,10 +71,7 @@ static int decode_device_rule(struct jd_ctx *c, json_t *v,
     r->type = type[0];
     if (r->access == NULL || r->access[0] == '\0')
         r->access = "rwm";
-    if (strspn(r->access, "rwm") != strlen(r->access) || strlen(r->access) > 3)
-        return jd_fail(c, &ap, "\"%s\" is not a combination of r, w and m",
-                       r->access);
-    return 0;
+    return canonical_access(c, &ap, &r->access);
 }
 
 static int decode_memory(struct jd_ctx *c, json_t *v, const struct jpath *p,

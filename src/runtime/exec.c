@@ -111,7 +111,7 @@ static int child_setup(struct exec_job *j, char *exe, size_t len, cx_error *err)
         return cx_fail_errno(err, "setsid");
     if (p->terminal) {
         _cleanup_close_ int master = -1, slave = -1;
-        if (term_open_pty(&master, &slave, err) < 0)
+        if (term_open_pty(&master, &slave, p->user.uid, err) < 0)
             return -1;
         if (p->console_width)
             term_set_size(master, p->console_height, p->console_width);

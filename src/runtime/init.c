@@ -44,7 +44,7 @@ static int setup_console(const struct init_ctx *ctx, int *slave, cx_error *err)
     *slave = -1;
     if (!ctx->process->terminal)
         return 0;
-    if (term_open_pty(&master, slave, err) < 0)
+    if (term_open_pty(&master, slave, ctx->process->user.uid, err) < 0)
         return -1;
     if (ctx->process->console_width)
         term_set_size(master, ctx->process->console_height, ctx->process->console_width);
@@ -69,6 +69,10 @@ static int create_hooks(struct init_ctx *ctx, cx_error *err)
         return err->msg[0] ? -1 : cx_fail_errno(err, "ask for the createRuntime hooks");
     if (!hooks_any(h, HOOK_CREATE_CONTAINER))
         return 0;
+    /* they run in the container's root, before it becomes / (config.md;
+     * runc's hooks there use paths relative to it) */
+    if (chdir(ctx->rootfs) < 0)
+        return cx_fail_errno(err, "chdir %s for the createContainer hooks", ctx->rootfs);
     _cleanup_free_ char *state = hooks_state(ctx->spec->oci_version, ctx->id, "created",
                                              getpid(), ctx->bundle, ctx->spec->annotations);
     return hooks_run(h, HOOK_CREATE_CONTAINER, state, err);

@@ -1,8 +1,12 @@
 /* rootfs.c: see rootfs.h. */
 #include "runtime/rootfs.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -10,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/util.h"
 #include "runtime/mount_opts.h"
 #include "runtime/mountfd.h"
 #include "runtime/sysctl.h"
@@ -62,8 +67,84 @@ static int pivot(const char *rootfs, cx_error *err)
     return 0;
 }
 
+/* mountinfo escapes space, tab, newline and backslash as \ooo */
+static void unescape_octal(char *s)
+{
+    char *out = s;
+    for (; *s; s++) {
+        if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+            s[3] >= '0' && s[3] <= '7') {
+            *out++ = (char) ((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
+            s += 3;
+        } else {
+            *out++ = *s;
+        }
+    }
+    *out = '\0';
+}
+
+static bool inside(const char *path, const char *dir)
+{
+    size_t n = strlen(dir);
+    return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+/* A whole procfs or sysfs mounted outside the root filesystem: the mount
+ * point of such a mountinfo line, or NULL. */
+static char *revealing_mount(char *line, const char *rootfs)
+{
+    char root[PATH_MAX], mnt[PATH_MAX], fstype[32];
+    const char *sep = strstr(line, " - ");
+    if (sep == NULL || sscanf(line, "%*s %*s %*s %4095s %4095s", root, mnt) != 2 ||
+        sscanf(sep + 3, "%31s", fstype) != 1)
+        return NULL;
+    if (strcmp(root, "/") != 0 || (strcmp(fstype, "proc") && strcmp(fstype, "sysfs")))
+        return NULL;
+    unescape_octal(mnt);
+    return inside(mnt, rootfs) ? NULL : cx_strdup(mnt);
+}
+
+/* Without pivot_root the host's mount tree stays in the container's mount
+ * namespace above its root.  The kernel lets a new procfs or sysfs be
+ * mounted (with CAP_SYS_ADMIN in a user namespace of the container's) only
+ * when one of the same kind is already fully visible in the namespace: the
+ * host's /proc would be that one, although the container cannot reach it
+ * after chroot.  So every whole procfs and sysfs outside the root is
+ * detached first, or covered with an empty read-only tmpfs where it cannot
+ * be; then only the container's own, with its masked paths, are left. */
+static int hide_host_pseudo_fs(const char *rootfs, cx_error *err)
+{
+    _cleanup_fclose_ FILE *mi = fopen("/proc/self/mountinfo", "re");
+    if (mi == NULL)
+        return cx_fail_errno(err, "--no-pivot: open /proc/self/mountinfo");
+    _cleanup_strv_ char **mnts = NULL;
+    size_t n = 0;
+    char line[3 * PATH_MAX];
+    while (fgets(line, sizeof line, mi)) {
+        char *m = revealing_mount(line, rootfs);
+        if (m) {
+            mnts = cx_realloc(mnts, (n + 2) * sizeof *mnts);
+            mnts[n++] = m;
+            mnts[n] = NULL;
+        }
+    }
+    while (n-- > 0) { /* the last mounted first: children before parents */
+        if (mount(NULL, mnts[n], NULL, MS_SLAVE | MS_REC, NULL) < 0)
+            continue; /* gone with a parent detached before it */
+        if (umount2(mnts[n], MNT_DETACH) == 0)
+            continue;
+        if ((errno != EINVAL && errno != EPERM) ||
+            mount("tmpfs", mnts[n], "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                  "size=0") < 0)
+            return cx_fail_errno(err, "--no-pivot: hide the host's %s", mnts[n]);
+    }
+    return 0;
+}
+
 static int move_root(const char *rootfs, cx_error *err)
 {
+    if (hide_host_pseudo_fs(rootfs, err) < 0)
+        return -1;
     if (chdir(rootfs) < 0)
         return cx_fail_errno(err, "chdir %s", rootfs);
     if (mount(rootfs, "/", NULL, MS_MOVE, NULL) < 0)

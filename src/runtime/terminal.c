@@ -13,7 +13,7 @@
 #include "common/cleanup.h"
 #include "common/unixsock.h"
 
-int term_open_pty(int *master, int *slave, cx_error *err)
+int term_open_pty(int *master, int *slave, uid_t owner, cx_error *err)
 {
     char name[64];
     _cleanup_close_ int m = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -21,10 +21,12 @@ int term_open_pty(int *master, int *slave, cx_error *err)
         return cx_fail_errno(err, "open /dev/ptmx in the container");
     if (unlockpt(m) < 0 || ptsname_r(m, name, sizeof name) != 0)
         return cx_fail_errno(err, "unlock the pty");
-    int s = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    _cleanup_close_ int s = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
     if (s < 0)
         return cx_fail_errno(err, "open %s", name);
-    *slave = s;
+    if (owner != 0 && fchown(s, owner, (gid_t) -1) < 0)
+        return cx_fail_errno(err, "chown %s to uid %u", name, (unsigned) owner);
+    *slave = TAKE_FD(s);
     *master = TAKE_FD(m);
     return 0;
 }

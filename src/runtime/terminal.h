@@ -7,9 +7,14 @@
 
 #include <stdint.h>
 
+#include <sys/types.h>
+
 #include "common/error.h"
 
-int term_open_pty(int *master, int *slave, cx_error *err);
+/* A new pty in the current /dev/pts; the slave belongs to owner (the
+ * process's user, so ssh, su or script accept it as its tty), its group
+ * stays devpts' (the tty group with gid=5). */
+int term_open_pty(int *master, int *slave, uid_t owner, cx_error *err);
 int term_set_size(int fd, uint32_t height, uint32_t width);
 /* Without a consoleSize: start with the size of the terminal on our
  * stdin (the caller's, before the pty replaces it), so the program never

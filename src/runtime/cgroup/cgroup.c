@@ -15,10 +15,59 @@
 
 #include "common/cleanup.h"
 #include "common/fault.h"
+#include "common/log.h"
 #include "common/util.h"
 #include "runtime/cgroup/internal.h"
 
 static void remember_freezer(json_t *cg);
+static int read_pids(const char *dir, pid_t **out, size_t *n);
+
+/* A directory that was there before us may be frozen: the init would
+ * freeze on entering it and create with it, and neither could be killed
+ * until someone thaws it.  Refused (runc's words), before anything enters. */
+static int refuse_frozen(const char *dir, const struct cg_hier *h, cx_error *err)
+{
+    char state[32];
+    bool frozen = h->v2 ? cg_read(dir, "cgroup.freeze", state, sizeof state) > 0 &&
+                              state[0] == '1'
+                        : cg_has_ctrl(h, "freezer") &&
+                              cg_read(dir, "freezer.state", state, sizeof state) > 0 &&
+                              strncmp(state, "THAWED", 6) != 0;
+    return frozen ? cx_fail(err, 0, "container's cgroup unexpectedly frozen (%s)", dir) : 0;
+}
+
+/* linux.resources.unified names cgroup v2 files: on a v1 or hybrid host
+ * only the controllers the v2 hierarchy holds have them there.  Refused
+ * before anything is made, as runc refuses unified on v1. */
+static int check_unified(const struct cg_layout *l, const struct oci_resources *r,
+                         cx_error *err)
+{
+    if (r == NULL || r->unified == NULL || l->pure_v2)
+        return 0;
+    const struct cg_hier *v2 = NULL;
+    for (int i = 0; i < l->n; i++)
+        if (l->h[i].v2)
+            v2 = &l->h[i];
+    char ctrls[512] = "";
+    if (v2)
+        cg_read(v2->mnt, "cgroup.controllers", ctrls, sizeof ctrls);
+    const char *key;
+    json_t *v;
+    json_object_foreach(r->unified, key, v) {
+        (void) v;
+        size_t len = strcspn(key, ".");
+        bool found = len == strlen("cgroup") && strncmp(key, "cgroup", len) == 0;
+        for (char *c = ctrls; !found && *c; c += strcspn(c, " \n"), c += strspn(c, " \n"))
+            found = strncmp(c, key, len) == 0 && (c[len] == ' ' || c[len] == '\n' ||
+                                                  c[len] == '\0');
+        if (!found)
+            return cx_fail(err, 0, "invalid configuration: linux.resources.unified.%s: "
+                           "%s, and the %.*s controller is not on it", key,
+                           v2 ? "this host's cgroup v2 hierarchy is beside cgroup v1"
+                              : "this host has only cgroup v1", (int) len, key);
+    }
+    return 0;
+}
 
 /* mkdir -p below the hierarchy's mount; a new cpuset cgroup starts empty
  * on v1 and must be given its parent's cpus and mems before use. */
@@ -56,7 +105,8 @@ static int configure_one(const struct oci_spec *spec, const char *dir,
                          const struct cg_hier *h, json_t *cg, cx_error *err)
 {
     const struct oci_resources *r = spec->linux_ ? spec->linux_->resources : NULL;
-    if (make_dirs(h, dir, json_object_get(cg, "parents"), err) < 0)
+    if (make_dirs(h, dir, json_object_get(cg, "parents"), err) < 0 ||
+        refuse_frozen(dir, h, err) < 0)
         return -1;
     CX_FAULT("cgroup-made");
     /* from here destroy removes it */
@@ -188,13 +238,25 @@ static int plan(const struct oci_spec *spec, const char *id, const struct cg_lay
     return 0;
 }
 
+/* Processes already in the container's cgroup would share its limits and
+ * be killed with it: said, in runc's words, so the operator sees it. */
+static void warn_not_empty(const char *dir)
+{
+    _cleanup_free_ pid_t *pids = NULL;
+    size_t n = 0;
+    if (dir && read_pids(dir, &pids, &n) == 0 && n > 0)
+        cx_warn("container's cgroup is not empty: %zu process(es) found in %s", n, dir);
+}
+
 int cgroup_prepare(const struct oci_spec *spec, const char *id, json_t **dirs,
                    int (*record)(void *ctx, cx_error *err), void *ctx,
                    struct cgroup_entry *e, cx_error *err)
 {
     struct cg_layout l;
     *dirs = json_pack("{s:[],s:[],s:[]}", "dirs", "parents", "planned");
-    if (cg_layout_detect(&l, err) < 0 || plan(spec, id, &l, *dirs, err) < 0)
+    if (cg_layout_detect(&l, err) < 0 ||
+        check_unified(&l, spec->linux_ ? spec->linux_->resources : NULL, err) < 0 ||
+        plan(spec, id, &l, *dirs, err) < 0)
         return -1;
     /* the plan is the record until the directories exist; it names one
      * directory per hierarchy, in the layout's order */
@@ -223,6 +285,7 @@ int cgroup_prepare(const struct oci_spec *spec, const char *id, json_t **dirs,
         e->tasks[e->n_tasks] = fd;
         snprintf(e->tasks_dir[e->n_tasks++], sizeof e->tasks_dir[0], "%s", dir);
     }
+    warn_not_empty(json_string_value(json_array_get(planned, 0)));
     json_object_del(*dirs, "planned");
     remember_freezer(*dirs);
     return 0;
