@@ -15,8 +15,22 @@ build=$(cd "$build" && pwd)
 targets=${FUZZ_TARGETS:-$(cd "$here/corpus" && ls)}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
-# leaks inside libraries only (libseccomp 2.5.4): see lsan.supp
+# leaks inside libraries only (libseccomp 2.5.4): see lsan.supp.  The
+# suppressions name functions, so the reports need llvm-symbolizer (Debian's
+# llvm-14, which clang only recommends): without it every frame is an
+# address and the suppressed leak fails the run
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$here/lsan.supp}
+if [ -z "${ASAN_SYMBOLIZER_PATH:-}" ]; then
+    for s in llvm-symbolizer llvm-symbolizer-14 /usr/lib/llvm-14/bin/llvm-symbolizer; do
+        if command -v "$s" >/dev/null; then
+            ASAN_SYMBOLIZER_PATH=$(command -v "$s")
+            break
+        fi
+    done
+    [ -n "${ASAN_SYMBOLIZER_PATH:-}" ] ||
+        { echo "fuzz: no llvm-symbolizer (apt-get install llvm-14): lsan.supp needs it" >&2; exit 1; }
+    export ASAN_SYMBOLIZER_PATH
+fi
 
 run_one() {
     t=$1

@@ -27,14 +27,15 @@ pkgs="make meson ninja-build pkg-config gcc libc6-dev libjansson-dev libcap-dev
 peers=""
 if [ "$test" = 1 ]; then
     # libcmocka-dev: unit tests; python3-pytest: every other suite;
-    # clang, libclang-rt-14-dev: libFuzzer (fuzz/); valgrind: tests/valgrind;
+    # clang, libclang-rt-14-dev: libFuzzer (fuzz/), llvm-14: its llvm-symbolizer,
+    # which fuzz/lsan.supp needs (clang only recommends it); valgrind: tests/valgrind;
     # qemu-system-x86, linux-image-amd64, cpio (and gzip): the pure cgroup v2
     # VM (tests/v2vm); debootstrap, e2fsprogs (mkfs.ext4), kmod (modprobe),
     # xz-utils, zstd: the systemd VM's image (tests/systemdvm);
     # procps (ps, sysctl), psmisc (pstree), tmux, strace, file, time
     # (/usr/bin/time), libcap2-bin (setcap), util-linux (unshare, losetup,
     # flock), mount: programs the tests run on the host
-    pkgs="$pkgs libcmocka-dev python3 python3-pytest clang libclang-rt-14-dev valgrind
+    pkgs="$pkgs libcmocka-dev python3 python3-pytest clang libclang-rt-14-dev llvm-14 valgrind
           qemu-system-x86 linux-image-amd64 cpio gzip debootstrap e2fsprogs kmod xz-utils
           zstd procps psmisc tmux strace file time libcap2-bin util-linux mount"
     peers="runc podman catatonit containerd docker.io crun"

@@ -21,6 +21,7 @@ struct exec_flags {
     const char *process_file, *cwd, *user, *apparmor, *label;
     json_t *env, *caps, *gids;
     bool tty, nnp;
+    const char *cgroups[32];
 };
 
 static int set_user(json_t *proc, const char *spec, json_t *gids, cx_error *err)
@@ -130,7 +131,12 @@ static int parse_flags(int argc, char **argv, struct exec_flags *f, cx_error *er
         case OPT_NNP: f->nnp = true; break;
         case OPT_LABEL: f->label = optarg; break;
         case OPT_APPARMOR: f->apparmor = optarg; break;
-        case OPT_CGROUP: case OPT_IGNORE_PAUSED: break;
+        case OPT_CGROUP:
+            if (f->o.n_cgroups == sizeof f->cgroups / sizeof f->cgroups[0])
+                return cx_fail(err, 0, "--cgroup: at most %zu", f->o.n_cgroups);
+            f->cgroups[f->o.n_cgroups++] = optarg;
+            break;
+        case OPT_IGNORE_PAUSED: f->o.ignore_paused = true; break;
         case 'p': f->process_file = optarg; break;
         case 'd': f->o.detach = true; break;
         case 't': f->tty = true; break;
@@ -189,6 +195,7 @@ int cmd_exec(const struct capsa_global *g, int argc, char **argv, cx_error *err)
         first = cx_fail(err, 0, "usage: capsa exec [options] <container-id> <command> [args...]");
     if (first >= 0) {
         f.o.id = argv[first];
+        f.o.cgroups = f.cgroups;
         f.o.process = load_process(&f, g->root, f.o.id, argc - first - 1, argv + first + 1, err);
         if (f.o.process && cx_exec(&f.o, &code, err) < 0)
             code = -1;

@@ -13,13 +13,15 @@
 static struct {
     int fd;
     enum cx_log_format format;
-    bool debug;
+    bool debug, no_stderr;
     const char *program;
-} sink = { -1, CX_LOG_TEXT, false, "capsa" };
+} sink = { -1, CX_LOG_TEXT, false, false, "capsa" };
 
 static const char *level_name[] = { "debug", "info", "warning", "error" };
 
 void cx_log_set_program(const char *name) { sink.program = name; }
+void cx_log_no_stderr(void) { sink.no_stderr = true; }
+bool cx_log_debug_on(void) { return sink.debug; }
 int cx_log_fd(void) { return sink.fd; }
 
 int cx_log_init(const char *path, enum cx_log_format format, bool debug,
@@ -94,9 +96,15 @@ void cx_log(enum cx_log_level level, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    if (level >= CX_LOG_WARN || sink.fd < 0)
+    if (level >= CX_LOG_WARN)
         dprintf(STDERR_FILENO, "%s: %s%s\n", sink.program,
                 level == CX_LOG_WARN ? "warning: " : "", msg);
+    else if (sink.fd < 0 && !sink.no_stderr) { /* --debug without --log: as runc */
+        char ts[64];
+        timestamp(ts, sizeof ts);
+        dprintf(STDERR_FILENO, "time=\"%s\" level=%s msg=\"%s\"\n", ts, level_name[level],
+                msg);
+    }
     cx_log_record(level, msg);
 }
 

@@ -19,6 +19,10 @@ enum cx_log_format { CX_LOG_TEXT, CX_LOG_JSON };
 int cx_log_init(const char *path, enum cx_log_format format, bool debug,
                 cx_error *err);
 void cx_log_set_program(const char *name);
+/* In the container's init and an exec'd child, stderr is the container's:
+ * debug and info lines then go to the --log file only. */
+void cx_log_no_stderr(void);
+bool cx_log_debug_on(void);
 int cx_log_fd(void);
 
 void cx_log(enum cx_log_level level, const char *fmt, ...)

@@ -297,6 +297,10 @@ static int run_init(struct create_job *j, int *pty, cx_error *err)
     CX_FAULT("before-clone");
     if (ns_plan_build(j->spec, &ctx.ns, err) < 0)
         return -1;
+    cx_debug("create %s: bundle %s, rootfs %s; namespaces: new 0x%x by clone, 0x%x "
+             "after the user namespace, %d joined before clone, %d by the init",
+             j->o->id, j->bundle, j->rootfs, (unsigned) ctx.ns.clone_flags,
+             (unsigned) ctx.ns.unshare_flags, ctx.ns.n_parent_join, ctx.ns.n_child_join);
     _cleanup_free_ int *idmap_fds = cx_calloc(j->spec->n_mounts + 1, sizeof(int));
     if (idmap_prepare(j->spec, j->bundle, idmap_fds, err) < 0) {
         ns_plan_close(&ctx.ns);
@@ -328,7 +332,15 @@ static int run_init(struct create_job *j, int *pty, cx_error *err)
         }
         ctx.cg = &cge;
     }
+    if (cx_log_debug_on()) {
+        size_t i;
+        json_t *d;
+        json_array_foreach(json_object_get(j->cgroups, "dirs"), i, d)
+            cx_debug("create %s: cgroup %s", j->o->id, json_string_value(d));
+    }
     j->pid = clone_init(j, &ctx, err);
+    if (j->pid > 0)
+        cx_debug("create %s: init is pid %d", j->o->id, (int) j->pid);
     cgroup_entry_close(&cge);
     ns_plan_close(&ctx.ns);
     idmap_close(idmap_fds, j->spec->n_mounts);

@@ -94,6 +94,7 @@ int cx_delete(const char *root, const char *id, bool force, cx_error *err)
         cx_error_clear(err);
         return force_remove_unreadable(root, id, err);
     }
+    cx_debug("delete %s: %s%s", id, cx_status_name(c->st->status), force ? " (--force)" : "");
     switch (c->st->status) {
     case CX_STOPPED:
         break;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/log.h"
 #include "common/util.h"
 #include "oci/seccomp.h"
 #include "oci/spec.h"
@@ -44,6 +45,9 @@ struct exec_job {
     struct cx_seccomp seccomp;   /* compiled before the fork */
     cap_t caps_final;            /* held back for the seccomp load */
     pid_t host_pid;
+    json_t *cgroups;             /* the directories the process joins */
+    bool paused;                 /* (--ignore-paused) join them last, */
+    struct cgroup_entry late;    /* through these, opened before setns */
 };
 
 /* the order they are joined in one by one: user first */
@@ -100,8 +104,11 @@ static int child_setup(struct exec_job *j, char *exe, size_t len, cx_error *err)
     const struct oci_process *p = &j->proc;
     int flags = j->ns_flags & ~(CLONE_NEWPID | CLONE_NEWTIME);
     /* the container's cgroups and limits through our own view, before
-     * entering the container's */
-    if (cgroup_join(j->c->st->cgroups, getpid(), err) < 0 || process_set_limits(p, err) < 0)
+     * entering the container's; in a paused container the cgroups come
+     * last (child_main), or we would freeze before the exec */
+    if ((j->paused ? cgroup_entry_open(j->cgroups, &j->late, err)
+                   : cgroup_join(j->cgroups, getpid(), err)) < 0 ||
+        process_set_limits(p, err) < 0)
         return -1;
     if (flags && join_ns(j, flags) < 0)
         return cx_fail_errno(err, "join the namespaces of container %s", j->o->id);
@@ -140,6 +147,7 @@ static _Noreturn void child_main(struct exec_job *j)
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); /* see init.c: no /proc/PID/exe for the container */
+    cx_log_no_stderr(); /* stderr is the container's now */
     cx_close(j->sock[0]);
     cx_close(j->c->dirfd);
     /* still on the host's /proc: the pid a notify agent knows us by */
@@ -150,6 +158,13 @@ static _Noreturn void child_main(struct exec_job *j)
         _exit(1);
     }
     process_close_fds(3 + j->o->preserve_fds);
+    /* paused: tell exec we are as good as started (it cannot wait for the
+     * exec, which only a resume lets happen), then join the frozen cgroups */
+    if (j->paused && (sync_send(j->sock[1], SYNC_READY) < 0 ||
+                      cgroup_enter_self(&j->late, &err) < 0)) {
+        sync_send_error(j->sock[1], &err);
+        _exit(1);
+    }
     /* last, as in init.c */
     if (cx_seccomp_load(&j->seccomp, j->host_pid, &err) < 0 ||
         process_release_admin(TAKE_PTR(j->caps_final), &err) < 0) {
@@ -194,8 +209,12 @@ static int prepare(struct exec_job *j, cx_error *err)
     if (selfexe_needed_json(cx_container_config(j->c), &j->proc))
         selfexe_protect();
     enum cx_status s = j->c->st->status;
-    if (s != CX_CREATED && s != CX_RUNNING)
-        return cx_fail(err, 0, "cannot exec in a %s container", cx_status_name(s));
+    j->paused = s == CX_PAUSED && o->ignore_paused;
+    if (s != CX_CREATED && s != CX_RUNNING && !j->paused)
+        return cx_fail(err, 0, "cannot exec in a %s container%s", cx_status_name(s),
+                       s == CX_PAUSED ? " (--ignore-paused runs it once resumed)" : "");
+    if (cgroup_exec_dirs(j->c->st->cgroups, o->cgroups, o->n_cgroups, &j->cgroups, err) < 0)
+        return -1;
     if (j->proc.terminal && !o->console_socket && o->detach)
         return cx_fail(err, 0, "cannot allocate a tty for a detached exec without --console-socket");
     if (!j->proc.terminal && o->console_socket)
@@ -203,6 +222,9 @@ static int prepare(struct exec_job *j, cx_error *err)
     if (procattr_check(&j->proc, NULL, err) < 0)
         return -1;
     pid_t pid = j->c->st->pid;
+    cx_debug("exec %s: %s in the namespaces of pid %d%s", o->id,
+             j->proc.args && j->proc.args[0] ? j->proc.args[0] : "?", (int) pid,
+             j->paused ? " (paused: it runs once resumed)" : "");
     j->pidfd = cx_pidfd_open(pid);
     bool no_pidfd = j->pidfd < 0 && errno == ENOSYS;
     if ((j->pidfd < 0 && !no_pidfd) || !proc_is_same(pid, j->c->st->pid_start))
@@ -258,6 +280,8 @@ static int wait_exec(struct exec_job *j, pid_t pid, int *pty, cx_error *err)
             continue;
         }
         cx_close(fd);
+        if (m.type == SYNC_READY && j->paused)
+            return 0; /* it runs once the container is resumed */
         if (m.type == SYNC_ERROR) {
             waitpid(pid, NULL, 0);
             return cx_fail(err, m.errnum, "%s", m.text);
@@ -269,6 +293,7 @@ static int wait_exec(struct exec_job *j, pid_t pid, int *pty, cx_error *err)
 int cx_exec(const struct cx_exec_opts *o, int *exit_code, cx_error *err)
 {
     struct exec_job j = { .o = o, .pidfd = -1, .rootfd = -1, .console_fd = -1,
+                          .late = CGROUP_ENTRY_INIT,
                           .nsfd = { -1, -1, -1, -1, -1, -1, -1, -1 },
                           .sock = { -1, -1 }, .seccomp = CX_SECCOMP_INIT };
     _cleanup_close_ int pty = -1;
@@ -299,6 +324,7 @@ int cx_exec(const struct cx_exec_opts *o, int *exit_code, cx_error *err)
     cx_close(j.sock[0]);
     cx_close(j.sock[1]);
     cx_seccomp_release(&j.seccomp);
+    json_decref(j.cgroups);
     cx_container_free(j.c);
     jd_pool_free(&j.pool);
     return rc;

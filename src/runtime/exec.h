@@ -15,6 +15,10 @@ struct cx_exec_opts {
     const char *console_socket, *pid_file;
     bool detach;
     int preserve_fds;
+    const char *const *cgroups;  /* --cgroup: sub-cgroups (cgroup_exec_dirs) */
+    size_t n_cgroups;
+    bool ignore_paused;          /* run in a paused container: the process
+                                    starts when it is resumed */
 };
 
 /* Returns 0 and sets *exit_code (foreground: the process's exit code). */

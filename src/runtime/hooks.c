@@ -1,6 +1,7 @@
 /* hooks.c: see hooks.h. */
 #include "runtime/hooks.h"
 
+#include <ctype.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -137,14 +138,19 @@ static int run_one(const struct oci_hook *h, const char *what, const char *state
     char said[512];
     bool timed_out = wait_hook(pid, h->has_timeout ? h->timeout : 0, &status) < 0;
     last_output(out, said, sizeof said);
+    /* "error running hook" and the signal's name as runc words them */
     if (timed_out)
-        return cx_fail(err, 0, "%s %s: timed out after %lld s", what, h->path,
-                       (long long) h->timeout);
-    if (WIFSIGNALED(status))
-        return cx_fail(err, 0, "%s %s: killed by signal %d%s", what, h->path,
-                       WTERMSIG(status), said);
+        return cx_fail(err, 0, "error running hook %s %s: timed out after %lld s", what,
+                       h->path, (long long) h->timeout);
+    if (WIFSIGNALED(status)) {
+        char name[64];
+        snprintf(name, sizeof name, "%s", strsignal(WTERMSIG(status)));
+        name[0] = (char) tolower((unsigned char) name[0]);
+        return cx_fail(err, 0, "error running hook %s %s: killed by signal %d: %s%s", what,
+                       h->path, WTERMSIG(status), name, said);
+    }
     if (WEXITSTATUS(status) != 0)
-        return cx_fail(err, 0, "%s %s: exit status %d%s", what, h->path,
+        return cx_fail(err, 0, "error running hook %s %s: exit status %d%s", what, h->path,
                        WEXITSTATUS(status), said);
     return 0;
 }
@@ -158,6 +164,7 @@ int hooks_run(const struct oci_hooks *hooks, enum hook_kind kind,
     for (size_t i = 0; i < n; i++) {
         char what[64];
         snprintf(what, sizeof what, "hooks.%s[%zu]", kind_names[kind], i);
+        cx_debug("%s: %s", what, list[i].path);
         if (run_one(&list[i], what, state, err) < 0)
             return -1;
     }

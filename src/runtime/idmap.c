@@ -91,17 +91,45 @@ static int prepare_one(const struct oci_spec *spec, const struct oci_mount *m,
     return tree;
 }
 
+/* A bind for a container with a user namespace: its root may not reach
+ * the source (a 0700 directory of the host's root), so the runtime clones
+ * it here, as runc opens such sources before the init joins the user
+ * namespace. */
+static int prepare_plain(const struct oci_mount *m, const char *bundle, bool recursive,
+                         cx_error *err)
+{
+    if (m->source == NULL)
+        return cx_fail(err, 0, "bind mount on %s has no source", m->destination);
+    _cleanup_free_ char *src = m->source[0] == '/' ? cx_strdup(m->source)
+                                                   : cx_asprintf("%s/%s", bundle, m->source);
+    int tree = open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+                                        (recursive ? AT_RECURSIVE : 0));
+    if (tree < 0)
+        return cx_fail_errno(err, "bind %s on %s", src, m->destination);
+    return tree;
+}
+
+static bool is_bind(const struct oci_mount *m, const struct mount_opts *o)
+{
+    return o->bind || (m->type && strcmp(m->type, "bind") == 0);
+}
+
 int idmap_prepare(const struct oci_spec *spec, const char *bundle, int *fds, cx_error *err)
 {
+    bool userns = oci_spec_namespace(spec, CLONE_NEWUSER) != NULL;
     for (size_t i = 0; i < spec->n_mounts; i++)
         fds[i] = -1;
     for (size_t i = 0; i < spec->n_mounts; i++) {
         struct mount_opts o;
-        if (mount_opts_parse(spec->mounts[i].options, &o, err) < 0)
+        const struct oci_mount *m = &spec->mounts[i];
+        if (mount_opts_parse(m->options, &o, err) < 0)
             return cx_error_prefix(err, "mounts[%zu]", i);
-        if (!o.idmap)
+        if (o.idmap)
+            fds[i] = prepare_one(spec, m, bundle, o.idmap_recursive, err);
+        else if (userns && is_bind(m, &o))
+            fds[i] = prepare_plain(m, bundle, o.recursive, err);
+        else
             continue;
-        fds[i] = prepare_one(spec, &spec->mounts[i], bundle, o.idmap_recursive, err);
         if (fds[i] < 0) {
             idmap_close(fds, spec->n_mounts);
             return cx_error_prefix(err, "config.json: mounts[%zu]", i);

@@ -166,6 +166,14 @@ static int start_hooks(const struct init_ctx *ctx, cx_error *err)
     return hooks_run(&ctx->spec->hooks, HOOK_START_CONTAINER, state, err);
 }
 
+static int load_filter(struct init_ctx *ctx, cx_error *err)
+{
+    if (cx_seccomp_load(ctx->seccomp, ctx->host_pid, err) < 0 ||
+        process_release_admin(TAKE_PTR(ctx->caps_final), err) < 0)
+        return -1;
+    return 0;
+}
+
 /* After start returned nobody listens: the container's stderr is the only
  * place left for an error. */
 static void report_late(const cx_error *err)
@@ -187,6 +195,7 @@ _Noreturn void init_main(struct init_ctx *ctx)
      * processes from reaching it through /proc/1/exe, fd or mem
      * (CVE-2019-5736); execve of the user's program makes it dumpable */
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    cx_log_no_stderr(); /* stderr is the container's: debug lines go to --log only */
     /* still on the host's /proc: the pid a notify agent knows us by */
     ctx->host_pid = ctx->seccomp->listener_fd >= 0 ? cx_seccomp_host_pid() : getpid();
     for (size_t i = 0; i < sizeof ctx->close_fds / sizeof ctx->close_fds[0]; i++)
@@ -206,6 +215,15 @@ _Noreturn void init_main(struct init_ctx *ctx)
         _exit(1);
     ctx->sync_fd = cx_close(ctx->sync_fd); /* create is done with us */
     int conn = wait_for_start(ctx->start_fd);
+    /* without no_new_privs the filter comes before the startContainer
+     * hooks, which then run under it (as runc: loading it needs the
+     * CAP_SYS_ADMIN we still hold); with it, last, so that only sendmsg
+     * (notify), capset (held admin) and execve run under it */
+    bool early = !ctx->process->no_new_privileges;
+    if (early && load_filter(ctx, &err) < 0) {
+        sync_send_error(conn, &err);
+        _exit(1);
+    }
     if (start_hooks(ctx, &err) < 0) {
         sync_send_error(conn, &err);
         _exit(1);
@@ -216,10 +234,7 @@ _Noreturn void init_main(struct init_ctx *ctx)
         _exit(1);
     }
     process_close_fds(3 + ctx->preserve_fds);
-    /* last: from here on only sendmsg (notify), capset (held admin) and
-     * execve run under the filter */
-    if (cx_seccomp_load(ctx->seccomp, ctx->host_pid, &err) < 0 ||
-        process_release_admin(TAKE_PTR(ctx->caps_final), &err) < 0) {
+    if (!early && load_filter(ctx, &err) < 0) {
         report_late(&err);
         _exit(1);
     }

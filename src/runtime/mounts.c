@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/log.h"
 #include "common/util.h"
 #include "runtime/cgroup/cgroup.h"
 #include "runtime/copyup.h"
@@ -160,12 +161,39 @@ static int open_plain_dir(int rootfd, const struct oci_mount *m, cx_error *err)
     return fd;
 }
 
+/* "/dev", "/dev/", "//dev" */
+static bool is_dev(const char *dest)
+{
+    while (*dest == '/')
+        dest++;
+    return strncmp(dest, "dev", 3) == 0 && strspn(dest + 3, "/") == strlen(dest + 3);
+}
+
+static bool dev_readonly_later(const struct oci_mount *m, const struct mount_opts *o)
+{
+    return is_dev(m->destination) && (o->flags & MS_RDONLY) && !is_bind(m, o);
+}
+
+bool mounts_dev_readonly_later(const struct oci_spec *spec)
+{
+    bool later = false;
+    for (size_t i = 0; i < spec->n_mounts; i++) {
+        struct mount_opts o;
+        if (is_dev(spec->mounts[i].destination)) /* the last /dev mount counts */
+            later = mount_opts_parse(spec->mounts[i].options, &o, NULL) == 0 &&
+                    dev_readonly_later(&spec->mounts[i], &o);
+    }
+    return later;
+}
+
 static int mount_one(const struct init_ctx *ctx, int rootfd,
                      const struct oci_mount *m, cx_error *err)
 {
     struct mount_opts o;
     if (mount_opts_parse(m->options, &o, err) < 0)
         return -1;
+    if (dev_readonly_later(m, &o))
+        o.flags &= ~(unsigned long) MS_RDONLY;
     if (m->type && strcmp(m->type, "cgroup") == 0)
         return mount_cgroup(ctx, rootfd, m, &o, err);
     bool bind = is_bind(m, &o);
@@ -228,22 +256,22 @@ static int set_recursive(int rootfd, const struct oci_mount *m, cx_error *err)
     return mfd_setattr(fd, o.rec_set, o.rec_clr, true, m->destination, err);
 }
 
-/* An idmapped bind, prepared by create (idmap.h): move it in place, then
- * give it the mount's flags. */
-static int mount_idmapped(int rootfd, const struct oci_mount *m, int tree, cx_error *err)
+/* A bind prepared by create (idmap.h: idmapped, or any bind with a user
+ * namespace): move it in place, then give it the mount's flags. */
+static int mount_prepared(int rootfd, const struct oci_mount *m, int tree, cx_error *err)
 {
     struct mount_opts o;
     if (mount_opts_parse(m->options, &o, err) < 0)
         return -1;
     struct stat st;
     if (fstat(tree, &st) < 0)
-        return cx_fail_errno(err, "idmap: %s", m->destination);
+        return cx_fail_errno(err, "prepared mount %s", m->destination);
     _cleanup_close_ int fd = S_ISDIR(st.st_mode) ? sp_mkdir_all(rootfd, m->destination, 0755, err)
                                                  : sp_mkfile(rootfd, m->destination, 0644, err);
     if (fd < 0)
         return -1;
     if (move_mount(tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-        return cx_fail_errno(err, "mount the idmapped %s", m->destination);
+        return cx_fail_errno(err, "mount the prepared %s", m->destination);
     uint64_t set = (o.flags & MS_RDONLY ? MOUNT_ATTR_RDONLY : 0) |
                    (o.flags & MS_NOSUID ? MOUNT_ATTR_NOSUID : 0) |
                    (o.flags & MS_NODEV ? MOUNT_ATTR_NODEV : 0) |
@@ -251,6 +279,8 @@ static int mount_idmapped(int rootfd, const struct oci_mount *m, int tree, cx_er
     _cleanup_close_ int top = sp_open(rootfd, m->destination, O_PATH);
     if (set && (top < 0 || mfd_setattr(top, set, 0, false, m->destination, err) < 0))
         return err->msg[0] ? -1 : cx_fail_errno(err, "reopen %s", m->destination);
+    if (o.propagation)
+        return remount_flags(rootfd, m->destination, 0, o.propagation, err);
     return 0;
 }
 
@@ -259,7 +289,10 @@ int mounts_apply(const struct init_ctx *ctx, int rootfd, cx_error *err)
     for (size_t i = 0; i < ctx->spec->n_mounts; i++) {
         const struct oci_mount *m = &ctx->spec->mounts[i];
         int tree = ctx->idmap_fds ? ctx->idmap_fds[i] : -1;
-        if ((tree >= 0 ? mount_idmapped(rootfd, m, tree, err) : mount_one(ctx, rootfd, m, err)) < 0 ||
+        cx_debug("mounts[%zu]: %s (%s) on %s%s", i, m->source ? m->source : "none",
+                 m->type ? m->type : "no type", m->destination,
+                 tree >= 0 ? ", prepared by the runtime" : "");
+        if ((tree >= 0 ? mount_prepared(rootfd, m, tree, err) : mount_one(ctx, rootfd, m, err)) < 0 ||
             set_recursive(rootfd, m, err) < 0)
             return cx_error_prefix(err, "mounts[%zu]", i);
     }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/log.h"
 #include "common/util.h"
 #include "runtime/mount_opts.h"
 #include "runtime/mountfd.h"
@@ -193,6 +194,8 @@ static int chroot_only(const char *rootfs, cx_error *err)
 
 int rootfs_enter(const struct init_ctx *ctx, cx_error *err)
 {
+    cx_debug("rootfs %s: %s", ctx->rootfs, !rootfs_has_mount_ns(ctx->spec) ? "chroot (no mount "
+             "namespace)" : ctx->no_pivot ? "moved to / (--no-pivot)" : "pivot_root");
     if (!rootfs_has_mount_ns(ctx->spec))
         return chroot_only(ctx->rootfs, err);
     return ctx->no_pivot ? move_root(ctx->rootfs, err) : pivot(ctx->rootfs, err);
@@ -210,6 +213,11 @@ int rootfs_finish(const struct init_ctx *ctx, int console_slave, cx_error *err)
     if (l && (paths_mask(l->masked_paths, err) < 0 ||
               paths_readonly(l->readonly_paths, err) < 0))
         return -1;
+    if (mounts_dev_readonly_later(ctx->spec)) {
+        _cleanup_close_ int dev = open("/dev", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (dev < 0 || mfd_setattr(dev, MOUNT_ATTR_RDONLY, 0, false, "/dev", err) < 0)
+            return err->msg[0] ? -1 : cx_fail_errno(err, "open /dev");
+    }
     if (ctx->spec->root_readonly) {
         _cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (root < 0 || mfd_setattr(root, MOUNT_ATTR_RDONLY, 0, false, "/", err) < 0)

@@ -23,6 +23,10 @@ int rootfs_finish(const struct init_ctx *ctx, int console_slave, cx_error *err);
 
 /* mounts.c */
 int mounts_apply(const struct init_ctx *ctx, int rootfd, cx_error *err);
+/* A /dev the config mounts read-only (not a bind): mounted writable by
+ * mounts_apply, so that the default nodes, /dev/pts and the console can be
+ * made in it, and made read-only by rootfs_finish, as runc does. */
+bool mounts_dev_readonly_later(const struct oci_spec *spec);
 /* devices.c */
 int devices_create_default(int rootfd, cx_error *err);
 int devices_create_config(const struct init_ctx *ctx, int rootfd, cx_error *err);

@@ -41,7 +41,7 @@ char *seccomp_cache_key(json_t *profile)
     /* what the program depends on besides the profile: our translation,
      * libseccomp's, the arch it was made for, and the kernel whose
      * actions libseccomp checked */
-    return cx_asprintf("capsa %s %s\nlibseccomp %u.%u.%u\narch 0x%x\nkernel %s\n%s",
+    return cx_asprintf("capsa %s %s program 2 (enosys stub)\nlibseccomp %u.%u.%u\narch 0x%x\nkernel %s\n%s",
                        CAPSA_VERSION, CAPSA_COMMIT, v->major, v->minor, v->micro,
                        seccomp_arch_native(), u.release, text);
 }

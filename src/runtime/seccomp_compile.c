@@ -123,7 +123,13 @@ int seccomp_compile(const struct oci_seccomp *s, struct sock_filter **insns,
     /* the runtime loads the program itself and sets no_new_privs only
      * when process.noNewPrivileges asks for it */
     seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
-    if (add_arches(ctx, s, err) < 0 || add_rules(ctx, s, err) < 0)
+    if (add_arches(ctx, s, err) < 0 || add_rules(ctx, s, err) < 0 ||
+        export_bpf(ctx, insns, len, err) < 0)
         return -1;
-    return export_bpf(ctx, insns, len, err);
+    if (seccomp_enosys_stub(s, insns, len, err) < 0) {
+        free(*insns);
+        *insns = NULL;
+        return -1;
+    }
+    return 0;
 }

@@ -18,6 +18,12 @@
 int seccomp_compile(const struct oci_seccomp *s, struct sock_filter **insns,
                     unsigned short *len, cx_error *err);
 
+/* seccomp_enosys.c: put in front of the program the instructions that make
+ * every syscall above the highest one the profile names (per architecture)
+ * return ENOSYS, when the default action denies.  *insns is replaced. */
+int seccomp_enosys_stub(const struct oci_seccomp *s, struct sock_filter **insns,
+                        unsigned short *len, cx_error *err);
+
 /* seccomp_cache.c: compiled programs under <root>/@seccomp-cache/, one file
  * per profile, named by a hash of the key but matched on the whole key:
  * the canonical profile text, capsa's and libseccomp's versions, the

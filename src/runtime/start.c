@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/log.h"
 #include "runtime/container.h"
 #include "runtime/hooks.h"
 #include "runtime/procinfo.h"
@@ -72,6 +73,7 @@ int cx_start(const char *root, const char *id, cx_error *err)
     default:
         return cx_fail(err, 0, "cannot start an already running container");
     }
+    cx_debug("start %s: init pid %d", id, (int) c->st->pid);
     _cleanup_close_ int conn = connect_init(c, err);
     if (conn < 0)
         return -1;

@@ -23,3 +23,12 @@ cfg = bundle.load_config(b)
 cfg["mounts"].append({"destination": "/dev/ttyS0", "type": "bind", "source": "/dev/ttyS0",
                       "options": ["bind"]})
 bundle.write_config(b, cfg)
+# a node of linux.devices is made, not allowed: the default rules deny it
+# (60: a major kept for local use, no driver behind it)
+bundle.make_bundle(os.path.join(top, "devnode"), args=[
+    "sh", "-c", "( : </dev/capsa-probe ) 2>&1; echo done"], extra={"linux": {
+        "devices": [{"path": "/dev/capsa-probe", "type": "c", "major": 60, "minor": 7,
+                     "fileMode": 0o666}]}})
+bundle.make_bundle(os.path.join(top, "frozen"), args=["sleep", "300"],
+                   extra={"linux": {"cgroupsPath": "/frz"}})
+bundle.make_bundle(os.path.join(top, "sleeper"), args=["sleep", "300"])

@@ -66,7 +66,41 @@ $C delete --force dw
 $C run --no-pivot --bundle $B/hog hog >/dev/null 2>&1; rc=$?
 [ $rc = 137 ] && pass oom || fail oom "exit $rc"
 
-# 8. nothing left
+# 8. a node of linux.devices is denied by the default rules (eBPF)
+out=$($C run --no-pivot --bundle $B/devnode dn 2>&1)
+case "$out" in
+    *"Operation not permitted"*done*) pass devnode ;;
+    *) fail devnode "$out" ;;
+esac
+
+# 9. a frozen cgroup that exists already is refused, not hung in
+mkdir $cg/frz && echo 1 > $cg/frz/cgroup.freeze
+out=$(timeout 20 $C run -d --no-pivot --bundle $B/frozen frz 2>&1); rc=$?
+echo 0 > $cg/frz/cgroup.freeze
+case "$rc:$out" in
+    1:*"unexpectedly frozen"*) $C state frz >/dev/null 2>&1 && fail frozen "left: $($C state frz)" ||
+                               pass frozen ;;
+    *) fail frozen "exit $rc: $out" ;;
+esac
+rmdir $cg/frz 2>/dev/null
+
+# 10. exec --cgroup: a sub-cgroup of the container's, never above it
+$C run -d --no-pivot --bundle $B/sleeper ec >/dev/null 2>&1
+mkdir $cg/ec/s
+$C exec -d --pid-file /tmp/ec.pid --cgroup s ec sleep 300 2>/tmp/err
+in=$(cat /proc/$(cat /tmp/ec.pid)/cgroup 2>&1)
+$C exec --cgroup .. ec true 2>/dev/null && up=accepted || up=refused
+$C exec --cgroup nosuch ec true 2>/dev/null && missing=accepted || missing=refused
+[ "$in" = "0::/ec/s" ] && [ $up = refused ] && [ $missing = refused ] && pass execcg ||
+    fail execcg "in=[$in] ..=$up nosuch=$missing $(cat /tmp/err)"
+
+# 11. delete --force with a process in a sub-cgroup the container made
+mkdir $cg/ec/foo && cat /tmp/ec.pid > $cg/ec/foo/cgroup.procs
+$C delete --force ec 2>/tmp/err
+[ ! -e $cg/ec ] && ! $C state ec >/dev/null 2>&1 && pass subdel ||
+    fail subdel "$(cat /tmp/err) $(ls $cg/ec 2>&1)"
+
+# 12. nothing left
 left=$(find $cg -mindepth 1 -maxdepth 1 -type d | wc -l)
 [ "$left" = 0 ] && pass clean || fail clean "$(find $cg -mindepth 1 -maxdepth 1 -type d)"
 echo "V2 done"

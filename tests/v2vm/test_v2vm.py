@@ -7,7 +7,7 @@ import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CASES = ["limits", "placed", "pause", "resume", "update", "stats", "delete", "devices",
-         "devupdate", "oom", "clean"]
+         "devupdate", "oom", "devnode", "frozen", "execcg", "subdel", "clean"]
 
 
 @pytest.fixture(scope="module")

@@ -299,6 +299,29 @@ int cgroup_enter_self(struct cgroup_entry *e, cx_error *err)
     return 0;
 }
 
+int cgroup_entry_open(json_t *dirs, struct cgroup_entry *e, cx_error *err)
+{
+    size_t i;
+    json_t *d;
+    json_array_foreach(json_object_get(dirs, "dirs"), i, d) {
+        char path[PATH_MAX];
+        const char *dir = json_string_value(d);
+        if (e->n_tasks == CGROUP_MAX_HIER)
+            return cx_fail(err, 0, "cgroup: more than %d hierarchies", CGROUP_MAX_HIER);
+        snprintf(path, sizeof path, "%s/tasks", dir);
+        int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0) { /* v2 */
+            snprintf(path, sizeof path, "%s/cgroup.procs", dir);
+            fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+        }
+        if (fd < 0)
+            return cx_fail_errno(err, "cgroup: open %s", path);
+        e->tasks[e->n_tasks] = fd;
+        snprintf(e->tasks_dir[e->n_tasks++], sizeof e->tasks_dir[0], "%s", dir);
+    }
+    return 0;
+}
+
 int cgroup_enter_v2(struct cgroup_entry *e, pid_t pid, cx_error *err)
 {
     if (e->v2fd < 0)
@@ -314,30 +337,53 @@ void cgroup_entry_close(struct cgroup_entry *e)
     e->v2fd = cx_close(e->v2fd);
 }
 
-static int read_pids(const char *dir, pid_t **out, size_t *n)
+static void append_pids(FILE *f, pid_t **out, size_t *n, size_t *cap)
 {
-    char path[PATH_MAX], line[32];
-    snprintf(path, sizeof path, "%s/cgroup.procs", dir);
-    _cleanup_fclose_ FILE *f = fopen(path, "re");
-    size_t cap = 16;
-    *n = 0;
-    *out = cx_calloc(cap, sizeof **out);
-    if (f == NULL)
-        return -1;
+    char line[32];
     while (fgets(line, sizeof line, f)) {
         int64_t v;
         line[strcspn(line, "\n")] = '\0';
         if (cx_parse_i64(line, &v) < 0)
             continue;
-        if (*n == cap) {
-            pid_t *np = realloc(*out, (cap *= 2) * sizeof **out);
-            if (np == NULL)
-                abort();
-            *out = np;
-        }
+        if (*n == *cap)
+            *out = cx_realloc(*out, (*cap *= 2) * sizeof **out);
         (*out)[(*n)++] = (pid_t) v;
     }
+}
+
+/* The processes of dir and, to depth levels, of the cgroups below it (a
+ * container may make sub-cgroups and move processes there). */
+static int collect_pids(const char *dir, int depth, pid_t **out, size_t *n, size_t *cap)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/cgroup.procs", dir);
+    _cleanup_fclose_ FILE *f = fopen(path, "re");
+    if (f == NULL)
+        return -1;
+    append_pids(f, out, n, cap);
+    _cleanup_closedir_ DIR *d = depth > 0 ? opendir(dir) : NULL;
+    struct dirent *de;
+    while (d && (de = readdir(d)) != NULL)
+        if (de->d_type == DT_DIR && de->d_name[0] != '.' &&
+            (size_t) snprintf(path, sizeof path, "%s/%s", dir, de->d_name) < sizeof path)
+            collect_pids(path, depth - 1, out, n, cap);
     return 0;
+}
+
+#define CG_MAX_DEPTH 32
+
+static int read_pids_depth(const char *dir, int depth, pid_t **out, size_t *n)
+{
+    size_t cap = 16;
+    *n = 0;
+    *out = cx_calloc(cap, sizeof **out);
+    return collect_pids(dir, depth, out, n, &cap);
+}
+
+/* dir's own processes */
+static int read_pids(const char *dir, pid_t **out, size_t *n)
+{
+    return read_pids_depth(dir, 0, out, n);
 }
 
 int cgroup_pids(json_t *cg, pid_t **pids, size_t *n, cx_error *err)
@@ -352,7 +398,7 @@ int cgroup_pids(json_t *cg, pid_t **pids, size_t *n, cx_error *err)
     json_t *d;
     json_array_foreach(dirs, i, d) {
         free(*pids);
-        if (read_pids(json_string_value(d), pids, n) == 0)
+        if (read_pids_depth(json_string_value(d), CG_MAX_DEPTH, pids, n) == 0)
             return 0;
     }
     free(*pids);
@@ -442,13 +488,29 @@ static void kill_all(const char *dir)
     }
     _cleanup_free_ pid_t *pids = NULL;
     size_t n = 0;
-    if (read_pids(dir, &pids, &n) == 0)
+    if (read_pids_depth(dir, CG_MAX_DEPTH, &pids, &n) == 0)
         for (size_t i = 0; i < n; i++)
             kill(pids[i], SIGKILL);
 }
 
+static int remove_dir(const char *dir);
+
+/* The sub-cgroups the container made below dir, deepest first. */
+static void remove_children(const char *dir, int depth)
+{
+    _cleanup_closedir_ DIR *d = depth > 0 ? opendir(dir) : NULL;
+    struct dirent *de;
+    char path[PATH_MAX];
+    while (d && (de = readdir(d)) != NULL)
+        if (de->d_type == DT_DIR && de->d_name[0] != '.' &&
+            (size_t) snprintf(path, sizeof path, "%s/%s", dir, de->d_name) < sizeof path) {
+            remove_children(path, depth - 1);
+            remove_dir(path);
+        }
+}
+
 /* rmdir, killing what is left and retrying while the kernel lets the
- * last tasks go */
+ * last tasks go; sub-cgroups first */
 static int remove_dir(const char *dir)
 {
     long wait_ns = 100000; /* 0.1 ms, doubling to 20 ms: about 1 s in all */
@@ -506,6 +568,10 @@ int cgroup_destroy(json_t *cg, cx_error *err)
             kill_all(json_string_value(d));
         if (cg_systemd_stop(unit, err) < 0)
             rc = -1;
+    }
+    json_array_foreach(json_object_get(cg, "dirs"), i, d) {
+        kill_all(json_string_value(d));
+        remove_children(json_string_value(d), CG_MAX_DEPTH);
     }
     json_array_foreach(json_object_get(cg, "dirs"), i, d)
         if (remove_dir(json_string_value(d)) < 0 && rc == 0)

@@ -44,6 +44,14 @@ int cgroup_enter(const struct oci_spec *spec, const char *id, pid_t pid, bool sy
 /* pid == getpid() (exec's single-threaded child): v1 joined through
  * `tasks`, without the global lock (see cgroup.c) */
 int cgroup_join(json_t *dirs, pid_t pid, cx_error *err);
+/* exec --cgroup: the directories an exec'd process joins (as cgroup_join
+ * takes them), each of the container's or a sub-cgroup of it named by one
+ * of subs ("SUB" for every hierarchy, "CTRL[,CTRL]:SUB" for the v1 ones
+ * holding CTRL, or the one tree on pure v2; the last that applies wins).
+ * A sub-cgroup must exist and lie below the container's own: "..", an
+ * absolute path and symlinks are refused.  *out is the caller's. */
+int cgroup_exec_dirs(json_t *cg, const char *const *subs, size_t n, json_t **out,
+                     cx_error *err);
 
 #define CGROUP_MAX_HIER 16
 struct cgroup_entry {
@@ -54,6 +62,11 @@ struct cgroup_entry {
     char v2dir[4096];
 };
 #define CGROUP_ENTRY_INIT { .n_tasks = 0, .v2fd = -1 }
+/* The entry of dirs (as cgroup_join takes them) opened for a process that
+ * will move itself later, from another mount namespace (exec into a
+ * paused container): v1 `tasks`, v2 `cgroup.procs`, both taking "0" for
+ * the writer; cgroup_enter_self does the move. */
+int cgroup_entry_open(json_t *dirs, struct cgroup_entry *e, cx_error *err);
 /* record(ctx) is called once *dirs names every directory that may be made
  * (the caller writes cgroups.json), before the first mkdir. */
 int cgroup_prepare(const struct oci_spec *spec, const char *id, json_t **dirs,

@@ -1,5 +1,6 @@
 /* v1.c: linux.resources on cgroup v1 hierarchies, each controller in the
  * hierarchy that holds it. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,26 +57,43 @@ static int memory(const char *dir, const struct oci_mem *m, cx_error *err)
     return 0;
 }
 
+/* A period and its quota (or realtime runtime), which the kernel checks
+ * against each other and against the parent's limit at every write (a
+ * Kubernetes pod cgroup has one): the period first, as runc; when that is
+ * refused (EINVAL: the old quota over the new period is more than the
+ * parent allows) and the quota changes too, the quota first, then the
+ * period again.  0 leaves a value as it is. */
+static int period_and_quota(const char *dir, const char *pfile, uint64_t period,
+                            const char *qfile, long long quota, cx_error *err)
+{
+    bool period_later = false;
+    if (period && cg_writef(dir, pfile, err, "%llu", (unsigned long long) period) < 0) {
+        if (err->errnum != EINVAL || quota == 0)
+            return -1;
+        cx_error_clear(err);
+        period_later = true;
+    }
+    if (quota && cg_writef(dir, qfile, err, "%lld", quota) < 0)
+        return -1;
+    if (period_later && cg_writef(dir, pfile, err, "%llu", (unsigned long long) period) < 0)
+        return -1;
+    return 0;
+}
+
 static int cpu(const char *dir, const struct oci_cpu *c, cx_error *err)
 {
     if (c->has_shares && c->shares &&
         cg_writef(dir, "cpu.shares", err, "%llu", (unsigned long long) c->shares) < 0)
         return -1;
-    if (c->has_period && c->period &&
-        cg_writef(dir, "cpu.cfs_period_us", err, "%llu", (unsigned long long) c->period) < 0)
-        return -1;
-    if (c->has_quota && c->quota &&
-        cg_writef(dir, "cpu.cfs_quota_us", err, "%lld", (long long) c->quota) < 0)
+    if (period_and_quota(dir, "cpu.cfs_period_us", c->has_period ? c->period : 0,
+                         "cpu.cfs_quota_us", c->has_quota ? c->quota : 0, err) < 0)
         return -1;
     if (c->has_burst && cg_writef(dir, "cpu.cfs_burst_us", err, "%llu",
                                   (unsigned long long) c->burst) < 0)
         return -1;
-    if (c->has_realtime_period && c->realtime_period &&
-        cg_writef(dir, "cpu.rt_period_us", err, "%llu",
-                  (unsigned long long) c->realtime_period) < 0)
-        return -1;
-    if (c->has_realtime_runtime && c->realtime_runtime &&
-        cg_writef(dir, "cpu.rt_runtime_us", err, "%lld", (long long) c->realtime_runtime) < 0)
+    if (period_and_quota(dir, "cpu.rt_period_us",
+                         c->has_realtime_period ? c->realtime_period : 0, "cpu.rt_runtime_us",
+                         c->has_realtime_runtime ? c->realtime_runtime : 0, err) < 0)
         return -1;
     if (c->has_idle && cg_writef(dir, "cpu.idle", err, "%lld", (long long) c->idle) < 0)
         return -1;
