@@ -8,7 +8,8 @@ FI ?= build-fi
 VG ?= build-vg
 FUZZ_SECONDS ?= 60
 FUZZ_JOBS ?= 2
-PYTEST ?= /usr/bin/python3 -m pytest
+# -rs: every skip says why (a host fact: a missing device, hierarchy, peer)
+PYTEST ?= /usr/bin/python3 -m pytest -rs
 export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
 
 all: $(BUILD)/build.ninja

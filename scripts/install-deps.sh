@@ -21,9 +21,10 @@ done
 pkgs="make meson ninja-build pkg-config gcc libc6-dev libjansson-dev libcap-dev
       libseccomp-dev libsystemd-dev busybox-static"
 # the peers the tests drive: runc (the compat reference), podman (with
-# catatonit, its --init), containerd and docker.io (dockerd 20.10;
-# tests/interop), crun (make bench), installed as users get them (with
-# recommends; their daemons are not started: policy-rc.d below)
+# catatonit, its --init), containerd and docker.io (dockerd 20.10, with tini
+# as its docker-init; tests/interop), crun (make bench), installed as users
+# get them (with recommends; their daemons are not started: policy-rc.d
+# below)
 peers=""
 if [ "$test" = 1 ]; then
     # libcmocka-dev: unit tests; python3-pytest: every other suite;
@@ -38,7 +39,7 @@ if [ "$test" = 1 ]; then
     pkgs="$pkgs libcmocka-dev python3 python3-pytest clang libclang-rt-14-dev llvm-14 valgrind
           qemu-system-x86 linux-image-amd64 cpio gzip debootstrap e2fsprogs kmod xz-utils
           zstd procps psmisc tmux strace file time libcap2-bin util-linux mount"
-    peers="runc podman catatonit containerd docker.io crun"
+    peers="runc podman catatonit containerd docker.io tini crun"
 fi
 if [ "$list" = 1 ]; then
     # shellcheck disable=SC2086

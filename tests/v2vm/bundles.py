@@ -31,4 +31,6 @@ bundle.make_bundle(os.path.join(top, "devnode"), args=[
                      "fileMode": 0o666}]}})
 bundle.make_bundle(os.path.join(top, "frozen"), args=["sleep", "300"],
                    extra={"linux": {"cgroupsPath": "/frz"}})
-bundle.make_bundle(os.path.join(top, "sleeper"), args=["sleep", "300"])
+bundle.make_bundle(os.path.join(top, "sleeper"), args=["sleep", "300"], readonly=False)
+bundle.make_bundle(os.path.join(top, "pod"), args=["sleep", "300"], extra={"linux": {
+    "cgroupsPath": "/pod/pc", "resources": {"cpu": {"period": 100000, "quota": 50000}}}})

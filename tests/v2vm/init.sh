@@ -100,7 +100,27 @@ $C delete --force ec 2>/tmp/err
 [ ! -e $cg/ec ] && ! $C state ec >/dev/null 2>&1 && pass subdel ||
     fail subdel "$(cat /tmp/err) $(ls $cg/ec 2>&1)"
 
-# 12. nothing left
+# 12. exec --ignore-paused: the process runs once the container is resumed
+$C run -d --no-pivot --bundle $B/sleeper ip >/dev/null 2>&1 && $C pause ip
+$C exec ip true 2>/dev/null && refused=no || refused=yes
+$C exec -d --ignore-paused ip sh -c 'echo ran > /tmp/ip-ran' 2>/tmp/err; rc=$?
+sleep 0.3
+[ -e $B/sleeper/rootfs/tmp/ip-ran ] && early=yes || early=no
+$C resume ip
+i=0; while [ ! -e $B/sleeper/rootfs/tmp/ip-ran ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+[ $refused = yes ] && [ $rc = 0 ] && [ $early = no ] && [ -e $B/sleeper/rootfs/tmp/ip-ran ] &&
+    pass ignorepaused || fail ignorepaused "refused=$refused rc=$rc early=$early $(cat /tmp/err)"
+$C delete --force ip
+
+# 13. update in a parent with a CPU limit of its own (a pod): cpu.max
+$C run -d --no-pivot --bundle $B/pod pc >/dev/null 2>/tmp/err
+echo "100000 100000" > $cg/pod/cpu.max
+$C update --cpu-period 10000 --cpu-quota 3000 pc 2>>/tmp/err
+got=$(cat $cg/pod/pc/cpu.max 2>&1)
+[ "$got" = "3000 10000" ] && pass podcpu || fail podcpu "cpu.max=[$got] $(cat /tmp/err)"
+$C delete --force pc; rmdir $cg/pod 2>/dev/null
+
+# 14. nothing left
 left=$(find $cg -mindepth 1 -maxdepth 1 -type d | wc -l)
 [ "$left" = 0 ] && pass clean || fail clean "$(find $cg -mindepth 1 -maxdepth 1 -type d)"
 echo "V2 done"

@@ -7,7 +7,8 @@ import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CASES = ["limits", "placed", "pause", "resume", "update", "stats", "delete", "devices",
-         "devupdate", "oom", "devnode", "frozen", "execcg", "subdel", "clean"]
+         "devupdate", "oom", "devnode", "frozen", "execcg", "subdel", "ignorepaused", "podcpu",
+         "clean"]
 
 
 @pytest.fixture(scope="module")
