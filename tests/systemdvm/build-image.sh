@@ -87,10 +87,12 @@ command -v debootstrap >/dev/null ||
 
 # the mirror apt uses for bookworm: one-line .list files, then deb822 .sources
 apt_mirror() {
-    cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | awk '
+    # (either kind of file may be missing: cat's failure must not end the
+    # script, which runs with pipefail)
+    { cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null || true; } | awk '
         $1 == "deb" { i = 2; if ($i ~ /^\[/) { while ($i !~ /\]$/) i++; i++ }
                       if ($(i + 1) == "bookworm") { print $i; exit } }'
-    cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk 'BEGIN { RS = ""; FS = "\n" } {
+    { cat /etc/apt/sources.list.d/*.sources 2>/dev/null || true; } | awk 'BEGIN { RS = ""; FS = "\n" } {
         uri = ""; deb = 0; suite = 0
         for (i = 1; i <= NF; i++) {
             if ($i ~ /^URIs:/) { split($i, a, /[ \t]+/); uri = a[2] }
@@ -99,7 +101,7 @@ apt_mirror() {
         }
         if (uri != "" && deb && suite) { print uri; exit } }'
 }
-mirror=${SYSTEMDVM_MIRROR:-$(apt_mirror | head -1)}
+mirror=${SYSTEMDVM_MIRROR:-$(apt_mirror | head -1 || true)}
 mirror=${mirror:-http://deb.debian.org/debian}
 
 start=$(date +%s)
