@@ -275,9 +275,20 @@ static int mount_prepared(int rootfd, const struct oci_mount *m, int tree, cx_er
     uint64_t set = (o.flags & MS_RDONLY ? MOUNT_ATTR_RDONLY : 0) |
                    (o.flags & MS_NOSUID ? MOUNT_ATTR_NOSUID : 0) |
                    (o.flags & MS_NODEV ? MOUNT_ATTR_NODEV : 0) |
-                   (o.flags & MS_NOEXEC ? MOUNT_ATTR_NOEXEC : 0);
+                   (o.flags & MS_NOEXEC ? MOUNT_ATTR_NOEXEC : 0) |
+                   (o.flags & MS_NODIRATIME ? MOUNT_ATTR_NODIRATIME : 0);
+    /* one atime mode replaces the clone's */
+    uint64_t atime = o.flags & MS_NOATIME ? MOUNT_ATTR_NOATIME
+                     : o.flags & MS_STRICTATIME ? MOUNT_ATTR_STRICTATIME
+                     : o.flags & MS_RELATIME ? MOUNT_ATTR_RELATIME : UINT64_MAX;
+    uint64_t clr = 0;
+    if (atime != UINT64_MAX) {
+        set |= atime;
+        clr = MOUNT_ATTR__ATIME;
+    }
     _cleanup_close_ int top = sp_open(rootfd, m->destination, O_PATH);
-    if (set && (top < 0 || mfd_setattr(top, set, 0, false, m->destination, err) < 0))
+    if ((set || clr) &&
+        (top < 0 || mfd_setattr(top, set, clr, false, m->destination, err) < 0))
         return err->msg[0] ? -1 : cx_fail_errno(err, "reopen %s", m->destination);
     if (o.propagation)
         return remount_flags(rootfd, m->destination, 0, o.propagation, err);

@@ -514,18 +514,21 @@ def test_userns_bind_of_a_source_only_host_root_reaches(rt, tmp_path):
     secret = tmp_path / "secret"
     secret.mkdir(mode=0o700)
     (secret / "inner").mkdir()  # reaching it needs search permission on secret
-    b = bundle(tmp_path, "userns-bind", ["sh", "-c", "ls -d /data && echo bound"],
+    b = bundle(tmp_path, "userns-bind", ["sh", "-c", "ls -d /data && echo bound; "
+                                         "grep ' /data ' /proc/self/mounts"],
                namespaces=DEFAULT_NAMESPACES + ["user"],
                extra={"linux": {"uidMappings": USERNS_MAP, "gidMappings": USERNS_MAP},
                       "mounts": default_config()["mounts"] + [
                           {"destination": "/data", "type": "bind",
                            "source": str(secret / "inner"),
-                           "options": ["rbind", "ro"]}]})
+                           "options": ["rbind", "ro", "nosuid"]}]})
     os.chmod(secret, 0o700)
     os.mkdir(os.path.join(b, "rootfs", "data"))  # the container's root could not make it
     make_traversable(b)
     r = rt.run(rt.new_id("ubind"), b)
     assert r.rc == 0 and "bound" in r.stdout, r
+    opts = r.stdout.split("bound", 1)[1].split()[3].split(",")
+    assert {"ro", "nosuid"} <= set(opts), r.stdout
 
 
 def test_a_read_only_dev(rt, tmp_path):
