@@ -72,8 +72,7 @@ static int prepare_one(const struct oci_spec *spec, const struct oci_mount *m,
         return cx_fail(err, 0, "idmap needs uidMappings on the mount or a user namespace");
     if (m->source == NULL)
         return cx_fail(err, 0, "idmap needs a bind mount with a source");
-    _cleanup_free_ char *src = m->source[0] == '/' ? cx_strdup(m->source)
-                                                   : cx_asprintf("%s/%s", bundle, m->source);
+    _cleanup_free_ char *src = mount_bind_source(m, bundle);
     _cleanup_close_ int userns = userns_with(u, nu, g, ng, err);
     if (userns < 0)
         return -1;
@@ -98,20 +97,14 @@ static int prepare_one(const struct oci_spec *spec, const struct oci_mount *m,
 static int prepare_plain(const struct oci_mount *m, const char *bundle, bool recursive,
                          cx_error *err)
 {
-    if (m->source == NULL)
+    _cleanup_free_ char *src = mount_bind_source(m, bundle);
+    if (src == NULL)
         return cx_fail(err, 0, "bind mount on %s has no source", m->destination);
-    _cleanup_free_ char *src = m->source[0] == '/' ? cx_strdup(m->source)
-                                                   : cx_asprintf("%s/%s", bundle, m->source);
     int tree = open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
                                         (recursive ? AT_RECURSIVE : 0));
     if (tree < 0)
         return cx_fail_errno(err, "bind %s on %s", src, m->destination);
     return tree;
-}
-
-static bool is_bind(const struct oci_mount *m, const struct mount_opts *o)
-{
-    return o->bind || (m->type && strcmp(m->type, "bind") == 0);
 }
 
 int idmap_prepare(const struct oci_spec *spec, const char *bundle, int *fds, cx_error *err)
@@ -126,7 +119,7 @@ int idmap_prepare(const struct oci_spec *spec, const char *bundle, int *fds, cx_
             return cx_error_prefix(err, "mounts[%zu]", i);
         if (o.idmap)
             fds[i] = prepare_one(spec, m, bundle, o.idmap_recursive, err);
-        else if (userns && is_bind(m, &o))
+        else if (userns && mount_is_bind(m, &o))
             fds[i] = prepare_plain(m, bundle, o.recursive, err);
         else
             continue;

@@ -4,6 +4,8 @@
 #include <string.h>
 #include <sys/mount.h>
 
+#include "common/util.h"
+
 #ifndef MS_NOSYMFOLLOW
 #define MS_NOSYMFOLLOW 256
 #endif
@@ -151,4 +153,16 @@ int mount_opts_parse(const char **options, struct mount_opts *o, cx_error *err)
             return -1;
     }
     return 0;
+}
+
+bool mount_is_bind(const struct oci_mount *m, const struct mount_opts *o)
+{
+    return o->bind || (m->type && strcmp(m->type, "bind") == 0);
+}
+
+char *mount_bind_source(const struct oci_mount *m, const char *bundle)
+{
+    if (m->source == NULL)
+        return NULL;
+    return m->source[0] == '/' ? cx_strdup(m->source) : cx_asprintf("%s/%s", bundle, m->source);
 }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "common/error.h"
+#include "oci/spec.h"
 
 struct mount_opts {
     unsigned long flags;       /* MS_* for the mount itself */
@@ -21,5 +22,10 @@ struct mount_opts {
 
 /* Parse options; unknown options become filesystem data, as mount(8) does. */
 int mount_opts_parse(const char **options, struct mount_opts *out, cx_error *err);
+/* A bind mount: type "bind", or a "bind"/"rbind" option. */
+bool mount_is_bind(const struct oci_mount *m, const struct mount_opts *o);
+/* A bind mount's source as a path (relative sources are relative to the
+ * bundle), malloc'd; NULL when it has none. */
+char *mount_bind_source(const struct oci_mount *m, const char *bundle);
 
 #endif

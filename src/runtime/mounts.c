@@ -25,21 +25,6 @@
 #define CGROUP2_SUPER_MAGIC 0x63677270
 #endif
 
-static bool is_bind(const struct oci_mount *m, const struct mount_opts *o)
-{
-    return o->bind || (m->type && strcmp(m->type, "bind") == 0);
-}
-
-/* Resolve a bind source: relative sources are relative to the bundle. */
-static char *bind_source(const struct init_ctx *ctx, const struct oci_mount *m)
-{
-    if (m->source == NULL)
-        return NULL;
-    if (m->source[0] == '/')
-        return cx_strdup(m->source);
-    return cx_asprintf("%s/%s", ctx->bundle, m->source);
-}
-
 /* Open (creating if needed) the mount target inside the rootfs: a file for
  * a bind of a non-directory, a directory otherwise. */
 static int open_target(int rootfd, const char *dest, const char *src, cx_error *err)
@@ -171,7 +156,7 @@ static bool is_dev(const char *dest)
 
 static bool dev_readonly_later(const struct oci_mount *m, const struct mount_opts *o)
 {
-    return is_dev(m->destination) && (o->flags & MS_RDONLY) && !is_bind(m, o);
+    return is_dev(m->destination) && (o->flags & MS_RDONLY) && !mount_is_bind(m, o);
 }
 
 bool mounts_dev_readonly_later(const struct oci_spec *spec)
@@ -196,8 +181,8 @@ static int mount_one(const struct init_ctx *ctx, int rootfd,
         o.flags &= ~(unsigned long) MS_RDONLY;
     if (m->type && strcmp(m->type, "cgroup") == 0)
         return mount_cgroup(ctx, rootfd, m, &o, err);
-    bool bind = is_bind(m, &o);
-    _cleanup_free_ char *src = bind ? bind_source(ctx, m) : NULL;
+    bool bind = mount_is_bind(m, &o);
+    _cleanup_free_ char *src = bind ? mount_bind_source(m, ctx->bundle) : NULL;
     if (bind && src == NULL)
         return cx_fail(err, 0, "bind mount on %s has no source", m->destination);
     /* tmpcopyup: is there an image directory to copy (or one made here)?

@@ -38,8 +38,7 @@ static bool dev_needs_setup(const struct oci_spec *spec)
         struct mount_opts o;
         if (strcmp(m->destination, "/dev") != 0)
             continue;
-        if ((m->type && strcmp(m->type, "bind") == 0) ||
-            (mount_opts_parse(m->options, &o, NULL) == 0 && o.bind))
+        if (mount_opts_parse(m->options, &o, NULL) == 0 && mount_is_bind(m, &o))
             return false;
     }
     return true;

@@ -48,19 +48,14 @@ static int check_unified(const struct cg_layout *l, const struct oci_resources *
     for (int i = 0; i < l->n; i++)
         if (l->h[i].v2)
             v2 = &l->h[i];
-    char ctrls[512] = "";
-    if (v2)
-        cg_read(v2->mnt, "cgroup.controllers", ctrls, sizeof ctrls);
     const char *key;
     json_t *v;
     json_object_foreach(r->unified, key, v) {
         (void) v;
+        char ctrl[64];
         size_t len = strcspn(key, ".");
-        bool found = len == strlen("cgroup") && strncmp(key, "cgroup", len) == 0;
-        for (char *c = ctrls; !found && *c; c += strcspn(c, " \n"), c += strspn(c, " \n"))
-            found = strncmp(c, key, len) == 0 && (c[len] == ' ' || c[len] == '\n' ||
-                                                  c[len] == '\0');
-        if (!found)
+        snprintf(ctrl, sizeof ctrl, "%.*s", (int) len, key);
+        if (strcmp(ctrl, "cgroup") != 0 && !(v2 && cg_v2_has(v2->mnt, ctrl)))
             return cx_fail(err, 0, "invalid configuration: linux.resources.unified.%s: "
                            "%s, and the %.*s controller is not on it", key,
                            v2 ? "this host's cgroup v2 hierarchy is beside cgroup v1"
@@ -238,6 +233,22 @@ static int plan(const struct oci_spec *spec, const char *id, const struct cg_lay
     return 0;
 }
 
+/* Open dir/file for writing "0" later (cgroup_enter_self) and add it to e;
+ * -1 with errno.  cgroup_prepare adds one per hierarchy of the layout. */
+_Static_assert(CGROUP_MAX_HIER >= CG_MAX, "a cgroup_entry holds every hierarchy");
+
+static int entry_add(struct cgroup_entry *e, const char *dir, const char *file)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return -1;
+    e->tasks[e->n_tasks] = fd;
+    snprintf(e->tasks_dir[e->n_tasks++], sizeof e->tasks_dir[0], "%s", dir);
+    return 0;
+}
+
 /* Processes already in the container's cgroup would share its limits and
  * be killed with it: said, in runc's words, so the operator sees it. */
 static void warn_not_empty(const char *dir)
@@ -277,13 +288,8 @@ int cgroup_prepare(const struct oci_spec *spec, const char *id, json_t **dirs,
             snprintf(e->v2dir, sizeof e->v2dir, "%s", dir);
             continue;
         }
-        char path[PATH_MAX];
-        snprintf(path, sizeof path, "%s/tasks", dir);
-        int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0)
-            return cx_fail_errno(err, "cgroup: open %s", path);
-        e->tasks[e->n_tasks] = fd;
-        snprintf(e->tasks_dir[e->n_tasks++], sizeof e->tasks_dir[0], "%s", dir);
+        if (entry_add(e, dir, "tasks") < 0)
+            return cx_fail_errno(err, "cgroup: open %s/tasks", dir);
     }
     warn_not_empty(json_string_value(json_array_get(planned, 0)));
     json_object_del(*dirs, "planned");
@@ -304,20 +310,11 @@ int cgroup_entry_open(json_t *dirs, struct cgroup_entry *e, cx_error *err)
     size_t i;
     json_t *d;
     json_array_foreach(json_object_get(dirs, "dirs"), i, d) {
-        char path[PATH_MAX];
         const char *dir = json_string_value(d);
-        if (e->n_tasks == CGROUP_MAX_HIER)
+        if (e->n_tasks == CGROUP_MAX_HIER) /* cgroups.json is read back from disk */
             return cx_fail(err, 0, "cgroup: more than %d hierarchies", CGROUP_MAX_HIER);
-        snprintf(path, sizeof path, "%s/tasks", dir);
-        int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0) { /* v2 */
-            snprintf(path, sizeof path, "%s/cgroup.procs", dir);
-            fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-        }
-        if (fd < 0)
-            return cx_fail_errno(err, "cgroup: open %s", path);
-        e->tasks[e->n_tasks] = fd;
-        snprintf(e->tasks_dir[e->n_tasks++], sizeof e->tasks_dir[0], "%s", dir);
+        if (entry_add(e, dir, "tasks") < 0 && entry_add(e, dir, "cgroup.procs") < 0) /* v2 */
+            return cx_fail_errno(err, "cgroup: open %s/cgroup.procs", dir);
     }
     return 0;
 }
@@ -569,13 +566,12 @@ int cgroup_destroy(json_t *cg, cx_error *err)
         if (cg_systemd_stop(unit, err) < 0)
             rc = -1;
     }
+    /* sub-cgroups first (each remove_dir kills what is left in it) */
     json_array_foreach(json_object_get(cg, "dirs"), i, d) {
-        kill_all(json_string_value(d));
         remove_children(json_string_value(d), CG_MAX_DEPTH);
-    }
-    json_array_foreach(json_object_get(cg, "dirs"), i, d)
         if (remove_dir(json_string_value(d)) < 0 && rc == 0)
             rc = cx_fail_errno(err, "cgroup: remove %s", json_string_value(d));
+    }
     /* the parents we made, deepest first; one another container shares
      * is not empty and stays */
     json_array_foreach(json_object_get(cg, "parents"), i, d)

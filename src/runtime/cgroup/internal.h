@@ -79,6 +79,8 @@ uint64_t cg_v2_cpu_weight(uint64_t shares);
 uint64_t cg_v2_io_weight(uint64_t weight);
 /* v2: turn on in every ancestor's subtree_control what it offers */
 int cg_v2_enable(const char *mnt, const char *dir, cx_error *err);
+/* Is ctrl available in dir (its cgroup.controllers)? */
+bool cg_v2_has(const char *dir, const char *ctrl);
 int cg_v1_apply(const struct cg_hier *h, const char *dir, const struct oci_resources *r,
                 cx_error *err);
 int cg_v2_apply(const struct cg_hier *h, const char *dir, const struct oci_resources *r,

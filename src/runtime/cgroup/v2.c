@@ -9,7 +9,7 @@
 #include "runtime/cgroup/internal.h"
 
 /* Is ctrl available in dir (its cgroup.controllers)? */
-static bool has(const char *dir, const char *ctrl)
+bool cg_v2_has(const char *dir, const char *ctrl)
 {
     char buf[512];
     struct cg_hier h = { .v2 = true };
@@ -169,17 +169,17 @@ int cg_v2_apply(const struct cg_hier *h, const char *dir, const struct oci_resou
                 cx_error *err)
 {
     (void) h;
-    if (r->has_memory && has(dir, "memory") && memory(dir, &r->memory, err) < 0)
+    if (r->has_memory && cg_v2_has(dir, "memory") && memory(dir, &r->memory, err) < 0)
         return cx_error_prefix(err, "linux.resources.memory");
-    if (r->has_cpu && has(dir, "cpu") && cpu(dir, &r->cpu, err) < 0)
+    if (r->has_cpu && cg_v2_has(dir, "cpu") && cpu(dir, &r->cpu, err) < 0)
         return cx_error_prefix(err, "linux.resources.cpu");
-    if (r->has_pids_limit && r->pids_limit && has(dir, "pids") &&
+    if (r->has_pids_limit && r->pids_limit && cg_v2_has(dir, "pids") &&
         (r->pids_limit < 0 ? cg_write(dir, "pids.max", "max", err)
                            : cg_writef(dir, "pids.max", err, "%lld", (long long) r->pids_limit)) < 0)
         return cx_error_prefix(err, "linux.resources.pids");
-    if (r->has_blkio && has(dir, "io") && io(dir, &r->blkio, err) < 0)
+    if (r->has_blkio && cg_v2_has(dir, "io") && io(dir, &r->blkio, err) < 0)
         return cx_error_prefix(err, "linux.resources.blockIO");
-    if (r->n_hugepages && has(dir, "hugetlb") && hugetlb(dir, r, err) < 0)
+    if (r->n_hugepages && cg_v2_has(dir, "hugetlb") && hugetlb(dir, r, err) < 0)
         return -1;
     return r->unified ? unified(dir, r->unified, err) : 0;
 }
