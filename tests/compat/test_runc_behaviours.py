@@ -14,6 +14,7 @@ import pytest
 
 import driver
 from bundle import make_bundle
+from helper_bin import helper_binary
 
 CG = "/sys/fs/cgroup"
 RUNTIMES = ["runc", "capsa"]
@@ -261,12 +262,7 @@ def test_unified_for_a_v1_controller_is_refused_up_front(rt, tmp_path):
 # -- 7, 8. seccomp -------------------------------------------------------------
 
 def sysprobe():
-    for p in (os.environ.get("SYSPROBE"),
-              os.path.join(os.path.dirname(driver.CAPSA), "tests", "helpers", "sysprobe"),
-              os.path.join(driver.REPO, "build", "tests", "helpers", "sysprobe")):
-        if p and os.access(p, os.X_OK):
-            return p
-    pytest.fail("tests/helpers/sysprobe is not built (ninja -C build) and $SYSPROBE is unset")
+    return helper_binary("sysprobe", "SYSPROBE", driver.CAPSA)
 
 
 def test_syscalls_newer_than_the_profile_get_enosys(rt, tmp_path):

@@ -22,6 +22,7 @@ import pytest
 import bundle as bundle_mod
 from bundle import load_config, write_config
 from conftest import CAPSA, REPO
+from helper_bin import helper_binary
 
 sys.path.insert(0, os.path.join(REPO, "tests", "helpers"))
 from podman_seccomp import PODMAN_PROFILE, podman_profile  # noqa: E402
@@ -32,12 +33,7 @@ SYS_getpgid = {"x86_64": 121, "aarch64": 155}.get(platform.machine())
 
 
 def sysprobe_path():
-    for p in (os.environ.get("SYSPROBE"),
-              os.path.join(os.path.dirname(CAPSA), "tests", "helpers", "sysprobe"),
-              os.path.join(REPO, "build", "tests", "helpers", "sysprobe")):
-        if p and os.access(p, os.X_OK):
-            return p
-    pytest.fail("tests/helpers/sysprobe is not built (ninja -C build) and $SYSPROBE is unset")
+    return helper_binary("sysprobe", "SYSPROBE", CAPSA)
 
 
 @pytest.fixture

@@ -15,6 +15,8 @@ _spec = importlib.util.spec_from_file_location(
 _integration = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_integration)
 
+from helper_bin import helper_binary  # noqa: E402 (tests/fixtures, on the path now)
+
 CAPSA = _integration.CAPSA
 Capsa = _integration.Capsa
 host_mounts = _integration.host_mounts
@@ -27,12 +29,7 @@ make_bundle = _integration.make_bundle
 
 
 def attack_path():
-    for p in (os.environ.get("CAPSA_ATTACK"),
-              os.path.join(os.path.dirname(CAPSA), "tests", "helpers", "attack"),
-              os.path.join(REPO, "build", "tests", "helpers", "attack")):
-        if p and os.access(p, os.X_OK):
-            return p
-    pytest.fail("tests/helpers/attack is not built (ninja -C build) and $CAPSA_ATTACK is unset")
+    return helper_binary("attack", "CAPSA_ATTACK", CAPSA)
 
 
 def put_attack(bundle):
