@@ -1,0 +1,101 @@
+/* capsactl.c: main() of the command line for people: global flags and
+ * the command table (podman's names). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capsa-config.h"
+#include "cmd/ctl.h"
+#include "common/log.h"
+
+static const struct {
+    const char *name;
+    ctl_cmd_fn fn;
+    const char *help;
+} commands[] = {
+    { "version", ctl_version, "print capsactl's version" },
+};
+
+int ctl_version(const struct ctl_global *g, int argc, char **argv, cx_error *err)
+{
+    (void)g, (void)argc, (void)argv, (void)err;
+    printf("Version:      %s\n", CAPSA_VERSION);
+    if (CAPSA_COMMIT[0])
+        printf("Git Commit:   %s\n", CAPSA_COMMIT);
+    return 0;
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: capsactl [global options] command [options] [arguments...]\n\n"
+                 "global options: --root DIR (default /var/lib/capsa), --runroot DIR\n"
+                 "  (default /run/capsa-engine), --registries-conf FILE, --debug,\n"
+                 "  --version, --help\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %-11s %s\n", commands[i].name, commands[i].help);
+}
+
+enum { OPT_ROOT = 1000, OPT_RUNROOT, OPT_REGCONF, OPT_DEBUG };
+
+static int parse_global(int argc, char **argv, struct ctl_global *g, cx_error *err)
+{
+    static const struct option opts[] = {
+        { "root", required_argument, NULL, OPT_ROOT },
+        { "runroot", required_argument, NULL, OPT_RUNROOT },
+        { "registries-conf", required_argument, NULL, OPT_REGCONF },
+        { "debug", no_argument, NULL, OPT_DEBUG },
+        { "version", no_argument, NULL, 'v' },
+        { "help", no_argument, NULL, 'h' },
+        { 0 },
+    };
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
+        switch (c) {
+        case OPT_ROOT: g->root = optarg; break;
+        case OPT_RUNROOT: g->runroot = optarg; break;
+        case OPT_REGCONF: g->registries_conf = optarg; break;
+        case OPT_DEBUG: g->debug = true; break;
+        case 'v': printf("capsactl version %s\n", CAPSA_VERSION); exit(0);
+        case 'h': usage(stdout); exit(0);
+        default:
+            return cx_fail(err, 0, "unknown global option %s (see capsactl --help)",
+                           argv[optind - 1]);
+        }
+    }
+    return optind;
+}
+
+int main(int argc, char **argv)
+{
+    struct ctl_global g = { .root = "/var/lib/capsa", .runroot = "/run/capsa-engine" };
+    cx_error err = { 0 };
+    int rc = -1;
+
+    cx_log_set_program("capsactl");
+    int first = parse_global(argc, argv, &g, &err);
+    if (first >= 0 && cx_log_init(NULL, CX_LOG_TEXT, g.debug, &err) < 0)
+        first = -1;
+    if (first >= 0 && first >= argc) {
+        usage(stderr);
+        return 125;
+    }
+    if (first >= 0) {
+        size_t i, n = sizeof commands / sizeof commands[0];
+        for (i = 0; i < n && strcmp(commands[i].name, argv[first]) != 0; i++)
+            ;
+        if (i == n)
+            cx_fail(&err, 0, "unrecognized command `capsactl %s` (see capsactl --help)",
+                    argv[first]);
+        else {
+            optind = 0;
+            rc = commands[i].fn(&g, argc - first, argv + first, &err);
+        }
+    }
+    if (rc < 0) {
+        cx_log_error(&err);
+        return 125;
+    }
+    return rc;
+}

@@ -1,0 +1,1 @@
+/* authchallenge.c: (to be written) */

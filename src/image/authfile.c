@@ -1,0 +1,1 @@
+/* authfile.c: (to be written) */

@@ -1,0 +1,1 @@
+/* decompress.c: (to be written) */

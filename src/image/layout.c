@@ -1,0 +1,1 @@
+/* layout.c: (to be written) */

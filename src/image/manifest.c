@@ -1,0 +1,1 @@
+/* manifest.c: (to be written) */

@@ -1,0 +1,1 @@
+/* platform.c: (to be written) */

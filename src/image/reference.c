@@ -1,0 +1,1 @@
+/* reference.c: (to be written) */

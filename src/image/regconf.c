@@ -1,0 +1,1 @@
+/* regconf.c: (to be written) */

@@ -1,0 +1,1 @@
+/* unpack.c: (to be written) */

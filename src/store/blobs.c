@@ -1,0 +1,1 @@
+/* blobs.c: (to be written) */

@@ -1,0 +1,1 @@
+/* db.c: (to be written) */

@@ -1,0 +1,1 @@
+/* images.c: (to be written) */
