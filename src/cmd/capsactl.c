@@ -14,6 +14,20 @@ static const struct {
     ctl_cmd_fn fn;
     const char *help;
 } commands[] = {
+    { "image", ctl_image, "manage images (inspect, ls, rm, pull, tag, prune, mount, ...)" },
+    { "images", ctl_images, "list images in the store" },
+    { "import", ctl_import, "import a root filesystem tarball as a one-layer image" },
+    { "info", ctl_info, "show the host, the store and the registries configuration" },
+    { "load", ctl_load, "load images from a docker-archive or oci-archive tarball" },
+    { "login", ctl_login, "log in to a registry (stores credentials in the auth file)" },
+    { "logout", ctl_logout, "remove a registry's credentials from the auth file" },
+    { "pull", ctl_pull, "pull an image from a registry or an OCI layout" },
+    { "push", ctl_push, "push an image to a registry or an OCI layout" },
+    { "rmi", ctl_rmi, "remove one or more images" },
+    { "save", ctl_save, "save images to a docker-archive or oci-archive tarball" },
+    { "system", ctl_system, "manage the store (df, check)" },
+    { "tag", ctl_tag, "add names to an image" },
+    { "untag", ctl_untag, "remove names from an image" },
     { "version", ctl_version, "print capsactl's version" },
 };
 

@@ -8,6 +8,8 @@
 #include <stdbool.h>
 
 #include "common/error.h"
+#include "image/regconf.h"
+#include "store/store.h"
 
 struct ctl_global {
     const char *root;             /* persistent store: /var/lib/capsa */
@@ -20,5 +22,52 @@ typedef int (*ctl_cmd_fn)(const struct ctl_global *g, int argc, char **argv,
                           cx_error *err);
 
 int ctl_version(const struct ctl_global *, int, char **, cx_error *);
+int ctl_pull(const struct ctl_global *, int, char **, cx_error *);
+int ctl_images(const struct ctl_global *, int, char **, cx_error *);
+int ctl_rmi(const struct ctl_global *, int, char **, cx_error *);
+int ctl_tag(const struct ctl_global *, int, char **, cx_error *);
+int ctl_untag(const struct ctl_global *, int, char **, cx_error *);
+int ctl_image(const struct ctl_global *, int, char **, cx_error *);
+int ctl_image_inspect(const struct ctl_global *, int, char **, cx_error *);
+int ctl_image_prune(const struct ctl_global *, int, char **, cx_error *);
+int ctl_image_mount(const struct ctl_global *, int, char **, cx_error *);
+int ctl_image_unmount(const struct ctl_global *, int, char **, cx_error *);
+int ctl_system(const struct ctl_global *, int, char **, cx_error *);
+/* ctl_push.c */
+int ctl_push(const struct ctl_global *, int, char **, cx_error *);
+/* ctl_login.c */
+int ctl_login(const struct ctl_global *, int, char **, cx_error *);
+int ctl_logout(const struct ctl_global *, int, char **, cx_error *);
+/* ctl_archive.c */
+int ctl_load(const struct ctl_global *, int, char **, cx_error *);
+int ctl_save(const struct ctl_global *, int, char **, cx_error *);
+int ctl_import(const struct ctl_global *, int, char **, cx_error *);
+/* push IMAGE oci:DIR[:TAG] (ctl_archive.c) */
+int ctl_push_layout(const struct ctl_global *g, struct cx_store *s, const char *image,
+                    const char *dest, cx_error *err);
+int ctl_info(const struct ctl_global *, int, char **, cx_error *);
+
+/* ctl_pull.c: pull's flags, shared with run --pull later */
+struct ctl_pull_args {
+    const char *platform, *authfile, *creds;
+    bool quiet, tls_verify_set, tls_verify;
+};
+int ctl_pull_flags(int argc, char **argv, struct ctl_pull_args *a, char *platform_buf,
+                   size_t len, cx_error *err);
+int ctl_pull_image(const struct ctl_global *g, struct cx_store *s, const char *spec,
+                   const struct ctl_pull_args *a, char id[65], cx_error *err);
+int ctl_parse_bool(const char *flag, const char *v, bool *out, cx_error *err);
+
+/* ctl_common.c */
+int ctl_store_open(const struct ctl_global *g, struct cx_store *s, cx_error *err);
+int ctl_regconf(const struct ctl_global *g, struct cx_regconf *c, cx_error *err);
+/* An image by ID (or prefix), by name as stored, or by a short name under
+ * each search registry: "NAME: image not known" otherwise. */
+int ctl_image_find(const struct ctl_global *g, struct cx_store *s, const char *name,
+                   struct cx_image_rec *out, cx_error *err);
+/* "4.86 MB", as podman prints sizes */
+void ctl_format_size(int64_t bytes, char *buf, size_t len);
+/* "2 hours ago" */
+void ctl_format_ago(int64_t when, int64_t now, char *buf, size_t len);
 
 #endif

@@ -17,17 +17,17 @@ void cx_fault_point(const char *step)
     int kill_at = 0;
     const char *trace = getenv("CAPSA_FAULT_TRACE");
     const char *at = getenv("CAPSA_FAULT_STEP");
-    passed++;
+    int n = __atomic_add_fetch(&passed, 1, __ATOMIC_SEQ_CST);  /* pulls have threads */
     if (trace && trace[0]) {
         int fd = open(trace, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
         if (fd >= 0) {
             char line[128];
-            int n = snprintf(line, sizeof line, "%d %s\n", passed, step);
-            (void) cx_write_all(fd, line, (size_t) n);
+            int len = snprintf(line, sizeof line, "%d %s\n", n, step);
+            (void) cx_write_all(fd, line, (size_t) len);
             close(fd);
         }
     }
-    if (at && cx_parse_int(at, &kill_at) == 0 && kill_at == passed)
+    if (at && cx_parse_int(at, &kill_at) == 0 && kill_at == n)
         raise(SIGKILL);
 }
 #endif

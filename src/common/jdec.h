@@ -68,6 +68,13 @@ struct jd_field {
 
 #define JD_NOHAS ((size_t) -1)
 #define JD_END { NULL, 0, 0, 0, false, 0, 0, NULL }
+/* A field of struct st: plain, with a presence flag, or custom. */
+#define JD_F(st, key, kind, member, req) \
+    { key, kind, offsetof(st, member), JD_NOHAS, req, 0, 0, NULL }
+#define JD_FH(st, key, kind, member, has) \
+    { key, kind, offsetof(st, member), offsetof(st, has), false, 0, 0, NULL }
+#define JD_FC(st, key, member, fn, req) \
+    { key, JD_CUSTOM, offsetof(st, member), JD_NOHAS, req, 0, 0, fn }
 
 /* Decode the fields of object v (at path p) into base. */
 int jd_fields(struct jd_ctx *c, json_t *v, const struct jpath *p,

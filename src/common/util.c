@@ -116,6 +116,11 @@ int cx_read_file_at(int dirfd, const char *path, size_t max, char **out,
     _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0)
         return cx_fail_errno(err, "open %s", path);
+    return cx_read_fd(fd, path, max, out, len, err);
+}
+
+int cx_read_fd(int fd, const char *path, size_t max, char **out, size_t *len, cx_error *err)
+{
     /* one byte more than max is read to tell "exactly max" from "more" */
     size_t cap = max < 4096 ? max + 1 : 4096, n = 0;
     _cleanup_free_ char *buf = malloc(cap + 1);

@@ -26,6 +26,8 @@ void cx_strv_free(char **v);
 /* Read a whole file (at most max bytes) into a NUL-terminated buffer. */
 int cx_read_file_at(int dirfd, const char *path, size_t max, char **out,
                     size_t *len, cx_error *err);
+/* The same from an open fd (path names it in errors). */
+int cx_read_fd(int fd, const char *path, size_t max, char **out, size_t *len, cx_error *err);
 /* Write tmp + fsync + rename, relative to dirfd. */
 int cx_write_file_atomic_at(int dirfd, const char *name, const void *data,
                             size_t len, mode_t mode, cx_error *err);

@@ -2,6 +2,8 @@
 #include "runtime/mountfd.h"
 
 #include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
@@ -32,6 +34,48 @@ int mfd_new_fs(const char *fstype, uint64_t attrs, int dst, const char *what,
     _cleanup_close_ int mnt = fsmount(fs, FSMOUNT_CLOEXEC, (unsigned) attrs);
     if (mnt < 0)
         return cx_fail_errno(err, "mount a %s for %s", fstype, what);
+    return move_onto(mnt, dst, what, err);
+}
+
+static int overlay_joined(int fs, const char *const *lowers, size_t n)
+{
+    size_t len = 1;
+    for (size_t i = 0; i < n; i++)
+        len += strlen(lowers[i]) + 1;
+    _cleanup_free_ char *joined = calloc(1, len);
+    if (!joined)
+        return errno = ENOMEM, -1;
+    for (size_t i = 0; i < n; i++) {
+        if (strchr(lowers[i], ':') || strchr(lowers[i], ','))
+            return errno = EINVAL, -1;
+        strcat(joined, lowers[i]);
+        if (i + 1 < n)
+            strcat(joined, ":");
+    }
+    return fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", joined, 0);
+}
+
+int mfd_overlay(const char *const *lowers, size_t n, const char *upper, const char *work,
+                int dst, const char *what, cx_error *err)
+{
+    _cleanup_close_ int fs = fsopen("overlay", FSOPEN_CLOEXEC);
+    if (fs < 0)
+        return cx_fail_errno(err, "overlay for %s: fsopen", what);
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", lowers[i], 0);
+    if (rc < 0 && errno == EINVAL && overlay_joined(fs, lowers, n) == 0)
+        rc = 0;
+    if (rc < 0)
+        return cx_fail_errno(err, "overlay for %s: %zu lower layers", what, n);
+    if (upper && (fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
+                  fsconfig(fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0))
+        return cx_fail_errno(err, "overlay for %s: upper %s", what, upper);
+    if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+        return cx_fail_errno(err, "overlay for %s: create", what);
+    _cleanup_close_ int mnt = fsmount(fs, FSMOUNT_CLOEXEC, upper ? 0 : MOUNT_ATTR_RDONLY);
+    if (mnt < 0)
+        return cx_fail_errno(err, "overlay for %s: mount", what);
     return move_onto(mnt, dst, what, err);
 }
 

@@ -1,1 +1,202 @@
-/* db.c: (to be written) */
+/* db.c: see db.h.  Migrations run in one IMMEDIATE transaction, so two
+ * processes opening a fresh store at once end with one schema. */
+#include "store/db.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+
+/* Migration N takes the schema from version N to N + 1. */
+static const char *const migrations[] = {
+    /* 0 -> 1 */
+    "CREATE TABLE blobs ("
+    "  digest TEXT PRIMARY KEY,"
+    "  size INTEGER NOT NULL,"
+    "  media_type TEXT NOT NULL DEFAULT '',"
+    "  created INTEGER NOT NULL);"
+    /* unpacked layers, once per chain ID; state: incomplete while being
+       unpacked (or left so by a killed process), complete after its syncfs */
+    "CREATE TABLE layers ("
+    "  chain_id TEXT PRIMARY KEY,"
+    "  diff_id TEXT NOT NULL,"
+    "  parent TEXT,"
+    "  blob_digest TEXT,"
+    "  size INTEGER NOT NULL DEFAULT 0,"
+    "  state TEXT NOT NULL CHECK (state IN ('incomplete', 'complete')),"
+    "  created INTEGER NOT NULL);"
+    /* images, by ID (the config's digest); incomplete while a pull,
+       load or import is writing it: never listed, repaired by the next
+       command that finds its owner gone */
+    "CREATE TABLE images ("
+    "  id TEXT PRIMARY KEY,"
+    "  config_digest TEXT NOT NULL,"
+    "  manifest_digest TEXT NOT NULL,"
+    "  manifest_media_type TEXT NOT NULL,"
+    "  size INTEGER NOT NULL DEFAULT 0,"
+    "  created TEXT NOT NULL DEFAULT '',"
+    "  added INTEGER NOT NULL,"
+    "  state TEXT NOT NULL CHECK (state IN ('incomplete', 'complete')),"
+    "  owner INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE image_layers ("
+    "  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
+    "  idx INTEGER NOT NULL,"
+    "  chain_id TEXT NOT NULL,"
+    "  PRIMARY KEY (image_id, idx));"
+    "CREATE INDEX image_layers_chain ON image_layers(chain_id);"
+    /* the blobs an image needs to be pushed or saved as it was pulled */
+    "CREATE TABLE image_blobs ("
+    "  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
+    "  digest TEXT NOT NULL,"
+    "  PRIMARY KEY (image_id, digest));"
+    "CREATE INDEX image_blobs_digest ON image_blobs(digest);"
+    /* names (repository:tag) and the digests an image was pulled by */
+    "CREATE TABLE names ("
+    "  name TEXT PRIMARY KEY,"
+    "  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
+    "  added INTEGER NOT NULL);"
+    "CREATE INDEX names_image ON names(image_id);"
+    "CREATE TABLE repo_digests ("
+    "  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
+    "  name TEXT NOT NULL,"
+    "  PRIMARY KEY (image_id, name));"
+    /* intents of removal: recorded in the transaction that drops the
+       record, carried out after it (under the object's lock); a process
+       killed in between leaves them for the next store open */
+    "CREATE TABLE removals ("
+    "  kind TEXT NOT NULL CHECK (kind IN ('layer', 'blob')),"
+    "  key TEXT NOT NULL,"
+    "  PRIMARY KEY (kind, key));",
+};
+
+int cx_db_fail(struct cx_db *db, const char *what, cx_error *err)
+{
+    int code = sqlite3_errcode(db->h);
+    int e = code == SQLITE_BUSY || code == SQLITE_LOCKED ? EBUSY
+          : code == SQLITE_FULL ? ENOSPC : code == SQLITE_READONLY ? EROFS : EIO;
+    return cx_fail(err, e, "store database %s: %s: %s", db->path, what,
+                   sqlite3_errmsg(db->h));
+}
+
+int cx_db_exec(struct cx_db *db, const char *sql, cx_error *err)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db->h, sql, NULL, NULL, &msg) == SQLITE_OK)
+        return 0;
+    char what[64];
+    snprintf(what, sizeof what, "%.40s", sql);
+    cx_db_fail(db, what, err);
+    sqlite3_free(msg);
+    return -1;
+}
+
+int cx_db_prepare(struct cx_db *db, const char *sql, sqlite3_stmt **st, cx_error *err)
+{
+    if (sqlite3_prepare_v2(db->h, sql, -1, st, NULL) == SQLITE_OK)
+        return 0;
+    char what[64];
+    snprintf(what, sizeof what, "%.40s", sql);
+    return cx_db_fail(db, what, err);
+}
+
+int cx_db_step_done(struct cx_db *db, sqlite3_stmt *st, cx_error *err)
+{
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+        return 0;
+    char what[64];
+    snprintf(what, sizeof what, "%.40s", sqlite3_sql(st));
+    return cx_db_fail(db, what, err);
+}
+
+const char *cx_db_text(sqlite3_stmt *st, int col)
+{
+    const unsigned char *s = sqlite3_column_text(st, col);
+    return s ? (const char *) s : "";
+}
+
+int cx_db_begin(struct cx_db *db, cx_error *err)
+{
+    return cx_db_exec(db, "BEGIN IMMEDIATE", err);
+}
+
+int cx_db_commit(struct cx_db *db, cx_error *err)
+{
+    return cx_db_exec(db, "COMMIT", err);
+}
+
+void cx_db_rollback(struct cx_db *db)
+{
+    if (!sqlite3_get_autocommit(db->h))
+        sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static int user_version(struct cx_db *db, int *v, cx_error *err)
+{
+    _cleanup_stmt_ sqlite3_stmt *st = NULL;
+    if (cx_db_prepare(db, "PRAGMA user_version", &st, err) < 0)
+        return -1;
+    if (sqlite3_step(st) != SQLITE_ROW)
+        return cx_db_fail(db, "reading the schema version", err);
+    *v = sqlite3_column_int(st, 0);
+    return 0;
+}
+
+static int migrate(struct cx_db *db, cx_error *err)
+{
+    int v = 0;
+    const int want = (int) (sizeof migrations / sizeof migrations[0]);
+    if (user_version(db, &v, err) < 0)
+        return -1;
+    if (v == want)
+        return 0;
+    if (cx_db_begin(db, err) < 0)
+        return -1;
+    if (user_version(db, &v, err) < 0)
+        return cx_db_rollback(db), -1;
+    if (v > want) {
+        cx_db_rollback(db);
+        return cx_fail(err, EPROTO, "store database %s has schema version %d, newer than "
+                       "this capsactl's %d: use a newer capsactl", db->path, v, want);
+    }
+    for (; v < want; v++) {
+        char pragma[48];
+        snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", v + 1);
+        if (cx_db_exec(db, migrations[v], err) < 0 || cx_db_exec(db, pragma, err) < 0) {
+            cx_db_rollback(db);
+            return cx_error_prefix(err, "migrating the store to schema %d", v + 1);
+        }
+    }
+    return cx_db_commit(db, err);
+}
+
+int cx_db_open(struct cx_db *db, int dirfd, const char *dir, cx_error *err)
+{
+    (void) dirfd;
+    db->path = cx_asprintf("%s/capsa.db", dir);
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
+    if (sqlite3_open_v2(db->path, &db->h, flags, NULL) != SQLITE_OK) {
+        cx_db_fail(db, "open", err);
+        cx_db_close(db);
+        return -1;
+    }
+    sqlite3_busy_timeout(db->h, 60000);
+    sqlite3_extended_result_codes(db->h, 0);
+    if (cx_db_exec(db, "PRAGMA journal_mode = WAL", err) < 0 ||
+        cx_db_exec(db, "PRAGMA synchronous = FULL", err) < 0 ||
+        cx_db_exec(db, "PRAGMA foreign_keys = ON", err) < 0 || migrate(db, err) < 0) {
+        cx_db_close(db);
+        return -1;
+    }
+    return 0;
+}
+
+void cx_db_close(struct cx_db *db)
+{
+    if (db->h)
+        sqlite3_close(db->h);
+    db->h = NULL;
+    free((char *) db->path);
+    db->path = NULL;
+}

@@ -1,0 +1,113 @@
+/* ctl_common.c: what capsactl's commands share: the store, the
+ * registries configuration, finding an image by what a user typed. */
+#include "cmd/ctl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cleanup.h"
+#include "common/util.h"
+#include "image/reference.h"
+
+int ctl_store_open(const struct ctl_global *g, struct cx_store *s, cx_error *err)
+{
+    return cx_store_open(s, g->root, g->runroot, err);
+}
+
+int ctl_regconf(const struct ctl_global *g, struct cx_regconf *c, cx_error *err)
+{
+    /* the default file may be missing; one named on the command line not */
+    return cx_regconf_load(g->registries_conf, g->registries_conf == NULL, c, err);
+}
+
+/* The names "name" may mean, most likely first: as written when it is
+ * qualified, else under each unqualified-search registry, then localhost,
+ * then docker.io's normalization. */
+static int candidates(const struct cx_regconf *rc, const char *name, char ***out, size_t *n,
+                      cx_error *err)
+{
+    struct cx_ref ref;
+    size_t cap = rc->nsearch + 4;
+    *n = 0;
+    *out = cx_calloc(cap, sizeof(char *));
+    if (cx_ref_is_qualified(name)) {
+        if (cx_ref_parse(name, &ref, err) < 0)
+            return -1;
+        (*out)[(*n)++] = cx_ref_string(&ref);
+        cx_ref_free(&ref);
+        return 0;
+    }
+    for (size_t i = 0; i < rc->nsearch + 2; i++) {
+        const char *dom = i < rc->nsearch ? rc->search[i] : i == rc->nsearch ? "localhost"
+                                                                              : "docker.io";
+        if (cx_ref_parse_in(name, dom, &ref, err) < 0)
+            return -1;
+        (*out)[(*n)++] = cx_ref_string(&ref);
+        cx_ref_free(&ref);
+    }
+    return 0;
+}
+
+int ctl_image_find(const struct ctl_global *g, struct cx_store *s, const char *name,
+                   struct cx_image_rec *out, cx_error *err)
+{
+    _cleanup_(cx_regconf_free) struct cx_regconf rc = { 0 };
+    _cleanup_strv_ char **names = NULL;
+    size_t n;
+    bool found;
+    /* an ID (or its prefix), or a name exactly as stored */
+    if (cx_image_lookup(s, name, out, &found, err) < 0)
+        return -1;
+    if (found)
+        return 0;
+    if (ctl_regconf(g, &rc, err) < 0)
+        return -1;
+    if (candidates(&rc, name, &names, &n, err) < 0) {
+        /* not a valid reference: then it was meant as an ID */
+        cx_error_clear(err);
+        return cx_fail(err, ENOENT, "%s: image not known", name);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (cx_image_lookup(s, names[i], out, &found, err) < 0)
+            return -1;
+        if (found)
+            return 0;
+    }
+    return cx_fail(err, ENOENT, "%s: image not known", name);
+}
+
+void ctl_format_size(int64_t bytes, char *buf, size_t len)
+{
+    /* podman's units: decimal, three significant digits */
+    static const char *const units[] = { "B", "kB", "MB", "GB", "TB" };
+    double v = (double) bytes;
+    size_t u = 0;
+    while (v >= 1000 && u < 4)
+        v /= 1000, u++;
+    if (u == 0)
+        snprintf(buf, len, "%lld B", (long long) bytes);
+    else
+        snprintf(buf, len, "%.3g %s", v, units[u]);
+}
+
+void ctl_format_ago(int64_t when, int64_t now, char *buf, size_t len)
+{
+    int64_t d = now - when;
+    if (when <= 0)
+        snprintf(buf, len, "unknown");
+    else if (d < 60)
+        snprintf(buf, len, "%s", d < 2 ? "Less than a second ago" : "Less than a minute ago");
+    else if (d < 3600)
+        snprintf(buf, len, "%lld minute%s ago", (long long) (d / 60), d < 120 ? "" : "s");
+    else if (d < 86400 * 2)
+        snprintf(buf, len, "%lld hour%s ago", (long long) (d / 3600), d < 7200 ? "" : "s");
+    else if (d < 86400 * 14)
+        snprintf(buf, len, "%lld days ago", (long long) (d / 86400));
+    else if (d < 86400 * 60)
+        snprintf(buf, len, "%lld weeks ago", (long long) (d / 86400 / 7));
+    else if (d < 86400 * 730)
+        snprintf(buf, len, "%lld months ago", (long long) (d / 86400 / 30));
+    else
+        snprintf(buf, len, "%lld years ago", (long long) (d / 86400 / 365));
+}

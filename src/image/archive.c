@@ -1,0 +1,1 @@
+/* archive.c: (to be written) */

@@ -1,0 +1,1 @@
+/* layout_write.c: (to be written) */
