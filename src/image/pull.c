@@ -270,8 +270,6 @@ static int fetch_layers(struct pull *p, const struct resolved *r, const struct c
     unsigned par = p->o->parallel ? p->o->parallel : p->src->parallel;
     for (size_t i = 0; i < p->njobs; i++) {
         struct job *j = &p->jobs[i];
-        j->i = i, j->blob = r->m.layers[i].digest, j->size = r->m.layers[i].size;
-        j->media_type = r->m.layers[i].media_type;
         j->scheduled = !cx_layer_complete(p->s, &chains[i]) && !cx_blob_exists(p->s, &j->blob);
         want += j->scheduled;
         if (!j->scheduled)
@@ -333,6 +331,10 @@ int cx_pull(struct cx_store *s, struct cx_source *src, const char *ref,
     _cleanup_free_ struct cx_digest *chains = cx_calloc(r.m.nlayers + 1, sizeof *chains);
     _cleanup_free_ struct job *jobs = cx_calloc(r.m.nlayers + 1, sizeof *jobs);
     p.jobs = jobs, p.njobs = r.m.nlayers;
+    for (size_t i = 0; i < p.njobs; i++) {
+        jobs[i].i = i, jobs[i].blob = r.m.layers[i].digest, jobs[i].size = r.m.layers[i].size;
+        jobs[i].media_type = r.m.layers[i].media_type;
+    }
     if (cx_chain_ids(r.cfg.diff_ids, r.m.nlayers, chains, err) < 0)
         return -1;
     report(&p, CX_PULL_RESOLVED, r.m.nlayers, 0, 0);
@@ -341,6 +343,8 @@ int cx_pull(struct cx_store *s, struct cx_source *src, const char *ref,
     CX_FAULT("image recorded incomplete");
     if (!complete && (store_docs(&p, &r, err) < 0 || fetch_layers(&p, &r, chains, err) < 0))
         return -1;
+    for (size_t i = 0; complete && i < p.njobs; i++)
+        report(&p, CX_PULL_LAYER_EXISTS, i, 0, 0);
     CX_FAULT("layers done");
     snprintf(id, 65, "%s", r.m.config.digest.hex);
     /* the digests it can be pulled by again: its manifest's, its index's */

@@ -38,8 +38,10 @@ struct cx_unpack_stats {
 };
 
 /* Unpack one layer blob (fd) into the empty directory destfd as an overlayfs
- * layer directory.  opts may be NULL (defaults), stats too.  On error the
- * caller removes destfd's directory: nothing was written outside it. */
+ * layer directory.  destfd: O_RDONLY | O_DIRECTORY (not O_PATH: an opaque
+ * marker at the top sets an xattr on it); lower_fds likewise, or O_PATH.
+ * opts may be NULL (defaults), stats too.  On error the caller removes
+ * destfd's directory: nothing was written outside it. */
 int cx_unpack_layer(int fd, enum cx_compression comp, const struct cx_digest *digest,
                     const struct cx_digest *diff_id, int destfd,
                     const struct cx_unpack_opts *opts, struct cx_unpack_stats *stats,

@@ -28,6 +28,9 @@ struct unpack {
     int destfd;
     uint8_t *buf;
     cx_error rerr;                  /* the reader's error, seen in read_cb */
+    /* the last entry was read to its end: a stream ending here lacks only
+       its padding and end blocks (umoci 0.4 writes such layers) */
+    bool at_entry_end, padded;
     bool rfailed;
     char *cache_path;               /* the last parent directory, and its fd */
     int cache_fd;

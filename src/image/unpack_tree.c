@@ -267,11 +267,8 @@ void cx_up_cache_drop(struct unpack *u)
 void cx_up_cache_set(struct unpack *u, const char *path, size_t len, int fd)
 {
     cx_up_cache_drop(u);
-    u->cache_path = strndup(path, len);
-    if (u->cache_path == NULL) {
-        cx_close(fd);
-        return;
-    }
+    u->cache_path = cx_calloc(1, len + 1);  /* aborts on ENOMEM */
+    memcpy(u->cache_path, path, len);
     u->cache_fd = fd;
 }
 
