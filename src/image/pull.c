@@ -124,8 +124,16 @@ static int fetch_config(struct pull *p, struct resolved *r, cx_error *err)
                        p->src->desc, what, (long long) c->size, CX_CONFIG_MAX);
     r->config.max = (size_t) c->size;
     cx_membuf_sink(&r->config, &sink);
-    if (p->src->ops->get_blob(p->src->impl, &c->digest, c->size, CX_CONFIG_MAX, &sink, err) < 0 ||
-        cx_digest_buffer(c->digest.alg, r->config.data ? r->config.data : "", r->config.len,
+    /* stored already (a pull of this image finished while we waited for
+       its lock): no second download */
+    if (cx_blob_exists(p->s, &c->digest)) {
+        if (cx_blob_read(p->s, &c->digest, CX_CONFIG_MAX, &r->config.data, &r->config.len,
+                         err) < 0)
+            return -1;
+    } else if (p->src->ops->get_blob(p->src->impl, &c->digest, c->size, CX_CONFIG_MAX, &sink,
+                                     err) < 0)
+        return cx_error_prefix(err, "%s: %s", p->src->desc, what);
+    if (cx_digest_buffer(c->digest.alg, r->config.data ? r->config.data : "", r->config.len,
                          &got, err) < 0)
         return cx_error_prefix(err, "%s: %s", p->src->desc, what);
     if (!cx_digest_equal(&got, &c->digest) || r->config.len != (size_t) c->size)
@@ -139,7 +147,8 @@ static int fetch_config(struct pull *p, struct resolved *r, cx_error *err)
     return 0;
 }
 
-static int resolve(struct pull *p, const char *ref, struct resolved *r, cx_error *err)
+static int resolve(struct pull *p, const char *ref, struct resolved *r, struct cx_lock *lock,
+                   cx_error *err)
 {
     enum cx_doc_kind kind;
     if (fetch_manifest(p->src, ref, &r->body, &r->len, &r->mt, &r->digest, err) < 0 ||
@@ -154,6 +163,10 @@ static int resolve(struct pull *p, const char *ref, struct resolved *r, cx_error
         return cx_error_prefix(err, "%s", p->src->desc);
     if (r->m.config.digest.alg != CX_SHA256)
         return cx_fail(err, ENOTSUP, "%s: the config's digest is not sha256", p->src->desc);
+    /* the image's lock before its config: a second pull of the same image
+       waits here for the first, then finds everything stored */
+    if (cx_lock_take(p->s->locksfd, "image", r->m.config.digest.hex, true, lock, err) < 0)
+        return -1;
     return fetch_config(p, r, err);
 }
 
@@ -326,7 +339,7 @@ int cx_pull(struct cx_store *s, struct cx_source *src, const char *ref,
     struct pull p = { .s = s, .src = src, .o = o, .mu = PTHREAD_MUTEX_INITIALIZER,
                       .cond = PTHREAD_COND_INITIALIZER };
     bool complete;
-    if (resolve(&p, ref, &r, err) < 0)
+    if (resolve(&p, ref, &r, &lock, err) < 0)
         return -1;
     _cleanup_free_ struct cx_digest *chains = cx_calloc(r.m.nlayers + 1, sizeof *chains);
     _cleanup_free_ struct job *jobs = cx_calloc(r.m.nlayers + 1, sizeof *jobs);

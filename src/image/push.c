@@ -68,7 +68,7 @@ static int upload(struct push *p, struct cx_registry *r, const struct pblob *b, 
     _cleanup_close_ int fd = -1;
     struct stat st;
     if (!cx_blob_exists(p->s, &b->d))
-        return cx_fail(err, ENOENT, "blob sha256:%s is not in the store (its layer came "
+        return cx_fail(err, 0, "blob sha256:%s is not in the store (its layer came "
                        "unpacked with another image) and the destination does not have it",
                        b->d.hex);
     if (cx_blob_open(p->s, &b->d, &fd, err) < 0)
@@ -76,7 +76,7 @@ static int upload(struct push *p, struct cx_registry *r, const struct pblob *b, 
     if (fstat(fd, &st) < 0)
         return cx_fail_errno(err, "blob sha256:%s: fstat", b->d.hex);
     if (!S_ISREG(st.st_mode) || (b->size >= 0 && st.st_size != b->size))
-        return cx_fail(err, EBADMSG, "blob sha256:%s: %lld bytes stored, the manifest says "
+        return cx_fail(err, 0, "blob sha256:%s: %lld bytes stored, the manifest says "
                        "%lld (run capsactl system check)", b->d.hex, (long long) st.st_size,
                        (long long) b->size);
     uint64_t size = (uint64_t) st.st_size, chunk = p->o->chunk_size;

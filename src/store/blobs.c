@@ -84,6 +84,22 @@ int cx_blob_reset(struct cx_blob_writer *w, cx_error *err)
     return cx_hasher_init(&w->h, CX_SHA256, err);
 }
 
+/* "remove this blob unless it is recorded": written before the file is
+ * linked in place, dropped once it is recorded, so a process killed in
+ * between leaves work for cx_store_repair, not an orphan file */
+static int intent(struct cx_store *s, const struct cx_digest *d, bool on, cx_error *err)
+{
+    _cleanup_stmt_ sqlite3_stmt *st = NULL;
+    char ds[CX_DIGEST_MAX];
+    cx_digest_format(d, ds);
+    if (cx_db_prepare(&s->db, on ? "INSERT OR IGNORE INTO removals (kind, key) VALUES ('blob', ?)"
+                                 : "DELETE FROM removals WHERE kind = 'blob' AND key = ?",
+                      &st, err) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, ds, -1, SQLITE_STATIC);
+    return cx_db_step_done(&s->db, st, err);
+}
+
 static int record(struct cx_store *s, const struct cx_digest *d, uint64_t size,
                   const char *media_type, cx_error *err)
 {
@@ -116,12 +132,15 @@ int cx_blob_commit(struct cx_blob_writer *w, cx_error *err)
     /* a file without a record is what a process killed after this link
        left: we hold the lock, so it is stale */
     unlinkat(w->s->blobsfd, w->want.hex, 0);
+    if (intent(w->s, &w->want, true, err) < 0)
+        return -1;
     if (linkat(AT_FDCWD, fdpath, w->s->blobsfd, w->want.hex, AT_SYMLINK_FOLLOW) < 0)
         return cx_fail_errno(err, "%s: link into %s/blobs", what, w->s->root);
     if (fsync(w->s->blobsfd) < 0)
         return cx_fail_errno(err, "%s: fsync blobs/", what);
     CX_FAULT("blob linked");
-    if (record(w->s, &w->want, w->written, w->media_type, err) < 0)
+    if (record(w->s, &w->want, w->written, w->media_type, err) < 0 ||
+        intent(w->s, &w->want, false, err) < 0)
         return -1;
     cx_blob_abort(w);
     return 0;

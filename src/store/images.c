@@ -96,7 +96,7 @@ int cx_image_begin(struct cx_store *s, const struct cx_image_new *img, struct cx
                    bool *complete, cx_error *err)
 {
     bool exists;
-    if (cx_lock_take(s->locksfd, "image", img->config->hex, true, lock, err) < 0)
+    if (lock->fd < 0 && cx_lock_take(s->locksfd, "image", img->config->hex, true, lock, err) < 0)
         return -1;
     if (cx_db_begin(&s->db, err) < 0)
         return cx_lock_release(lock), -1;

@@ -107,7 +107,8 @@ struct cx_image_new {
     const struct cx_digest *blobs;   /* every blob it references */
     size_t nblobs;
 };
-/* Take image id's lock (held until the image is finished or abandoned)
+/* Take image id's lock (unless lock holds it already; held until the
+ * image is finished or abandoned)
  * and record it as incomplete with its layers and blobs, unless it is
  * complete already (*complete true). */
 int cx_image_begin(struct cx_store *s, const struct cx_image_new *img, struct cx_lock *lock,
