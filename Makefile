@@ -40,7 +40,9 @@ fuzz: $(FUZZ)/build.ninja
 
 # unit tests, the same under ASan+UBSan, then the integration suite with
 # the release and the sanitized binary, create SIGKILLed at every step
-# (tests/crash), memcheck (tests/valgrind), every fuzz target for
+# (tests/crash), the image store and registry suite (tests/image, with the
+# release and the sanitized capsactl; a pull SIGKILLed at every step),
+# memcheck (tests/valgrind), every fuzz target for
 # FUZZ_SECONDS (60) two at a time (8 targets: 4 minutes), the attack tests (tests/security:
 # the published runtime escapes, each tried), the side-by-side compatibility
 # suite against runc, podman and containerd driving capsa, the pure
@@ -59,6 +61,11 @@ check: $(BUILD)/build.ninja $(ASAN)/build.ninja $(FI)/build.ninja $(VG)/build.ni
 	    $(PYTEST) -q -p no:cacheprovider tests/integration
 	ninja -C $(FI)
 	CAPSA_FI=$(CURDIR)/$(FI)/capsa $(PYTEST) -q -p no:cacheprovider tests/crash
+	CAPSACTL=$(CURDIR)/$(BUILD)/capsactl CAPSACTL_FI=$(CURDIR)/$(FI)/capsactl \
+	    $(PYTEST) -q -p no:cacheprovider tests/image
+	CAPSACTL=$(CURDIR)/$(ASAN)/capsactl CAPSACTL_FI=$(CURDIR)/$(FI)/capsactl \
+	    ASAN_OPTIONS=detect_leaks=1 $(PYTEST) -q -p no:cacheprovider tests/image \
+	    -k "not big and not bomb and not many_entries"
 	ninja -C $(VG)
 	CAPSA_VG=$(CURDIR)/$(VG)/capsa $(PYTEST) -q -p no:cacheprovider tests/valgrind
 	$(MAKE) fuzz

@@ -18,8 +18,12 @@ for a in "$@"; do
         *) echo "usage: install-deps.sh [--test] [--list]" >&2; exit 2 ;;
     esac
 done
+# capsactl's image store and registry client: libsqlite3-dev, libcurl4-openssl-dev,
+# libarchive-dev (tar reading and writing), libssl-dev (SHA-256), zlib1g-dev,
+# libzstd-dev, libisal-dev (ISA-L's igzip: gzip several times faster than zlib)
 pkgs="make meson ninja-build pkg-config gcc libc6-dev libjansson-dev libcap-dev
-      libseccomp-dev libsystemd-dev busybox-static"
+      libseccomp-dev libsystemd-dev busybox-static libsqlite3-dev libcurl4-openssl-dev
+      libarchive-dev libssl-dev zlib1g-dev libzstd-dev libisal-dev"
 # the peers the tests drive: runc (the compat reference), podman (with
 # catatonit, its --init), containerd and docker.io (dockerd 20.10, with tini
 # as its docker-init; tests/interop), crun (make bench), installed as users
@@ -39,7 +43,13 @@ if [ "$test" = 1 ]; then
     pkgs="$pkgs libcmocka-dev python3 python3-pytest clang libclang-rt-14-dev llvm-14 valgrind
           qemu-system-x86 linux-image-amd64 cpio gzip debootstrap e2fsprogs kmod xz-utils
           zstd procps psmisc tmux strace file time libcap2-bin util-linux mount"
-    peers="runc podman catatonit containerd docker.io tini crun"
+    # tests/image: openssl (the token server's keys and signatures),
+    # apache2-utils (htpasswd), sqlite3 (looking into the store)
+    pkgs="$pkgs openssl apache2-utils sqlite3"
+    # docker-registry (Debian's distribution 2.8, the registry the image
+    # tests pull from and push to), skopeo and umoci (images copied, inspected
+    # and unpacked by the reference tools)
+    peers="runc podman catatonit containerd docker.io tini crun docker-registry skopeo umoci"
 fi
 if [ "$list" = 1 ]; then
     # shellcheck disable=SC2086

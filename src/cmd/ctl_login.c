@@ -73,17 +73,18 @@ static int prompt(const char *what, bool secret, char *buf, size_t len, cx_error
 {
     struct termios old, quiet;
     bool restore = false;
-    printf("%s: ", what);
-    fflush(stdout);
+    /* echo goes off before the prompt shows: nothing typed after it echoes */
     if (secret && tcgetattr(STDIN_FILENO, &old) == 0) {
         quiet = old;
         quiet.c_lflag &= ~(tcflag_t) ECHO;
         quiet.c_lflag |= ECHONL;
-        restore = tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
+        restore = tcsetattr(STDIN_FILENO, TCSANOW, &quiet) == 0;
     }
+    printf("%s: ", what);
+    fflush(stdout);
     bool ok = fgets(buf, (int) len, stdin) != NULL;
     if (restore)
-        tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+        tcsetattr(STDIN_FILENO, TCSANOW, &old);
     if (!ok)
         return cx_fail(err, 0, "login: no %s read from the terminal", what);
     chomp(buf);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -45,7 +46,7 @@ struct image {
     size_t nnames;
 };
 
-struct arch {
+struct cx_blobset {
     int spool;
     uint64_t spool_len;
     struct member *m;
@@ -56,7 +57,7 @@ struct arch {
     size_t nimg;
 };
 
-static void arch_free(struct arch *a)
+static void arch_free(struct cx_blobset *a)
 {
     for (size_t i = 0; i < a->nm; i++)
         free(a->m[i].name), free(a->m[i].link);
@@ -141,7 +142,7 @@ static int name_check(const char *raw, char *out, size_t cap, cx_error *err)
 
 /* ---- the spool ---- */
 
-static int member_add(struct arch *a, const char *name, struct member **out, cx_error *err)
+static int member_add(struct cx_blobset *a, const char *name, struct member **out, cx_error *err)
 {
     if (a->nm >= CX_ARCHIVE_ENTRIES_MAX)
         return cx_fail(err, E2BIG, "the archive has more than %u members", CX_ARCHIVE_ENTRIES_MAX);
@@ -158,7 +159,7 @@ static int member_add(struct arch *a, const char *name, struct member **out, cx_
     return 0;
 }
 
-static int spool_entry(struct arch *a, struct archive *ar, struct member *m, int64_t declared,
+static int spool_entry(struct cx_blobset *a, struct archive *ar, struct member *m, int64_t declared,
                        cx_error *err)
 {
     _cleanup_free_ char *buf = cx_calloc(1, CHUNK);
@@ -196,7 +197,7 @@ static int spool_entry(struct arch *a, struct archive *ar, struct member *m, int
     return rc;
 }
 
-static int read_entry(struct arch *a, struct archive *ar, struct archive_entry *e, cx_error *err)
+static int read_entry(struct cx_blobset *a, struct archive *ar, struct archive_entry *e, cx_error *err)
 {
     char name[NAME_MAX_LEN];
     struct member *m;
@@ -238,7 +239,7 @@ static int read_entry(struct arch *a, struct archive *ar, struct archive_entry *
                        err);
 }
 
-static int spool_open(struct cx_store *s, int *fd, cx_error *err)
+int cx_spool_open(struct cx_store *s, int *fd, cx_error *err)
 {
     *fd = openat(s->rootfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
     if (*fd < 0)
@@ -246,7 +247,7 @@ static int spool_open(struct cx_store *s, int *fd, cx_error *err)
     return 0;
 }
 
-static int read_archive(struct cx_store *s, int fd, struct arch *a, cx_error *err)
+static int read_archive(struct cx_store *s, int fd, struct cx_blobset *a, cx_error *err)
 {
     struct archive *ar = archive_read_new();
     struct archive_entry *e;
@@ -255,7 +256,7 @@ static int read_archive(struct cx_store *s, int fd, struct arch *a, cx_error *er
         return cx_fail(err, ENOMEM, "libarchive");
     archive_read_support_filter_all(ar);
     archive_read_support_format_tar(ar);
-    if (spool_open(s, &a->spool, err) < 0)
+    if (cx_spool_open(s, &a->spool, err) < 0)
         rc = -1;
     else if (archive_read_open_fd(ar, fd, 1 << 16) != ARCHIVE_OK)
         rc = cx_fail(err, EINVAL, "%s", archive_error_string(ar));
@@ -270,7 +271,7 @@ static int read_archive(struct cx_store *s, int fd, struct arch *a, cx_error *er
 }
 
 /* The member called name, links followed (by name only). */
-static const struct member *find(const struct arch *a, const char *name)
+static const struct member *find(const struct cx_blobset *a, const char *name)
 {
     for (int hop = 0; hop <= LINK_HOPS; hop++) {
         const struct member *m = NULL;
@@ -291,15 +292,16 @@ static int pread_range(int fd, uint64_t off, void *buf, size_t len, cx_error *er
         ssize_t n = pread(fd, (char *) buf + done, len - done, (off_t) (off + done));
         if (n < 0 && errno == EINTR)
             continue;
-        if (n <= 0)
-            return cx_fail(n < 0 ? errno : EIO, err ? err : &(cx_error){ 0 },
-                           "reading the spool"), cx_fail_errno(err, "reading the spool");
+        if (n < 0)
+            return cx_fail_errno(err, "reading the spool");
+        if (n == 0)
+            return cx_fail(err, EIO, "reading the spool: unexpected end");
         done += (size_t) n;
     }
     return 0;
 }
 
-static int member_read(const struct arch *a, const char *name, size_t max, char **buf,
+static int member_read(const struct cx_blobset *a, const char *name, size_t max, char **buf,
                        size_t *len, cx_error *err)
 {
     const struct member *m = find(a, name);
@@ -320,7 +322,7 @@ static int member_read(const struct arch *a, const char *name, size_t max, char 
 
 /* ---- blobs by digest ---- */
 
-static struct blob *blob_find(const struct arch *a, const struct cx_digest *d)
+static struct blob *blob_find(const struct cx_blobset *a, const struct cx_digest *d)
 {
     for (size_t i = 0; i < a->nb; i++)
         if (cx_digest_equal(&a->b[i].digest, d))
@@ -328,7 +330,7 @@ static struct blob *blob_find(const struct arch *a, const struct cx_digest *d)
     return NULL;
 }
 
-static struct blob *blob_add(struct arch *a, const struct cx_digest *d)
+static struct blob *blob_add(struct cx_blobset *a, const struct cx_digest *d)
 {
     struct blob *b = blob_find(a, d);
     if (b)
@@ -343,14 +345,14 @@ static struct blob *blob_add(struct arch *a, const struct cx_digest *d)
     return b;
 }
 
-static void blob_of_member(struct arch *a, const struct member *m)
+static void blob_of_member(struct cx_blobset *a, const struct member *m)
 {
     struct blob *b = blob_add(a, &m->digest);
     if (!b->mem)
         b->off = m->off, b->len = m->len;
 }
 
-static int blob_mem(struct arch *a, const char *data, size_t len, const char *mt,
+static int blob_mem(struct cx_blobset *a, const char *data, size_t len, const char *mt,
                     struct cx_digest *d, cx_error *err)
 {
     if (cx_digest_buffer(CX_SHA256, data, len, d, err) < 0)
@@ -366,7 +368,7 @@ static int blob_mem(struct arch *a, const char *data, size_t len, const char *mt
     return 0;
 }
 
-static int blob_read(const struct arch *a, const struct blob *b, size_t max, char **buf,
+static int blob_read(const struct cx_blobset *a, const struct blob *b, size_t max, char **buf,
                      size_t *len, cx_error *err)
 {
     char ds[CX_DIGEST_MAX];
@@ -391,7 +393,7 @@ static int blob_read(const struct arch *a, const struct blob *b, size_t max, cha
 static int src_manifest(void *impl, const char *ref, char **body, size_t *len, char **mt,
                         struct cx_digest *digest, cx_error *err)
 {
-    struct arch *a = impl;
+    struct cx_blobset *a = impl;
     struct blob *b;
     if (!ref || cx_digest_parse(ref, digest, "reference", err) < 0)
         return ref ? -1 : cx_fail(err, EINVAL, "archive: no manifest named");
@@ -406,7 +408,7 @@ static int src_manifest(void *impl, const char *ref, char **body, size_t *len, c
 static int src_blob(void *impl, const struct cx_digest *digest, int64_t size, uint64_t max,
                     const struct cx_sink *sink, cx_error *err)
 {
-    struct arch *a = impl;
+    struct cx_blobset *a = impl;
     const struct blob *b = blob_find(a, digest);
     char ds[CX_DIGEST_MAX];
     cx_digest_format(digest, ds);
@@ -436,7 +438,7 @@ static void src_free(void *impl)
 
 static const struct cx_source_ops arch_ops = { src_manifest, src_blob, src_free };
 
-static int pull_images(struct cx_store *s, struct arch *a, struct cx_loaded **out, size_t *n,
+static int pull_images(struct cx_store *s, struct cx_blobset *a, struct cx_loaded **out, size_t *n,
                        cx_error *err)
 {
     struct cx_source src = { &arch_ops, a, (char *) "archive", 1 };
@@ -485,7 +487,7 @@ char *cx_archive_image_name(const char *raw)
     return s;
 }
 
-static void image_add(struct arch *a, const struct cx_digest *d, char **names, size_t n)
+static void image_add(struct cx_blobset *a, const struct cx_digest *d, char **names, size_t n)
 {
     a->img = cx_realloc(a->img, (a->nimg + 1) * sizeof *a->img);
     struct image *im = &a->img[a->nimg++];
@@ -495,7 +497,7 @@ static void image_add(struct arch *a, const struct cx_digest *d, char **names, s
 
 /* ---- checks of what a manifest names ---- */
 
-static int check_layer_tar(const struct arch *a, const struct blob *b,
+static int check_layer_tar(const struct cx_blobset *a, const struct blob *b,
                            const struct cx_digest *diff_id, const char *what, cx_error *err)
 {
     char got[CX_DIGEST_MAX], want[CX_DIGEST_MAX];
@@ -514,7 +516,7 @@ static int check_layer_tar(const struct arch *a, const struct blob *b,
 }
 
 /* Everything the manifest d names is here and matches. */
-static int check_manifest(struct arch *a, const struct cx_digest *d, cx_error *err)
+static int check_manifest(struct cx_blobset *a, const struct cx_digest *d, cx_error *err)
 {
     _cleanup_free_ char *body = NULL, *cbody = NULL;
     size_t len, clen;
@@ -566,15 +568,10 @@ static int check_manifest(struct arch *a, const struct cx_digest *d, cx_error *e
 
 /* ---- oci-archive ---- */
 
-static int load_oci(struct arch *a, cx_error *err)
+/* Every member under blobs/<alg>/<hex> holds that digest (both formats:
+ * docker 25 and later writes one). */
+static int check_named_blobs(struct cx_blobset *a, cx_error *err)
 {
-    _cleanup_free_ char *lay = NULL, *idx = NULL;
-    size_t len;
-    struct cx_index x;
-    if (member_read(a, "oci-layout", 4096, &lay, &len, err) < 0 || !strstr(lay,
-                                                                           "imageLayoutVersion"))
-        return err->msg[0] ? -1 : cx_fail(err, EINVAL, "oci-layout has no imageLayoutVersion");
-    /* every blob under its digest's name, checked */
     for (size_t i = 0; i < a->nm; i++) {
         const struct member *m = &a->m[i];
         struct cx_digest named;
@@ -585,12 +582,25 @@ static int load_oci(struct arch *a, cx_error *err)
         if (slash)
             *slash = ':';
         if (cx_digest_parse(ds, &named, m->name, err) < 0)
-            return -1;
+            return cx_error_prefix(err, "archive member");
         if (!cx_digest_equal(&named, &m->digest))
             return cx_fail(err, EBADMSG, "archive member \"%s\": content does not match its "
-                           "digest (sha256:%s)", m->name, m->digest.hex);
+                           "digest (it is sha256:%s)", m->name, m->digest.hex);
         blob_of_member(a, m);
     }
+    return 0;
+}
+
+static int load_oci(struct cx_blobset *a, cx_error *err)
+{
+    _cleanup_free_ char *lay = NULL, *idx = NULL;
+    size_t len;
+    struct cx_index x;
+    if (member_read(a, "oci-layout", 4096, &lay, &len, err) < 0 || !strstr(lay,
+                                                                           "imageLayoutVersion"))
+        return err->msg[0] ? -1 : cx_fail(err, EINVAL, "oci-layout has no imageLayoutVersion");
+    if (check_named_blobs(a, err) < 0)
+        return -1;
     if (member_read(a, "index.json", CX_ARCHIVE_JSON_MAX, &idx, &len, err) < 0 ||
         cx_index_parse(idx, len, CX_MT_OCI_INDEX, &x, err) < 0)
         return cx_error_prefix(err, "index.json");
@@ -619,7 +629,7 @@ static const char *jstr(json_t *o, const char *key)
     return json_string_value(json_object_get(o, key));
 }
 
-static int docker_layer(struct arch *a, json_t *layer, size_t i, size_t l, json_t *layers,
+static int docker_layer(struct cx_blobset *a, json_t *layer, size_t i, size_t l, json_t *layers,
                         cx_error *err)
 {
     const char *name = json_string_value(layer);
@@ -648,7 +658,7 @@ static int docker_layer(struct arch *a, json_t *layer, size_t i, size_t l, json_
     return 0;
 }
 
-static int docker_image(struct arch *a, json_t *ent, size_t i, cx_error *err)
+static int docker_image(struct cx_blobset *a, json_t *ent, size_t i, cx_error *err)
 {
     json_t *tags = json_object_get(ent, "RepoTags"), *ls = json_object_get(ent, "Layers");
     const char *cfgname = jstr(ent, "Config");
@@ -691,12 +701,13 @@ static int docker_image(struct arch *a, json_t *ent, size_t i, cx_error *err)
     return 0;
 }
 
-static int load_docker(struct arch *a, cx_error *err)
+static int load_docker(struct cx_blobset *a, cx_error *err)
 {
     _cleanup_free_ char *buf = NULL;
     size_t len;
     json_error_t je;
-    if (member_read(a, "manifest.json", CX_ARCHIVE_JSON_MAX, &buf, &len, err) < 0)
+    if (check_named_blobs(a, err) < 0 ||
+        member_read(a, "manifest.json", CX_ARCHIVE_JSON_MAX, &buf, &len, err) < 0)
         return -1;
     json_t *doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
     if (!json_is_array(doc) || json_array_size(doc) == 0 ||
@@ -715,7 +726,7 @@ static int load_docker(struct arch *a, cx_error *err)
 int cx_archive_load(struct cx_store *s, int fd, struct cx_loaded **out, size_t *n,
                     cx_error *err)
 {
-    _cleanup_(arch_free) struct arch a = { .spool = -1 };
+    _cleanup_(arch_free) struct cx_blobset a = { .spool = -1 };
     if (read_archive(s, fd, &a, err) < 0)
         return cx_error_prefix(err, "load");
     int rc = find(&a, "manifest.json") ? load_docker(&a, err)
@@ -725,4 +736,54 @@ int cx_archive_load(struct cx_store *s, int fd, struct cx_loaded **out, size_t *
     if (rc < 0)
         return cx_error_prefix(err, "load");
     return pull_images(s, &a, out, n, err);
+}
+
+/* ---- the blob set, for import (layout_write.c) ---- */
+
+struct cx_blobset *cx_blobset_new(void)
+{
+    struct cx_blobset *b = cx_calloc(1, sizeof *b);
+    b->spool = -1;
+    return b;
+}
+
+void cx_blobset_free(struct cx_blobset *b)
+{
+    if (b) {
+        arch_free(b);
+        free(b);
+    }
+}
+
+void cx_blobset_set_spool(struct cx_blobset *b, int fd)
+{
+    cx_close(b->spool);
+    b->spool = fd;
+}
+
+void cx_blobset_add_spooled(struct cx_blobset *b, const struct cx_digest *d, uint64_t off,
+                            uint64_t len)
+{
+    struct blob *bl = blob_add(b, d);
+    bl->off = off, bl->len = len;
+}
+
+int cx_blobset_add_mem(struct cx_blobset *b, const void *data, size_t len,
+                       const char *media_type, struct cx_digest *d, cx_error *err)
+{
+    return blob_mem(b, data, len, media_type, d, err);
+}
+
+void cx_blobset_add_image(struct cx_blobset *b, const struct cx_digest *manifest,
+                          const char *name)
+{
+    char **names = cx_calloc(2, sizeof(char *));
+    names[0] = name ? cx_strdup(name) : NULL;
+    image_add(b, manifest, names, name ? 1 : 0);
+}
+
+int cx_blobset_pull(struct cx_store *s, struct cx_blobset *b, struct cx_loaded **out, size_t *n,
+                    cx_error *err)
+{
+    return pull_images(s, b, out, n, err);
 }

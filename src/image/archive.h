@@ -19,6 +19,7 @@
 #define CAPSA_IMAGE_ARCHIVE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common/error.h"
 #include "store/store.h"
@@ -62,5 +63,25 @@ int cx_archive_import(struct cx_store *s, int fd, const struct cx_import_opts *o
  * qualified under localhost/ when it has no domain, or NULL when raw is
  * not a reference with a tag. */
 char *cx_archive_image_name(const char *raw);
+
+/* ---- shared by archive.c and layout_write.c (import), no other callers:
+ * a set of blobs by digest, in memory or in a spool file, that pulls its
+ * images into the store through a cx_source ---- */
+struct cx_blobset;
+struct cx_digest;
+/* An O_TMPFILE under the store's root (gone with the process). */
+int cx_spool_open(struct cx_store *s, int *fd, cx_error *err);
+struct cx_blobset *cx_blobset_new(void);
+void cx_blobset_free(struct cx_blobset *b);
+/* The spool the spooled blobs are read from (owned from now on). */
+void cx_blobset_set_spool(struct cx_blobset *b, int fd);
+void cx_blobset_add_spooled(struct cx_blobset *b, const struct cx_digest *d, uint64_t off,
+                            uint64_t len);
+int cx_blobset_add_mem(struct cx_blobset *b, const void *data, size_t len,
+                       const char *media_type, struct cx_digest *d, cx_error *err);
+void cx_blobset_add_image(struct cx_blobset *b, const struct cx_digest *manifest,
+                          const char *name);
+int cx_blobset_pull(struct cx_store *s, struct cx_blobset *b, struct cx_loaded **out,
+                    size_t *n, cx_error *err);
 
 #endif

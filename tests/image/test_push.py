@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 import time
 
 import pytest
@@ -225,20 +226,23 @@ def test_podman_pulls_what_capsactl_pushed(store, registry, rich_layout, tmp_pat
     conf = top / "containers.conf"
     top.mkdir()
     conf.write_text("[engine]\n")
-    argv = [podman, "--root", str(top / "storage"), "--runroot", str(top / "run"),
+    run = tempfile.mkdtemp(prefix="cxpush-")   # podman wants a runroot under 50 characters
+    argv = [podman, "--root", str(top / "storage"), "--runroot", run,
             "--tmpdir", str(top / "tmp"), "--storage-driver", "vfs",
             "--cgroup-manager", "cgroupfs", "--events-backend", "file"]
     env = dict(os.environ, CONTAINERS_CONF=str(conf), HOME=str(top))
     try:
         r = procs.run(argv + ["pull", TLS, ref], timeout=180, env=env)
-        assert r.returncode == 0, r
+        assert r.returncode == 0, str(r)
         r = procs.run(argv + ["image", "inspect", "--format", "{{.Id}} {{.Digest}}", ref],
                       timeout=60, env=env)
-        assert r.returncode == 0, r
+        assert r.returncode == 0, str(r)
         assert r.stdout.split() == [image_id, layout_manifest(rich_layout)[0]]
     finally:
         procs.run(argv + ["rmi", "-af"], timeout=60, env=env)
         procs.umount_under(str(top))
+        procs.umount_under(run)
+        shutil.rmtree(run, ignore_errors=True)
 
 
 # --- errors ------------------------------------------------------------------------------

@@ -1,0 +1,934 @@
+"""bench/pull.py: the body of bench/pull.sh (W is a private mktemp -d
+directory the shell script removes). Pull + unpack of a multi-layer image
+from a private registry into an empty store, side by side; markdown to
+stdout, progress to stderr. See bench/README.md ("pull.sh")."""
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tarfile
+import time
+
+W = os.environ["W"]
+REPO = os.environ["REPO"]
+CAPSACTL = os.environ["CAPSACTL"]
+PULL_SH = os.environ["PULL_SH"]
+ENV = os.environ
+N = int(ENV.get("N", "5"))
+SEED = ENV.get("SEED") or str(random.randrange(1 << 30))
+CONTENDERS = ENV.get("CONTENDERS", "capsactl podman ctr skopeo floor").split()
+DROP = ENV.get("DROP_CACHES", "1") != "0"
+SECTIONS = ENV.get("SECTIONS", "pull shared profile").split()
+SIZE_MB = int(ENV.get("SIZE_MB", "300"))
+FILES = int(ENV.get("FILES", "10000"))
+LAYERS = int(ENV.get("LAYERS", "5"))
+KEEP_IMAGE = ENV.get("KEEP_IMAGE", "")
+RAW = ENV.get("RAW", "")
+TIMEOUT = 600
+GNU_TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
+RSS_TARGET_KB = 16 * 1024
+
+sys.path.insert(0, os.path.join(REPO, "tests", "fixtures"))
+sys.path.insert(0, os.path.join(REPO, "tests", "interop"))
+import oci_images  # noqa: E402
+import procs  # noqa: E402
+from registry import Registry  # noqa: E402
+
+rng = random.Random(SEED)
+devnull = os.open(os.devnull, os.O_RDWR)
+raw = []
+problems = []
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+def problem(text):
+    log("  PROBLEM: " + text)
+    problems.append(text)
+
+
+def drop_caches():
+    os.sync()
+    with open("/proc/sys/vm/drop_caches", "w") as f:
+        f.write("3\n")
+
+
+def du_kib(path):
+    r = subprocess.run(["du", "-sxk", path], capture_output=True, text=True)
+    return int(r.stdout.split()[0]) if r.returncode == 0 and r.stdout else 0
+
+
+def count_files(dirs):
+    """Regular files below each of dirs (no symlink followed)."""
+    n = 0
+    for d in dirs:
+        for _, _, names in os.walk(d):
+            for name in names:
+                pass
+            n += 0
+        for dirpath, _, names in os.walk(d):
+            for name in names:
+                try:
+                    if os.path.isfile(os.path.join(dirpath, name)) and \
+                            not os.path.islink(os.path.join(dirpath, name)):
+                        n += 1
+                except OSError:
+                    pass
+    return n
+
+
+def run_ok(argv, env=None, timeout=300, what=None):
+    r = subprocess.run(argv, stdin=devnull, capture_output=True, text=True,
+                       env=env, timeout=timeout)
+    if r.returncode != 0:
+        raise RuntimeError("%s failed (exit %d): %s" % (what or " ".join(argv), r.returncode,
+                                                       (r.stderr or r.stdout)[-2000:]))
+    return r.stdout
+
+
+def version_of(argv, pick=lambda s: s.strip().splitlines()[0]):
+    try:
+        r = subprocess.run(argv, capture_output=True, text=True, stdin=devnull, timeout=20)
+        return pick(r.stdout or r.stderr)
+    except Exception as e:  # a missing tool shows as "?"
+        return "? (%s)" % e
+
+
+# ------------------------------------------------------------------ spawning
+class Res:
+    ns = 0
+    cpu = 0.0
+    status = 0
+    maxrss = 0
+    err = ""
+    timed_out = False
+
+    def ok(self):
+        return not self.timed_out and os.WIFEXITED(self.status) and os.WEXITSTATUS(self.status) == 0
+
+
+_child = [0]
+
+
+def _alarm(signum, frame):
+    if _child[0] > 0:
+        try:
+            os.killpg(_child[0], signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+signal.signal(signal.SIGALRM, _alarm)
+
+
+def spawn(argv, env=None, tag="run"):
+    """posix_spawn argv under GNU time (stdin/stdout /dev/null, stderr to a
+    file, own session), wait4 it: wall ns around spawn..reap, cpu seconds of
+    the tree reaped, GNU time's %M (largest RSS of one process of the tree)."""
+    errpath = os.path.join(W, tag + ".stderr")
+    rsspath = os.path.join(W, tag + ".rss")
+    if GNU_TIME:
+        argv = [GNU_TIME, "-f", "%M", "-o", rsspath, "--"] + argv
+    errfd = os.open(errpath, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+    fa = [(os.POSIX_SPAWN_DUP2, devnull, 0), (os.POSIX_SPAWN_DUP2, devnull, 1),
+          (os.POSIX_SPAWN_DUP2, errfd, 2)]
+    r = Res()
+    signal.setitimer(signal.ITIMER_REAL, TIMEOUT)
+    t0 = time.perf_counter_ns()
+    pid = os.posix_spawn(argv[0], argv, env or os.environ, file_actions=fa, setsid=True)
+    _child[0] = pid
+    _, status, ru = os.wait4(pid, 0)
+    t1 = time.perf_counter_ns()
+    left = signal.setitimer(signal.ITIMER_REAL, 0)[0]
+    _child[0] = 0
+    os.close(errfd)
+    r.ns, r.status, r.cpu = t1 - t0, status, ru.ru_utime + ru.ru_stime
+    r.timed_out = left == 0 and not (os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0)
+    with open(errpath, "rb") as f:
+        r.err = f.read()[-3000:].decode(errors="replace")
+    if GNU_TIME:
+        try:
+            with open(rsspath) as f:
+                r.maxrss = int(f.read().split()[-1])
+        except (OSError, ValueError, IndexError):
+            r.maxrss = 0
+    return r
+
+
+def status_text(r):
+    if r.timed_out:
+        return "timed out after %ds" % TIMEOUT
+    if os.WIFEXITED(r.status):
+        return "exit status %d" % os.WEXITSTATUS(r.status)
+    return "killed by signal %d" % os.WTERMSIG(r.status)
+
+
+def proc_cpu(pid):
+    """utime+stime (s) of a live process and its reaped children."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    tck = os.sysconf("SC_CLK_TCK")
+    return sum(int(fields[i]) for i in (11, 12, 13, 14)) / tck
+
+
+def proc_hwm(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
+# ------------------------------------------------------------------ the image
+def build_image():
+    """The big image (tag latest) and the shared one (tag shared: the big
+    image's first LAYERS-1 layers plus a small new top layer) in one
+    layout; (layout dir, info dict)."""
+    top = KEEP_IMAGE or os.path.join(W, "image")
+    layout = os.path.join(top, "layout")
+    info_path = os.path.join(top, "info.json")
+    want = {"size_mb": SIZE_MB, "files": FILES, "layers": LAYERS}
+    if KEEP_IMAGE and os.path.exists(info_path):
+        with open(info_path) as f:
+            info = json.load(f)
+        if info.get("params") == want:
+            log("image: reusing %s" % layout)
+            return layout, info
+        shutil.rmtree(layout, ignore_errors=True)
+    os.makedirs(top, exist_ok=True)
+    t = time.monotonic()
+    lay = oci_images.big_image(layout, target_bytes=SIZE_MB << 20, min_files=FILES,
+                               layers=LAYERS)
+    man = json.loads(lay.read_blob(lay.resolve("latest")["digest"]))
+    cfg = json.loads(lay.read_blob(man["config"]["digest"]))
+    # the expected result, from the tars themselves
+    files = entries = ubytes = 0
+    per_layer = []
+    for d in man["layers"]:
+        lf = lb = 0
+        with tarfile.open(lay.blob_path(d["digest"]), "r:gz") as tf:
+            for ti in tf:
+                entries += 1
+                if ti.isreg():
+                    lf += 1
+                    lb += ti.size
+        files += lf
+        ubytes += lb
+        per_layer.append({"digest": d["digest"], "size": d["size"], "files": lf, "bytes": lb})
+    # the second image: the first LAYERS-1 layers and a new small one
+    new = oci_images.Layer(level=1).dir("etc").file("etc/bench-top", b"the second image\n")
+    for i in range(64):
+        new.file("etc/bench-top-%02d" % i, os.urandom(0) + (b"%064d\n" % i) * 256)
+    ndigest, nsize, ndiff = lay.add_layer(new)
+    keep = LAYERS - 1
+    cfg2 = dict(cfg)
+    cfg2["rootfs"] = {"type": "layers", "diff_ids": cfg["rootfs"]["diff_ids"][:keep] + [ndiff]}
+    cfg2["history"] = cfg["history"][:keep] + [{"created": oci_images.CREATED,
+                                                "created_by": "ADD top"}]
+    cdigest, csize = lay.put_blob(json.dumps(cfg2, sort_keys=True).encode())
+    man2 = {"schemaVersion": 2, "mediaType": oci_images.MT_OCI_MANIFEST,
+            "config": {"mediaType": oci_images.MT_OCI_CONFIG, "digest": cdigest, "size": csize},
+            "layers": man["layers"][:keep] + [{"mediaType": new.media_type, "digest": ndigest,
+                                               "size": nsize}]}
+    mdigest, msize = lay.put_blob(json.dumps(man2, indent=2).encode())
+    lay.tag({"mediaType": oci_images.MT_OCI_MANIFEST, "digest": mdigest, "size": msize}, "shared")
+    info = {"params": want, "files": files, "entries": entries, "bytes": ubytes,
+            "compressed": sum(d["size"] for d in man["layers"]), "layers": per_layer,
+            "image_id": man["config"]["digest"].split(":", 1)[1],
+            "image2_id": cdigest.split(":", 1)[1], "new_layer_size": nsize}
+    with open(info_path, "w") as f:
+        json.dump(info, f)
+    log("image: built in %.1fs: %d layers, %d regular files, %.1f MiB uncompressed, "
+        "%.1f MiB gzip" % (time.monotonic() - t, LAYERS, files, ubytes / 2**20,
+                           info["compressed"] / 2**20))
+    return layout, info
+
+
+# ------------------------------------------------------------------ contenders
+class Contender:
+    name = "?"
+    unpacks = True
+    daemon_note = ""
+
+    def __init__(self, ref, ref2, base_url):
+        self.ref, self.ref2, self.base_url = ref, ref2, base_url
+        self.times, self.cpus, self.rss, self.daemon_rss = [], [], [], []
+        self.failures, self.first_fail = 0, None
+        self.dir = None
+
+    def store_dir(self, rnd):
+        self.dir = os.path.join(W, "%s-%s" % (self.name, rnd))
+        os.makedirs(self.dir)
+        return self.dir
+
+    def start(self, rnd):   # untimed setup; returns (argv, env)
+        raise NotImplementedError
+
+    def pull_argv(self, ref):
+        raise NotImplementedError
+
+    def after(self, res):   # untimed, right after the timed run
+        pass
+
+    def layer_dirs(self):
+        return []
+
+    def cleanup(self):
+        if self.dir:
+            procs.umount_under(self.dir)
+            shutil.rmtree(self.dir, ignore_errors=True)
+            self.dir = None
+
+
+class Capsactl(Contender):
+    name = "capsactl"
+
+    def version(self):
+        return version_of([CAPSACTL, "version"], lambda s: s.split()[-1] if s.split() else "?")
+
+    def base(self):
+        return [CAPSACTL, "--root", os.path.join(self.dir, "root"),
+                "--runroot", os.path.join(self.dir, "run")]
+
+    def start(self, rnd):
+        self.store_dir(rnd)
+        return self.pull_argv(self.ref), None
+
+    def pull_argv(self, ref):
+        return self.base() + ["pull", "--tls-verify=false", ref]
+
+    def layer_dirs(self):
+        d = os.path.join(self.dir, "root", "layers")
+        return [os.path.join(d, x, "diff") for x in os.listdir(d)] if os.path.isdir(d) else []
+
+    def store_path(self):
+        return os.path.join(self.dir, "root")
+
+    def nlayers(self):
+        return len(self.layer_dirs())
+
+    def cleanup(self):
+        if self.dir and os.path.isdir(os.path.join(self.dir, "root")):
+            subprocess.run(self.base() + ["rmi", "-a"], stdin=devnull, stdout=devnull,
+                           stderr=devnull, timeout=120)
+        super().cleanup()
+
+
+PODMAN_CONF = '[engine]\nimage_copy_tmp_dir = "{tmp}"\n'
+
+
+class Podman(Contender):
+    name = "podman"
+
+    def version(self):
+        return version_of(["podman", "--version"], lambda s: s.split()[-1])
+
+    def start(self, rnd):
+        d = self.store_dir(rnd)
+        for sub in ("tmp", "net", "copytmp"):
+            os.makedirs(os.path.join(d, sub))
+        conf = os.path.join(d, "containers.conf")
+        with open(conf, "w") as f:
+            f.write(PODMAN_CONF.format(tmp=os.path.join(d, "copytmp")))
+        self.env = dict(os.environ, CONTAINERS_CONF=conf, TMPDIR=os.path.join(d, "copytmp"))
+        self.driver = ENV.get("PODMAN_DRIVER", "overlay")
+        return self.pull_argv(self.ref), self.env
+
+    def base(self):
+        d = self.dir
+        # every path podman (and `system reset`, which removes networks) may
+        # touch is private: the host's /etc/containers/networks is not
+        return ["podman", "--root", os.path.join(d, "root"), "--runroot", os.path.join(d, "run"),
+                "--tmpdir", os.path.join(d, "tmp"), "--network-config-dir", os.path.join(d, "net"),
+                "--volumepath", os.path.join(d, "volumes"), "--storage-driver", self.driver,
+                "--events-backend", "file", "--cgroup-manager", "cgroupfs"]
+
+    def pull_argv(self, ref):
+        return self.base() + ["pull", "--tls-verify=false", ref]
+
+    def layer_dirs(self):
+        d = os.path.join(self.dir, "root", self.driver)
+        if not os.path.isdir(d):
+            return []
+        if self.driver == "vfs":
+            d = os.path.join(self.dir, "root", "vfs", "dir")
+            return [os.path.join(d, x) for x in os.listdir(d)]
+        return [os.path.join(d, x, "diff") for x in os.listdir(d)
+                if os.path.isdir(os.path.join(d, x, "diff"))]
+
+    def store_path(self):
+        return os.path.join(self.dir, "root")
+
+    def nlayers(self):
+        return len(self.layer_dirs())
+
+    def cleanup(self):
+        if self.dir:
+            r = subprocess.run(self.base() + ["system", "reset", "-f"], stdin=devnull,
+                               capture_output=True, text=True, env=self.env, timeout=120)
+            if r.returncode != 0:
+                problem("podman system reset -f: exit %d: %s" % (r.returncode, r.stderr[-500:]))
+        super().cleanup()
+
+
+class Ctr(Contender):
+    """A private containerd per round (fresh root; started and stopped
+    untimed), `ctr images pull --plain-http --snapshotter overlayfs`."""
+    name = "ctr"
+    daemon_note = "containerd"
+    NS = "bench"
+
+    def version(self):
+        return version_of(["containerd", "--version"], lambda s: s.split()[2])
+
+    def start(self, rnd):
+        from interop_lib import Containerd
+        d = self.store_dir(rnd)
+        self.cd = Containerd(d, None)
+        self.cd.ctr_argv = [shutil.which("ctr"), "-a", self.cd.address, "-n", self.NS]
+        self.cd.start()
+        self.pid = self.cd.proc.pid
+        self.cpu0 = proc_cpu(self.pid)
+        return self.pull_argv(self.ref), None
+
+    def pull_argv(self, ref):
+        return self.cd.ctr_argv + ["images", "pull", "--plain-http",
+                                   "--snapshotter", "overlayfs", ref]
+
+    def after(self, res):
+        res.cpu += proc_cpu(self.pid) - self.cpu0
+        self.daemon_rss.append(proc_hwm(self.pid))
+
+    def snap_dir(self):
+        return os.path.join(self.dir, "root", "io.containerd.snapshotter.v1.overlayfs", "snapshots")
+
+    def layer_dirs(self):
+        d = self.snap_dir()
+        return [os.path.join(d, x, "fs") for x in os.listdir(d)] if os.path.isdir(d) else []
+
+    def store_path(self):
+        return os.path.join(self.dir, "root")
+
+    def nlayers(self):
+        return len(self.layer_dirs())
+
+    def cleanup(self):
+        if not self.dir:
+            return
+        cd = self.cd
+        try:
+            if cd.proc and cd.proc.poll() is None:
+                names = run_ok(cd.ctr_argv + ["images", "ls", "-q"], timeout=60).split()
+                if names:
+                    run_ok(cd.ctr_argv + ["images", "rm", "--sync"] + names, timeout=120)
+                run_ok(cd.ctr_argv + ["content", "prune", "references"], timeout=60) \
+                    if False else None
+                left = run_ok(cd.ctr_argv + ["snapshots", "--snapshotter", "overlayfs", "ls"],
+                              timeout=60).strip().splitlines()[1:]
+                for line in reversed(left):   # children before parents
+                    key = line.split()[0]
+                    subprocess.run(cd.ctr_argv + ["snapshots", "--snapshotter", "overlayfs",
+                                                  "rm", key], stdin=devnull, stdout=devnull,
+                                   stderr=devnull, timeout=60)
+        except (RuntimeError, subprocess.SubprocessError) as e:
+            problem("containerd cleanup: %s" % e)
+        finally:
+            if cd.proc and cd.proc.poll() is None:
+                cd.proc.terminate()
+                try:
+                    cd.proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    cd.proc.kill()
+                    cd.proc.wait(timeout=15)
+        super().cleanup()
+
+
+class Skopeo(Contender):
+    name = "skopeo"
+    unpacks = False
+
+    def version(self):
+        return version_of(["skopeo", "--version"], lambda s: s.split()[-1])
+
+    def start(self, rnd):
+        self.store_dir(rnd)
+        return self.pull_argv(self.ref), None
+
+    def pull_argv(self, ref):
+        return [shutil.which("skopeo"), "--insecure-policy", "copy", "--quiet",
+                "--src-tls-verify=false", "docker://" + ref,
+                "oci:%s:latest" % os.path.join(self.dir, "oci")]
+
+
+class Floor(Contender):
+    name = "floor"
+
+    def version(self):
+        return "curl %s, gzip %s" % (
+            version_of(["curl", "--version"], lambda s: s.split()[1]),
+            version_of(["gzip", "--version"], lambda s: s.split()[1]))
+
+    def start(self, rnd):
+        self.store_dir(rnd)
+        return self.pull_argv(self.ref), None
+
+    def pull_argv(self, ref):
+        host, rest = ref.split("/", 1)
+        repo, tag = rest.rsplit(":", 1)
+        return ["/bin/bash", PULL_SH, "floor", "http://" + host, repo, tag,
+                os.path.join(self.dir, "out")]
+
+    def layer_dirs(self):
+        d = os.path.join(self.dir, "out")
+        return [os.path.join(d, x) for x in os.listdir(d)] if os.path.isdir(d) else []
+
+
+KINDS = {"capsactl": Capsactl, "podman": Podman, "ctr": Ctr, "skopeo": Skopeo, "floor": Floor}
+NEEDS = {"podman": ["podman"], "ctr": ["ctr", "containerd"], "skopeo": ["skopeo"],
+         "floor": ["curl", "gzip", "tar"]}
+
+
+# ------------------------------------------------------------------ sections
+def fmt_s(ns):
+    return "%.2f" % (ns / 1e9)
+
+
+def median(xs):
+    return statistics.median(xs) if xs else None
+
+
+def section_pull(cs, info):
+    log("pull: %d interleaved rounds (seed %s), caches %s" % (
+        N, SEED, "dropped before every pull" if DROP else "warm"))
+    t_start = time.monotonic()
+    for rnd in range(1, N + 1):
+        order = list(cs)
+        rng.shuffle(order)
+        for c in order:
+            try:
+                argv, env = c.start(rnd)
+            except Exception as e:  # a daemon that does not start
+                c.failures += 1
+                c.first_fail = c.first_fail or "setup: %s" % e
+                c.cleanup()
+                continue
+            if DROP:
+                drop_caches()
+            res = spawn(argv, env, tag=c.name)
+            c.after(res)
+            ok = res.ok()
+            files = None
+            if ok and c.unpacks:
+                files = count_files(c.layer_dirs())
+                if files != info["files"]:
+                    ok = False
+                    res.err = "unpacked %d regular files, the image has %d\n%s" % (
+                        files, info["files"], res.err)
+            raw.append((rnd, c.name, res.ns, res.cpu, res.maxrss,
+                        c.daemon_rss[-1] if c.daemon_rss else 0, int(ok)))
+            if ok:
+                c.times.append(res.ns)
+                c.cpus.append(res.cpu)
+                c.rss.append(res.maxrss)
+            else:
+                c.failures += 1
+                if c.first_fail is None:
+                    c.first_fail = "%s; stderr:\n%s" % (status_text(res), res.err.strip())
+                log("  %s round %d failed: %s" % (c.name, rnd, status_text(res)))
+            log("  round %d %-8s %6.2fs cpu %5.2fs rss %6d KB%s" % (
+                rnd, c.name, res.ns / 1e9, res.cpu, res.maxrss,
+                (" daemon %d KB" % c.daemon_rss[-1]) if c.daemon_rss else ""))
+            c.cleanup()
+        log("  round %d/%d done (%.0fs)" % (rnd, N, time.monotonic() - t_start))
+
+    capsa = next((c for c in cs if c.name == "capsactl" and c.times), None)
+    cmed = median(capsa.times) if capsa else None
+    peers = [c for c in cs if c.name in ("podman", "ctr") and c.times]
+    fastest = min(peers, key=lambda c: median(c.times)) if peers else None
+    fmed = median(fastest.times) if fastest else None
+    print("## Pull + unpack: %s" % info["desc"])
+    print()
+    print("| contender | version | median s | min–max s | cpu s | ratio to capsactl | "
+          "ratio to fastest peer (%s) | peak RSS KB |" % (fastest.name if fastest else "none"))
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    for c in cs:
+        if not c.times:
+            print("| %s | %s | FAILED | | | | | |" % (c.name, c.version()))
+            continue
+        m = median(c.times)
+        rss = "%d" % median(c.rss) if c.rss and c.rss[0] else "n/a"
+        if c.daemon_rss:
+            rss = "ctr %s + containerd %d" % (rss, median(c.daemon_rss))
+        label = c.name + ("" if c.unpacks else " (no unpack)")
+        if c.name == "floor":
+            label = "floor: curl \\| tee sha256sum \\| tar -xz, layers in parallel"
+        note = "" if len(c.times) == N else " (%d/%d ok)" % (len(c.times), N)
+        print("| %s%s | %s | %s | %s–%s | %.2f | %s | %s | %s |" % (
+            label, note, c.version(), fmt_s(m), fmt_s(min(c.times)), fmt_s(max(c.times)),
+            median(c.cpus), "%.2f×" % (m / cmed) if cmed else "n/a",
+            "%.2f×" % (m / fmed) if fmed else "n/a", rss))
+    print()
+    print("Median of %d interleaved rounds (order shuffled per round, seed %s); every "
+          "pull into an empty private store; %s. Wall time is spawn..reap of the "
+          "command. cpu = user+sys of the command and what it reaped (for ctr plus the "
+          "containerd daemon's, which does the fetching and unpacking). Peak RSS: GNU "
+          "`time -f %%M` (the largest single process of the tree, KB); containerd: its "
+          "VmHWM after the pull (a fresh daemon per round). Peers for the target: podman "
+          "and ctr (they unpack); skopeo only copies the blobs into an `oci:` layout. "
+          "Every unpacking contender's result is checked: its layer directories hold the "
+          "image's %d regular files." % (
+              N, SEED, "page cache dropped (`sync; echo 3 > /proc/sys/vm/drop_caches`) "
+              "before every pull" if DROP else "warm page cache", info["files"]))
+    print()
+    return capsa, cmed, fastest, fmed
+
+
+def section_shared(cs, info):
+    log("shared: two images sharing %d base layers in one store" % (LAYERS - 1))
+    out = []
+    capsa_df = None
+    for c in cs:
+        if c.name not in ("capsactl", "podman", "ctr"):
+            continue
+        try:
+            argv, env = c.start("shared")
+            r1 = spawn(argv, env, tag=c.name + "-shared1")
+            one = du_kib(c.store_path()) if r1.ok() else None
+            n1 = c.nlayers()
+            r2 = spawn(c.pull_argv(c.ref2), env, tag=c.name + "-shared2")
+            two = du_kib(c.store_path()) if r2.ok() else None
+            n2 = c.nlayers()
+            if not (r1.ok() and r2.ok()):
+                problem("%s: shared-layer pulls failed: %s" % (c.name, (r1.err + r2.err)[-800:]))
+            if c.name == "capsactl" and r2.ok():
+                capsa_df = run_ok(c.base() + ["system", "df", "-v"])
+            out.append((c.name, one, two, n1, n2))
+        except Exception as e:
+            problem("%s: shared section: %s" % (c.name, e))
+        finally:
+            c.cleanup()
+    smallest = min(x["bytes"] for x in info["layers"][:LAYERS - 1])
+    print("## Two images sharing their first %d layers, in one store" % (LAYERS - 1))
+    print()
+    print("| contender | store after image 1 MiB | after image 1 + image 2 MiB | growth MiB | "
+          "layer directories (1 → 1+2) | shared layers stored once |")
+    print("|---|---:|---:|---:|---:|---|")
+    once = {}
+    for name, one, two, n1, n2 in out:
+        if one is None or two is None:
+            print("| %s | FAILED | | | | |" % name)
+            continue
+        growth = (two - one) / 1024
+        once[name] = n2 == LAYERS + 1 and (two - one) * 1024 < smallest
+        print("| %s | %.1f | %.1f | %.2f | %d → %d | %s |" % (
+            name, one / 1024, two / 1024, growth, n1, n2, "yes" if once[name] else "NO"))
+    print()
+    print("`du -sxk` of each store (capsactl's includes the compressed blobs it keeps, "
+          "%.1f MiB; podman keeps none; containerd keeps them in its content store). "
+          "Image 2 = image 1's first %d layers + a new top layer of %d bytes (gzip); the "
+          "smallest shared layer is %.1f MiB unpacked. \"Stored once\": %d layer "
+          "directories and a growth below that." % (
+              info["compressed"] / 2**20, LAYERS - 1, info["new_layer_size"],
+              smallest / 2**20, LAYERS + 1))
+    if capsa_df:
+        print()
+        print("`capsactl system df -v` with both images:")
+        print()
+        print("```")
+        print(capsa_df.rstrip())
+        print("```")
+    print()
+    return once.get("capsactl")
+
+
+def perf_report(data, sort, limit):
+    r = subprocess.run(["perf", "report", "-i", data, "--no-children", "--sort", sort,
+                        "--stdio", "-g", "none", "--percent-limit", str(limit)],
+                       capture_output=True, text=True)
+    rows = []
+    for line in r.stdout.splitlines():
+        m = re.match(r"\s*([\d.]+)%\s+(.*)$", line)
+        if m:
+            rows.append((float(m.group(1)), re.sub(r"\s+", " ", m.group(2).strip())))
+    return rows
+
+
+CATEGORIES = [
+    ("SHA-256 (OpenSSL)", re.compile(r"sha256|sha2_", re.I)),
+    ("inflate (ISA-L igzip)", re.compile(r"libisal|isal_|decode_huffman|inflate", re.I)),
+    ("tar parsing (libarchive)", re.compile(r"libarchive|archive_", re.I)),
+    ("memcpy/memmove (libc)", re.compile(r"mem(cpy|move|set)", re.I)),
+    ("kernel: file create/metadata", re.compile(
+        r"\[k\].*(ext4_(new_inode|create|add_entry|mark_inode|find|lookup|setattr|xattr|"
+        r"dx_|htree)|recently_deleted|find_inode_bit|find_get_block|d_alloc|path_|link_path|"
+        r"lookup|namei|__d_lookup|inode|dentry|ext4_ext|jbd2|bh_|__getblk|mb_|ext4_mb)", re.I)),
+    ("kernel: data copy (write/read/recv)", re.compile(
+        r"\[k\].*(copy_user|rep_movs|copy_to|copy_from|clear_page|filemap|_copy_|"
+        r"generic_perform_write|page_cache|folio|tcp_|skb|iov_iter)", re.I)),
+    ("kernel: other", re.compile(r"\[k\]")),
+    ("libcurl / OpenSSL other", re.compile(r"libcurl|libssl|libcrypto", re.I)),
+]
+
+
+def section_profile(cs, info, layout, capsa_reg_med):
+    capsa = next((c for c in cs if c.name == "capsactl"), None)
+    if capsa is None:
+        return
+    log("profile: capsactl phases, perf, strace, SHA-256 and inflate rates")
+    print("## Where capsactl's time goes")
+    print()
+    rows = []
+
+    def timed(argv, tag, drop=True):
+        capsa.start("p-" + tag)
+        if drop and DROP:
+            drop_caches()
+        r = spawn(argv(), tag="capsactl-" + tag)
+        files = count_files(capsa.layer_dirs()) if r.ok() else None
+        capsa.cleanup()
+        if not r.ok():
+            problem("capsactl %s: %s: %s" % (tag, status_text(r), r.err[-500:]))
+            return None
+        if files != info["files"]:
+            problem("capsactl %s: %s files unpacked, want %d" % (tag, files, info["files"]))
+        return r
+
+    # 1. registry vs a local oci: layout (no network, one fetch thread)
+    lay = []
+    for i in range(3):
+        r = timed(lambda: capsa.base() + ["pull", "oci:%s:latest" % layout], "oci%d" % i)
+        if r:
+            lay.append(r)
+    if lay:
+        lm = median([r.ns for r in lay])
+        rows.append(("`capsactl pull oci:LAYOUT` (same image, local files, 1 fetch thread), "
+                     "median of %d" % len(lay), "%.2f s wall, %.2f s cpu" % (
+                         lm / 1e9, median([r.cpu for r in lay]))))
+        if capsa_reg_med:
+            rows.append(("`capsactl pull` from the registry (section 1 median)",
+                         "%.2f s (%+.2f s vs the layout)" % (capsa_reg_med / 1e9,
+                                                             (capsa_reg_med - lm) / 1e9)))
+
+    # 2. perf: where the CPU goes (cpu-clock: this VM has no PMU)
+    perf = shutil.which("perf")
+    data = os.path.join(W, "perf.data")
+    if perf:
+        capsa.start("perf")
+        if DROP:
+            drop_caches()
+        r = spawn([perf, "record", "-q", "-e", "cpu-clock", "-F", "1999", "-o", data, "--"] +
+                  capsa.pull_argv(capsa.ref), tag="perf")
+        capsa.cleanup()
+        if r.ok():
+            syms = perf_report(data, "dso,sym", 0.01)
+            threads = perf_report(data, "tid", 1)
+            wall = r.ns / 1e9
+            cats = {}
+            for pct, sym in syms:
+                for cname, rx in CATEGORIES:
+                    if rx.search(sym):
+                        cats[cname] = cats.get(cname, 0) + pct
+                        break
+                else:
+                    cats["other user space"] = cats.get("other user space", 0) + pct
+            print("### CPU profile of one registry pull (`perf record -e cpu-clock`, %.2f s "
+                  "wall, %.2f s cpu)" % (wall, r.cpu))
+            print()
+            print("| category | share of samples | ≈ cpu s |")
+            print("|---|---:|---:|")
+            for cname, pct in sorted(cats.items(), key=lambda x: -x[1]):
+                print("| %s | %.1f %% | %.2f |" % (cname, pct, pct / 100 * r.cpu))
+            print()
+            print("Top symbols:")
+            print()
+            print("| share | dso, symbol |")
+            print("|---:|---|")
+            for pct, sym in syms[:18]:
+                print("| %.1f %% | `%s` |" % (pct, sym.replace("|", "\\|")))
+            print()
+            print("Threads: " + ", ".join("%s %.1f %%" % (t, p) for p, t in threads[:6]))
+            print()
+            for cname, key in (("SHA-256 (OpenSSL)", "sha"), ("inflate (ISA-L igzip)", "isal")):
+                if cats.get(cname):
+                    sec = cats[cname] / 100 * r.cpu
+                    mib = (2 * info["compressed"] + info["bytes"]) / 2**20 if key == "sha" \
+                        else info["bytes"] / 2**20
+                    rows.append(("%s in the pull: %.2f s cpu for %.0f MiB" % (cname, sec, mib),
+                                 "%.0f MiB/s" % (mib / sec if sec else 0)))
+        else:
+            problem("perf record failed: %s" % r.err[-500:])
+    else:
+        print("perf is not installed: no CPU profile (apt-get install linux-perf)")
+        print()
+
+    # 3. strace: syscall counts (slows the run: counts only, no timing)
+    if shutil.which("strace"):
+        capsa.start("strace")
+        out = os.path.join(W, "strace.txt")
+        r = spawn(["strace", "-f", "-c", "-o", out] + capsa.pull_argv(capsa.ref), tag="strace")
+        capsa.cleanup()
+        if r.ok():
+            calls = []
+            total = 0
+            with open(out) as f:
+                for line in f:
+                    p = line.split()
+                    if len(p) >= 5 and p[0][0].isdigit() and p[-1] != "total":
+                        n = int(p[3])
+                        calls.append((n, p[-1]))
+                    elif p and p[-1] == "total":
+                        total = int(p[2]) if len(p) >= 5 else 0
+            calls.sort(reverse=True)
+            total = total or sum(n for n, _ in calls)
+            print("### Syscalls of one registry pull (`strace -f -c`; counts only)")
+            print()
+            print("%d syscalls for %d tar entries (%d regular files): %.1f per entry. Top: %s."
+                  % (total, info["entries"], info["files"], total / info["entries"],
+                     ", ".join("%s %d" % (name, n) for n, name in calls[:14])))
+            print()
+        # sync waits: fsync/fdatasync/syncfs with their durations
+        capsa.start("sync")
+        out2 = os.path.join(W, "strace-sync.txt")
+        if DROP:
+            drop_caches()
+        r = spawn(["strace", "-f", "-T", "-e", "trace=fsync,fdatasync,syncfs", "-o", out2] +
+                  capsa.pull_argv(capsa.ref), tag="strace-sync")
+        capsa.cleanup()
+        if r.ok():
+            waits = {}
+            with open(out2) as f:
+                for line in f:
+                    m = re.search(r"(fsync|fdatasync|syncfs)\(.*<([\d.]+)>", line)
+                    if m:
+                        n, t = waits.get(m.group(1), (0, 0.0))
+                        waits[m.group(1)] = (n + 1, t + float(m.group(2)))
+            rows.append(("sync calls in one pull (`strace -T`)", ", ".join(
+                "%s ×%d %.2f s" % (k, n, t) for k, (n, t) in sorted(waits.items())) or "none"))
+
+    # 4. the primitives: SHA-256 (with/without SHA-NI), inflate
+    flags = open("/proc/cpuinfo").read()
+    shani = " sha_ni " in flags.replace("\n", " ")
+    for label, env in (("with SHA-NI" if shani else "default", {}),
+                       ("SHA extensions masked (OPENSSL_ia32cap=:~0x20000000)",
+                        {"OPENSSL_ia32cap": ":~0x20000000"})):
+        r = subprocess.run(["openssl", "speed", "-evp", "sha256", "-bytes", "65536",
+                            "-seconds", "1"], capture_output=True, text=True,
+                           env=dict(os.environ, **env))
+        m = re.search(r"^sha256\s+([\d.]+)k", r.stdout, re.M)
+        if m:
+            rows.append(("`openssl speed -evp sha256 -bytes 65536`, %s" % label,
+                         "%.0f MiB/s" % (float(m.group(1)) * 1000 / 2**20)))
+    rows.append(("CPU flag sha_ni", "present" if shani else "absent"))
+    big = max(info["layers"], key=lambda x: x["size"])
+    blob = os.path.join(layout, "blobs", "sha256", big["digest"].split(":", 1)[1])
+    with open(blob, "rb") as f:
+        data_gz = f.read()
+    import zlib
+    t = time.perf_counter()
+    d = zlib.decompressobj(31)
+    n = 0
+    for i in range(0, len(data_gz), 1 << 20):
+        n += len(d.decompress(data_gz[i:i + (1 << 20)]))
+    zt = time.perf_counter() - t
+    rows.append(("zlib %s inflate (Python zlib), largest layer %.0f → %.0f MiB" % (
+        zlib.ZLIB_RUNTIME_VERSION, len(data_gz) / 2**20, n / 2**20), "%.0f MiB/s" % (n / 2**20 / zt)))
+    t = time.perf_counter()
+    subprocess.run(["gzip", "-dc", blob], stdout=devnull, check=False)
+    gt = time.perf_counter() - t
+    rows.append(("`gzip -dc` (the floor's inflate), same layer", "%.0f MiB/s" % (n / 2**20 / gt)))
+    print("### Phases and primitives")
+    print()
+    print("| measure | value |")
+    print("|---|---|")
+    for k, v in rows:
+        print("| %s | %s |" % (k, v))
+    print()
+
+
+# ------------------------------------------------------------------ main
+def main():
+    missing = [c for c in CONTENDERS if c not in KINDS]
+    if missing:
+        sys.exit("pull.py: unknown contender(s) %s (known: %s)" % (missing, " ".join(KINDS)))
+    chosen = []
+    for name in CONTENDERS:
+        absent = [b for b in NEEDS.get(name, []) if not shutil.which(b)]
+        if absent:
+            log("%s: %s not installed, skipped" % (name, " ".join(absent)))
+            problems.append("%s skipped: %s not installed" % (name, " ".join(absent)))
+            continue
+        chosen.append(name)
+    if "capsactl" not in chosen:
+        chosen.insert(0, "capsactl")
+    t0 = time.monotonic()
+    layout, info = build_image()
+    reg = Registry(os.path.join(W, "registry"), mode="plain").start()
+    try:
+        log("registry: %s (pid %d); pushing with skopeo" % (reg.url, reg.proc.pid))
+        ref = oci_images.load_into_registry(layout, "latest", reg.url, repo="bench/big")
+        ref2 = oci_images.load_into_registry(layout, "shared", reg.url, repo="bench/big2",
+                                             dest_tag="latest")
+        info["desc"] = ("%d layers, %d regular files (%d entries), %.0f MiB unpacked, "
+                        "%.0f MiB gzip (level 1)" % (LAYERS, info["files"], info["entries"],
+                                                     info["bytes"] / 2**20,
+                                                     info["compressed"] / 2**20))
+        cs = [KINDS[n](ref, ref2, "http://" + reg.url) for n in chosen]
+        print("host: %s, kernel %s, %d CPU(s), %.0f GiB RAM; store file system: %s" % (
+            platform.node(), platform.release(), os.cpu_count(),
+            os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30,
+            subprocess.run(["stat", "-f", "-c", "%T", W], capture_output=True,
+                           text=True).stdout.strip()))
+        print("registry: Debian docker-registry %s on %s (plain http), image pushed by skopeo" % (
+            version_of(["docker-registry", "--version"], lambda s: s.split()[-1]), reg.url))
+        print()
+        capsa = cmed = fastest = fmed = None
+        if "pull" in SECTIONS:
+            capsa, cmed, fastest, fmed = section_pull(cs, info)
+        once = None
+        if "shared" in SECTIONS:
+            once = section_shared(cs, info)
+        if "profile" in SECTIONS:
+            section_profile(cs, info, layout, cmed)
+        if "pull" in SECTIONS:
+            print("## Targets")
+            print()
+            if cmed and fmed:
+                print("- pull+unpack ≤ 0.5× the fastest peer's (%s) time: %.2f× — %s" % (
+                    fastest.name, cmed / fmed, "met" if cmed / fmed <= 0.5 else "NOT met"))
+            if capsa and capsa.rss and capsa.rss[0]:
+                m = median(capsa.rss)
+                print("- peak RSS ≤ 16 MiB (16384 KB): %d KB — %s" % (
+                    m, "met" if m <= RSS_TARGET_KB else "NOT met"))
+            if once is not None:
+                print("- a shared layer stored once: %s" % ("met" if once else "NOT met"))
+            print()
+        if RAW:
+            with open(RAW, "w") as f:
+                f.write("round,contender,ns,cpu_s,maxrss_kb,daemon_hwm_kb,ok\n")
+                for row in raw:
+                    f.write("%s,%s,%d,%.3f,%d,%d,%d\n" % row)
+        fails = [c for c in cs if c.failures]
+        if problems or fails:
+            print("### Problems")
+            print()
+            for c in fails:
+                print("- %s: %d failure(s); first: %s" % (c.name, c.failures,
+                                                         (c.first_fail or "").replace("\n", " ")[:1500]))
+            for p in problems:
+                print("- " + p)
+            print()
+        print("(%.0f s in all)" % (time.monotonic() - t0))
+    finally:
+        reg.stop()
+
+
+if __name__ == "__main__":
+    main()
