@@ -9,6 +9,7 @@ import random
 import re
 import shutil
 import signal
+import stat
 import statistics
 import subprocess
 import sys
@@ -67,19 +68,13 @@ def du_kib(path):
 
 
 def count_files(dirs):
-    """Regular files below each of dirs (no symlink followed)."""
+    """Regular files below each of dirs (lstat: no symlink followed)."""
     n = 0
     for d in dirs:
-        for _, _, names in os.walk(d):
-            for name in names:
-                pass
-            n += 0
         for dirpath, _, names in os.walk(d):
             for name in names:
                 try:
-                    if os.path.isfile(os.path.join(dirpath, name)) and \
-                            not os.path.islink(os.path.join(dirpath, name)):
-                        n += 1
+                    n += stat.S_ISREG(os.lstat(os.path.join(dirpath, name)).st_mode)
                 except OSError:
                     pass
     return n
@@ -226,7 +221,7 @@ def build_image():
     # the second image: the first LAYERS-1 layers and a new small one
     new = oci_images.Layer(level=1).dir("etc").file("etc/bench-top", b"the second image\n")
     for i in range(64):
-        new.file("etc/bench-top-%02d" % i, os.urandom(0) + (b"%064d\n" % i) * 256)
+        new.file("etc/bench-top-%02d" % i, (b"%064d\n" % i) * 256)
     ndigest, nsize, ndiff = lay.add_layer(new)
     keep = LAYERS - 1
     cfg2 = dict(cfg)
@@ -429,8 +424,6 @@ class Ctr(Contender):
                 names = run_ok(cd.ctr_argv + ["images", "ls", "-q"], timeout=60).split()
                 if names:
                     run_ok(cd.ctr_argv + ["images", "rm", "--sync"] + names, timeout=120)
-                run_ok(cd.ctr_argv + ["content", "prune", "references"], timeout=60) \
-                    if False else None
                 left = run_ok(cd.ctr_argv + ["snapshots", "--snapshotter", "overlayfs", "ls"],
                               timeout=60).strip().splitlines()[1:]
                 for line in reversed(left):   # children before parents

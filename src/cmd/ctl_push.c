@@ -13,6 +13,7 @@
 
 #include "cmd/ctl.h"
 #include "common/cleanup.h"
+#include "common/log.h"
 #include "common/util.h"
 #include "image/authfile.h"
 #include "image/push.h"
@@ -222,8 +223,9 @@ static int push_registry(struct cx_store *s, const struct cx_regconf *rc,
         free(from[i]);
     if (ret < 0)
         return cx_error_prefix(err, "push %s", name);
-    if (record_digest(s, rec, name, &d, err) < 0)
-        return -1;
+    cx_error warn = { 0 };
+    if (record_digest(s, rec, name, &d, &warn) < 0)   /* pushed all the same */
+        cx_log_error_as_warning(&warn);
     return a->digestfile ? write_digestfile(a->digestfile, &d, err) : 0;
 }
 

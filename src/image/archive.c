@@ -163,7 +163,7 @@ static int spool_entry(struct cx_blobset *a, struct archive *ar, struct member *
                        cx_error *err)
 {
     _cleanup_free_ char *buf = cx_calloc(1, CHUNK);
-    struct cx_hasher h;
+    struct cx_hasher h = { 0 };
     if (cx_hasher_init(&h, CX_SHA256, err) < 0)
         return -1;
     m->off = a->spool_len;

@@ -269,3 +269,34 @@ def test_unsupported_destination(store, busybox_layout):
                 contains="unsupported destination")
     store.fails("push", "localhost/layout:latest", "127.0.0.1:1/x@sha256:" + "a" * 64,
                 contains="names a tag, not a digest")
+
+
+def test_blob_the_store_never_fetched(store, registry, busybox_layout, tmp_path):
+    """A second image sharing a layer (same diff_id, other compression) is
+    pulled without its own blob: pushing it names the missing blob."""
+    pull_layout(store, busybox_layout)
+    img = oci_images.busybox_image(compression="none")
+    img.add_step("ENV X=1")
+    plain = oci_images.write_image(tmp_path / "plain", img, "latest")
+    pull_layout(store, plain)
+    blob = json.loads(layout_manifest(plain)[1])["layers"][0]["digest"]
+    r = store.fails("push", TLS, "localhost/plain:latest", registry.ref("push/missing"))
+    assert r.returncode == 125
+    errs = [ln for ln in r.stderr.splitlines() if ln.startswith("capsactl:")]
+    assert len(errs) == 1 and "blob %s is not in the store" % blob in errs[0], r.stderr
+
+
+def test_docker_schema2_stays_docker(store, registry, tmp_path):
+    """A Docker schema 2 image goes back as Docker schema 2, same bytes."""
+    lay = oci_images.write_image(tmp_path / "dockerimg", oci_images.busybox_image(),
+                                 "latest", docker=True)
+    pull_layout(store, lay)
+    mdigest, mbody = layout_manifest(lay)
+    ref = registry.ref("push/docker", "v1")
+    store.ok("push", TLS, "localhost/dockerimg:latest", ref)
+    raw = subprocess.run(["skopeo", "inspect", TLS, "--raw", "docker://" + ref],
+                         capture_output=True, timeout=60, check=True).stdout
+    assert raw == mbody
+    assert json.loads(raw)["mediaType"] == \
+        "application/vnd.docker.distribution.manifest.v2+json"
+    assert oci_images.skopeo_inspect("docker://" + ref)["Digest"] == mdigest
