@@ -84,6 +84,7 @@ check: $(BUILD)/build.ninja $(ASAN)/build.ninja $(FI)/build.ninja $(VG)/build.ni
 
 demo: all
 	tests/demo.sh $(BUILD)/capsa
+	tests/demo-image.sh $(BUILD)
 
 # capsa vs runc vs crun, side by side (as root; bench/README.md); never
 # part of check.  CAPSA=path overrides the binary, SECCOMP=podman adds

@@ -91,7 +91,8 @@ static int check(const struct ctl_global *g, int argc, char **argv, cx_error *er
         return -1;
     for (size_t i = 0; i < r.nproblems; i++)
         printf("%s\n", r.problems[i]);
-    printf("Checked %zu blobs and %zu layers: %s\n", r.blobs, r.layers,
+    printf("Checked %zu blob%s and %zu layer%s: %s\n", r.blobs, r.blobs == 1 ? "" : "s",
+           r.layers, r.layers == 1 ? "" : "s",
            r.nproblems == 0 ? "no problems found"
            : repair ? "problems repaired" : "problems found (repair with --repair)");
     /* podman: exit 1 when damage is found and not repaired */

@@ -1,11 +1,11 @@
 /* push.c: see push.h.
  *
  * The manifest is read back from the blob store and parsed (it names the
- * blobs); blobs are taken by a few worker threads in order, each thread
+ * blobs); layer blobs are taken by a few worker threads in order, each thread
  * with its own registry object (one connection, its own tokens); the
  * first failure stops the others from taking more, and the error of the
- * lowest failing blob is the one reported.  The manifest goes last, once
- * every blob is known to be there. */
+ * lowest failing blob is the one reported.  The config and then the
+ * manifest go last, once every layer is known to be there. */
 #include "image/push.h"
 
 #include <pthread.h>
@@ -203,7 +203,8 @@ int cx_push(struct cx_store *s, const struct cx_image_rec *img,
         return cx_error_prefix(err, "image %.12s: stored manifest", img->id);
     _cleanup_free_ struct pblob *blobs = cx_calloc(m.nlayers + 1, sizeof *blobs);
     struct push p = { .s = s, .ep = ep, .repo = repository, .creds = creds, .o = o,
-                      .blobs = blobs, .n = m.nlayers + 1, .nlayers = m.nlayers, .mu = PTHREAD_MUTEX_INITIALIZER };
+                      .blobs = blobs, .n = m.nlayers + 1, .nlayers = m.nlayers,
+                      .mu = PTHREAD_MUTEX_INITIALIZER };
     for (size_t i = 0; i < m.nlayers; i++)
         blobs[i] = (struct pblob) { .d = m.layers[i].digest, .size = m.layers[i].size };
     blobs[m.nlayers] = (struct pblob) { .d = m.config.digest, .size = m.config.size,

@@ -7,8 +7,8 @@
  * o->mount_from in turn (repositories on the same registry the image came
  * from); else an upload from the blob store: one PUT, or PATCH chunks of
  * chunk_size bytes then a closing PUT.  Last, the manifest is PUT under
- * o->tag (its stored media type).  Blobs are pushed by a few threads at
- * once, each with its own registry connection. */
+ * o->tag (its stored media type).  Layer blobs are pushed by a few threads
+ * at once, each with its own registry connection. */
 #ifndef CAPSA_IMAGE_PUSH_H
 #define CAPSA_IMAGE_PUSH_H
 

@@ -144,10 +144,10 @@ def _check_content(store, image_id, want, outside):
         store.ok("image", "unmount", image_id)
 
 
-def _pull_one(store, tmp_path, outside, name, data):
+def _pull_one(store, tmp_path, outside, name, data, timeout=120):
     victim = _prepare_outside(outside)
     layout = fi.write_hostile_image(tmp_path / ("img-" + name), data)
-    r = store.run("pull", "-q", "oci:%s" % layout.path)
+    r = store.run("pull", "-q", "oci:%s" % layout.path, timeout=timeout)
     outcome, what = EXPECT[name]
     err = r.stderr.strip()
     if outcome == REFUSED:
@@ -180,7 +180,10 @@ def test_hostile_layer(store, tmp_path, outside, layers, name):
 
 
 def test_many_entries_refused_by_the_entry_bound(store, tmp_path, outside, layers):
-    r = _pull_one(store, tmp_path, outside, "many_entries", layers["many_entries"])
+    """1,000,001 entries are unpacked (and removed) before the refusal:
+    ~1-2 minutes; there is no knob to lower the bound for a test."""
+    r = _pull_one(store, tmp_path, outside, "many_entries", layers["many_entries"],
+                  timeout=600)
     assert "entries" in r.stderr
 
 
@@ -190,6 +193,6 @@ def test_gzip_bomb(store, tmp_path, outside, layers):
     data = layers["gzip_bomb"]
     assert (BOMB_BYTES / len(data)) < 1100
     try:
-        _pull_one(store, tmp_path, outside, "gzip_bomb", data)
+        _pull_one(store, tmp_path, outside, "gzip_bomb", data, timeout=300)
     finally:
         shutil.rmtree(store.root, ignore_errors=True)
