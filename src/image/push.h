@@ -12,6 +12,7 @@
 #ifndef CAPSA_IMAGE_PUSH_H
 #define CAPSA_IMAGE_PUSH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
