@@ -506,6 +506,7 @@ def section_pull(cs, info):
         order = list(cs)
         rng.shuffle(order)
         for c in order:
+            t_setup = time.monotonic()
             try:
                 argv, env = c.start(rnd)
             except Exception as e:  # a daemon that does not start
@@ -513,8 +514,10 @@ def section_pull(cs, info):
                 c.first_fail = c.first_fail or "setup: %s" % e
                 c.cleanup()
                 continue
+            t_drop = time.monotonic()
             if DROP:
                 drop_caches()
+            t_run = time.monotonic()
             res = spawn(argv, env, tag=c.name)
             c.after(res)
             ok = res.ok()
@@ -536,10 +539,14 @@ def section_pull(cs, info):
                 if c.first_fail is None:
                     c.first_fail = "%s; stderr:\n%s" % (status_text(res), res.err.strip())
                 log("  %s round %d failed: %s" % (c.name, rnd, status_text(res)))
-            log("  round %d %-8s %6.2fs cpu %5.2fs rss %6d KB%s" % (
-                rnd, c.name, res.ns / 1e9, res.cpu, res.maxrss,
-                (" daemon %d KB" % c.daemon_rss[-1]) if c.daemon_rss else ""))
+            t_clean = time.monotonic()
             c.cleanup()
+            log("  round %d %-8s %6.2fs cpu %5.2fs rss %6d KB%s (untimed: setup %.1fs, "
+                "drop %.1fs, check %.1fs, cleanup %.1fs)" % (
+                    rnd, c.name, res.ns / 1e9, res.cpu, res.maxrss,
+                    (" daemon %d KB" % c.daemon_rss[-1]) if c.daemon_rss else "",
+                    t_drop - t_setup, t_run - t_drop, t_clean - t_run - res.ns / 1e9,
+                    time.monotonic() - t_clean))
         log("  round %d/%d done (%.0fs)" % (rnd, N, time.monotonic() - t_start))
 
     capsa = next((c for c in cs if c.name == "capsactl" and c.times), None)

@@ -66,7 +66,7 @@ int ctl_image_find(const struct ctl_global *g, struct cx_store *s, const char *n
     if (candidates(&rc, name, &names, &n, err) < 0) {
         /* not a valid reference: then it was meant as an ID */
         cx_error_clear(err);
-        return cx_fail(err, ENOENT, "%s: image not known", name);
+        return cx_fail(err, 0, "%s: image not known", name);
     }
     for (size_t i = 0; i < n; i++) {
         if (cx_image_lookup(s, names[i], out, &found, err) < 0)
@@ -74,7 +74,7 @@ int ctl_image_find(const struct ctl_global *g, struct cx_store *s, const char *n
         if (found)
             return 0;
     }
-    return cx_fail(err, ENOENT, "%s: image not known", name);
+    return cx_fail(err, 0, "%s: image not known", name);
 }
 
 void ctl_format_size(int64_t bytes, char *buf, size_t len)

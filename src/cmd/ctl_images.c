@@ -276,12 +276,13 @@ int ctl_rmi(const struct ctl_global *g, int argc, char **argv, cx_error *err)
         cx_error e = { 0 };
         if (remove_one(g, &s, argv[i], force, &e) == 0)
             continue;
-        if (e.errnum == ENOENT && ignore)
+        bool unknown = strstr(e.msg, ": image not known") != NULL;
+        if (unknown && ignore)
             continue;
         char msg[CX_ERROR_MAX + 64];
         cx_error_format(&e, msg, sizeof msg);
         fprintf(stderr, "Error: %s\n", msg);
-        status = status ? status : e.errnum == EBUSY ? 2 : 1;
+        status = status ? status : unknown ? 1 : 2;
     }
     if (rc == 0 && cx_store_gc(&s, err) < 0)
         return -1;

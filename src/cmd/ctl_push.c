@@ -183,7 +183,7 @@ static int record_digest(struct cx_store *s, const struct cx_image_rec *rec, con
     cx_digest_format(d, ds);
     _cleanup_free_ char *rd = cx_asprintf("%s@%s", name, ds);
     const char *const digests[] = { rd, NULL };
-    return cx_image_finish(s, rec->id, rec->size, NULL, digests, err);
+    return cx_image_add_digests(s, rec->id, digests, err);
 }
 
 static int write_digestfile(const char *path, const struct cx_digest *d, cx_error *err)

@@ -283,7 +283,10 @@ static int fetch_layers(struct pull *p, const struct resolved *r, const struct c
     unsigned par = p->o->parallel ? p->o->parallel : p->src->parallel;
     for (size_t i = 0; i < p->njobs; i++) {
         struct job *j = &p->jobs[i];
-        j->scheduled = !cx_layer_complete(p->s, &chains[i]) && !cx_blob_exists(p->s, &j->blob);
+        /* its blob even when the layer is unpacked already (from a blob of
+           another compression, for another image): push and save send the
+           image as it was pulled */
+        j->scheduled = !cx_blob_exists(p->s, &j->blob);
         want += j->scheduled;
         if (!j->scheduled)
             report(p, CX_PULL_LAYER_EXISTS, i, 0, 0);
@@ -296,9 +299,14 @@ static int fetch_layers(struct pull *p, const struct resolved *r, const struct c
     for (size_t i = 0; nthreads == 0 && i < p->njobs; i++)
         p->jobs[i].scheduled = false;
     int rc = unpack_layers(p, r, chains, err);
-    __atomic_store_n(&p->abort, true, __ATOMIC_RELAXED);
+    if (rc < 0)  /* the fetches still running are of no use now */
+        __atomic_store_n(&p->abort, true, __ATOMIC_RELAXED);
     for (size_t t = 0; t < nthreads; t++)
         pthread_join(threads[t], NULL);
+    /* blobs of layers that were unpacked already were fetched too */
+    for (size_t i = 0; rc == 0 && i < p->njobs; i++)
+        if (p->jobs[i].scheduled && p->jobs[i].done && p->jobs[i].rc < 0)
+            *err = p->jobs[i].err, rc = -1;
     return rc;
 }
 

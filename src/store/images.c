@@ -109,8 +109,8 @@ int cx_image_begin(struct cx_store *s, const struct cx_image_new *img, struct cx
     return 0;
 }
 
-static int add_repo_digests(struct cx_store *s, const char *id, const char *const *digests,
-                            cx_error *err)
+int cx_image_add_digests(struct cx_store *s, const char *id, const char *const *digests,
+                         cx_error *err)
 {
     for (; digests && *digests; digests++)
         if (bind_exec(s, "INSERT OR IGNORE INTO repo_digests (name, image_id) VALUES (?, ?)",
@@ -132,7 +132,7 @@ int cx_image_finish(struct cx_store *s, const char *id, int64_t size, const char
                   size, err) < 0 ||
         (name && bind_exec(s, "INSERT OR REPLACE INTO names (name, image_id, added) "
                            "VALUES (?, ?, ?)", name, id, now, err) < 0) ||
-        add_repo_digests(s, id, repo_digests, err) < 0 ||
+        cx_image_add_digests(s, id, repo_digests, err) < 0 ||
         cx_db_commit(&s->db, err) < 0) {
         cx_db_rollback(&s->db);
         return -1;

@@ -118,6 +118,9 @@ int cx_image_begin(struct cx_store *s, const struct cx_image_new *img, struct cx
  * repo_digests ("repository@sha256:...", a NULL-terminated list or NULL). */
 int cx_image_finish(struct cx_store *s, const char *id, int64_t size, const char *name,
                     const char *const *repo_digests, cx_error *err);
+/* Record more "repository@sha256:..." an image is known by (after a push). */
+int cx_image_add_digests(struct cx_store *s, const char *id, const char *const *digests,
+                         cx_error *err);
 /* Complete images (all: dangling ones too), newest first. */
 int cx_image_list(struct cx_store *s, struct cx_image_rec **out, size_t *n, cx_error *err);
 /* By exact name, by "sha256:<id>", or by a unique ID prefix (3+ hex). */

@@ -10,6 +10,7 @@ import os
 import shutil
 import sys
 import tarfile
+import tempfile
 
 import pytest
 
@@ -52,20 +53,29 @@ def mounted_has(store, name, *paths):
         store.ok("image", "unmount", name)
 
 
-@pytest.fixture
-def podman(tmp_path, busybox_layout, rich_layout):
-    """A private podman holding busybox (BB) and rich (RICH)."""
+def private_podman():
+    """A Podman under a short private directory (podman wants a runroot
+    of at most 50 characters)."""
     _need("podman")
-    top = tmp_path / "podman"
-    top.mkdir()
-    pod = Podman(str(top), RUNC)
+    return Podman(tempfile.mkdtemp(prefix="cx-arch-"), RUNC)
+
+
+def podman_done(pod):
+    pod.cleanup()
+    shutil.rmtree(pod.top, ignore_errors=True)
+
+
+@pytest.fixture
+def podman(busybox_layout, rich_layout):
+    """A private podman holding busybox (BB) and rich (RICH)."""
+    pod = private_podman()
     try:
         for lay, name in ((busybox_layout, BB), (rich_layout, RICH)):
             pod.ok("pull", "oci:%s:latest" % lay.path, timeout=120)
             pod.ok("tag", _podman_name(pod, lay.path), name)
         yield pod
     finally:
-        pod.cleanup()
+        podman_done(pod)
 
 
 def _podman_name(pod, path):
@@ -159,19 +169,21 @@ def dockerd(tmp_path_factory):
 
 
 def test_docker_both_ways(dockerd, loaded, tmp_path):
-    """capsactl save -> docker load; docker save -> capsactl load: same ID."""
+    """capsactl save -> docker load; docker save -> capsactl load: same ID
+    (docker writes "bbcopy:1": podman's load, and ours, name it
+    localhost/bbcopy:1)."""
     store = loaded
     want = images(store)[BB]
     f = tmp_path / "to-docker.tar"
     store.ok("save", "-o", f, BB)
     dockerd.ok("load", "-i", f, timeout=120)
-    dockerd.ok("tag", BB, "docker.io/library/bbcopy:1")
+    dockerd.ok("tag", BB, "bbcopy:1")
     back = tmp_path / "from-docker.tar"
     dockerd.ok("save", "-o", back, "bbcopy:1", timeout=120)
     r = store.ok("load", "-i", back)
-    assert "Loaded image: docker.io/library/bbcopy:1" in r.stdout
-    assert images(store)["docker.io/library/bbcopy:1"] == want
-    mounted_has(store, "docker.io/library/bbcopy:1", "bin/busybox")
+    assert "Loaded image: localhost/bbcopy:1" in r.stdout
+    assert images(store)["localhost/bbcopy:1"] == want
+    mounted_has(store, "localhost/bbcopy:1", "bin/busybox")
 
 
 # --- save to the peers ---------------------------------------------------------
@@ -184,15 +196,13 @@ def test_save_podman_skopeo(loaded, tmp_path, fmt):
     store.ok("save", "--format", fmt, "-o", f, "test/busybox")
     info = oci_images.skopeo_inspect("%s:%s" % (fmt, f))
     assert info["Layers"] and info["Architecture"] == "amd64"
-    top = tmp_path / "podman"
-    top.mkdir()
-    pod = Podman(str(top), RUNC)
+    pod = private_podman()
     try:
         r = pod.ok("load", "-i", f, timeout=120)
         assert "Loaded image: " + BB in r.stdout
         assert podman_id(pod, BB) == images(store)[BB]
     finally:
-        pod.cleanup()
+        podman_done(pod)
 
 
 def test_save_multi_to_podman(loaded, tmp_path):
@@ -204,15 +214,13 @@ def test_save_multi_to_podman(loaded, tmp_path):
         man = json.load(t.extractfile("manifest.json"))
     assert sorted(m["RepoTags"][0] for m in man) == sorted([BB, RICH])
     store.fails("save", "-o", tmp_path / "x.tar", BB, RICH, contains="-m")
-    top = tmp_path / "podman"
-    top.mkdir()
-    pod = Podman(str(top), RUNC)
+    pod = private_podman()
     try:
         pod.ok("load", "-i", f, timeout=120)
         got = images(store)
         assert podman_id(pod, BB) == got[BB] and podman_id(pod, RICH) == got[RICH]
     finally:
-        pod.cleanup()
+        podman_done(pod)
 
 
 def test_save_stdout(loaded, tmp_path):

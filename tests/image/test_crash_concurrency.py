@@ -15,6 +15,7 @@ import threading
 import pytest
 
 import oci_images
+import procs
 import treecmp
 from conftest import REPO, Store
 
@@ -26,7 +27,9 @@ def fi_store(tmp_path):
     if not os.access(CAPSACTL_FI, os.X_OK):
         pytest.fail("the fault-injection build %s is missing (make check builds it; "
                     "or set CAPSACTL_FI)" % CAPSACTL_FI, pytrace=False)
-    return lambda name: Store(CAPSACTL_FI, str(tmp_path / name))
+    yield lambda name: Store(CAPSACTL_FI, str(tmp_path / name))
+    # what a failed assertion left mounted
+    procs.umount_under(str(tmp_path))
 
 
 def steps(store, src):

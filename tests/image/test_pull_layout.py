@@ -234,3 +234,35 @@ def test_umoci_layers_without_end_blocks(store, tmp_path):
     mnt = store.ok("image", "mount", image_id).stdout.strip()
     assert open(os.path.join(mnt, "etc", "f2")).read() == "hello\n"
     store.ok("image", "unmount", image_id)
+
+
+def test_terminal_shows_progress_bars(store, rich_layout):
+    """On a terminal: a bar per layer redrawn in place, one summary line."""
+    import pty
+    import subprocess
+    import select
+    master, slave = pty.openpty()
+    env = dict(store.env, TERM="xterm")
+    p = subprocess.Popen([store.binary, "--root", store.root, "--runroot", store.runroot,
+                          "pull", "oci:%s:latest" % rich_layout.path],
+                         stdin=slave, stdout=subprocess.PIPE, stderr=slave, env=env)
+    os.close(slave)
+    out = b""
+    while True:
+        r, _, _ = select.select([master], [], [], 60)
+        if not r:
+            break
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(master)
+    assert p.wait(timeout=60) == 0
+    text = out.decode(errors="replace")
+    assert "\x1b[" in text                      # redrawn in place
+    assert text.count("Stored image") == 1      # one summary line
+    assert "Copying blob" in text and " done" in text
+    assert len(p.stdout.read().strip()) == 64   # the ID alone on stdout

@@ -271,19 +271,22 @@ def test_unsupported_destination(store, busybox_layout):
                 contains="names a tag, not a digest")
 
 
-def test_blob_the_store_never_fetched(store, registry, busybox_layout, tmp_path):
-    """A second image sharing a layer (same diff_id, other compression) is
-    pulled without its own blob: pushing it names the missing blob."""
+def test_image_sharing_a_layer_keeps_its_own_blob(store, registry, busybox_layout, tmp_path):
+    """A second image sharing a layer (same diff_id, other compression):
+    the layer is unpacked once, but the pull still stores the image's own
+    blob, so the push sends the image exactly as it was pulled."""
     pull_layout(store, busybox_layout)
     img = oci_images.busybox_image(compression="none")
     img.add_step("ENV X=1")
     plain = oci_images.write_image(tmp_path / "plain", img, "latest")
-    pull_layout(store, plain)
+    r = pull_layout(store, plain)
+    assert len(os.listdir(os.path.join(store.root, "layers"))) == 1
+    mdigest, _ = layout_manifest(plain)
     blob = json.loads(layout_manifest(plain)[1])["layers"][0]["digest"]
-    r = store.fails("push", TLS, "localhost/plain:latest", registry.ref("push/missing"))
-    assert r.returncode == 125
-    errs = [ln for ln in r.stderr.splitlines() if ln.startswith("capsactl:")]
-    assert len(errs) == 1 and "blob %s is not in the store" % blob in errs[0], r.stderr
+    assert os.path.exists(os.path.join(store.root, "blobs", "sha256", blob.split(":")[1]))
+    ref = registry.ref("push/sharing")
+    store.ok("push", TLS, "localhost/plain:latest", ref)
+    assert oci_images.skopeo_inspect("docker://" + ref)["Digest"] == mdigest
 
 
 def test_docker_schema2_stays_docker(store, registry, tmp_path):
