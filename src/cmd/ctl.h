@@ -65,6 +65,10 @@ int ctl_regconf(const struct ctl_global *g, struct cx_regconf *c, cx_error *err)
  * each search registry: "NAME: image not known" otherwise. */
 int ctl_image_find(const struct ctl_global *g, struct cx_store *s, const char *name,
                    struct cx_image_rec *out, cx_error *err);
+/* --creds USER:PASS when given, else the auth files' entry for endpoint e
+ * (*found false when there is none). */
+int ctl_credentials(const char *creds, const char *authfile, const struct cx_endpoint *e,
+                    char **user, char **pass, bool *found, cx_error *err);
 /* "4.86 MB", as podman prints sizes */
 void ctl_format_size(int64_t bytes, char *buf, size_t len);
 /* "2 hours ago" */

@@ -8,6 +8,7 @@
 
 #include "common/cleanup.h"
 #include "common/util.h"
+#include "image/authfile.h"
 #include "image/reference.h"
 
 int ctl_store_open(const struct ctl_global *g, struct cx_store *s, cx_error *err)
@@ -110,4 +111,18 @@ void ctl_format_ago(int64_t when, int64_t now, char *buf, size_t len)
         snprintf(buf, len, "%lld months ago", (long long) (d / 86400 / 30));
     else
         snprintf(buf, len, "%lld years ago", (long long) (d / 86400 / 365));
+}
+
+int ctl_credentials(const char *creds, const char *authfile, const struct cx_endpoint *e,
+                    char **user, char **pass, bool *found, cx_error *err)
+{
+    if (creds) {
+        const char *c = strchr(creds, ':');
+        *user = c ? strndup(creds, (size_t) (c - creds)) : cx_strdup(creds);
+        *pass = cx_strdup(c ? c + 1 : "");
+        return *found = true, 0;
+    }
+    /* auth files name docker.io, not the host that serves it */
+    const char *host = strcmp(e->host, "registry-1.docker.io") ? e->host : "docker.io";
+    return cx_auth_lookup(authfile, host, e->repository, user, pass, found, err);
 }

@@ -55,7 +55,8 @@ static int inspect_one(struct cx_store *s, const struct cx_image_rec *r, json_t 
         "{s:s, s:s, s:o, s:o, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:s, s:I, s:I,"
         " s:{s:s, s:n}, s:{s:s, s:o}, s:o, s:o, s:s, s:s, s:o, s:o}",
         "Id", r->id, "Digest", r->manifest_digest,
-        "RepoTags", strv_json(r->names, r->nnames), "RepoDigests", strv_json(r->digests, r->ndigests),
+        "RepoTags", strv_json(r->names, r->nnames),
+        "RepoDigests", strv_json(r->digests, r->ndigests),
         "Parent", "", "Comment", json_string_value(json_object_get(cfg.doc, "comment")) ?: "",
         "Created", cfg.created ? cfg.created : "",
         "Config", copy_or(config, json_object()), "Version",

@@ -62,11 +62,6 @@ static int pull_layout(struct cx_store *s, const char *spec, const struct ctl_pu
     return pull_from(s, &src, tag, a, name, NULL, id, err);
 }
 
-static const char *auth_host(const char *host)
-{
-    return strcmp(host, "registry-1.docker.io") == 0 ? "docker.io" : host;
-}
-
 static int pull_endpoint(struct cx_store *s, const struct cx_endpoint *e, const struct cx_ref *r,
                          const struct ctl_pull_args *a, char id[65], cx_error *err)
 {
@@ -74,13 +69,7 @@ static int pull_endpoint(struct cx_store *s, const struct cx_endpoint *e, const 
                         *repo = cx_ref_name(r);
     struct cx_registry_creds creds = { 0 };
     bool found = false;
-    if (a->creds) {
-        const char *c = strchr(a->creds, ':');
-        user = c ? strndup(a->creds, (size_t) (c - a->creds)) : cx_strdup(a->creds);
-        pass = cx_strdup(c ? c + 1 : "");
-        found = true;
-    } else if (cx_auth_lookup(a->authfile, auth_host(e->host), e->repository, &user, &pass,
-                              &found, err) < 0)
+    if (ctl_credentials(a->creds, a->authfile, e, &user, &pass, &found, err) < 0)
         return -1;
     creds.user = user, creds.pass = pass;
     struct cx_registry_endpoint ep = { .host = e->host, .insecure = e->insecure };

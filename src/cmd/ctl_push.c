@@ -161,19 +161,6 @@ static void mount_sources(const struct cx_regconf *rc, const struct cx_image_rec
     out[n] = NULL;
 }
 
-static int find_creds(const struct push_args *a, const struct cx_endpoint *e, char **user,
-                      char **pass, bool *found, cx_error *err)
-{
-    if (a->creds) {
-        const char *c = strchr(a->creds, ':');
-        *user = c ? strndup(a->creds, (size_t) (c - a->creds)) : cx_strdup(a->creds);
-        *pass = cx_strdup(c ? c + 1 : "");
-        return *found = true, 0;
-    }
-    const char *host = strcmp(e->host, "registry-1.docker.io") ? e->host : "docker.io";
-    return cx_auth_lookup(a->authfile, host, e->repository, user, pass, found, err);
-}
-
 /* ---- the push ---- */
 
 static int record_digest(struct cx_store *s, const struct cx_image_rec *rec, const char *name,
@@ -204,8 +191,8 @@ static int push_registry(struct cx_store *s, const struct cx_regconf *rc,
     _cleanup_(endpoint_free) struct cx_endpoint e = { 0 };
     char *from[MOUNT_FROM_MAX];
     bool found = false;
-    if (primary_endpoint(rc, name, &e, err) < 0 || find_creds(a, &e, &user, &pass, &found,
-                                                              err) < 0)
+    if (primary_endpoint(rc, name, &e, err) < 0 ||
+        ctl_credentials(a->creds, a->authfile, &e, &user, &pass, &found, err) < 0)
         return -1;
     struct cx_registry_creds creds = { user, pass };
     struct cx_registry_endpoint ep = { .host = e.host, .insecure = e.insecure };

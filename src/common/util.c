@@ -263,3 +263,12 @@ void cx_user_name(uid_t uid, char *buf, size_t len)
     }
     fclose(f);
 }
+
+const char *cx_printable(const char *s, char buf[static 112])
+{
+    size_t i = 0;
+    for (; s[i] && i < 100; i++)
+        buf[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+    strcpy(buf + i, s[i] ? "..." : "");
+    return buf;
+}

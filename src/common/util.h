@@ -26,6 +26,9 @@ void cx_strv_free(char **v);
 /* Read a whole file (at most max bytes) into a NUL-terminated buffer. */
 int cx_read_file_at(int dirfd, const char *path, size_t max, char **out,
                     size_t *len, cx_error *err);
+/* s as it may be shown in an error: printable ASCII (others as '?'), at
+ * most 100 bytes, "..." when cut. */
+const char *cx_printable(const char *s, char buf[static 112]);
 /* The same from an open fd (path names it in errors). */
 int cx_read_fd(int fd, const char *path, size_t max, char **out, size_t *len, cx_error *err);
 /* Write tmp + fsync + rename, relative to dirfd. */

@@ -18,15 +18,6 @@
 
 #define KEY_MAX 1024
 
-/* A key from a file shown in an error: printable ASCII, at most 100 bytes. */
-static const char *show(const char *s, char buf[static 112])
-{
-    size_t i = 0;
-    for (; s[i] && i < 100; i++)
-        buf[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
-    strcpy(buf + i, s[i] ? "..." : "");
-    return buf;
-}
 
 static const char *env(const char *name)
 {
@@ -181,21 +172,23 @@ static int decode_entry(const char *path, const char *key, json_t *entry, char *
 {
     char b[112];
     if (!json_is_object(entry))
-        return cx_fail(err, EINVAL, "%s: auths.\"%s\": not an object", path, show(key, b));
+        return cx_fail(err, EINVAL, "%s: auths.\"%s\": not an object", path, cx_printable(key, b));
     json_t *a = json_object_get(entry, "auth");
     if (a == NULL || (json_is_string(a) && json_string_length(a) == 0))
         return 0;
     if (!json_is_string(a))
-        return cx_fail(err, EINVAL, "%s: auths.\"%s\".auth: not a string", path, show(key, b));
+        return cx_fail(err, EINVAL, "%s: auths.\"%s\".auth: not a string", path,
+                       cx_printable(key, b));
     _cleanup_free_ char *plain = NULL;
     size_t n = 0;
     if (b64_decode(json_string_value(a), &plain, &n) < 0)
-        return cx_fail(err, EINVAL, "%s: auths.\"%s\".auth: invalid base64", path, show(key, b));
+        return cx_fail(err, EINVAL, "%s: auths.\"%s\".auth: invalid base64", path,
+                       cx_printable(key, b));
     char *colon = memchr(plain, ':', n);
     int r = 0;
     if (colon == NULL || memchr(plain, '\0', n))
         r = cx_fail(err, EINVAL, "%s: auths.\"%s\".auth: not the base64 of user:password",
-                    path, show(key, b));
+                    path, cx_printable(key, b));
     if (r == 0) {
         *user = cx_asprintf("%.*s", (int) (colon - plain), plain);
         *pass = cx_strdup(colon + 1);

@@ -67,15 +67,6 @@ static int pfail(struct parser *P, const char *fmt, ...)
     return cx_fail(P->err, EINVAL, "%s:%u: %s", P->file, P->line, why);
 }
 
-/* A key or value shown in an error: printable ASCII, at most 100 bytes. */
-static const char *show(const char *s, char buf[static 112])
-{
-    size_t i = 0;
-    for (; s[i] && i < 100; i++)
-        buf[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
-    strcpy(buf + i, s[i] ? "..." : "");
-    return buf;
-}
 
 /* ---- lexing ---- */
 
@@ -345,17 +336,17 @@ static int check_location(struct parser *P, const char *what, char *s, bool pref
     while (n > 1 && s[n - 1] == '/')
         s[--n] = '\0';
     if (strstr(s, "://"))
-        return pfail(P, "%s \"%s\": URI schemes are not supported", what, show(s, b));
+        return pfail(P, "%s \"%s\": URI schemes are not supported", what, cx_printable(s, b));
     if (prefix && strncmp(s, "*.", 2) == 0) {
         if (strpbrk(s + 2, ":/@") == NULL && cx_ref_domain_valid(s + 2, n - 2))
             return 0;
         return pfail(P, "%s \"%s\": a wildcard prefix must be \"*.\" followed by a host name "
-                        "alone", what, show(s, b));
+                        "alone", what, cx_printable(s, b));
     }
     const char *slash = strchr(s, '/');
     size_t dlen = slash ? (size_t) (slash - s) : n;
     if (!cx_ref_domain_valid(s, dlen) || (slash && !cx_ref_path_valid(slash + 1, n - dlen - 1)))
-        return pfail(P, "%s \"%s\": not host[:port][/repository path]", what, show(s, b));
+        return pfail(P, "%s \"%s\": not host[:port][/repository path]", what, cx_printable(s, b));
     return 0;
 }
 
@@ -365,7 +356,7 @@ static int want_kind(struct parser *P, const struct value *v, enum vkind k, cons
     char b[112];
     if (v->kind == k && (k != V_ARRAY || v->all_strings))
         return 0;
-    return pfail(P, "\"%s\" must be %s%s", show(key, b), names[k],
+    return pfail(P, "\"%s\" must be %s%s", cx_printable(key, b), names[k],
                  k == V_ARRAY ? " of strings" : "");
 }
 
@@ -396,7 +387,7 @@ static int search_key(struct parser *P, const char *key, struct value *v)
         if (!cx_ref_domain_valid(v->items[i], strlen(v->items[i])) ||
             !cx_ref_is_qualified(probe))
             return pfail(P, "%s[%zu]: \"%s\" is not host[:port] with a '.' or ':', or "
-                            "localhost", key, i, show(v->items[i], b));
+                            "localhost", key, i, cx_printable(v->items[i], b));
     }
     P->c->search = TAKE_PTR(v->items);
     P->c->nsearch = v->n;
@@ -446,7 +437,7 @@ static int check_choice(struct parser *P, const char *key, const char *s,
         snprintf(want + o, sizeof want - o, "%s\"%s\"", i == 0 ? "" : choices[i + 1] ? ", "
                  : " or ", choices[i]);
     }
-    return pfail(P, "%s \"%s\": want %s", key, show(s, b), want);
+    return pfail(P, "%s \"%s\": want %s", key, cx_printable(s, b), want);
 }
 
 /* Where the current table's values go. */
@@ -491,19 +482,19 @@ static int alias_key(struct parser *P, const char *key, struct value *v)
         return -1;
     if (cx_ref_is_qualified(key) || !cx_ref_path_valid(key, strlen(key)))
         return pfail(P, "alias \"%s\" is not a short name (a repository path without a "
-                        "registry, tag or digest)", show(key, b));
+                        "registry, tag or digest)", cx_printable(key, b));
     struct cx_ref ref;
     cx_error rerr = { 0 };
     if (!cx_ref_is_qualified(v->s) || cx_ref_parse(v->s, &ref, &rerr) < 0)
         return pfail(P, "alias \"%s\": \"%s\" is not a fully qualified reference",
-                     show(key, b), show(v->s, b2));
+                     cx_printable(key, b), cx_printable(v->s, b2));
     bool digest = ref.digest != NULL;
     cx_ref_free(&ref);
     if (digest)
-        return pfail(P, "alias \"%s\": the reference must not have a digest", show(key, b));
+        return pfail(P, "alias \"%s\": the reference must not have a digest", cx_printable(key, b));
     for (size_t i = 0; i < c->naliases; i++)
         if (strcmp(c->alias_names[i], key) == 0)
-            return pfail(P, "duplicate alias \"%s\"", show(key, b));
+            return pfail(P, "duplicate alias \"%s\"", cx_printable(key, b));
     if (c->naliases == CX_REGCONF_MAX_ALIASES)
         return pfail(P, "more than %d aliases", CX_REGCONF_MAX_ALIASES);
     c->alias_names = cx_realloc(c->alias_names, (c->naliases + 1) * sizeof(char *));
@@ -526,7 +517,7 @@ static int key_value(struct parser *P)
     struct value v = { 0 };
     int r = 0;
     if (peek(P) != '=')
-        r = pfail(P, "expected '=' after key \"%s\"", show(segs[n - 1], b));
+        r = pfail(P, "expected '=' after key \"%s\"", cx_printable(segs[n - 1], b));
     if (r == 0) {
         P->p++;
         r = parse_value(P, &v);
@@ -602,7 +593,8 @@ static int open_table(struct parser *P, char **segs, int n, bool array)
                         "use [[registry]] tables (version 2)");
     if (registry && (n == 1 || mirror) && !array)
         return pfail(P, "[%s] must be an array of tables: use [[%s]]",
-                     mirror ? "registry.mirror" : "registry", mirror ? "registry.mirror" : "registry");
+                     mirror ? "registry.mirror" : "registry",
+                     mirror ? "registry.mirror" : "registry");
     if (n == 1 && strcmp(segs[0], "aliases") == 0 && array)
         return pfail(P, "[[aliases]] must be a table: use [aliases]");
     if (registry && n == 1)
