@@ -6,8 +6,7 @@
 
 #include "common/log.h"
 
-#define F(st, key, kind, member, req) \
-    { key, kind, offsetof(st, member), JD_NOHAS, req, 0, 0, NULL }
+#define F JD_F
 #define FH(st, key, kind, member) \
     { #key, kind, offsetof(st, member), offsetof(st, has_##member), false, 0, 0, NULL }
 #define FR(st, key, member, lo, hi) \

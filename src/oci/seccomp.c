@@ -6,10 +6,8 @@
 #include <stddef.h>
 #include <string.h>
 
-#define F(st, key, kind, member, req) \
-    { key, kind, offsetof(st, member), JD_NOHAS, req, 0, 0, NULL }
-#define FH(st, key, kind, member, has) \
-    { key, kind, offsetof(st, member), offsetof(st, has), false, 0, 0, NULL }
+#define F JD_F
+#define FH JD_FH
 
 struct name_value {
     const char *name;

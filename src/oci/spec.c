@@ -15,12 +15,9 @@
 int oci_linux_decode(struct jd_ctx *c, json_t *v, const struct jpath *p,
                      void *dst);
 
-#define F(st, key, kind, member, req) \
-    { key, kind, offsetof(st, member), JD_NOHAS, req, 0, 0, NULL }
-#define FH(st, key, kind, member, has) \
-    { key, kind, offsetof(st, member), offsetof(st, has), false, 0, 0, NULL }
-#define FC(st, key, member, fn, req) \
-    { key, JD_CUSTOM, offsetof(st, member), JD_NOHAS, req, 0, 0, fn }
+#define F JD_F
+#define FH JD_FH
+#define FC JD_FC
 
 static const struct { const char *name; int res; } rlimit_names[] = {
     { "RLIMIT_AS", RLIMIT_AS }, { "RLIMIT_CORE", RLIMIT_CORE },

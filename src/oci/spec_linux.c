@@ -13,8 +13,7 @@
 #define CLONE_NEWTIME 0x00000080
 #endif
 
-#define F(st, key, kind, member, req) \
-    { key, kind, offsetof(st, member), JD_NOHAS, req, 0, 0, NULL }
+#define F JD_F
 
 static const struct { const char *name; int type; } ns_names[] = {
     { "pid", CLONE_NEWPID }, { "network", CLONE_NEWNET },
