@@ -661,21 +661,101 @@ def perf_report(data, sort, limit):
     return rows
 
 
-CATEGORIES = [
-    ("SHA-256 (OpenSSL)", re.compile(r"sha256|sha2_", re.I)),
-    ("inflate (ISA-L igzip)", re.compile(r"libisal|isal_|decode_huffman|inflate", re.I)),
-    ("tar parsing (libarchive)", re.compile(r"libarchive|archive_", re.I)),
-    ("memcpy/memmove (libc)", re.compile(r"mem(cpy|move|set)", re.I)),
-    ("kernel: file create/metadata", re.compile(
-        r"\[k\].*(ext4_(new_inode|create|add_entry|mark_inode|find|lookup|setattr|xattr|"
-        r"dx_|htree)|recently_deleted|find_inode_bit|find_get_block|d_alloc|path_|link_path|"
-        r"lookup|namei|__d_lookup|inode|dentry|ext4_ext|jbd2|bh_|__getblk|mb_|ext4_mb)", re.I)),
-    ("kernel: data copy (write/read/recv)", re.compile(
-        r"\[k\].*(copy_user|rep_movs|copy_to|copy_from|clear_page|filemap|_copy_|"
-        r"generic_perform_write|page_cache|folio|tcp_|skb|iov_iter)", re.I)),
-    ("kernel: other", re.compile(r"\[k\]")),
-    ("libcurl / OpenSSL other", re.compile(r"libcurl|libssl|libcrypto", re.I)),
+# user space by library (libcrypto's symbols are stripped; over plain http
+# capsactl uses it only for SHA-256), kernel time by the syscall it ran under
+DSO_CATEGORIES = [
+    ("SHA-256 (libcrypto)", "libcrypto"),
+    ("inflate (libisal, ISA-L igzip)", "libisal"),
+    ("tar parsing (libarchive)", "libarchive"),
+    ("libc (memcpy, malloc, ...)", "libc.so"),
+    ("libcurl", "libcurl"),
+    ("capsactl itself", "capsactl"),
+    ("sqlite", "libsqlite3"),
 ]
+SYSCALL_GROUPS = [
+    ("openat (create files, open dirs)", ("openat", "openat2", "open")),
+    ("write (file data)", ("write", "pwrite64", "writev")),
+    ("mkdirat, symlinkat, linkat", ("mkdirat", "symlinkat", "linkat", "mkdir")),
+    ("metadata: fchown, fchmod, utimensat, fsetxattr", (
+        "fchown", "fchownat", "fchmod", "fchmodat", "utimensat", "fsetxattr", "setxattr")),
+    ("close", ("close",)),
+    ("network: recvfrom, poll, sendto", ("recvfrom", "poll", "sendto", "ppoll", "recvmsg")),
+    ("fsync, fdatasync, syncfs", ("fsync", "fdatasync", "syncfs")),
+    ("read (blob files)", ("read", "pread64")),
+]
+
+
+def perf_profile(data, cpu):
+    """(category rows [(name, pct)], top symbols, threads) of a perf.data."""
+    dsos = perf_report(data, "dso", 0.01)
+    rows = []
+    kernel = sum(p for p, d in dsos if "kernel" in d)
+    for name, key in DSO_CATEGORIES:
+        pct = sum(p for p, d in dsos if key in d)
+        if pct:
+            rows.append((name, pct))
+    other = sum(p for p, d in dsos if "kernel" not in d and
+                not any(k in d for _, k in DSO_CATEGORIES))
+    if other:
+        rows.append(("other user space", other))
+    r = subprocess.run(["perf", "report", "-i", data, "--children", "--sort", "sym",
+                        "--stdio", "-g", "none", "--percent-limit", "0.01"],
+                       capture_output=True, text=True)
+    sys_pct, in_syscalls = {}, 0.0
+    for line in r.stdout.splitlines():
+        m = re.match(r"\s*([\d.]+)%\s+[\d.]+%\s+\[k\] (?:__x64_sys_|ksys_|__do_sys_)(\w+)\s*$",
+                     line)
+        if m:
+            sys_pct[m.group(2)] = max(sys_pct.get(m.group(2), 0.0), float(m.group(1)))
+        m = re.match(r"\s*([\d.]+)%\s+[\d.]+%\s+\[k\] do_syscall_64\s*$", line)
+        if m:
+            in_syscalls = float(m.group(1))
+    ksum = 0.0
+    for name, calls in SYSCALL_GROUPS:
+        pct = sum(sys_pct.get(c, 0) for c in calls)
+        if pct:
+            rows.append(("kernel: " + name, pct))
+            ksum += pct
+    if kernel:
+        rows.append(("kernel: other syscalls", max(0.0, in_syscalls - ksum)))
+        rows.append(("kernel: outside syscalls (page faults, irqs)",
+                     max(0.0, kernel - in_syscalls)))
+    syms = perf_report(data, "dso,sym", 0.3)
+    threads = perf_report(data, "pid", 1)
+    return rows, syms, threads
+
+
+def sha_ni_in_hot_code(syms):
+    """Whether the code around the hottest libcrypto sample address (its
+    symbols are stripped) holds a sha256rnds2 instruction; None if unknown."""
+    hot = [sym for _, sym in syms if sym.startswith("libcrypto")]
+    lib = None
+    for line in subprocess.run(["ldconfig", "-p"], capture_output=True, text=True).stdout.splitlines():
+        if "libcrypto.so.3 " in line and "x86-64" in line:
+            lib = line.split()[-1]
+    if not hot or not lib or not shutil.which("objdump"):
+        return None
+    m = re.search(r"0x([0-9a-f]+)", hot[0])
+    if not m:
+        return None
+    addr = int(m.group(1), 16)
+    r = subprocess.run(["objdump", "-d", "--start-address=%#x" % (addr - 256),
+                        "--stop-address=%#x" % (addr + 256), lib], capture_output=True, text=True)
+    return "sha256rnds2" in r.stdout
+
+
+def timeline(argv):
+    """Run argv (a non-quiet capsactl pull), timestamping its output lines:
+    (seconds to the last "Copying blob" line, total seconds, ok)."""
+    t0 = time.monotonic()
+    p = subprocess.Popen(argv, stdin=devnull, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT)
+    last_blob = None
+    for line in p.stdout:
+        if line.startswith(b"Copying blob"):
+            last_blob = time.monotonic() - t0
+    rc = p.wait()
+    return last_blob, time.monotonic() - t0, rc == 0
 
 
 def section_profile(cs, info, layout, capsa_reg_med):
@@ -717,59 +797,65 @@ def section_profile(cs, info, layout, capsa_reg_med):
                          "%.2f s (%+.2f s vs the layout)" % (capsa_reg_med / 1e9,
                                                              (capsa_reg_med - lm) / 1e9)))
 
-    # 2. perf: where the CPU goes (cpu-clock: this VM has no PMU)
+    # 2. the timeline: blobs fetched (three threads) while layers unpack in
+    # order (one thread); the tail after the last blob is unpack only
+    capsa.start("timeline")
+    if DROP:
+        drop_caches()
+    fetched, total, ok = timeline(capsa.pull_argv(capsa.ref))
+    capsa.cleanup()
+    if ok and fetched:
+        rows.append(("timeline of one registry pull: last blob stored at", "%.2f s of %.2f s "
+                     "(after it, %.2f s of unpacking only)" % (fetched, total, total - fetched)))
+
+    # 3. perf: where the CPU goes (cpu-clock: this VM has no PMU)
     perf = shutil.which("perf")
     data = os.path.join(W, "perf.data")
     if perf:
         capsa.start("perf")
         if DROP:
             drop_caches()
-        r = spawn([perf, "record", "-q", "-e", "cpu-clock", "-F", "1999", "-o", data, "--"] +
-                  capsa.pull_argv(capsa.ref), tag="perf")
+        r = spawn([perf, "record", "-q", "-g", "-e", "cpu-clock", "-F", "1999", "-o", data,
+                   "--"] + capsa.pull_argv(capsa.ref), tag="perf")
         capsa.cleanup()
         if r.ok():
-            syms = perf_report(data, "dso,sym", 0.01)
-            threads = perf_report(data, "tid", 1)
-            wall = r.ns / 1e9
-            cats = {}
-            for pct, sym in syms:
-                for cname, rx in CATEGORIES:
-                    if rx.search(sym):
-                        cats[cname] = cats.get(cname, 0) + pct
-                        break
-                else:
-                    cats["other user space"] = cats.get("other user space", 0) + pct
-            print("### CPU profile of one registry pull (`perf record -e cpu-clock`, %.2f s "
-                  "wall, %.2f s cpu)" % (wall, r.cpu))
+            cats, syms, threads = perf_profile(data, r.cpu)
+            print("### CPU profile of one registry pull (`perf record -g -e cpu-clock`, "
+                  "%.2f s wall, %.2f s cpu)" % (r.ns / 1e9, r.cpu))
             print()
-            print("| category | share of samples | ≈ cpu s |")
+            print("| where | share of samples | ≈ cpu s |")
             print("|---|---:|---:|")
-            for cname, pct in sorted(cats.items(), key=lambda x: -x[1]):
+            for cname, pct in cats:
                 print("| %s | %.1f %% | %.2f |" % (cname, pct, pct / 100 * r.cpu))
             print()
-            print("Top symbols:")
+            print("Threads (the first is the main thread: resolve, unpack; the others fetch): " +
+                  ", ".join("%s %.1f %%" % (t, p) for p, t in threads[:6]) + ".")
             print()
-            print("| share | dso, symbol |")
-            print("|---:|---|")
-            for pct, sym in syms[:18]:
-                print("| %.1f %% | `%s` |" % (pct, sym.replace("|", "\\|")))
+            print("Top symbols: " + "; ".join("%.1f %% `%s`" % (p, sym.replace("|", "\\|"))
+                                              for p, sym in syms[:14]) + ".")
             print()
-            print("Threads: " + ", ".join("%s %.1f %%" % (t, p) for p, t in threads[:6]))
-            print()
-            for cname, key in (("SHA-256 (OpenSSL)", "sha"), ("inflate (ISA-L igzip)", "isal")):
-                if cats.get(cname):
-                    sec = cats[cname] / 100 * r.cpu
-                    mib = (2 * info["compressed"] + info["bytes"]) / 2**20 if key == "sha" \
-                        else info["bytes"] / 2**20
-                    rows.append(("%s in the pull: %.2f s cpu for %.0f MiB" % (cname, sec, mib),
-                                 "%.0f MiB/s" % (mib / sec if sec else 0)))
+            got = dict(cats)
+            shani_hot = sha_ni_in_hot_code(syms)
+            if shani_hot is not None:
+                rows.append(("hottest libcrypto code in the profile contains `sha256rnds2` "
+                             "(objdump)", "yes: the SHA-NI path" if shani_hot else "no"))
+            isal = [sym.split()[-1] for _, sym in syms if "libisal" in sym]
+            if isal:
+                rows.append(("hottest ISA-L symbol", "`%s`" % isal[0]))
+            for cname, mib in (("SHA-256 (libcrypto)", (2 * info["compressed"] + info["bytes"])
+                                / 2**20),
+                               ("inflate (libisal, ISA-L igzip)", info["bytes"] / 2**20)):
+                sec = got.get(cname, 0) / 100 * r.cpu
+                if sec:
+                    rows.append(("%s in the pull: ≈%.2f s cpu for %.0f MiB" % (cname, sec, mib),
+                                 "≈%.0f MiB/s" % (mib / sec)))
         else:
             problem("perf record failed: %s" % r.err[-500:])
     else:
         print("perf is not installed: no CPU profile (apt-get install linux-perf)")
         print()
 
-    # 3. strace: syscall counts (slows the run: counts only, no timing)
+    # 4. strace: syscall counts (slows the run: counts only, no timing)
     if shutil.which("strace"):
         capsa.start("strace")
         out = os.path.join(W, "strace.txt")
@@ -785,7 +871,7 @@ def section_profile(cs, info, layout, capsa_reg_med):
                         n = int(p[3])
                         calls.append((n, p[-1]))
                     elif p and p[-1] == "total":
-                        total = int(p[2]) if len(p) >= 5 else 0
+                        total = int(p[3]) if len(p) >= 5 else 0
             calls.sort(reverse=True)
             total = total or sum(n for n, _ in calls)
             print("### Syscalls of one registry pull (`strace -f -c`; counts only)")
@@ -813,7 +899,19 @@ def section_profile(cs, info, layout, capsa_reg_med):
             rows.append(("sync calls in one pull (`strace -T`)", ", ".join(
                 "%s ×%d %.2f s" % (k, n, t) for k, (n, t) in sorted(waits.items())) or "none"))
 
-    # 4. the primitives: SHA-256 (with/without SHA-NI), inflate
+    # 5. memory: what the binary and its libraries cost before any work
+    if GNU_TIME:
+        capsa.start("rss")
+        r = spawn(capsa.base() + ["images"], tag="rss-images")
+        capsa.cleanup()
+        if r.ok():
+            rows.append(("peak RSS of `capsactl images` on an empty store (binary, shared "
+                         "libraries, store open)", "%d KB" % r.maxrss))
+        libs = subprocess.run(["ldd", CAPSACTL], capture_output=True, text=True).stdout
+        rows.append(("shared libraries capsactl loads (`ldd`)", "%d" % sum(
+            1 for line in libs.splitlines() if "=>" in line)))
+
+    # 6. the primitives: SHA-256 (with/without SHA-NI), inflate
     flags = open("/proc/cpuinfo").read()
     shani = " sha_ni " in flags.replace("\n", " ")
     for label, env in (("with SHA-NI" if shani else "default", {}),

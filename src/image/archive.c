@@ -733,9 +733,9 @@ int cx_archive_load(struct cx_store *s, int fd, struct cx_loaded **out, size_t *
            : find(&a, "index.json") ? load_oci(&a, err)
            : cx_fail(err, EINVAL, "neither manifest.json (docker-archive) nor index.json "
                      "(oci-archive) in the archive");
-    if (rc < 0)
+    if (rc < 0 || pull_images(s, &a, out, n, err) < 0)
         return cx_error_prefix(err, "load");
-    return pull_images(s, &a, out, n, err);
+    return 0;
 }
 
 /* ---- the blob set, for import (layout_write.c) ---- */

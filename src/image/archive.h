@@ -25,7 +25,7 @@
 #include "store/store.h"
 
 #define CX_ARCHIVE_JSON_MAX (8u << 20)      /* manifest.json, index.json, configs */
-#define CX_ARCHIVE_ENTRIES_MAX 100000u      /* members of one archive */
+#define CX_ARCHIVE_ENTRIES_MAX 10000u       /* members of one archive */
 #define CX_ARCHIVE_DEPTH_MAX 8              /* components of a member name */
 #define CX_ARCHIVE_IMAGES_MAX 1000u         /* images of one archive */
 

@@ -473,7 +473,9 @@ static int token_fetch(struct cx_registry *r, const char *scope, cx_error *err)
     int rc = cx_reg_request(r, &x, true, err);
     char where[240];
     cx_reg_url_for_msg(r->realm, where, sizeof where);
-    if (rc == 0 && (x.status == 401 || x.status == 403))
+    if (rc < 0 && x.cb_failed)
+        cx_error_prefix(err, "token server %s", where);
+    else if (rc == 0 && (x.status == 401 || x.status == 403))
         rc = cx_fail(err, 0, "token server %s: %s (HTTP %ld) (check capsactl login)", where,
                      r->user ? "the credentials were refused" : "an anonymous token was refused",
                      x.status);

@@ -39,11 +39,11 @@ static int decode_digest(struct jd_ctx *c, json_t *v, const struct jpath *p, voi
 
 static int decode_platform(struct jd_ctx *c, json_t *v, const struct jpath *p, void *dst)
 {
-    struct { const char *os, *arch, *variant; } f = { 0 };
+    struct names { const char *os, *arch, *variant; } f = { 0 };
     static const struct jd_field fields[] = {
-        { "os", JD_STR, 0, JD_NOHAS, true, 0, 0, NULL },
-        { "architecture", JD_STR, sizeof(char *), JD_NOHAS, true, 0, 0, NULL },
-        { "variant", JD_STR, 2 * sizeof(char *), JD_NOHAS, false, 0, 0, NULL },
+        JD_F(struct names, "os", JD_STR, os, true),
+        JD_F(struct names, "architecture", JD_STR, arch, true),
+        JD_F(struct names, "variant", JD_STR, variant, false),
         JD_END,
     };
     if (jd_fields(c, v, p, fields, &f) < 0)

@@ -420,9 +420,10 @@ int cx_reg_http_error(const struct cx_registry *r, const struct xfer *x, const c
         return cx_fail(err, 0, "%s: 401 unauthorized: authentication required (check "
                        "capsactl login)%s%s", what, plain ? "" : ": ", plain ? "" : detail);
     }
+    if (have && (st >= 500 || st == 429))
+        return cx_fail(err, 0, "%s: %s (HTTP %ld)", what, detail, st);
     if (have)
-        return cx_fail(err, 0, "%s: %s", what,
-                       detail);
+        return cx_fail(err, 0, "%s: %s", what, detail);
     (void) r;
     switch (st) {
     case 403: return cx_fail(err, 0, "%s: 403 denied (check capsactl login)", what);
@@ -605,6 +606,11 @@ int cx_registry_get_manifest(struct cx_registry *r, const char *ref, char **body
     struct xfer x = { .method = "GET", .url = registry_url(r, path), .fd = -1,
                       .accept = MANIFEST_ACCEPT, .body_max = CX_REGISTRY_MANIFEST_MAX };
     int rc = cx_reg_request(r, &x, true, err);
+    if (rc < 0 && x.resp.over)
+        cx_fail(err, 0, "%s: manifest larger than %u bytes, refused", what,
+                CX_REGISTRY_MANIFEST_MAX);
+    else if (rc < 0 && x.cb_failed)
+        cx_error_prefix(err, "%s", what);
     if (rc == 0 && x.status != 200)
         rc = cx_reg_http_error(r, &x, what, err);
     if (rc == 0)

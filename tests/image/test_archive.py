@@ -373,3 +373,25 @@ def test_hostile_archive(loaded, tmp_path, case):
     assert "no problems found" in store.ok("system", "check").stdout
     assert not os.path.exists(tmp_path / "x") and not os.path.exists("/x")
     assert sorted(os.listdir(store.root)) == files
+
+
+def test_hostile_oci_diff_id(loaded, busybox_layout, tmp_path):
+    """A gzip layer whose content is not its config's diff_id: found while
+    unpacking (the pull path), and nothing is left in the store."""
+    store = loaded
+    before = images(store)
+    lay = oci_images.Layout(tmp_path / "bad")
+    man = json.loads(busybox_layout.read_blob(busybox_layout.resolve("latest")["digest"]))
+    cfg = json.loads(busybox_layout.read_blob(man["config"]["digest"]))
+    cfg["rootfs"]["diff_ids"] = ["sha256:" + "c" * 64]
+    man["config"]["digest"], man["config"]["size"] = lay.put_blob(json.dumps(cfg).encode())
+    for layer in man["layers"]:
+        lay.put_blob(busybox_layout.read_blob(layer["digest"]))
+    d, size = lay.put_blob(json.dumps(man).encode())
+    lay.tag({"mediaType": oci_images.MT_OCI_MANIFEST, "digest": d, "size": size}, "evil:1")
+    f = tmp_path / "bad.tar"
+    with tarfile.open(f, "w") as t:
+        t.add(lay.path, arcname=".")
+    store.fails("load", "-i", f, contains="diff_id mismatch")
+    assert images(store) == before
+    assert "no problems found" in store.ok("system", "check").stdout
