@@ -215,34 +215,66 @@ def test_push_token_auth(store, registry_token, busybox_layout):
 
 # --- podman reads what we pushed -----------------------------------------------------
 
-def test_podman_pulls_what_capsactl_pushed(store, registry, rich_layout, tmp_path):
-    podman = shutil.which("podman")
-    if podman is None:
-        pytest.skip("podman is not installed")
+class Podman:
+    """podman with a private root, runroot, config and HOME (vfs storage)."""
+
+    def __init__(self, tmp_path):
+        self.binary = shutil.which("podman")
+        if self.binary is None:
+            pytest.skip("podman is not installed")
+        self.top = tmp_path / "podman"
+        self.top.mkdir()
+        conf = self.top / "containers.conf"
+        conf.write_text("[engine]\n")
+        self.run_dir = tempfile.mkdtemp(prefix="cxpush-")  # podman wants a short runroot
+        self.argv = [self.binary, "--root", str(self.top / "storage"), "--runroot",
+                     self.run_dir, "--tmpdir", str(self.top / "tmp"), "--storage-driver", "vfs",
+                     "--cgroup-manager", "cgroupfs", "--events-backend", "file"]
+        self.env = dict(os.environ, CONTAINERS_CONF=str(conf), HOME=str(self.top))
+
+    def ok(self, *args, timeout=180):
+        r = procs.run(self.argv + list(args), timeout=timeout, env=self.env)
+        assert r.returncode == 0, str(r)
+        return r
+
+    def close(self):
+        procs.run(self.argv + ["rmi", "-af"], timeout=60, env=self.env)
+        procs.umount_under(str(self.top))
+        procs.umount_under(self.run_dir)
+        shutil.rmtree(self.run_dir, ignore_errors=True)
+
+
+@pytest.fixture
+def podman(tmp_path):
+    p = Podman(tmp_path)
+    yield p
+    p.close()
+
+
+def test_podman_pulls_what_capsactl_pushed(store, registry, rich_layout, podman):
     image_id = pull_layout(store, rich_layout)
     ref = registry.ref("push/for-podman", "latest")
     store.ok("push", TLS, "localhost/layout:latest", ref)
-    top = tmp_path / "podman"
-    conf = top / "containers.conf"
-    top.mkdir()
-    conf.write_text("[engine]\n")
-    run = tempfile.mkdtemp(prefix="cxpush-")   # podman wants a runroot under 50 characters
-    argv = [podman, "--root", str(top / "storage"), "--runroot", run,
-            "--tmpdir", str(top / "tmp"), "--storage-driver", "vfs",
-            "--cgroup-manager", "cgroupfs", "--events-backend", "file"]
-    env = dict(os.environ, CONTAINERS_CONF=str(conf), HOME=str(top))
-    try:
-        r = procs.run(argv + ["pull", TLS, ref], timeout=180, env=env)
-        assert r.returncode == 0, str(r)
-        r = procs.run(argv + ["image", "inspect", "--format", "{{.Id}} {{.Digest}}", ref],
-                      timeout=60, env=env)
-        assert r.returncode == 0, str(r)
-        assert r.stdout.split() == [image_id, layout_manifest(rich_layout)[0]]
-    finally:
-        procs.run(argv + ["rmi", "-af"], timeout=60, env=env)
-        procs.umount_under(str(top))
-        procs.umount_under(run)
-        shutil.rmtree(run, ignore_errors=True)
+    podman.ok("pull", TLS, ref)
+    r = podman.ok("image", "inspect", "--format", "{{.Id}} {{.Digest}}", ref, timeout=60)
+    assert r.stdout.split() == [image_id, layout_manifest(rich_layout)[0]]
+
+
+def test_capsactl_pulls_what_podman_pushed(store, registry, rich_layout, podman):
+    """podman recompresses the layers it pushes: other blobs, the same
+    config, so the same image ID and the same tree."""
+    pid = podman.ok("pull", "-q", "oci:%s:latest" % rich_layout.path).stdout.split()[-1]
+    ref = registry.ref("push/from-podman", "v1")
+    podman.ok("push", TLS, pid, ref)
+    image_id = store.ok("pull", "-q", TLS, ref).stdout.strip()
+    assert image_id == pid == pull_layout(store, rich_layout)
+    mnt = store.ok("image", "mount", image_id).stdout.strip()
+    e = oci_images.RICH_EXPECT
+    for path in e["present"]:
+        assert os.path.lexists(os.path.join(mnt, path)), path
+    for path in e["absent"]:
+        assert not os.path.lexists(os.path.join(mnt, path)), path
+    store.ok("image", "unmount", image_id)
 
 
 # --- errors ------------------------------------------------------------------------------
