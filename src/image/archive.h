@@ -11,8 +11,10 @@
  * never outside the archive.  Then everything is checked before the store
  * is touched: every JSON document is bounded (CX_ARCHIVE_JSON_MAX), every
  * blob named by its digest holds that digest, every layer a manifest or
- * manifest.json names exists, and a docker-archive layer's content is the
- * config's rootfs.diff_ids entry.  Only then does each image go into the
+ * manifest.json names exists, and an uncompressed layer's content is the
+ * config's rootfs.diff_ids entry (a compressed one's diff_id is checked by
+ * the puller as it unpacks it: a mismatch there is undone by the pull
+ * path and leaves no image and no blob).  Only then does each image go into the
  * store through cx_pull, from a cx_source over the spool, so a load is as
  * crash-safe and verified as a pull. */
 #ifndef CAPSA_IMAGE_ARCHIVE_H
@@ -40,8 +42,7 @@ void cx_loaded_free(struct cx_loaded *l, size_t n);
  * a docker-archive's RepoTags, an oci-archive's
  * org.opencontainers.image.ref.name annotations, taken as they are when
  * qualified (a domain first) and under "localhost/" otherwise (podman's
- * rule: "busybox" -> localhost/busybox:latest).  Nothing is stored unless
- * the whole archive checks out. */
+ * rule: "busybox" -> localhost/busybox:latest). */
 int cx_archive_load(struct cx_store *s, int fd, struct cx_loaded **out, size_t *n,
                     cx_error *err);
 
@@ -55,13 +56,14 @@ struct cx_import_opts {
 
 /* A root file system tarball (uncompressed, or any compression libarchive
  * knows) read from fd becomes a one-layer image: the tar, gzip-compressed,
- * with a config for the host's os/arch created now.  id: its image ID. */
+ * with a config for the host's os/arch created now.  id: its image ID.
+ * (Written in layout_write.c, over the blob set below.) */
 int cx_archive_import(struct cx_store *s, int fd, const struct cx_import_opts *o,
                       char id[static 65], cx_error *err);
 
 /* podman's name for what an archive calls an image: "repository:tag",
- * qualified under localhost/ when it has no domain, or NULL when raw is
- * not a reference with a tag. */
+ * qualified under localhost/ when it has no domain, ":latest" when it has
+ * no tag; NULL when raw is not a valid reference or names a digest. */
 char *cx_archive_image_name(const char *raw);
 
 /* ---- shared by archive.c and layout_write.c (import), no other callers:
