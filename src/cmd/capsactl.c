@@ -1,6 +1,7 @@
 /* capsactl.c: main() of the command line for people: global flags and
  * the command table (podman's names). */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,27 +10,53 @@
 #include "cmd/ctl.h"
 #include "common/log.h"
 
+/* Each command: its function, what it does, and its usage (`capsactl
+ * COMMAND --help`). */
 static const struct {
     const char *name;
     ctl_cmd_fn fn;
-    const char *help;
+    const char *help, *usage;
 } commands[] = {
-    { "image", ctl_image, "manage images (inspect, ls, rm, pull, tag, prune, mount, ...)" },
-    { "images", ctl_images, "list images in the store" },
-    { "import", ctl_import, "import a root filesystem tarball as a one-layer image" },
-    { "info", ctl_info, "show the host, the store and the registries configuration" },
-    { "load", ctl_load, "load images from a docker-archive or oci-archive tarball" },
-    { "login", ctl_login, "log in to a registry (stores credentials in the auth file)" },
-    { "logout", ctl_logout, "remove a registry's credentials from the auth file" },
-    { "pull", ctl_pull, "pull an image from a registry or an OCI layout" },
-    { "push", ctl_push, "push an image to a registry or an OCI layout" },
-    { "rmi", ctl_rmi, "remove one or more images" },
-    { "save", ctl_save, "save images to a docker-archive or oci-archive tarball" },
-    { "system", ctl_system, "manage the store (df, check)" },
-    { "tag", ctl_tag, "add names to an image" },
-    { "untag", ctl_untag, "remove names from an image" },
-    { "version", ctl_version, "print capsactl's version" },
+    { "image", ctl_image, "manage images (inspect, ls, rm, pull, tag, prune, mount, ...)",
+      "image inspect|ls|list|rm|pull|tag|untag|prune|mount|unmount ..." },
+    { "images", ctl_images, "list images in the store",
+      "images [-a] [-q] [-n|--noheading] [--digests] [--no-trunc] [--format json] [NAME]" },
+    { "import", ctl_import, "import a root filesystem tarball as a one-layer image",
+      "import [-c|--change INSTRUCTION]... [-m|--message TEXT] [-q] FILE|- [NAME[:TAG]]" },
+    { "info", ctl_info, "show the host, the store and the registries configuration", "info" },
+    { "load", ctl_load, "load images from a docker-archive or oci-archive tarball",
+      "load [-i|--input FILE] [-q]   (standard input without -i)" },
+    { "login", ctl_login, "log in to a registry (stores credentials in the auth file)",
+      "login [-u USER] [-p PASS | --password-stdin] [--authfile FILE] [--tls-verify=false]\n"
+      "       [--get-login] [-v] [REGISTRY]" },
+    { "logout", ctl_logout, "remove a registry's credentials from the auth file",
+      "logout [--authfile FILE] [-a|--all] [REGISTRY]" },
+    { "pull", ctl_pull, "pull an image from a registry or an OCI layout",
+      "pull [-q] [--tls-verify=false] [--authfile FILE] [--creds USER:PASS]\n"
+      "       [--platform OS/ARCH[/VARIANT] | --os OS --arch ARCH --variant V] IMAGE...\n"
+      "  IMAGE: a reference (docker:// optional), or oci:DIR[:TAG]" },
+    { "push", ctl_push, "push an image to a registry or an OCI layout",
+      "push [-q] [--tls-verify=false] [--authfile FILE] [--creds USER:PASS]\n"
+      "       [--digestfile FILE] IMAGE [DESTINATION]   (a reference, or oci:DIR[:TAG])" },
+    { "rmi", ctl_rmi, "remove one or more images", "rmi [-f] [-a] [-i|--ignore] IMAGE..." },
+    { "save", ctl_save, "save images to a docker-archive or oci-archive tarball",
+      "save [-o FILE] [--format docker-archive|oci-archive] [-m] [-q] IMAGE..." },
+    { "system", ctl_system, "manage the store (df, check)",
+      "system df [-v] [--format json] | system check [--repair]" },
+    { "tag", ctl_tag, "add names to an image", "tag IMAGE NAME[:TAG]..." },
+    { "untag", ctl_untag, "remove names from an image (all without NAME)",
+      "untag IMAGE [NAME[:TAG]...]" },
+    { "version", ctl_version, "print capsactl's version", "version" },
 };
+
+/* -h or --help among the command's own flags (before "--") */
+static bool wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+            return true;
+    return false;
+}
 
 int ctl_version(const struct ctl_global *g, int argc, char **argv, cx_error *err)
 {
@@ -102,7 +129,11 @@ int main(int argc, char **argv)
         if (i == n)
             cx_fail(&err, 0, "unrecognized command `capsactl %s` (see capsactl --help)",
                     argv[first]);
-        else {
+        else if (wants_help(argc - first, argv + first)) {
+            printf("capsactl %s: %s\n\nusage: capsactl [global options] %s\n", commands[i].name,
+                   commands[i].help, commands[i].usage);
+            return 0;
+        } else {
             optind = 0;
             rc = commands[i].fn(&g, argc - first, argv + first, &err);
         }

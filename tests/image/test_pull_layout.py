@@ -266,3 +266,15 @@ def test_terminal_shows_progress_bars(store, rich_layout):
     assert text.count("Stored image") == 1      # one summary line
     assert "Copying blob" in text and " done" in text
     assert len(p.stdout.read().strip()) == 64   # the ID alone on stdout
+
+
+def test_every_command_has_help(store):
+    out = store.ok("--help").stdout
+    names = [ln.split()[0] for ln in out.split("commands:\n")[1].splitlines() if ln.strip()]
+    assert {"pull", "push", "images", "rmi", "tag", "load", "save", "import", "login",
+            "logout", "system", "image"} <= set(names)
+    for name in names:
+        r = store.ok(name, "--help")
+        assert r.stdout.startswith("capsactl %s: " % name) and "usage: capsactl" in r.stdout
+    r = store.fails("nosuchcommand")
+    assert r.returncode == 125 and "unrecognized command" in r.stderr
