@@ -362,8 +362,14 @@ int cx_pull(struct cx_store *s, struct cx_source *src, const char *ref,
     if (record(&p, &r, chains, &lock, &complete, err) < 0)
         return -1;
     CX_FAULT("image recorded incomplete");
-    if (!complete && (store_docs(&p, &r, err) < 0 || fetch_layers(&p, &r, chains, err) < 0))
+    if (!complete && (store_docs(&p, &r, err) < 0 || fetch_layers(&p, &r, chains, err) < 0)) {
+        /* undo now, under the image's lock, rather than leave it to the
+           next command's repair: the store is as it was */
+        cx_error ignored = { 0 };
+        if (cx_image_delete(s, r.m.config.digest.hex, &ignored) == 0)
+            cx_store_gc(s, &ignored);
         return -1;
+    }
     for (size_t i = 0; complete && i < p.njobs; i++)
         report(&p, CX_PULL_LAYER_EXISTS, i, 0, 0);
     CX_FAULT("layers done");

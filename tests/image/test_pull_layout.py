@@ -212,7 +212,13 @@ def test_layout_digest_mismatch_is_refused(store, tmp_path):
     os.chmod(path, 0o644)
     open(path, "wb").write(bytes(data))
     r = store.fails("pull", "oci:%s:latest" % lay.path)
-    assert r.returncode == 125
+    assert r.returncode == 125 and "digest mismatch" in r.stderr
+    # undone by the failed pull itself, not left for the next command
+    import sqlite3
+    db = sqlite3.connect(os.path.join(store.root, "capsa.db"))
+    assert db.execute("SELECT count(*) FROM images").fetchone() == (0,)
+    assert db.execute("SELECT count(*) FROM layers").fetchone() == (0,)
+    db.close()
     assert images_json(store) == []
     assert "no problems found" in store.ok("system", "check").stdout
     assert os.listdir(os.path.join(store.root, "layers")) == []
