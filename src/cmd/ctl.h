@@ -9,6 +9,7 @@
 
 #include "common/error.h"
 #include "image/regconf.h"
+#include "image/registry.h"
 #include "store/store.h"
 
 struct ctl_global {
@@ -65,6 +66,10 @@ int ctl_regconf(const struct ctl_global *g, struct cx_regconf *c, cx_error *err)
  * each search registry: "NAME: image not known" otherwise. */
 int ctl_image_find(const struct ctl_global *g, struct cx_store *s, const char *name,
                    struct cx_image_rec *out, cx_error *err);
+/* The environment's tuning of a registry endpoint (CAPSACTL_RETRY_DELAY_MS:
+ * the first wait between tries; CAPSACTL_STALL_TIMEOUT: seconds under
+ * 1 KiB/s before a transfer is cut). */
+int ctl_endpoint_tuning(struct cx_registry_endpoint *ep, cx_error *err);
 /* --creds USER:PASS when given, else the auth files' entry for endpoint e
  * (*found false when there is none). */
 int ctl_credentials(const char *creds, const char *authfile, const struct cx_endpoint *e,

@@ -11,9 +11,39 @@
 #include "image/authfile.h"
 #include "image/reference.h"
 
+/* A positive number from the environment, or 0 when unset. */
+static int env_u64(const char *name, uint64_t *out, cx_error *err)
+{
+    const char *v = getenv(name);
+    *out = 0;
+    if (v && (cx_parse_u64(v, out) < 0 || *out == 0))
+        return cx_fail(err, EINVAL, "%s=%s: want a positive number", name, v);
+    return 0;
+}
+
 int ctl_store_open(const struct ctl_global *g, struct cx_store *s, cx_error *err)
 {
-    return cx_store_open(s, g->root, g->runroot, err);
+    uint64_t bytes, entries;
+    if (env_u64("CAPSACTL_LAYER_MAX_BYTES", &bytes, err) < 0 ||
+        env_u64("CAPSACTL_LAYER_MAX_ENTRIES", &entries, err) < 0 ||
+        cx_store_open(s, g->root, g->runroot, err) < 0)
+        return -1;
+    s->layer_max_bytes = bytes, s->layer_max_entries = entries;
+    return 0;
+}
+
+int ctl_endpoint_tuning(struct cx_registry_endpoint *ep, cx_error *err)
+{
+    uint64_t delay, stall;
+    if (env_u64("CAPSACTL_RETRY_DELAY_MS", &delay, err) < 0 ||
+        env_u64("CAPSACTL_STALL_TIMEOUT", &stall, err) < 0)
+        return -1;
+    if (delay > 60000 || stall > 3600)
+        return cx_fail(err, EINVAL, "CAPSACTL_RETRY_DELAY_MS is at most 60000, "
+                       "CAPSACTL_STALL_TIMEOUT at most 3600");
+    ep->retry_delay_ms = (unsigned) delay;
+    ep->stall_timeout_s = (unsigned) stall;
+    return 0;
 }
 
 int ctl_regconf(const struct ctl_global *g, struct cx_regconf *c, cx_error *err)

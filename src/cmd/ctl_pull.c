@@ -75,6 +75,8 @@ static int pull_endpoint(struct cx_store *s, const struct cx_endpoint *e, const 
     struct cx_registry_endpoint ep = { .host = e->host, .insecure = e->insecure };
     if (a->tls_verify_set)
         ep.insecure = !a->tls_verify;
+    if (ctl_endpoint_tuning(&ep, err) < 0)
+        return -1;
     _cleanup_(cx_source_free) struct cx_source src = { 0 };
     if (cx_source_registry(&src, &ep, e->repository, found ? &creds : NULL, err) < 0)
         return -1;

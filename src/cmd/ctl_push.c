@@ -198,6 +198,8 @@ static int push_registry(struct cx_store *s, const struct cx_regconf *rc,
     struct cx_registry_endpoint ep = { .host = e.host, .insecure = e.insecure };
     if (a->tls_verify_set)
         ep.insecure = !a->tls_verify;
+    if (ctl_endpoint_tuning(&ep, err) < 0)
+        return -1;
     mount_sources(rc, rec, &e, from, MOUNT_FROM_MAX);
     struct cx_push_opts o = { .tag = ref->tag, .mount_from = (const char *const *) from,
                               .chunk_size = a->chunk_size,

@@ -212,7 +212,7 @@ static int fetch_blob(struct pull *p, struct job *j, cx_error *err)
         rc = cx_blob_commit(&b.w, err);
     cx_blob_abort(&b.w);
     if (rc < 0)
-        return cx_error_prefix(err, "%s: layer sha256:%.12s", p->src->desc, j->blob.hex);
+        return -1;  /* the source's error names it and the blob */
     report(p, CX_PULL_LAYER_FETCHED, j->i, (uint64_t) j->size, (uint64_t) j->size);
     return 0;
 }

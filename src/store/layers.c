@@ -98,7 +98,9 @@ static int unpack(struct cx_store *s, const struct cx_layer_req *r,
     for (; lowerfds.n < nlower; lowerfds.n++)
         if (cx_layer_open(s, &lowers[lowerfds.n], &lowerfds.fds[lowerfds.n], err) < 0)
             return -1;
-    struct cx_unpack_opts opts = { .lower_fds = lowerfds.fds, .nlower = nlower, .devices = true };
+    struct cx_unpack_opts opts = { .lower_fds = lowerfds.fds, .nlower = nlower, .devices = true,
+                                   .max_bytes = s->layer_max_bytes,
+                                   .max_entries = s->layer_max_entries };
     struct cx_unpack_stats stats = { 0 };
     if (make_dir(s, &r->chain_id, &dirfd, err) < 0 || cx_blob_open(s, &r->blob, &blobfd, err) < 0 ||
         cx_unpack_layer(blobfd, (enum cx_compression) r->comp, &r->blob, &r->diff_id, dirfd,

@@ -24,6 +24,8 @@ struct cx_store {
     char *root, *runroot;
     int rootfd, blobsfd, layersfd, locksfd, runrootfd;
     struct cx_db db;
+    /* bounds on one layer (0: unpack.h's defaults, 64 GiB and 1,000,000) */
+    uint64_t layer_max_bytes, layer_max_entries;
 };
 
 int cx_store_open(struct cx_store *s, const char *root, const char *runroot, cx_error *err);

@@ -57,8 +57,8 @@ EXPECT = {
     "truncated_zstd": (REFUSED, "truncated zstd stream"),
     "truncated_tar": (REFUSED, "Truncated tar archive"),
     # --- bounds (see test_bounds)
-    "many_entries": (REFUSED, "1000000 entries"),
-    "gzip_bomb": (ACCEPTED, {"bomb": ("size", BOMB_BYTES)}),
+    "many_entries": (REFUSED, "more than 20000 entries"),
+    "gzip_bomb": (REFUSED, "larger than 268435456 bytes in all; refused"),
 }
 
 SMALL = [n for n in EXPECT if n not in ("many_entries", "gzip_bomb")]
@@ -180,18 +180,22 @@ def test_hostile_layer(store, tmp_path, outside, layers, name):
 
 
 def test_many_entries_refused_by_the_entry_bound(store, tmp_path, outside, layers):
-    """1,000,001 entries are unpacked (and removed) before the refusal:
-    ~1-2 minutes; there is no knob to lower the bound for a test."""
+    """The layer holds 2,000,000 entries; the bound (1,000,000 by default)
+    is lowered to 20,000 through CAPSACTL_LAYER_MAX_ENTRIES so the refusal
+    comes in seconds: what is unpacked before it is removed."""
+    store.env["CAPSACTL_LAYER_MAX_ENTRIES"] = "20000"
     r = _pull_one(store, tmp_path, outside, "many_entries", layers["many_entries"],
-                  timeout=600)
-    assert "entries" in r.stderr
+                  timeout=300)
+    assert "more than 20000 entries" in r.stderr
 
 
 def test_gzip_bomb(store, tmp_path, outside, layers):
-    """A 1 GiB bomb at deflate's best ratio (~1028:1) is under both bounds
-    (ratio 1100, 64 GiB), so it is honest content: accepted, complete."""
+    """A 1 GiB bomb at deflate's best ratio (~1028:1) is under the ratio
+    bound (1100: honest gzip reaches it), so the size bound refuses it:
+    64 GiB by default, 256 MiB here (CAPSACTL_LAYER_MAX_BYTES)."""
     data = layers["gzip_bomb"]
     assert (BOMB_BYTES / len(data)) < 1100
+    store.env["CAPSACTL_LAYER_MAX_BYTES"] = str(256 << 20)
     try:
         _pull_one(store, tmp_path, outside, "gzip_bomb", data, timeout=300)
     finally:
