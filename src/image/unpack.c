@@ -543,6 +543,25 @@ static int apply_dir_times(struct unpack *u, cx_error *err)
     return 0;
 }
 
+static int entries(struct unpack *u, cx_error *err)
+{
+    for (;;) {
+        struct archive_entry *e;
+        int rc = archive_read_next_header(u->a, &e);
+        if (rc == ARCHIVE_EOF)
+            return 0;
+        if (rc < ARCHIVE_WARN)
+            return archive_fail(u, err, "corrupt or truncated tar stream");
+        if (++u->st.entries > u->o.max_entries)
+            return cx_fail(err, EFBIG, "%s: more than %llu entries; refused", u->name,
+                           (unsigned long long) u->o.max_entries);
+        u->at_entry_end = false;
+        if (do_entry(u, e, err) < 0)
+            return -1;
+        u->at_entry_end = true;
+    }
+}
+
 static int run(struct unpack *u, int fd, enum cx_compression comp, const struct cx_digest *digest,
                const struct cx_digest *diff_id, cx_error *err)
 {
@@ -557,20 +576,15 @@ static int run(struct unpack *u, int fd, enum cx_compression comp, const struct 
     if (archive_read_support_format_tar(u->a) != ARCHIVE_OK ||
         archive_read_open(u->a, u, NULL, read_cb, NULL) != ARCHIVE_OK)
         return archive_fail(u, err, "open the tar stream");
-    for (;;) {
-        struct archive_entry *e;
-        int rc = archive_read_next_header(u->a, &e);
-        if (rc == ARCHIVE_EOF)
-            break;
-        if (rc < ARCHIVE_WARN)
-            return archive_fail(u, err, "corrupt or truncated tar stream");
-        if (++u->st.entries > u->o.max_entries)
-            return cx_fail(err, EFBIG, "%s: more than %llu entries; refused", u->name,
-                           (unsigned long long) u->o.max_entries);
-        u->at_entry_end = false;
-        if (do_entry(u, e, err) < 0)
-            return -1;
-        u->at_entry_end = true;
+    if (entries(u, err) < 0) {
+        /* a tar that makes no sense (EBADMSG: not a refusal, not a bound)
+           may be the symptom of a broken stream or of content that is not
+           what its digest says: read the rest (the reader's bounds hold)
+           and name that cause when there is one */
+        cx_error cause = { 0 };
+        if (err->errnum == EBADMSG && !u->rfailed && cx_layer_reader_finish(u->r, &cause) < 0)
+            *err = cause;
+        return -1;
     }
     if (apply_dir_times(u, err) < 0)
         return -1;

@@ -51,7 +51,7 @@ EXPECT = {
     "not_a_tar": (REFUSED, "Unrecognized archive format"),
     # --- broken compressed streams
     "truncated_gzip": (REFUSED, "truncated gzip stream"),
-    "corrupt_gzip": (REFUSED, "refused"),  # garbage inflates to a bad tar header first
+    "corrupt_gzip": (REFUSED, "gzip checksum mismatch"),
     "gzip_bad_crc": (REFUSED, "gzip checksum mismatch"),
     "gzip_trailing_garbage": (REFUSED, "not a gzip member"),
     "truncated_zstd": (REFUSED, "truncated zstd stream"),
