@@ -63,9 +63,13 @@ check: $(BUILD)/build.ninja $(ASAN)/build.ninja $(FI)/build.ninja $(VG)/build.ni
 	CAPSA_FI=$(CURDIR)/$(FI)/capsa $(PYTEST) -q -p no:cacheprovider tests/crash
 	CAPSACTL=$(CURDIR)/$(BUILD)/capsactl CAPSACTL_FI=$(CURDIR)/$(FI)/capsactl \
 	    $(PYTEST) -q -p no:cacheprovider tests/image
+	rm -rf $(ASAN)/image-reports && mkdir -p $(ASAN)/image-reports
 	CAPSACTL=$(CURDIR)/$(ASAN)/capsactl CAPSACTL_FI=$(CURDIR)/$(FI)/capsactl \
-	    ASAN_OPTIONS=detect_leaks=1 $(PYTEST) -q -p no:cacheprovider tests/image \
-	    -k "not big and not bomb and not many_entries"
+	    ASAN_OPTIONS=detect_leaks=1:log_path=$(CURDIR)/$(ASAN)/image-reports/asan \
+	    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path=$(CURDIR)/$(ASAN)/image-reports/ubsan \
+	    $(PYTEST) -q -p no:cacheprovider tests/image -k "not bomb and not many_entries"
+	@if [ -n "$$(ls $(ASAN)/image-reports)" ]; then \
+	    echo "capsactl under ASan/UBSan reported:"; cat $(ASAN)/image-reports/*; exit 1; fi
 	ninja -C $(VG)
 	CAPSA_VG=$(CURDIR)/$(VG)/capsa $(PYTEST) -q -p no:cacheprovider tests/valgrind
 	$(MAKE) fuzz

@@ -80,6 +80,22 @@ def count_files(dirs):
     return n
 
 
+def fs_desc(path):
+    """The file system type of path, and for ext4 whether it has a journal
+    (without one, ext4 checks the inode table for recently deleted inodes
+    on every inode allocation: see bench/README.md)."""
+    fstype = subprocess.run(["findmnt", "-no", "FSTYPE,SOURCE", "-T", path], capture_output=True,
+                            text=True).stdout.split()
+    if not fstype:
+        return "?"
+    if fstype[0] == "ext4" and len(fstype) > 1:
+        dev = os.path.basename(fstype[1])
+        jbd = os.path.isdir("/proc/fs/jbd2") and any(
+            e.startswith(dev + "-") for e in os.listdir("/proc/fs/jbd2"))
+        return "ext4 on %s (%s)" % (fstype[1], "journal" if jbd else "no journal")
+    return " ".join(fstype)
+
+
 def run_ok(argv, env=None, timeout=300, what=None):
     r = subprocess.run(argv, stdin=devnull, capture_output=True, text=True,
                        env=env, timeout=timeout)
@@ -140,7 +156,13 @@ def spawn(argv, env=None, tag="run"):
     t0 = time.perf_counter_ns()
     pid = os.posix_spawn(argv[0], argv, env or os.environ, file_actions=fa, setsid=True)
     _child[0] = pid
-    _, status, ru = os.wait4(pid, 0)
+    try:
+        _, status, ru = os.wait4(pid, 0)
+    except BaseException:   # SIGTERM/SIGINT: take the contender down too
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        _alarm(0, None)
+        os.waitpid(pid, 0)
+        raise
     t1 = time.perf_counter_ns()
     left = signal.setitimer(signal.ITIMER_REAL, 0)[0]
     _child[0] = 0
@@ -344,7 +366,7 @@ class Podman(Contender):
         return ["podman", "--root", os.path.join(d, "root"), "--runroot", os.path.join(d, "run"),
                 "--tmpdir", os.path.join(d, "tmp"), "--network-config-dir", os.path.join(d, "net"),
                 "--volumepath", os.path.join(d, "volumes"), "--storage-driver", self.driver,
-                "--events-backend", "file", "--cgroup-manager", "cgroupfs"]
+                "--events-backend", "none", "--cgroup-manager", "cgroupfs"]
 
     def pull_argv(self, ref):
         return self.base() + ["pull", "--tls-verify=false", ref]
@@ -902,6 +924,10 @@ def section_profile(cs, info, layout, capsa_reg_med):
     # 5. memory: what the binary and its libraries cost before any work
     if GNU_TIME:
         capsa.start("rss")
+        r0 = spawn([CAPSACTL, "version"], tag="rss-version")
+        if r0.ok():
+            rows.append(("peak RSS of `capsactl version` (binary and shared libraries)",
+                         "%d KB" % r0.maxrss))
         r = spawn(capsa.base() + ["images"], tag="rss-images")
         capsa.cleanup()
         if r.ok():
@@ -967,7 +993,11 @@ def main():
     if "capsactl" not in chosen:
         chosen.insert(0, "capsactl")
     t0 = time.monotonic()
+    # pull.sh sends SIGTERM when it is interrupted: unwind so that the
+    # finally clauses stop the registry and the current contender's daemon
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(143))
     layout, info = build_image()
+    cs = []
     reg = Registry(os.path.join(W, "registry"), mode="plain").start()
     try:
         log("registry: %s (pid %d); pushing with skopeo" % (reg.url, reg.proc.pid))
@@ -982,8 +1012,7 @@ def main():
         print("host: %s, kernel %s, %d CPU(s), %.0f GiB RAM; store file system: %s" % (
             platform.node(), platform.release(), os.cpu_count(),
             os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30,
-            subprocess.run(["stat", "-f", "-c", "%T", W], capture_output=True,
-                           text=True).stdout.strip()))
+            fs_desc(W)))
         print("registry: Debian docker-registry %s on %s (plain http), image pushed by skopeo" % (
             version_of(["docker-registry", "--version"], lambda s: s.split()[-1]), reg.url))
         print()
@@ -1025,6 +1054,11 @@ def main():
             print()
         print("(%.0f s in all)" % (time.monotonic() - t0))
     finally:
+        for c in cs:
+            try:
+                c.cleanup()
+            except Exception as e:
+                log("cleanup of %s: %s" % (c.name, e))
         reg.stop()
 
 

@@ -82,12 +82,17 @@ done
 
 W=$(mktemp -d /tmp/capsa-bench-pull.XXXXXX)
 PYPID=
+# shellcheck disable=SC2317  # (run from the traps)
 cleanup() {
-    # pull.py stops its daemons and removes its stores; this is the last
-    # resort if it was killed: stop it, unmount what is left under W, rm W
-    [ -n "$PYPID" ] && kill -TERM "$PYPID" 2>/dev/null && wait "$PYPID" 2>/dev/null
+    set +e
+    # pull.py stops its daemons and removes its stores, also on SIGTERM;
+    # then unmount whatever is left under W (nothing, normally) and rm W
+    if [ -n "$PYPID" ]; then
+        kill -TERM "$PYPID" 2>/dev/null
+        while kill -0 "$PYPID" 2>/dev/null; do wait "$PYPID"; done
+    fi
     awk -v w="$W" '$2 == w || index($2, w "/") == 1 {print $2}' /proc/self/mounts \
-        | sort -r | while read -r m; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true; done
+        | sort -r | while read -r m; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null; done
     rm -rf "$W"
 }
 trap cleanup EXIT
@@ -95,7 +100,8 @@ trap 'exit 130' INT TERM
 export W REPO CAPSACTL PULL_SH=$SELF
 "$PY" "$BENCH_DIR/pull.py" &
 PYPID=$!
-wait "$PYPID"
-rc=$?
+rc=0
+wait "$PYPID" || rc=$?
+# a signal interrupts wait: the INT/TERM trap exits, the EXIT trap cleans up
 PYPID=
 exit "$rc"
