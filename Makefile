@@ -96,14 +96,20 @@ demo: all
 bench: all
 	CAPSA=$${CAPSA:-$(CURDIR)/$(BUILD)/capsa} bench/bench.sh
 
+# capsactl pull vs podman, containerd (ctr), skopeo and a curl|tar floor
+# (as root; bench/README.md, "pull.sh")
+bench-pull: all
+	CAPSACTL=$${CAPSACTL:-$(CURDIR)/$(BUILD)/capsactl} bench/pull.sh
+
 install: all
 	install -D -m 0755 $(BUILD)/capsa $(DESTDIR)$(PREFIX)/bin/capsa
 	install -D -m 0755 $(BUILD)/capsa-shim $(DESTDIR)$(PREFIX)/bin/capsa-shim
 	install -D -m 0755 $(BUILD)/capsa-systemd $(DESTDIR)$(PREFIX)/bin/capsa-systemd
 	install -D -m 0755 $(BUILD)/capsa-init $(DESTDIR)$(PREFIX)/bin/capsa-init
 	install -D -m 0755 $(BUILD)/capsa-pause $(DESTDIR)$(PREFIX)/bin/capsa-pause
+	install -D -m 0755 $(BUILD)/capsactl $(DESTDIR)$(PREFIX)/bin/capsactl
 
 clean:
 	rm -rf $(BUILD) $(ASAN) $(FUZZ) $(FI) $(VG)
 
-.PHONY: all check demo install clean bench fuzz
+.PHONY: all check demo install clean bench fuzz bench-pull
