@@ -12,7 +12,7 @@
 #include "common/cleanup.h"
 #include "common/util.h"
 
-#define IBUF_SIZE (1u << 20)
+#define IBUF_SIZE (256u << 10)
 #define RATIO_SLACK (1ULL << 20)
 #define NAME_MAX_LEN (CX_DIGEST_MAX + 32)
 

@@ -117,10 +117,11 @@ static int layout_blob(void *impl, const struct cx_digest *digest, int64_t size,
     _cleanup_close_ int fd = open_beneath(l->dirfd, path);
     if (fd < 0)
         return cx_fail_errno(err, "oci:%s: %s", l->dir, path);
-    _cleanup_free_ char *buf = cx_calloc(1, 1 << 20);
+    enum { CHUNK = 256 << 10 };
+    _cleanup_free_ char *buf = cx_calloc(1, CHUNK);
     uint64_t done = 0;
     for (;;) {
-        ssize_t n = read(fd, buf, 1 << 20);
+        ssize_t n = read(fd, buf, CHUNK);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)

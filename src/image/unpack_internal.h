@@ -12,7 +12,7 @@
 
 struct archive;
 
-#define READ_BUF (1u << 20)      /* tar reads and copy-ups */
+#define READ_BUF (256u << 10)    /* tar reads and copy-ups */
 #define OPAQUE_XATTR "trusted.overlay.opaque"
 
 struct dirtime {
