@@ -48,10 +48,25 @@ int ctl_push_layout(const struct ctl_global *g, struct cx_store *s, const char *
                     const char *dest, cx_error *err);
 int ctl_info(const struct ctl_global *, int, char **, cx_error *);
 
+/* The flags pull and push share: --tls-verify[=BOOL], --authfile FILE,
+ * --creds USER:PASS (their getopt codes and entries, and one handler). */
+enum { CTL_OPT_TLS = 900, CTL_OPT_AUTHFILE, CTL_OPT_CREDS };
+#define CTL_REGISTRY_OPTIONS \
+    { "tls-verify", optional_argument, NULL, CTL_OPT_TLS }, \
+    { "authfile", required_argument, NULL, CTL_OPT_AUTHFILE }, \
+    { "creds", required_argument, NULL, CTL_OPT_CREDS }
+struct ctl_registry_flags {
+    const char *authfile, *creds;
+    bool tls_verify_set, tls_verify;
+};
+/* 1: c was one of them (taken), 0: it was not, -1: a bad value */
+int ctl_registry_flag(int c, const char *arg, struct ctl_registry_flags *f, cx_error *err);
+
 /* ctl_pull.c: pull's flags, shared with run --pull later */
 struct ctl_pull_args {
-    const char *platform, *authfile, *creds;
-    bool quiet, tls_verify_set, tls_verify;
+    const char *platform;
+    struct ctl_registry_flags reg;
+    bool quiet;
 };
 int ctl_pull_flags(int argc, char **argv, struct ctl_pull_args *a, char *platform_buf,
                    size_t len, cx_error *err);
@@ -76,6 +91,9 @@ int ctl_credentials(const char *creds, const char *authfile, const struct cx_end
                     char **user, char **pass, bool *found, cx_error *err);
 /* "4.86 MB", as podman prints sizes */
 void ctl_format_size(int64_t bytes, char *buf, size_t len);
+/* An image config's "created" (RFC 3339) as seconds since the epoch, 0
+ * when it has none. */
+int64_t ctl_created_unix(const char *created);
 /* "2 hours ago" */
 void ctl_format_ago(int64_t when, int64_t now, char *buf, size_t len);
 

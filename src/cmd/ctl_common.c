@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/cleanup.h"
 #include "common/util.h"
@@ -122,6 +123,14 @@ void ctl_format_size(int64_t bytes, char *buf, size_t len)
         snprintf(buf, len, "%.3g %s", v, units[u]);
 }
 
+int64_t ctl_created_unix(const char *created)
+{
+    struct tm tm = { 0 };
+    if (!created || !strptime(created, "%Y-%m-%dT%H:%M:%S", &tm))
+        return 0;
+    return (int64_t) timegm(&tm);
+}
+
 void ctl_format_ago(int64_t when, int64_t now, char *buf, size_t len)
 {
     int64_t d = now - when;
@@ -155,4 +164,16 @@ int ctl_credentials(const char *creds, const char *authfile, const struct cx_end
     /* auth files name docker.io, not the host that serves it */
     const char *host = strcmp(e->host, "registry-1.docker.io") ? e->host : "docker.io";
     return cx_auth_lookup(authfile, host, e->repository, user, pass, found, err);
+}
+
+int ctl_registry_flag(int c, const char *arg, struct ctl_registry_flags *f, cx_error *err)
+{
+    switch (c) {
+    case CTL_OPT_TLS:
+        f->tls_verify_set = true;
+        return ctl_parse_bool("tls-verify", arg, &f->tls_verify, err) < 0 ? -1 : 1;
+    case CTL_OPT_AUTHFILE: f->authfile = arg; return 1;
+    case CTL_OPT_CREDS: f->creds = arg; return 1;
+    default: return 0;
+    }
 }

@@ -14,13 +14,6 @@
 #include "image/reference.h"
 
 
-static int64_t created_unix(const char *created)
-{
-    struct tm tm = { 0 };
-    if (!created || !strptime(created, "%Y-%m-%dT%H:%M:%S", &tm))
-        return 0;
-    return (int64_t) timegm(&tm);
-}
 
 static json_t *strv_json(char **v, size_t n)
 {
@@ -45,7 +38,7 @@ static void split_name(const char *name, char *repo, size_t rlen, char *tag, siz
 
 static json_t *image_json(const struct cx_image_rec *r)
 {
-    int64_t created = created_unix(r->created);
+    int64_t created = ctl_created_unix(r->created);
     char ts[40] = "", id[80];
     struct tm tm;
     time_t t = (time_t) created;
@@ -71,7 +64,7 @@ static void table_row(const struct cx_image_rec *r, const char *name, bool diges
         split_name(name, repo, sizeof repo, tag, sizeof tag);
     else
         snprintf(repo, sizeof repo, "<none>"), snprintf(tag, sizeof tag, "<none>");
-    ctl_format_ago(created_unix(r->created), now, ago, sizeof ago);
+    ctl_format_ago(ctl_created_unix(r->created), now, ago, sizeof ago);
     ctl_format_size(r->size, size, sizeof size);
     printf("%-40s %-12s ", repo, tag);
     if (digests)

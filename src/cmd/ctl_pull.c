@@ -69,12 +69,12 @@ static int pull_endpoint(struct cx_store *s, const struct cx_endpoint *e, const 
                         *repo = cx_ref_name(r);
     struct cx_registry_creds creds = { 0 };
     bool found = false;
-    if (ctl_credentials(a->creds, a->authfile, e, &user, &pass, &found, err) < 0)
+    if (ctl_credentials(a->reg.creds, a->reg.authfile, e, &user, &pass, &found, err) < 0)
         return -1;
     creds.user = user, creds.pass = pass;
     struct cx_registry_endpoint ep = { .host = e->host, .insecure = e->insecure };
-    if (a->tls_verify_set)
-        ep.insecure = !a->tls_verify;
+    if (a->reg.tls_verify_set)
+        ep.insecure = !a->reg.tls_verify;
     if (ctl_endpoint_tuning(&ep, err) < 0)
         return -1;
     _cleanup_(cx_source_free) struct cx_source src = { 0 };
@@ -142,16 +142,14 @@ int ctl_pull_image(const struct ctl_global *g, struct cx_store *s, const char *s
     return ret;
 }
 
-enum { OPT_TLS = 1000, OPT_AUTHFILE, OPT_CREDS, OPT_PLATFORM, OPT_ARCH, OPT_OS, OPT_VARIANT };
+enum { OPT_PLATFORM = 1000, OPT_ARCH, OPT_OS, OPT_VARIANT };
 
 int ctl_pull_flags(int argc, char **argv, struct ctl_pull_args *a, char *platform_buf,
                    size_t len, cx_error *err)
 {
     static const struct option opts[] = {
         { "quiet", no_argument, NULL, 'q' },
-        { "tls-verify", optional_argument, NULL, OPT_TLS },
-        { "authfile", required_argument, NULL, OPT_AUTHFILE },
-        { "creds", required_argument, NULL, OPT_CREDS },
+        CTL_REGISTRY_OPTIONS,
         { "platform", required_argument, NULL, OPT_PLATFORM },
         { "arch", required_argument, NULL, OPT_ARCH },
         { "os", required_argument, NULL, OPT_OS },
@@ -161,15 +159,13 @@ int ctl_pull_flags(int argc, char **argv, struct ctl_pull_args *a, char *platfor
     const char *arch = NULL, *os = NULL, *variant = NULL;
     int c;
     while ((c = getopt_long(argc, argv, "+q", opts, NULL)) != -1) {
+        int taken = ctl_registry_flag(c, optarg, &a->reg, err);
+        if (taken < 0)
+            return -1;
+        if (taken)
+            continue;
         switch (c) {
         case 'q': a->quiet = true; break;
-        case OPT_TLS:
-            a->tls_verify_set = true;
-            if (ctl_parse_bool("tls-verify", optarg, &a->tls_verify, err) < 0)
-                return -1;
-            break;
-        case OPT_AUTHFILE: a->authfile = optarg; break;
-        case OPT_CREDS: a->creds = optarg; break;
         case OPT_PLATFORM: a->platform = optarg; break;
         case OPT_ARCH: arch = optarg; break;
         case OPT_OS: os = optarg; break;

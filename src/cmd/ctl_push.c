@@ -22,20 +22,19 @@
 #define MOUNT_FROM_MAX 16
 
 struct push_args {
-    const char *authfile, *creds, *digestfile;
-    bool quiet, tls_verify_set, tls_verify;
+    const char *digestfile;
+    struct ctl_registry_flags reg;
+    bool quiet;
     uint64_t chunk_size;
 };
 
-enum { OPT_TLS = 1000, OPT_AUTHFILE, OPT_CREDS, OPT_DIGESTFILE, OPT_CHUNK, OPT_IGNORED };
+enum { OPT_DIGESTFILE = 1000, OPT_CHUNK, OPT_IGNORED };
 
 static int push_flags(int argc, char **argv, struct push_args *a, cx_error *err)
 {
     static const struct option opts[] = {
         { "quiet", no_argument, NULL, 'q' },
-        { "tls-verify", optional_argument, NULL, OPT_TLS },
-        { "authfile", required_argument, NULL, OPT_AUTHFILE },
-        { "creds", required_argument, NULL, OPT_CREDS },
+        CTL_REGISTRY_OPTIONS,
         { "digestfile", required_argument, NULL, OPT_DIGESTFILE },
         { "chunk-size", required_argument, NULL, OPT_CHUNK },
         /* nothing to do: capsa stores no signatures */
@@ -45,15 +44,13 @@ static int push_flags(int argc, char **argv, struct push_args *a, cx_error *err)
     };
     int c;
     while ((c = getopt_long(argc, argv, "+q", opts, NULL)) != -1) {
+        int taken = ctl_registry_flag(c, optarg, &a->reg, err);
+        if (taken < 0)
+            return -1;
+        if (taken)
+            continue;
         switch (c) {
         case 'q': a->quiet = true; break;
-        case OPT_TLS:
-            a->tls_verify_set = true;
-            if (ctl_parse_bool("tls-verify", optarg, &a->tls_verify, err) < 0)
-                return -1;
-            break;
-        case OPT_AUTHFILE: a->authfile = optarg; break;
-        case OPT_CREDS: a->creds = optarg; break;
         case OPT_DIGESTFILE: a->digestfile = optarg; break;
         case OPT_CHUNK:
             if (cx_parse_u64(optarg, &a->chunk_size) < 0 || a->chunk_size == 0 ||
@@ -192,12 +189,12 @@ static int push_registry(struct cx_store *s, const struct cx_regconf *rc,
     char *from[MOUNT_FROM_MAX];
     bool found = false;
     if (primary_endpoint(rc, name, &e, err) < 0 ||
-        ctl_credentials(a->creds, a->authfile, &e, &user, &pass, &found, err) < 0)
+        ctl_credentials(a->reg.creds, a->reg.authfile, &e, &user, &pass, &found, err) < 0)
         return -1;
     struct cx_registry_creds creds = { user, pass };
     struct cx_registry_endpoint ep = { .host = e.host, .insecure = e.insecure };
-    if (a->tls_verify_set)
-        ep.insecure = !a->tls_verify;
+    if (a->reg.tls_verify_set)
+        ep.insecure = !a->reg.tls_verify;
     if (ctl_endpoint_tuning(&ep, err) < 0)
         return -1;
     mount_sources(rc, rec, &e, from, MOUNT_FROM_MAX);

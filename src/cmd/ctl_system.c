@@ -64,7 +64,7 @@ static int df(const struct ctl_global *g, int argc, char **argv, cx_error *err)
     int64_t now = (int64_t) time(NULL);
     for (size_t i = 0; i < d.nimages; i++) {
         char ago[40], a[24], b[24], c2[24];
-        ctl_format_ago(d.images[i].added, now, ago, sizeof ago);
+        ctl_format_ago(ctl_created_unix(d.images[i].created), now, ago, sizeof ago);
         ctl_format_size(d.images[i].size, a, sizeof a);
         ctl_format_size(d.images[i].shared, b, sizeof b);
         ctl_format_size(d.images[i].unique, c2, sizeof c2);

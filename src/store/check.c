@@ -208,7 +208,7 @@ int cx_store_df(struct cx_store *s, struct cx_df *out, cx_error *err)
 {
     static const char per_image[] =
         "SELECT i.id, COALESCE((SELECT name FROM names WHERE image_id = i.id "
-        "  ORDER BY added DESC LIMIT 1), ''), i.added,"
+        "  ORDER BY added DESC LIMIT 1), ''), i.created,"
         " COALESCE(SUM(l.size), 0),"
         " COALESCE(SUM(CASE WHEN (SELECT count(DISTINCT image_id) FROM image_layers x"
         "   WHERE x.chain_id = l.chain_id) > 1 THEN l.size ELSE 0 END), 0)"
@@ -227,7 +227,7 @@ int cx_store_df(struct cx_store *s, struct cx_df *out, cx_error *err)
         struct cx_df_image *im = &out->images[out->nimages++];
         snprintf(im->id, sizeof im->id, "%s", cx_db_text(st, 0));
         im->name = cx_strdup(cx_db_text(st, 1));
-        im->added = sqlite3_column_int64(st, 2);
+        im->created = cx_strdup(cx_db_text(st, 2));
         im->size = sqlite3_column_int64(st, 3);
         im->shared = sqlite3_column_int64(st, 4);
         im->unique = im->size - im->shared;
@@ -248,7 +248,7 @@ int cx_store_df(struct cx_store *s, struct cx_df *out, cx_error *err)
 void cx_df_free(struct cx_df *d)
 {
     for (size_t i = 0; i < d->nimages; i++)
-        free(d->images[i].name);
+        free(d->images[i].name), free(d->images[i].created);
     free(d->images);
     memset(d, 0, sizeof *d);
 }

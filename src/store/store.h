@@ -151,8 +151,8 @@ void cx_check_report_free(struct cx_check_report *r);
  * blobs kept for push and save. */
 struct cx_df_image {
     char id[65];
-    char *name;
-    int64_t added, size, shared, unique;
+    char *name, *created;   /* created: the config's, RFC 3339 */
+    int64_t size, shared, unique;
 };
 struct cx_df {
     struct cx_df_image *images;

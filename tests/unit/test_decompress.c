@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "compress_util.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,34 +29,6 @@ static int memfd_with(const void *buf, size_t len)
         assert_int_equal(write(fd, buf, len), (ssize_t) len);
     assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
     return fd;
-}
-
-static uint8_t *gzip_buf(const void *in, size_t len, size_t *outlen)
-{
-    z_stream z = { 0 };
-    assert_int_equal(deflateInit2(&z, 9, Z_DEFLATED, 31, 9, Z_DEFAULT_STRATEGY), Z_OK);
-    size_t cap = deflateBound(&z, len) + 64;
-    uint8_t *out = malloc(cap);
-    z.next_in = (Bytef *) in;
-    z.avail_in = (uInt) len;
-    z.next_out = out;
-    z.avail_out = (uInt) cap;
-    assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
-    *outlen = z.total_out;
-    deflateEnd(&z);
-    return out;
-}
-
-static uint8_t *zstd_buf(const void *in, size_t len, size_t *outlen)
-{
-    size_t cap = ZSTD_compressBound(len);
-    uint8_t *out = malloc(cap);
-    ZSTD_CCtx *cc = ZSTD_createCCtx();
-    assert_false(ZSTD_isError(ZSTD_CCtx_setParameter(cc, ZSTD_c_checksumFlag, 1)));
-    *outlen = ZSTD_compress2(cc, out, cap, in, len);
-    assert_false(ZSTD_isError(*outlen));
-    ZSTD_freeCCtx(cc);
-    return out;
 }
 
 /* Read everything from fd through a reader; returns the output (malloc'd)

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "compress_util.h"
+
 #include <archive.h>
 #include <archive_entry.h>
 #include <dirent.h>
@@ -106,22 +108,6 @@ static uint8_t *build(const struct ent *ents, size_t n, const char *filter, size
     archive_write_free(a);
     *len = m.len;
     return m.p;
-}
-
-static uint8_t *gzip_buf(const void *in, size_t len, size_t *outlen)
-{
-    z_stream z = { 0 };
-    assert_int_equal(deflateInit2(&z, 9, Z_DEFLATED, 31, 9, Z_DEFAULT_STRATEGY), Z_OK);
-    size_t cap = deflateBound(&z, len) + 64;
-    uint8_t *out = malloc(cap);
-    z.next_in = (Bytef *) in;
-    z.avail_in = (uInt) len;
-    z.next_out = out;
-    z.avail_out = (uInt) cap;
-    assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
-    *outlen = z.total_out;
-    deflateEnd(&z);
-    return out;
 }
 
 /* ---- the playground: <root>/dest (the layer), <root>/sentinel ---- */
