@@ -59,6 +59,8 @@ struct ctl_registry_flags {
     const char *authfile, *creds;
     bool tls_verify_set, tls_verify;
 };
+/* --FLAG[=true|false] (no value: true) */
+int ctl_parse_bool(const char *flag, const char *v, bool *out, cx_error *err);
 /* 1: c was one of them (taken), 0: it was not, -1: a bad value */
 int ctl_registry_flag(int c, const char *arg, struct ctl_registry_flags *f, cx_error *err);
 
@@ -72,7 +74,6 @@ int ctl_pull_flags(int argc, char **argv, struct ctl_pull_args *a, char *platfor
                    size_t len, cx_error *err);
 int ctl_pull_image(const struct ctl_global *g, struct cx_store *s, const char *spec,
                    const struct ctl_pull_args *a, char id[65], cx_error *err);
-int ctl_parse_bool(const char *flag, const char *v, bool *out, cx_error *err);
 
 /* ctl_common.c */
 int ctl_store_open(const struct ctl_global *g, struct cx_store *s, cx_error *err);
@@ -89,6 +90,8 @@ int ctl_endpoint_tuning(struct cx_registry_endpoint *ep, cx_error *err);
  * (*found false when there is none). */
 int ctl_credentials(const char *creds, const char *authfile, const struct cx_endpoint *e,
                     char **user, char **pass, bool *found, cx_error *err);
+/* A JSON array (json_t *) of the n strings of v. */
+void *ctl_strv_json(char **v, size_t n);
 /* "4.86 MB", as podman prints sizes */
 void ctl_format_size(int64_t bytes, char *buf, size_t len);
 /* An image config's "created" (RFC 3339) as seconds since the epoch, 0

@@ -2,6 +2,7 @@
  * registries configuration, finding an image by what a user typed. */
 #include "cmd/ctl.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,6 +167,15 @@ int ctl_credentials(const char *creds, const char *authfile, const struct cx_end
     return cx_auth_lookup(authfile, host, e->repository, user, pass, found, err);
 }
 
+int ctl_parse_bool(const char *flag, const char *v, bool *out, cx_error *err)
+{
+    if (!v || !strcmp(v, "true"))
+        return *out = true, 0;
+    if (!strcmp(v, "false"))
+        return *out = false, 0;
+    return cx_fail(err, EINVAL, "--%s=%s: want true or false", flag, v);
+}
+
 int ctl_registry_flag(int c, const char *arg, struct ctl_registry_flags *f, cx_error *err)
 {
     switch (c) {
@@ -176,4 +186,12 @@ int ctl_registry_flag(int c, const char *arg, struct ctl_registry_flags *f, cx_e
     case CTL_OPT_CREDS: f->creds = arg; return 1;
     default: return 0;
     }
+}
+
+void *ctl_strv_json(char **v, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_string(v[i]));
+    return a;
 }

@@ -11,14 +11,6 @@
 #include "common/util.h"
 #include "image/manifest.h"
 
-static json_t *strv_json(char **v, size_t n)
-{
-    json_t *a = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(a, json_string(v[i]));
-    return a;
-}
-
 static json_t *copy_or(json_t *v, json_t *dflt)
 {
     if (v) {
@@ -55,8 +47,8 @@ static int inspect_one(struct cx_store *s, const struct cx_image_rec *r, json_t 
         "{s:s, s:s, s:o, s:o, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:s, s:I, s:I,"
         " s:{s:s, s:n}, s:{s:s, s:o}, s:o, s:o, s:s, s:s, s:o, s:o}",
         "Id", r->id, "Digest", r->manifest_digest,
-        "RepoTags", strv_json(r->names, r->nnames),
-        "RepoDigests", strv_json(r->digests, r->ndigests),
+        "RepoTags", ctl_strv_json(r->names, r->nnames),
+        "RepoDigests", ctl_strv_json(r->digests, r->ndigests),
         "Parent", "", "Comment", json_string_value(json_object_get(cfg.doc, "comment")) ?: "",
         "Created", cfg.created ? cfg.created : "",
         "Config", copy_or(config, json_object()), "Version",
@@ -69,7 +61,7 @@ static int inspect_one(struct cx_store *s, const struct cx_image_rec *r, json_t 
         "Labels", copy_or(cfg.labels, json_null()), "Annotations",
         copy_or(m.annotations, json_object()), "ManifestType", r->manifest_media_type,
         "User", cfg.user ? cfg.user : "", "History", copy_or(cfg.history, json_array()),
-        "NamesHistory", strv_json(r->names, r->nnames));
+        "NamesHistory", ctl_strv_json(r->names, r->nnames));
     cx_manifest_free(&m);
     cx_image_config_free(&cfg);
     if (!o)

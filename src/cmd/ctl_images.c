@@ -15,14 +15,6 @@
 
 
 
-static json_t *strv_json(char **v, size_t n)
-{
-    json_t *a = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(a, json_string(v[i]));
-    return a;
-}
-
 /* "docker.io/library/busybox:latest" -> repository, tag */
 static void split_name(const char *name, char *repo, size_t rlen, char *tag, size_t tlen)
 {
@@ -47,12 +39,12 @@ static json_t *image_json(const struct cx_image_rec *r)
     snprintf(id, sizeof id, "%s", r->id);
     return json_pack("{s:s, s:s, s:o, s:o, s:I, s:I, s:I, s:n, s:i, s:o, s:s, s:o, s:I, s:s}",
                      "Id", id, "ParentId", "",
-                     "RepoTags", r->nnames ? strv_json(r->names, r->nnames) : json_null(),
-                     "RepoDigests", strv_json(r->digests, r->ndigests),
+                     "RepoTags", r->nnames ? ctl_strv_json(r->names, r->nnames) : json_null(),
+                     "RepoDigests", ctl_strv_json(r->digests, r->ndigests),
                      "Size", (json_int_t) r->size, "SharedSize", (json_int_t) 0,
                      "VirtualSize", (json_int_t) r->size, "Labels", "Containers", 0,
-                     "Names", strv_json(r->names, r->nnames), "Digest", r->manifest_digest,
-                     "History", strv_json(r->names, r->nnames), "Created", (json_int_t) created,
+                     "Names", ctl_strv_json(r->names, r->nnames), "Digest", r->manifest_digest,
+                     "History", ctl_strv_json(r->names, r->nnames), "Created", (json_int_t) created,
                      "CreatedAt", ts);
 }
 

@@ -20,8 +20,9 @@
 #define SECRET_MAX 4096
 
 struct login_args {
-    const char *user, *pass, *authfile;
-    bool password_stdin, get_login, tls_verify_set, tls_verify;
+    const char *user, *pass;
+    struct ctl_registry_flags reg;   /* --authfile, --tls-verify */
+    bool password_stdin, get_login;
 };
 
 /* ---- the registry argument ---- */
@@ -178,7 +179,7 @@ static int try_existing(const struct login_args *a, const char *key, const char 
     *done = false;
     if (a->user || a->pass || a->password_stdin)
         return 0;
-    if (cx_auth_lookup(a->authfile, host, slash ? slash + 1 : NULL, &user, &pass, &found,
+    if (cx_auth_lookup(a->reg.authfile, host, slash ? slash + 1 : NULL, &user, &pass, &found,
                        err) < 0 || !found)
         return found ? -1 : 0;
     printf("Authenticating with existing credentials for %s\n", key);
@@ -197,7 +198,7 @@ static int get_login(const struct login_args *a, const char *key, const char *ho
     _cleanup_(secret_free) char *user = NULL, *pass = NULL;
     const char *slash = strchr(key, '/');
     bool found;
-    if (cx_auth_lookup(a->authfile, host, slash ? slash + 1 : NULL, &user, &pass, &found,
+    if (cx_auth_lookup(a->reg.authfile, host, slash ? slash + 1 : NULL, &user, &pass, &found,
                        err) < 0)
         return -1;
     if (!found)
@@ -206,7 +207,7 @@ static int get_login(const struct login_args *a, const char *key, const char *ho
     return 0;
 }
 
-enum { OPT_TLS = 1000, OPT_AUTHFILE, OPT_STDIN, OPT_GET, OPT_CERTDIR };
+enum { OPT_AUTHFILE = 1000, OPT_STDIN, OPT_GET };
 
 static int login_flags(int argc, char **argv, struct login_args *a, cx_error *err)
 {
@@ -214,26 +215,25 @@ static int login_flags(int argc, char **argv, struct login_args *a, cx_error *er
         { "username", required_argument, NULL, 'u' },
         { "password", required_argument, NULL, 'p' },
         { "password-stdin", no_argument, NULL, OPT_STDIN },
-        { "authfile", required_argument, NULL, OPT_AUTHFILE },
-        { "tls-verify", optional_argument, NULL, OPT_TLS },
+        { "authfile", required_argument, NULL, CTL_OPT_AUTHFILE },
+        { "tls-verify", optional_argument, NULL, CTL_OPT_TLS },
         { "get-login", no_argument, NULL, OPT_GET },
         { "verbose", no_argument, NULL, 'v' },
         { 0 },
     };
     int c;
     while ((c = getopt_long(argc, argv, "+u:p:v", opts, NULL)) != -1) {
+        int taken = ctl_registry_flag(c, optarg, &a->reg, err);
+        if (taken < 0)
+            return -1;
+        if (taken)
+            continue;
         switch (c) {
         case 'u': a->user = optarg; break;
         case 'p': a->pass = optarg; break;
         case 'v': break;
         case OPT_STDIN: a->password_stdin = true; break;
-        case OPT_AUTHFILE: a->authfile = optarg; break;
         case OPT_GET: a->get_login = true; break;
-        case OPT_TLS:
-            a->tls_verify_set = true;
-            if (ctl_parse_bool("tls-verify", optarg, &a->tls_verify, err) < 0)
-                return -1;
-            break;
         default:
             return cx_fail(err, 0, "login: unknown flag %s", argv[optind - 1]);
         }
@@ -257,14 +257,14 @@ int ctl_login(const struct ctl_global *g, int argc, char **argv, cx_error *err)
     if (a.get_login)
         return get_login(&a, key, host, err);
     struct cx_registry_endpoint ep = { .host = host, .insecure = insecure };
-    if (a.tls_verify_set)
-        ep.insecure = !a.tls_verify;
+    if (a.reg.tls_verify_set)
+        ep.insecure = !a.reg.tls_verify;
     if (try_existing(&a, key, host, &ep, &done, err) < 0)
         return -1;
     if (done)
         return 0;
     if (read_creds(&a, &user, &pass, err) < 0 || check(key, &ep, user, pass, err) < 0 ||
-        cx_auth_store(a.authfile, key, user, pass, err) < 0)
+        cx_auth_store(a.reg.authfile, key, user, pass, err) < 0)
         return -1;
     printf("Login Succeeded!\n");
     return 0;

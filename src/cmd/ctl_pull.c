@@ -13,15 +13,6 @@
 #include "image/pull.h"
 #include "image/reference.h"
 
-int ctl_parse_bool(const char *flag, const char *v, bool *out, cx_error *err)
-{
-    if (!v || !strcmp(v, "true"))
-        return *out = true, 0;
-    if (!strcmp(v, "false"))
-        return *out = false, 0;
-    return cx_fail(err, EINVAL, "--%s=%s: want true or false", flag, v);
-}
-
 static int pull_from(struct cx_store *s, struct cx_source *src, const char *ref,
                      const struct ctl_pull_args *a, const char *name, const char *repository,
                      char id[65], cx_error *err)

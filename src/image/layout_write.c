@@ -17,6 +17,7 @@
 
 #include "common/cleanup.h"
 #include "common/util.h"
+#include "runtime/state.h"
 #include "image/archive.h"
 #include "image/decompress.h"
 #include "image/manifest.h"
@@ -532,24 +533,13 @@ static int import_raw(struct cx_store *s, int fd, int *out, cx_error *err)
     return rc;
 }
 
-static void now_rfc3339(char *buf, size_t len)
-{
-    struct timespec ts;
-    struct tm tm;
-    char secs[32];
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    strftime(secs, sizeof secs, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf, len, "%s.%09ldZ", secs, ts.tv_nsec);
-}
-
 static json_t *import_config(const struct cx_import_opts *o, const struct cx_digest *diff_id,
                              cx_error *err)
 {
     char created[64], ds[CX_DIGEST_MAX];
     struct cx_platform p;
     cx_platform_host(&p);
-    now_rfc3339(created, sizeof created);
+    cx_rfc3339_now(created, sizeof created);
     cx_digest_format(diff_id, ds);
     _cleanup_free_ char *by = cx_asprintf("/bin/sh -c #(nop) ADD file:%s in /", diff_id->hex);
     json_t *inner = json_object();

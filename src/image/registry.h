@@ -228,6 +228,13 @@ bool cx_reg_fall_back_to_http(struct cx_registry *r, struct xfer *x, CURLcode rc
 int cx_reg_http_error(const struct cx_registry *r, const struct xfer *x, const char *what,
                       cx_error *err);
 void cx_reg_xfer_done(struct xfer *x);
+/* "scheme://host/v2/<repository>/<path>" */
+char *cx_reg_url(const struct cx_registry *r, const char *path);
+/* [a-z0-9._/-], no empty component, at most 255 characters */
+bool cx_reg_valid_repo(const char *s);
+/* A tag, or a digest into *d (*is_digest). */
+int cx_reg_check_ref(const struct cx_registry *r, const char *ref, bool *is_digest,
+                     struct cx_digest *d, cx_error *err);
 #endif
 
 #endif

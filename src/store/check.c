@@ -61,15 +61,6 @@ static int hash_file(int dirfd, const char *name, struct cx_digest *out, uint64_
     return n < 0 ? cx_fail_errno(err, "read blob %s", name) : 0;
 }
 
-static int mark_damaged(struct cx_store *s, const char *sql, const char *key, cx_error *err)
-{
-    _cleanup_stmt_ sqlite3_stmt *st = NULL;
-    if (cx_db_prepare(&s->db, sql, &st, err) < 0)
-        return -1;
-    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-    return cx_db_step_done(&s->db, st, err);
-}
-
 #define DAMAGE_BY_BLOB \
     "INSERT OR IGNORE INTO temp.damaged SELECT image_id FROM image_blobs WHERE digest = ?"
 #define DAMAGE_BY_LAYER \
@@ -96,8 +87,8 @@ static int check_blobs(struct cx_store *s, struct cx_check_report *r, cx_error *
             problem(r, "blob %s: corrupted (content does not match its digest)", ds);
         else
             continue;
-        if (mark_damaged(s, DAMAGE_BY_BLOB, ds, err) < 0 ||
-            mark_damaged(s, "INSERT INTO temp.lost VALUES ('blob', ?)", ds, err) < 0)
+        if (cx_db_run(&s->db, DAMAGE_BY_BLOB, ds, NULL, err) < 0 ||
+            cx_db_run(&s->db, "INSERT INTO temp.lost VALUES ('blob', ?)", ds, NULL, err) < 0)
             return -1;
     }
     return 0;
@@ -122,8 +113,8 @@ static int check_layers(struct cx_store *s, struct cx_check_report *r, cx_error 
         if (fstatat(s->layersfd, rel, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(sb.st_mode))
             continue;
         problem(r, "layer %s: its directory %s/layers/%s is missing", ds, s->root, rel);
-        if (mark_damaged(s, DAMAGE_BY_LAYER, ds, err) < 0 ||
-            mark_damaged(s, "INSERT INTO temp.lost VALUES ('layer', ?)", ds, err) < 0)
+        if (cx_db_run(&s->db, DAMAGE_BY_LAYER, ds, NULL, err) < 0 ||
+            cx_db_run(&s->db, "INSERT INTO temp.lost VALUES ('layer', ?)", ds, NULL, err) < 0)
             return -1;
     }
     return 0;

@@ -110,6 +110,48 @@ int cx_db_step_done(struct cx_db *db, sqlite3_stmt *st, cx_error *err)
     return cx_db_fail(db, what, err);
 }
 
+int cx_db_run(struct cx_db *db, const char *sql, const char *a, const char *b, cx_error *err)
+{
+    _cleanup_stmt_ sqlite3_stmt *st = NULL;
+    if (cx_db_prepare(db, sql, &st, err) < 0)
+        return -1;
+    if (a)
+        sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+    if (b)
+        sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+    return cx_db_step_done(db, st, err);
+}
+
+int cx_db_exists(struct cx_db *db, const char *sql, const char *key, bool *found, cx_error *err)
+{
+    _cleanup_stmt_ sqlite3_stmt *st = NULL;
+    if (cx_db_prepare(db, sql, &st, err) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    *found = sqlite3_step(st) == SQLITE_ROW;
+    return 0;
+}
+
+int cx_db_texts(struct cx_db *db, const char *sql, const char *arg, char ***out, size_t *n,
+                cx_error *err)
+{
+    _cleanup_stmt_ sqlite3_stmt *st = NULL;
+    size_t cap = 4;
+    *n = 0;
+    *out = cx_calloc(cap, sizeof(char *));
+    if (cx_db_prepare(db, sql, &st, err) < 0)
+        return -1;
+    if (arg)
+        sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (*n + 2 > cap)
+            *out = cx_realloc(*out, (cap *= 2) * sizeof(char *));
+        (*out)[(*n)++] = cx_strdup(cx_db_text(st, 0));
+        (*out)[*n] = NULL;
+    }
+    return 0;
+}
+
 const char *cx_db_text(sqlite3_stmt *st, int col)
 {
     const unsigned char *s = sqlite3_column_text(st, col);

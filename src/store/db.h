@@ -36,6 +36,14 @@ int cx_db_fail(struct cx_db *db, const char *what, cx_error *err);
 static inline void cx_stmt_finalizep(sqlite3_stmt **st) { sqlite3_finalize(*st); }
 #define _cleanup_stmt_ __attribute__((cleanup(cx_stmt_finalizep)))
 
+/* Run sql binding the texts a and b (each when not NULL) as ?1, ?2. */
+int cx_db_run(struct cx_db *db, const char *sql, const char *a, const char *b, cx_error *err);
+/* Whether sql, with key bound as ?1, returns a row. */
+int cx_db_exists(struct cx_db *db, const char *sql, const char *key, bool *found, cx_error *err);
+/* The first column of every row of sql (arg bound as ?1 when not NULL),
+ * as a NULL-terminated vector of *n strings (free with cx_strv_free). */
+int cx_db_texts(struct cx_db *db, const char *sql, const char *arg, char ***out, size_t *n,
+                cx_error *err);
 /* A column as a C string ("" for NULL). */
 const char *cx_db_text(sqlite3_stmt *st, int col);
 

@@ -140,31 +140,12 @@ int cx_image_finish(struct cx_store *s, const char *id, int64_t size, const char
     return 0;
 }
 
-static int strv_query(struct cx_store *s, const char *sql, const char *id, char ***out,
-                      size_t *n, cx_error *err)
-{
-    _cleanup_stmt_ sqlite3_stmt *st = NULL;
-    if (cx_db_prepare(&s->db, sql, &st, err) < 0)
-        return -1;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    size_t cap = 4;
-    *out = cx_calloc(cap, sizeof(char *));
-    *n = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (*n + 2 > cap)
-            *out = cx_realloc(*out, (cap *= 2) * sizeof(char *));
-        (*out)[(*n)++] = cx_strdup(cx_db_text(st, 0));
-        (*out)[*n] = NULL;
-    }
-    return 0;
-}
-
 static int fill_layers(struct cx_store *s, struct cx_image_rec *r, cx_error *err)
 {
     _cleanup_strv_ char **chains = NULL;
     size_t n;
-    if (strv_query(s, "SELECT chain_id FROM image_layers WHERE image_id = ? ORDER BY idx",
-                   r->id, &chains, &n, err) < 0)
+    if (cx_db_texts(&s->db, "SELECT chain_id FROM image_layers WHERE image_id = ? ORDER BY idx",
+                    r->id, &chains, &n, err) < 0)
         return -1;
     r->layers = cx_calloc(n + 1, sizeof(struct cx_digest));
     for (r->nlayers = 0; r->nlayers < n; r->nlayers++)
@@ -185,10 +166,10 @@ static int fill(struct cx_store *s, sqlite3_stmt *st, struct cx_image_rec *r, cx
     r->created = cx_strdup(cx_db_text(st, 4));
     r->size = sqlite3_column_int64(st, 5);
     r->added = sqlite3_column_int64(st, 6);
-    if (strv_query(s, "SELECT name FROM names WHERE image_id = ? ORDER BY added DESC, name",
-                   r->id, &r->names, &r->nnames, err) < 0 ||
-        strv_query(s, "SELECT name FROM repo_digests WHERE image_id = ? ORDER BY name", r->id,
-                   &r->digests, &r->ndigests, err) < 0 ||
+    if (cx_db_texts(&s->db, "SELECT name FROM names WHERE image_id = ? ORDER BY added DESC, name",
+                    r->id, &r->names, &r->nnames, err) < 0 ||
+        cx_db_texts(&s->db, "SELECT name FROM repo_digests WHERE image_id = ? ORDER BY name",
+                    r->id, &r->digests, &r->ndigests, err) < 0 ||
         fill_layers(s, r, err) < 0)
         return cx_image_rec_free(r), -1;
     return 0;

@@ -16,47 +16,6 @@
 #include "common/cleanup.h"
 #include "common/util.h"
 
-static int query_keys(struct cx_store *s, const char *sql, char ***out, size_t *n,
-                      cx_error *err)
-{
-    _cleanup_stmt_ sqlite3_stmt *st = NULL;
-    size_t cap = 4;
-    *n = 0;
-    *out = cx_calloc(cap, sizeof(char *));
-    if (cx_db_prepare(&s->db, sql, &st, err) < 0)
-        return -1;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (*n + 2 > cap)
-            *out = cx_realloc(*out, (cap *= 2) * sizeof(char *));
-        (*out)[(*n)++] = cx_strdup(cx_db_text(st, 0));
-        (*out)[*n] = NULL;
-    }
-    return 0;
-}
-
-static int exists(struct cx_store *s, const char *sql, const char *key, bool *found,
-                  cx_error *err)
-{
-    _cleanup_stmt_ sqlite3_stmt *st = NULL;
-    if (cx_db_prepare(&s->db, sql, &st, err) < 0)
-        return -1;
-    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-    *found = sqlite3_step(st) == SQLITE_ROW;
-    return 0;
-}
-
-static int run_sql(struct cx_store *s, const char *sql, const char *a, const char *b,
-                   cx_error *err)
-{
-    _cleanup_stmt_ sqlite3_stmt *st = NULL;
-    if (cx_db_prepare(&s->db, sql, &st, err) < 0)
-        return -1;
-    sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
-    if (b)
-        sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
-    return cx_db_step_done(&s->db, st, err);
-}
-
 /* key: "sha256:<hex>"; the hex was checked when the record was made, and
  * again here before it names a file */
 static int remove_one(struct cx_store *s, const char *kind, const char *key, cx_error *err)
@@ -70,8 +29,8 @@ static int remove_one(struct cx_store *s, const char *kind, const char *key, cx_
     if (busy != 0)
         return busy < 0 ? -1 : 0;  /* in use: left for later */
     /* recreated since it was dropped: keep it */
-    if (exists(s, layer ? "SELECT 1 FROM layers WHERE chain_id = ?"
-                        : "SELECT 1 FROM blobs WHERE digest = ?", key, &found, err) < 0)
+    if (cx_db_exists(&s->db, layer ? "SELECT 1 FROM layers WHERE chain_id = ?"
+                                   : "SELECT 1 FROM blobs WHERE digest = ?", key, &found, err) < 0)
         return -1;
     if (!found) {
         if (layer && cx_rm_rf_at(s->layersfd, d.hex) < 0 && errno != ENOENT)
@@ -79,14 +38,14 @@ static int remove_one(struct cx_store *s, const char *kind, const char *key, cx_
         if (!layer && unlinkat(s->blobsfd, d.hex, 0) < 0 && errno != ENOENT)
             return cx_fail_errno(err, "blob %.12s: remove", d.hex);
     }
-    return run_sql(s, "DELETE FROM removals WHERE kind = ? AND key = ?", kind, key, err);
+    return cx_db_run(&s->db, "DELETE FROM removals WHERE kind = ? AND key = ?", kind, key, err);
 }
 
 static int carry_out_removals(struct cx_store *s, cx_error *err)
 {
     _cleanup_strv_ char **rows = NULL;
     size_t n;
-    if (query_keys(s, "SELECT kind || ' ' || key FROM removals", &rows, &n, err) < 0)
+    if (cx_db_texts(&s->db, "SELECT kind || ' ' || key FROM removals", NULL, &rows, &n, err) < 0)
         return -1;
     for (size_t i = 0; i < n; i++) {
         char *sp = strchr(rows[i], ' ');
@@ -123,7 +82,8 @@ static int drop_abandoned_images(struct cx_store *s, int *dropped, cx_error *err
 {
     _cleanup_strv_ char **ids = NULL;
     size_t n;
-    if (query_keys(s, "SELECT id FROM images WHERE state = 'incomplete'", &ids, &n, err) < 0)
+    if (cx_db_texts(&s->db, "SELECT id FROM images WHERE state = 'incomplete'", NULL, &ids, &n,
+                    err) < 0)
         return -1;
     for (size_t i = 0; i < n; i++) {
         _cleanup_lock_ struct cx_lock lock = CX_LOCK_INIT;
@@ -134,10 +94,10 @@ static int drop_abandoned_images(struct cx_store *s, int *dropped, cx_error *err
         if (busy < 0)
             return -1;
         if (busy ||
-            exists(s, "SELECT 1 FROM images WHERE id = ? AND state = 'incomplete'", ids[i],
-                   &still, err) < 0)
+            cx_db_exists(&s->db, "SELECT 1 FROM images WHERE id = ? AND state = 'incomplete'",
+                         ids[i], &still, err) < 0)
             continue;
-        if (still && run_sql(s, "DELETE FROM images WHERE id = ?", ids[i], NULL, err) < 0)
+        if (still && cx_db_run(&s->db, "DELETE FROM images WHERE id = ?", ids[i], NULL, err) < 0)
             return -1;
         *dropped += still;
     }
@@ -149,8 +109,8 @@ static int drop_abandoned_layers(struct cx_store *s, cx_error *err)
 {
     _cleanup_strv_ char **keys = NULL;
     size_t n;
-    if (query_keys(s, "SELECT chain_id FROM layers WHERE state = 'incomplete'", &keys, &n,
-                   err) < 0)
+    if (cx_db_texts(&s->db, "SELECT chain_id FROM layers WHERE state = 'incomplete'", NULL,
+                    &keys, &n, err) < 0)
         return -1;
     for (size_t i = 0; i < n; i++) {
         _cleanup_lock_ struct cx_lock lock = CX_LOCK_INIT;
@@ -161,12 +121,12 @@ static int drop_abandoned_layers(struct cx_store *s, cx_error *err)
         int busy = cx_lock_take(s->locksfd, "layer", d.hex, false, &lock, err);
         if (busy < 0)
             return -1;
-        if (busy || exists(s, "SELECT 1 FROM layers WHERE chain_id = ? AND state = 'incomplete'",
-                           keys[i], &still, err) < 0 || !still)
+        if (busy || cx_db_exists(&s->db, "SELECT 1 FROM layers WHERE chain_id = ? AND "
+                                 "state = 'incomplete'", keys[i], &still, err) < 0 || !still)
             continue;
         if (cx_rm_rf_at(s->layersfd, d.hex) < 0 && errno != ENOENT)
             return cx_fail_errno(err, "layer %.12s: remove %s/layers/%s", d.hex, s->root, d.hex);
-        if (run_sql(s, "DELETE FROM layers WHERE chain_id = ?", keys[i], NULL, err) < 0)
+        if (cx_db_run(&s->db, "DELETE FROM layers WHERE chain_id = ?", keys[i], NULL, err) < 0)
             return -1;
     }
     return 0;
