@@ -5,8 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/util.h"
+#include "store/lock.h"
 
 /* Migration N takes the schema from version N to N + 1. */
 static const char *const migrations[] = {
@@ -213,9 +215,37 @@ static int migrate(struct cx_db *db, cx_error *err)
     return cx_db_commit(db, err);
 }
 
-int cx_db_open(struct cx_db *db, int dirfd, const char *dir, cx_error *err)
+/* Switching to WAL needs a moment alone with the file; SQLite does not call the
+ * busy handler for it, so it is retried here, for as long as the busy time-out. */
+static int wal(struct cx_db *db, cx_error *err)
 {
-    (void) dirfd;
+    for (int tries = 0; tries < 6000; tries++) {
+        int rc = sqlite3_exec(db->h, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+        if (rc == SQLITE_OK)
+            return 0;
+        if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+            break;
+        struct timespec ts = { 0, 10 * 1000 * 1000 };
+        nanosleep(&ts, NULL);
+    }
+    return cx_db_exec(db, "PRAGMA journal_mode = WAL", err);
+}
+
+/* The journal mode and the migrations are settled by one opener at a time: SQLite
+ * answers "database is locked" at once, without its busy handler, to a second
+ * connection switching a fresh database to WAL. */
+static int settle(struct cx_db *db, int locksfd, cx_error *err)
+{
+    struct cx_lock lock = { .fd = -1 };
+    if (cx_lock_take(locksfd, "db", "open", true, &lock, err) < 0)
+        return -1;
+    int r = (wal(db, err) < 0 || migrate(db, err) < 0) ? -1 : 0;
+    cx_lock_release(&lock);
+    return r;
+}
+
+int cx_db_open(struct cx_db *db, int locksfd, const char *dir, cx_error *err)
+{
     db->path = cx_asprintf("%s/capsa.db", dir);
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
     if (sqlite3_open_v2(db->path, &db->h, flags, NULL) != SQLITE_OK) {
@@ -225,9 +255,8 @@ int cx_db_open(struct cx_db *db, int dirfd, const char *dir, cx_error *err)
     }
     sqlite3_busy_timeout(db->h, 60000);
     sqlite3_extended_result_codes(db->h, 0);
-    if (cx_db_exec(db, "PRAGMA journal_mode = WAL", err) < 0 ||
-        cx_db_exec(db, "PRAGMA synchronous = FULL", err) < 0 ||
-        cx_db_exec(db, "PRAGMA foreign_keys = ON", err) < 0 || migrate(db, err) < 0) {
+    if (cx_db_exec(db, "PRAGMA synchronous = FULL", err) < 0 ||
+        cx_db_exec(db, "PRAGMA foreign_keys = ON", err) < 0 || settle(db, locksfd, err) < 0) {
         cx_db_close(db);
         return -1;
     }

@@ -19,7 +19,8 @@ struct cx_db {
 };
 
 /* Open (creating and migrating as needed) dir/capsa.db. */
-int cx_db_open(struct cx_db *db, int dirfd, const char *dir, cx_error *err);
+/* Opens DIR/capsa.db; LOCKSFD is the store's lock directory. */
+int cx_db_open(struct cx_db *db, int locksfd, const char *dir, cx_error *err);
 void cx_db_close(struct cx_db *db);
 
 /* BEGIN IMMEDIATE (a writer from the start: no deadlocked upgrades). */

@@ -41,7 +41,7 @@ int cx_store_open(struct cx_store *s, const char *root, const char *runroot, cx_
         (s->blobsfd = open_dir(blobs, "sha256", 0700, err)) < 0 ||
         (s->layersfd = open_dir(s->rootfd, "layers", 0700, err)) < 0 ||
         (s->locksfd = open_dir(s->rootfd, "locks", 0700, err)) < 0 ||
-        cx_db_open(&s->db, s->rootfd, root, err) < 0 || cx_store_repair(s, err) < 0) {
+        cx_db_open(&s->db, s->locksfd, root, err) < 0 || cx_store_repair(s, err) < 0) {
         cx_store_close(s);
         return -1;
     }

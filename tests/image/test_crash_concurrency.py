@@ -122,3 +122,19 @@ def test_pull_while_rmi_of_an_image_sharing_layers(store, tmp_path):
         assert "no problems found" in store.ok("system", "check").stdout
         store.ok("rmi", "localhost/b:latest")
         assert os.listdir(os.path.join(store.root, "layers")) == []
+
+
+def test_many_first_opens_of_a_fresh_store(tmp_path):
+    """Sixteen processes opening a store that does not exist yet: one of them
+    creates the database and switches it to WAL, none sees "database is
+    locked" (SQLite answers that at once, without waiting, to a second
+    connection switching the journal mode)."""
+    binary = os.environ.get("CAPSACTL", os.path.join(REPO, "build", "capsactl"))
+    for round_ in range(4):
+        st = Store(binary, str(tmp_path / ("r%d" % round_)))
+        cmd = [binary, "--root", st.root, "--runroot", st.runroot, "images", "-q"]
+        procs_ = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   env=st.env, text=True) for _ in range(16)]
+        for p in procs_:
+            out, err = p.communicate(timeout=120)
+            assert p.returncode == 0 and out == "", (round_, err)
