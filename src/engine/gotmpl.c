@@ -1,0 +1,2 @@
+/* gotmpl.c: see gotmpl.h. */
+#include "engine/gotmpl.h"

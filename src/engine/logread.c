@@ -1,0 +1,2 @@
+/* logread.c: see logread.h. */
+#include "engine/logread.h"

@@ -1,0 +1,2 @@
+/* passwd.c: see passwd.h. */
+#include "engine/passwd.h"

@@ -1,0 +1,91 @@
+/* run_opts.h: the flags of `capsactl run` and `capsactl create`, with
+ * podman's names and meanings, parsed into one struct.  Parsing is pure
+ * apart from reading --env-file files and the host environment for a bare
+ * `-e NAME`; nothing in the store is touched. */
+#ifndef CAPSA_ENGINE_RUN_OPTS_H
+#define CAPSA_ENGINE_RUN_OPTS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+
+enum cx_mount_kind { CX_MOUNT_BIND, CX_MOUNT_VOLUME, CX_MOUNT_TMPFS };
+
+/* -v/--volume, --mount, --tmpfs.  For CX_MOUNT_VOLUME, source is a volume
+ * name, or NULL for an anonymous volume (`-v /data`); the engine turns
+ * volumes into binds of their directories before the spec is built. */
+struct cx_mount_req {
+    enum cx_mount_kind kind;
+    char *source;        /* host path (absolute), volume name, or NULL */
+    char *dest;          /* absolute path in the container */
+    char **options;      /* NULL-terminated: ro, rw, rbind, bind, [r]private,
+                          * [r]shared, [r]slave, nosuid, nodev, noexec,
+                          * size=, mode= (tmpfs) ... as the OCI mount wants */
+};
+
+struct cx_ulimit {
+    int resource;        /* RLIMIT_* */
+    const char *name;    /* "RLIMIT_NOFILE" (static) */
+    uint64_t soft, hard;
+};
+
+enum cx_restart_policy { CX_RESTART_NO, CX_RESTART_ON_FAILURE, CX_RESTART_ALWAYS,
+                         CX_RESTART_UNLESS_STOPPED };
+enum cx_pull_policy { CX_PULL_MISSING, CX_PULL_ALWAYS, CX_PULL_NEVER };
+enum cx_net_mode { CX_NET_DEFAULT, CX_NET_NONE, CX_NET_HOST };
+
+struct cx_run_opts {
+    char *name;                  /* --name, or NULL */
+    bool rm, detach, interactive, tty;
+    char *detach_keys;           /* --detach-keys, NULL: the default ctrl-p,ctrl-q */
+    char **env;                  /* -e and --env-file in the order given, each
+                                  * "KEY=VALUE" (a bare -e KEY takes the host's
+                                  * value, or is dropped when unset) */
+    char *workdir, *user, *hostname;
+    char **entrypoint;           /* --entrypoint: NULL unset; "" gives {NULL} */
+    bool entrypoint_set;
+    struct cx_mount_req *mounts;
+    size_t nmounts;
+    bool read_only, privileged, no_new_privileges, init;
+    char *seccomp;               /* NULL: the default; "unconfined"; a file */
+    char **cap_add, **cap_drop;  /* "CAP_NET_ADMIN" form, or "ALL" */
+    int64_t memory;              /* bytes, -1 unset */
+    int64_t cpu_quota;           /* --cpus as quota with cpu_period, -1 unset */
+    uint64_t cpu_period;         /* 100000 when --cpus is given, else 0 */
+    uint64_t cpu_shares;         /* 0 unset */
+    int64_t pids_limit;          /* -1 unset (podman's default 2048 applied by the spec) */
+    struct cx_ulimit *ulimits;
+    size_t nulimits;
+    enum cx_restart_policy restart;
+    unsigned restart_max;        /* on-failure:N, 0 = unbounded */
+    enum cx_net_mode network;
+    enum cx_pull_policy pull;
+    char **labels;               /* "k=v" */
+    char **annotations;          /* "k=v" */
+    char *stop_signal;           /* as given ("SIGTERM", "15", "TERM"), or NULL */
+    int stop_timeout;            /* seconds, -1 unset (10) */
+    int64_t log_max_size;        /* --log-opt max-size, -1 unlimited */
+    char *image;                 /* the first positional argument */
+    char **args;                 /* the rest: the command, NULL-terminated */
+};
+
+/* Parse argv (argv[0] is "run" or "create") into o, zeroed first.  Flags
+ * stop at the image name; everything after it is the command.  Unknown
+ * flags, bad values (a memory size, a signal, a mount spec) fail with one
+ * line naming the flag. */
+int cx_run_opts_parse(int argc, char **argv, struct cx_run_opts *o, cx_error *err);
+void cx_run_opts_free(struct cx_run_opts *o);
+
+/* The options as JSON (for the container record and `inspect`), and back:
+ * the record keeps what was asked so `start` and a restart policy act on
+ * it after capsactl has exited. */
+json_t *cx_run_opts_to_json(const struct cx_run_opts *o);
+int cx_run_opts_from_json(json_t *j, struct cx_run_opts *o, cx_error *err);
+
+/* Parse a signal name or number ("SIGTERM", "TERM", "15", "sigkill"). */
+int cx_signal_parse(const char *s, int *sig, cx_error *err);
+
+#endif
