@@ -17,6 +17,12 @@ static const struct {
     ctl_cmd_fn fn;
     const char *help, *usage;
 } commands[] = {
+    { "container", ctl_container, "manage containers (run, ps, rm, cleanup, ...)",
+      "container SUBCOMMAND [options]" },
+    { "create", ctl_create, "create a container from an image (not started)",
+      "create [options] IMAGE [COMMAND [ARG...]]" },
+    { "exec", ctl_exec, "run a process in a running container",
+      "exec [-i] [-t] [-d] [-e K=V] [-u USER] [-w DIR] [--privileged] CONTAINER CMD [ARG...]" },
     { "image", ctl_image, "manage images (inspect, ls, rm, pull, tag, prune, mount, ...)",
       "image inspect|ls|list|rm|pull|tag|untag|prune|mount|unmount ..." },
     { "images", ctl_images, "list images in the store",
@@ -24,6 +30,10 @@ static const struct {
     { "import", ctl_import, "import a root filesystem tarball as a one-layer image",
       "import [-c|--change INSTRUCTION]... [-m|--message TEXT] [-q] FILE|- [NAME[:TAG]]" },
     { "info", ctl_info, "show the host, the store and the registries configuration", "info" },
+    { "inspect", ctl_inspect, "show containers or images as JSON, or through --format",
+      "inspect [-f FORMAT] [-t container|image] NAME..." },
+    { "kill", ctl_kill, "send a signal to containers (SIGKILL by default)",
+      "kill [-s SIGNAL] [-a] CONTAINER..." },
     { "load", ctl_load, "load images from a docker-archive or oci-archive tarball",
       "load [-i|--input FILE] [-q]   (standard input without -i)" },
     { "login", ctl_login, "log in to a registry (stores credentials in the auth file)",
@@ -31,6 +41,11 @@ static const struct {
       "       [--get-login] [-v] [REGISTRY]" },
     { "logout", ctl_logout, "remove a registry's credentials from the auth file",
       "logout [--authfile FILE] [-a|--all] [REGISTRY]" },
+    { "logs", ctl_logs, "print a container's output",
+      "logs [-f] [-t] [--since T] [--until T] [--tail N] CONTAINER" },
+    { "pause", ctl_pause, "freeze containers' processes", "pause CONTAINER..." },
+    { "ps", ctl_ps, "list containers (running ones without -a)",
+      "ps [-a] [-q] [--no-trunc] [-l] [--filter K=V] [--format json|TEMPLATE]" },
     { "pull", ctl_pull, "pull an image from a registry or an OCI layout",
       "pull [-q] [--tls-verify=false] [--authfile FILE] [--creds USER:PASS]\n"
       "       [--platform OS/ARCH[/VARIANT] | --os OS --arch ARCH --variant V] IMAGE...\n"
@@ -38,14 +53,26 @@ static const struct {
     { "push", ctl_push, "push an image to a registry or an OCI layout",
       "push [-q] [--tls-verify=false] [--authfile FILE] [--creds USER:PASS]\n"
       "       [--digestfile FILE] IMAGE [DESTINATION]   (a reference, or oci:DIR[:TAG])" },
+    { "restart", ctl_restart, "stop then start containers", "restart [-t SECONDS] CONTAINER..." },
+    { "rm", ctl_rm, "remove containers", "rm [-f] [-v] [-a] CONTAINER..." },
     { "rmi", ctl_rmi, "remove one or more images", "rmi [-f] [-a] [-i|--ignore] IMAGE..." },
+    { "run", ctl_run, "run a command in a new container",
+      "run [options] IMAGE [COMMAND [ARG...]] (see docs/CONTAINERS.md)" },
     { "save", ctl_save, "save images to a docker-archive or oci-archive tarball",
       "save [-o FILE] [--format docker-archive|oci-archive] [-m] [-q] IMAGE..." },
+    { "start", ctl_start, "start containers", "start [-a] [-i] CONTAINER..." },
+    { "stop", ctl_stop, "stop containers (stop signal, then SIGKILL after -t seconds)",
+      "stop [-t SECONDS] [-a] CONTAINER..." },
     { "system", ctl_system, "manage the store (df, check)",
       "system df [-v] [--format json] | system check [--repair]" },
     { "tag", ctl_tag, "add names to an image", "tag IMAGE NAME[:TAG]..." },
+    { "volume", ctl_volume, "manage volumes (create, ls, inspect, rm, prune)",
+      "volume create [--label K=V] [NAME] | ls [-q] | inspect NAME... | rm NAME... | prune" },
+    { "wait", ctl_wait, "wait for containers to exit and print their exit codes",
+      "wait CONTAINER..." },
     { "untag", ctl_untag, "remove names from an image (all without NAME)",
       "untag IMAGE [NAME[:TAG]...]" },
+    { "unpause", ctl_unpause, "resume paused containers", "unpause CONTAINER..." },
     { "version", ctl_version, "print capsactl's version", "version" },
 };
 

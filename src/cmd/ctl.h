@@ -48,6 +48,37 @@ int ctl_push_layout(const struct ctl_global *g, struct cx_store *s, const char *
                     const char *dest, cx_error *err);
 int ctl_info(const struct ctl_global *, int, char **, cx_error *);
 
+/* containers (ctl_run.c, ctl_ctr.c, ctl_ps.c, ctl_inspect.c) */
+int ctl_run(const struct ctl_global *, int, char **, cx_error *);
+int ctl_create(const struct ctl_global *, int, char **, cx_error *);
+int ctl_start(const struct ctl_global *, int, char **, cx_error *);
+int ctl_stop(const struct ctl_global *, int, char **, cx_error *);
+int ctl_restart(const struct ctl_global *, int, char **, cx_error *);
+int ctl_kill(const struct ctl_global *, int, char **, cx_error *);
+int ctl_pause(const struct ctl_global *, int, char **, cx_error *);
+int ctl_unpause(const struct ctl_global *, int, char **, cx_error *);
+int ctl_rm(const struct ctl_global *, int, char **, cx_error *);
+int ctl_wait(const struct ctl_global *, int, char **, cx_error *);
+int ctl_ps(const struct ctl_global *, int, char **, cx_error *);
+int ctl_inspect(const struct ctl_global *, int, char **, cx_error *);
+int ctl_logs(const struct ctl_global *, int, char **, cx_error *);
+int ctl_container(const struct ctl_global *, int, char **, cx_error *);
+int ctl_volume(const struct ctl_global *, int, char **, cx_error *);
+int ctl_exec(const struct ctl_global *, int, char **, cx_error *);
+int ctl_container_prune(const struct ctl_global *, int, char **, cx_error *);
+int ctl_system_prune(const struct ctl_global *, int, char **, cx_error *);
+int ctl_system_reset(const struct ctl_global *, int, char **, cx_error *);
+struct cx_engine;
+struct cx_ctr;
+struct cx_run_opts;
+int ctl_engine_open(const struct ctl_global *g, struct cx_engine *e, cx_error *err);
+/* Attach, start, relay until it exits: its exit code, or -(125|126|127)
+ * with err set. */
+int ctl_run_attached(struct cx_engine *e, struct cx_ctr *c, const struct cx_run_opts *o,
+                     cx_error *err);
+int ctl_start_attached(const struct ctl_global *g, int argc, char **argv, bool interactive,
+                       cx_error *err);
+
 /* The flags pull and push share: --tls-verify[=BOOL], --authfile FILE,
  * --creds USER:PASS (their getopt codes and entries, and one handler). */
 enum { CTL_OPT_TLS = 900, CTL_OPT_AUTHFILE, CTL_OPT_CREDS };

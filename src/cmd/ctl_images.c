@@ -293,13 +293,15 @@ int ctl_image_prune(const struct ctl_global *g, int argc, char **argv, cx_error 
     if (ctl_store_open(g, &s, err) < 0 || cx_image_list(&s, &recs, &n, err) < 0)
         return -1;
     int rc = 0;
-    /* dangling images (no name); with -a every image (no containers yet
-       to keep one in use) */
+    /* dangling images (no name); with -a every image; never one that a
+       container uses (EBUSY) */
     for (size_t i = 0; i < n && rc == 0; i++)
         if ((all || recs[i].nnames == 0) && !cx_image_mounted(&s, recs[i].id)) {
-            rc = cx_image_delete(&s, recs[i].id, err);
-            if (rc == 0)
+            cx_error one = { 0 };
+            if (cx_image_delete(&s, recs[i].id, &one) == 0)
                 printf("%s\n", recs[i].id);
+            else if (one.errnum != EBUSY)
+                rc = (*err = one, -1);
         }
     cx_image_recs_free(recs, n);
     return rc < 0 || cx_store_gc(&s, err) < 0 ? -1 : 0;

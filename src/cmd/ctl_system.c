@@ -105,7 +105,11 @@ int ctl_system(const struct ctl_global *g, int argc, char **argv, cx_error *err)
         return optind = 0, df(g, argc - 1, argv + 1, err);
     if (argc >= 2 && strcmp(argv[1], "check") == 0)
         return optind = 0, check(g, argc - 1, argv + 1, err);
-    return cx_fail(err, EINVAL, "usage: capsactl system df|check ...");
+    if (argc >= 2 && strcmp(argv[1], "prune") == 0)
+        return optind = 0, ctl_system_prune(g, argc - 1, argv + 1, err);
+    if (argc >= 2 && strcmp(argv[1], "reset") == 0)
+        return optind = 0, ctl_system_reset(g, argc - 1, argv + 1, err);
+    return cx_fail(err, EINVAL, "usage: capsactl system df|check|prune|reset ...");
 }
 
 int ctl_info(const struct ctl_global *g, int argc, char **argv, cx_error *err)

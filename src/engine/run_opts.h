@@ -56,7 +56,8 @@ struct cx_run_opts {
     int64_t cpu_quota;           /* --cpus as quota with cpu_period, -1 unset */
     uint64_t cpu_period;         /* 100000 when --cpus is given, else 0 */
     uint64_t cpu_shares;         /* 0 unset */
-    int64_t pids_limit;          /* -1 unset (podman's default 2048 applied by the spec) */
+    int64_t pids_limit;          /* -1 unset (podman's default 2048 applied by the
+                                  * spec), 0 unlimited (--pids-limit 0 or -1) */
     struct cx_ulimit *ulimits;
     size_t nulimits;
     enum cx_restart_policy restart;
@@ -68,6 +69,7 @@ struct cx_run_opts {
     char *stop_signal;           /* as given ("SIGTERM", "15", "TERM"), or NULL */
     int stop_timeout;            /* seconds, -1 unset (10) */
     int64_t log_max_size;        /* --log-opt max-size, -1 unlimited */
+    bool log_none;               /* --log-driver none (else k8s-file) */
     char *image;                 /* the first positional argument */
     char **args;                 /* the rest: the command, NULL-terminated */
 };

@@ -70,6 +70,39 @@ static const char *const migrations[] = {
     "  kind TEXT NOT NULL CHECK (kind IN ('layer', 'blob')),"
     "  key TEXT NOT NULL,"
     "  PRIMARY KEY (kind, key));",
+    /* 1 -> 2: containers and volumes (src/engine).  A container pins its
+       image (rmi refuses while one exists); state is what the engine last
+       recorded, read together with the shim's exit file and the pid's
+       start time, so a record left by a killed capsactl reads truthfully */
+    "CREATE TABLE containers ("
+    "  id TEXT PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  image_id TEXT NOT NULL REFERENCES images(id),"
+    "  image_name TEXT NOT NULL,"
+    "  created INTEGER NOT NULL,"
+    "  state TEXT NOT NULL CHECK (state IN ('configured', 'created', 'running',"
+    "    'paused', 'exited', 'removing')),"
+    "  pid INTEGER NOT NULL DEFAULT 0,"
+    "  pid_start INTEGER NOT NULL DEFAULT 0,"
+    "  boot_id TEXT NOT NULL DEFAULT '',"
+    "  exit_code INTEGER,"
+    "  started INTEGER NOT NULL DEFAULT 0,"
+    "  finished INTEGER NOT NULL DEFAULT 0,"
+    "  restarts INTEGER NOT NULL DEFAULT 0,"
+    "  stopped_by_user INTEGER NOT NULL DEFAULT 0,"
+    "  oom INTEGER NOT NULL DEFAULT 0,"
+    "  opts TEXT NOT NULL);"
+    "CREATE INDEX containers_image ON containers(image_id);"
+    "CREATE TABLE volumes ("
+    "  name TEXT PRIMARY KEY,"
+    "  created INTEGER NOT NULL,"
+    "  anonymous INTEGER NOT NULL DEFAULT 0,"
+    "  labels TEXT NOT NULL DEFAULT '{}');"
+    "CREATE TABLE container_volumes ("
+    "  container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,"
+    "  volume TEXT NOT NULL REFERENCES volumes(name),"
+    "  PRIMARY KEY (container_id, volume));"
+    "CREATE INDEX container_volumes_volume ON container_volumes(volume);",
 };
 
 int cx_db_fail(struct cx_db *db, const char *what, cx_error *err)

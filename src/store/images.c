@@ -251,5 +251,13 @@ int cx_image_untag(struct cx_store *s, const char *name, bool *found, cx_error *
 
 int cx_image_delete(struct cx_store *s, const char *id, cx_error *err)
 {
+    _cleanup_strv_ char **users = NULL;
+    size_t n = 0;
+    if (cx_db_texts(&s->db, "SELECT name FROM containers WHERE image_id = ? ORDER BY name",
+                    id, &users, &n, err) < 0)
+        return -1;
+    if (n > 0)
+        return cx_fail(err, EBUSY, "image %.12s is in use by container %s%s (remove it "
+                       "first)", id, users[0], n > 1 ? " and others" : "");
     return bind_exec(s, "DELETE FROM images WHERE id = ?", id, NULL, -1, err);
 }

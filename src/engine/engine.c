@@ -1,0 +1,166 @@
+/* engine.c: see engine.h. */
+#include "engine/engine.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/util.h"
+
+static int open_subdir(int dirfd, const char *base, const char *name, cx_error *err)
+{
+    if (mkdirat(dirfd, name, 0700) < 0 && errno != EEXIST)
+        return cx_fail_errno(err, "mkdir %s/%s", base, name);
+    int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return cx_fail_errno(err, "open %s/%s", base, name);
+    return fd;
+}
+
+/* name beside /proc/self/exe, else the first on PATH, else name itself */
+static char *find_helper(const char *env, const char *name)
+{
+    const char *v = getenv(env);
+    if (v && *v)
+        return cx_strdup(v);
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n > 0) {
+        self[n] = '\0';
+        char *slash = strrchr(self, '/');
+        if (slash) {
+            *slash = '\0';
+            char *p = cx_asprintf("%s/%s", self, name);
+            if (access(p, X_OK) == 0)
+                return p;
+            free(p);
+        }
+    }
+    const char *path = getenv("PATH");
+    _cleanup_free_ char *copy = cx_strdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
+    char *save = NULL;
+    for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+        char *p = cx_asprintf("%s/%s", d, name);
+        if (access(p, X_OK) == 0)
+            return p;
+        free(p);
+    }
+    return cx_strdup(name);
+}
+
+static char *self_path(void)
+{
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0)
+        return cx_strdup("capsactl");
+    self[n] = '\0';
+    return cx_strdup(self);
+}
+
+int cx_engine_open(struct cx_engine *e, const char *root, const char *runroot, cx_error *err)
+{
+    memset(e, 0, sizeof *e);
+    e->ctrsfd = e->runctrsfd = -1;
+    if (cx_store_open(&e->store, root, runroot, err) < 0)
+        return -1;
+    e->runtime_root = cx_asprintf("%s/runtime", e->store.runroot);
+    e->runtime = find_helper("CAPSACTL_RUNTIME", "capsa");
+    e->shim = find_helper("CAPSACTL_SHIM", "capsa-shim");
+    e->init = find_helper("CAPSACTL_INIT", "capsa-init");
+    e->self = self_path();
+    e->root_opts[0] = "--root";
+    e->root_opts[1] = e->store.root;
+    e->root_opts[2] = "--runroot";
+    e->root_opts[3] = e->store.runroot;
+    if ((e->ctrsfd = open_subdir(e->store.rootfd, root, "containers", err)) < 0 ||
+        (e->runctrsfd = open_subdir(e->store.runrootfd, runroot, "containers", err)) < 0) {
+        cx_engine_close(e);
+        return -1;
+    }
+    return 0;
+}
+
+void cx_engine_close(struct cx_engine *e)
+{
+    e->ctrsfd = cx_close(e->ctrsfd);
+    e->runctrsfd = cx_close(e->runctrsfd);
+    free(e->runtime_root);
+    free(e->runtime);
+    free(e->shim);
+    free(e->init);
+    free(e->self);
+    e->runtime_root = e->runtime = e->shim = e->init = e->self = NULL;
+    cx_store_close(&e->store);
+}
+
+int cx_engine_ctr_dir(struct cx_engine *e, const char *id, bool create, cx_error *err)
+{
+    if (create)
+        return open_subdir(e->ctrsfd, e->store.root, id, err);
+    int fd = openat(e->ctrsfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    return fd < 0 ? cx_fail_errno(err, "open %s/containers/%s", e->store.root, id) : fd;
+}
+
+int cx_engine_run_dir(struct cx_engine *e, const char *id, bool create, cx_error *err)
+{
+    if (create)
+        return open_subdir(e->runctrsfd, e->store.runroot, id, err);
+    int fd = openat(e->runctrsfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    return fd < 0 ? cx_fail_errno(err, "open %s/containers/%s", e->store.runroot, id) : fd;
+}
+
+char *cx_engine_ctr_path(struct cx_engine *e, const char *id, const char *name)
+{
+    return name ? cx_asprintf("%s/containers/%s/%s", e->store.root, id, name)
+                : cx_asprintf("%s/containers/%s", e->store.root, id);
+}
+
+char *cx_engine_run_path(struct cx_engine *e, const char *id, const char *name)
+{
+    return name ? cx_asprintf("%s/containers/%s/%s", e->store.runroot, id, name)
+                : cx_asprintf("%s/containers/%s", e->store.runroot, id);
+}
+
+const char *cx_boot_id(void)
+{
+    static char id[64];
+    if (id[0])
+        return id;
+    _cleanup_fclose_ FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+    if (f && fgets(id, sizeof id, f))
+        id[strcspn(id, "\n")] = '\0';
+    return id;
+}
+
+unsigned long long cx_pid_start(int pid)
+{
+    if (pid <= 0)
+        return 0;
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    char *p = strrchr(buf, ')');   /* the comm may hold spaces and parens */
+    if (!p)
+        return 0;
+    /* after ") " come fields 3.. ; the start time is field 22 */
+    unsigned long long v = 0;
+    int field = 2;
+    for (char *save = NULL, *t = strtok_r(p + 1, " ", &save); t; t = strtok_r(NULL, " ", &save))
+        if (++field == 22) {
+            v = strtoull(t, NULL, 10);
+            break;
+        }
+    return v;
+}

@@ -1,0 +1,52 @@
+/* engine.h: the container engine over the image store (capsactl, and
+ * capsad later).  Layout, beside the store's (store.h):
+ *
+ *   <root>/containers/<id>/config.json  the bundle capsa runs
+ *   <root>/containers/<id>/upper, work  the container's overlay layer
+ *   <root>/containers/<id>/ctr.log      its k8s-file log (capsa-shim's)
+ *   <root>/containers/<id>/hostname, hosts, resolv.conf
+ *   <root>/volumes/<name>/_data         named and anonymous volumes
+ *   <runroot>/containers/<id>/rootfs    the merged root while it runs
+ *   <runroot>/containers/<id>/shim.pid, pid, exit  the shim's files
+ *   <runroot>/runtime                   capsa's --root for engine containers
+ *   <root>/locks/ctr-<id>               one flock per container
+ *
+ * The engine runs `capsa-shim` (conmon's command line) which runs
+ * `capsa --root <runroot>/runtime create`; start, kill, pause and delete
+ * go through libcapsa's runtime directly, on that same root. */
+#ifndef CAPSA_ENGINE_ENGINE_H
+#define CAPSA_ENGINE_ENGINE_H
+
+#include <stdbool.h>
+
+#include "common/error.h"
+#include "store/store.h"
+
+struct cx_engine {
+    struct cx_store store;
+    char *runtime_root;            /* <runroot>/runtime */
+    char *runtime, *shim, *init;   /* capsa, capsa-shim, capsa-init */
+    char *self;                    /* capsactl, for the shim's exit command */
+    char *root_opts[5];            /* "--root", R, "--runroot", RR, NULL */
+    int ctrsfd, runctrsfd;         /* <root>/containers, <runroot>/containers */
+};
+
+/* Open the store and the engine's directories.  Helper binaries are found
+ * beside capsactl, else on PATH; CAPSACTL_RUNTIME, CAPSACTL_SHIM and
+ * CAPSACTL_INIT override them. */
+int cx_engine_open(struct cx_engine *e, const char *root, const char *runroot,
+                   cx_error *err);
+void cx_engine_close(struct cx_engine *e);
+
+/* Directories of one container (made when missing). */
+int cx_engine_ctr_dir(struct cx_engine *e, const char *id, bool create, cx_error *err);
+int cx_engine_run_dir(struct cx_engine *e, const char *id, bool create, cx_error *err);
+char *cx_engine_ctr_path(struct cx_engine *e, const char *id, const char *name);
+char *cx_engine_run_path(struct cx_engine *e, const char *id, const char *name);
+
+/* This boot's id (/proc/sys/kernel/random/boot_id), "" when unreadable. */
+const char *cx_boot_id(void);
+/* A process's start time in clock ticks (/proc/PID/stat field 22), 0 if gone. */
+unsigned long long cx_pid_start(int pid);
+
+#endif

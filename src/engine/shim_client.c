@@ -1,0 +1,194 @@
+/* shim_client.c: see shim_client.h. */
+#include "engine/shim_client.h"
+
+#include <fcntl.h>
+#include <jansson.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/util.h"
+
+#define ARGV_MAX 64
+
+struct argv_buf {
+    const char *v[ARGV_MAX];
+    size_t n;
+    char *owned[16];
+    size_t nowned;
+};
+
+static void add(struct argv_buf *a, const char *s)
+{
+    if (a->n < ARGV_MAX - 1)
+        a->v[a->n++] = s;
+}
+
+static const char *own(struct argv_buf *a, char *s)
+{
+    if (a->nowned < sizeof a->owned / sizeof a->owned[0])
+        a->owned[a->nowned++] = s;
+    return s;
+}
+
+static void argv_free(struct argv_buf *a)
+{
+    for (size_t i = 0; i < a->nowned; i++)
+        free(a->owned[i]);
+}
+
+static void shim_argv(struct cx_engine *e, const struct cx_shim_req *r, struct argv_buf *a)
+{
+    add(a, e->shim);
+    add(a, "--api-version");
+    add(a, "1");
+    add(a, "-c");
+    add(a, r->id);
+    add(a, "-u");
+    add(a, r->id);
+    add(a, "-n");
+    add(a, r->name);
+    add(a, "-r");
+    add(a, e->runtime);
+    add(a, "-b");
+    add(a, own(a, cx_engine_ctr_path(e, r->id, NULL)));
+    add(a, "-p");
+    add(a, own(a, cx_engine_run_path(e, r->id, "pid")));
+    add(a, "--conmon-pidfile");
+    add(a, own(a, cx_engine_run_path(e, r->id, "shim.pid")));
+    add(a, "--persist-dir");
+    add(a, own(a, cx_engine_run_path(e, r->id, NULL)));
+    add(a, "-l");
+    add(a, own(a, cx_asprintf("k8s-file:%s/containers/%s/ctr.log", e->store.root, r->id)));
+    if (r->log_max > 0) {
+        add(a, "--log-size-max");
+        add(a, own(a, cx_asprintf("%lld", (long long) r->log_max)));
+    }
+    add(a, "--full-attach");
+    add(a, "--log-level");
+    add(a, "warning");
+    add(a, "--runtime-arg");
+    add(a, "--root");
+    add(a, "--runtime-arg");
+    add(a, e->runtime_root);
+    if (r->tty)
+        add(a, "-t");
+    if (r->stdin_open)
+        add(a, "-i");
+    add(a, "--exit-command");
+    add(a, e->self);
+    for (int i = 0; i < 4; i++) {
+        add(a, "--exit-command-arg");
+        add(a, e->root_opts[i]);
+    }
+    const char *tail[] = { "container", "cleanup", r->id };
+    for (size_t i = 0; i < 3; i++) {
+        add(a, "--exit-command-arg");
+        add(a, tail[i]);
+    }
+    a->v[a->n] = NULL;
+}
+
+int cx_shim_sync_read(int fd, int timeout_ms, const char *what, int *value, cx_error *err)
+{
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    int r;
+    while ((r = poll(&p, 1, timeout_ms)) < 0 && errno == EINTR)
+        ;
+    if (r < 0)
+        return cx_fail_errno(err, "%s: waiting for capsa-shim", what);
+    if (r == 0)
+        return cx_fail(err, ETIMEDOUT, "%s: capsa-shim did not answer in %d s", what,
+                       timeout_ms / 1000);
+    char buf[CX_ERROR_MAX + 256];
+    ssize_t n;
+    while ((n = recv(fd, buf, sizeof buf - 1, 0)) < 0 && errno == EINTR)
+        ;
+    if (n < 0)
+        return cx_fail_errno(err, "%s: reading from capsa-shim", what);
+    if (n == 0)
+        return cx_fail(err, EPIPE, "%s: capsa-shim exited without an answer", what);
+    buf[n] = '\0';
+    json_error_t je;
+    _cleanup_(json_decrefp) json_t *j = json_loads(buf, 0, &je);
+    json_t *data = j ? json_object_get(j, "data") : NULL;
+    if (!json_is_integer(data))
+        return cx_fail(err, EPROTO, "%s: capsa-shim sent \"%.80s\"", what, buf);
+    if (json_integer_value(data) < 0) {
+        const char *msg = json_string_value(json_object_get(j, "message"));
+        return cx_fail(err, EIO, "%s", msg && *msg ? msg : "the runtime failed");
+    }
+    *value = (int) json_integer_value(data);
+    return 0;
+}
+
+/* In the child: the pipes at 3 (sync), 4 (start), 5 (attach) as given. */
+static void shim_child(const int fds[3], const char *const *argv)
+{
+    static const char *const names[3] = { "_OCI_SYNCPIPE", "_OCI_STARTPIPE",
+                                          "_OCI_ATTACHPIPE" };
+    int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0)
+        _exit(127);
+    /* move them above 5 first, so no dup2 below overwrites another */
+    int high[3];
+    for (int i = 0; i < 3; i++)
+        high[i] = fds[i] < 0 ? -1 : fcntl(fds[i], F_DUPFD_CLOEXEC, 10);
+    for (int i = 0; i < 3; i++) {
+        unsetenv(names[i]);
+        if (high[i] < 0)
+            continue;
+        char num[4];
+        snprintf(num, sizeof num, "%d", 3 + i);
+        if (dup2(high[i], 3 + i) != 3 + i)
+            _exit(127);
+        setenv(names[i], num, 1);
+    }
+    close_range(6, ~0U, 0);
+    execv(argv[0], (char *const *) argv);
+    fprintf(stderr, "capsactl: exec %s: %s\n", argv[0], strerror(errno));
+    _exit(127);
+}
+
+int cx_shim_spawn(const char *const *argv, const int fds[3], cx_error *err)
+{
+    pid_t child = fork();
+    if (child < 0)
+        return cx_fail_errno(err, "fork");
+    if (child == 0)
+        shim_child(fds, argv);
+    /* the shim forks twice and its first process exits at once (after the
+       first start byte, when a start pipe is given) */
+    return (int) child;
+}
+
+int cx_shim_reap(int child)
+{
+    int status;
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+        ;
+    return status;
+}
+
+int cx_shim_create(struct cx_engine *e, const struct cx_shim_req *r, int *pid, cx_error *err)
+{
+    int sp[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+        return cx_fail_errno(err, "socketpair");
+    _cleanup_close_ int ours = sp[0], theirs = sp[1];
+    struct argv_buf a = { .n = 0 };
+    shim_argv(e, r, &a);
+    const int fds[3] = { theirs, -1, -1 };
+    int child = cx_shim_spawn(a.v, fds, err);
+    argv_free(&a);
+    if (child < 0)
+        return -1;
+    theirs = cx_close(theirs);
+    cx_shim_reap(child);
+    return cx_shim_sync_read(ours, 300 * 1000, "create", pid, err);
+}
