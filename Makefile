@@ -70,6 +70,8 @@ check: $(BUILD)/build.ninja $(ASAN)/build.ninja $(FI)/build.ninja $(VG)/build.ni
 	    $(PYTEST) -q -p no:cacheprovider tests/image -k "not bomb and not many_entries"
 	@if [ -n "$$(ls $(ASAN)/image-reports)" ]; then \
 	    echo "capsactl under ASan/UBSan reported:"; cat $(ASAN)/image-reports/*; exit 1; fi
+	CAPSACTL=$(CURDIR)/$(BUILD)/capsactl CAPSACTL_FI=$(CURDIR)/$(FI)/capsactl \
+	    $(PYTEST) -q -rs -p no:cacheprovider tests/engine
 	ninja -C $(VG)
 	CAPSA_VG=$(CURDIR)/$(VG)/capsa $(PYTEST) -q -p no:cacheprovider tests/valgrind
 	$(MAKE) fuzz

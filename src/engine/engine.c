@@ -154,7 +154,10 @@ unsigned long long cx_pid_start(int pid)
     char *p = strrchr(buf, ')');   /* the comm may hold spaces and parens */
     if (!p)
         return 0;
-    /* after ") " come fields 3.. ; the start time is field 22 */
+    /* after ") " come fields 3.. ; the state is field 3 (a zombie is gone
+       for us), the start time field 22 */
+    if (p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'))
+        return 0;
     unsigned long long v = 0;
     int field = 2;
     for (char *save = NULL, *t = strtok_r(p + 1, " ", &save); t; t = strtok_r(NULL, " ", &save))

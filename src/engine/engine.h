@@ -46,7 +46,8 @@ char *cx_engine_run_path(struct cx_engine *e, const char *id, const char *name);
 
 /* This boot's id (/proc/sys/kernel/random/boot_id), "" when unreadable. */
 const char *cx_boot_id(void);
-/* A process's start time in clock ticks (/proc/PID/stat field 22), 0 if gone. */
+/* A process's start time in clock ticks (/proc/PID/stat field 22), 0 if gone
+ * or a zombie. */
 unsigned long long cx_pid_start(int pid);
 
 #endif

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/fault.h"
 #include "common/util.h"
 #include "engine/etcfiles.h"
 #include "engine/rootfs.h"
@@ -26,6 +27,12 @@ int64_t cx_now_ns(void)
     return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+static void sleep_ms(int ms)
+{
+    struct timespec ts = { ms / 1000, (long) (ms % 1000) * 1000000 };
+    nanosleep(&ts, NULL);
+}
+
 static int ctr_lock(struct cx_engine *e, const char *id, struct cx_lock *l, cx_error *err)
 {
     return cx_lock_take(e->store.locksfd, "ctr", id, true, l, err);
@@ -35,6 +42,19 @@ static bool runtime_has(struct cx_engine *e, const char *id)
 {
     _cleanup_free_ char *p = cx_asprintf("%s/%s", e->runtime_root, id);
     return access(p, F_OK) == 0;
+}
+
+/* The runtime's view of the container: CX_CREATED, CX_RUNNING, ...; -1
+ * when it has none. */
+static int runtime_status(struct cx_engine *e, const char *id)
+{
+    if (!runtime_has(e, id))
+        return -1;
+    cx_error ignored = { 0 };
+    _cleanup_container_ struct cx_container *rc = NULL;
+    if (cx_container_load(e->runtime_root, id, false, &rc, &ignored) < 0)
+        return -1;
+    return (int) rc->st->status;
 }
 
 /* The runtime's container, gone (killed first if it runs). */
@@ -57,11 +77,14 @@ static int write_bundle(struct cx_engine *e, struct cx_ctr *c, const struct cx_i
     _cleanup_close_ int ctr = cx_engine_ctr_dir(e, c->id, true, err), rootfd = -1;
     if (ctr < 0 || cx_ctr_rootfs_mount(e, c->id, img, &rootfs, err) < 0)
         return -1;
+    CX_FAULT("rootfs mounted");
     if ((rootfd = open(rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
         return cx_fail_errno(err, "open %s", rootfs);
     char hostname[65];
     snprintf(hostname, sizeof hostname, "%.*s", o->hostname ? 64 : 12,
              o->hostname ? o->hostname : c->id);
+    if (!o->hostname && o->network == CX_NET_HOST && gethostname(hostname, sizeof hostname) < 0)
+        snprintf(hostname, sizeof hostname, "localhost");
     if (cx_etc_files_write(e, c->id, hostname, o->network == CX_NET_HOST, err) < 0)
         return -1;
     _cleanup_free_ char *hn = cx_engine_ctr_path(e, c->id, "hostname");
@@ -137,6 +160,7 @@ int cx_ctr_create(struct cx_engine *e, const struct cx_image_rec *img,
         cx_ctr_free(&c);
         return -1;
     }
+    CX_FAULT("container recorded");
     struct cx_lock lock = { .fd = -1 };
     if (ctr_lock(e, c.id, &lock, err) < 0 || write_bundle(e, &c, img, cfg, o, err) < 0) {
         remove_dirs(e, c.id);
@@ -147,6 +171,7 @@ int cx_ctr_create(struct cx_engine *e, const struct cx_image_rec *img,
         cx_ctr_free(&c);
         return -1;
     }
+    CX_FAULT("bundle written");
     cx_lock_release(&lock);
     *out = c;
     return 0;
@@ -224,6 +249,8 @@ void cx_ctr_sync(struct cx_engine *e, struct cx_ctr *c)
         c->has_exit = true;
         c->exit_code = code;
         c->finished = when;
+    } else if (c->state == CX_CTR_CREATED && runtime_status(e, c->id) == CX_RUNNING) {
+        c->state = CX_CTR_RUNNING;  /* a start killed before it recorded so */
     } else if (!pid_alive(c) && !shim_alive(e, c)) {
         c->state = CX_CTR_EXITED;   /* its monitor died, or the host rebooted */
         c->has_exit = false;
@@ -260,15 +287,24 @@ static int start_locked(struct cx_engine *e, struct cx_ctr *c, const struct cx_r
     _cleanup_close_ int run = r < 0 ? -1 : cx_engine_run_dir(e, c->id, true, err);
     if (run < 0 || runtime_delete(e, c->id, err) < 0)
         return -1;
+    /* a shim left by an interrupted start writes its exit file once the
+       runtime's container is gone: let it, before the new run begins */
+    int code_ignored;
+    int64_t when_ignored;
+    for (int i = 0; i < 1000 && shim_alive(e, c) &&
+                    !read_exit_file(e, c->id, &code_ignored, &when_ignored); i++)
+        sleep_ms(10);
     unlinkat(run, "exit", 0);
     unlinkat(run, "oom", 0);
     struct cx_shim_req req = { .id = c->id, .name = c->name, .tty = o->tty,
                                .stdin_open = o->interactive, .log_max = o->log_max_size };
     int pid = 0;
+    CX_FAULT("shim starting");
     if (cx_shim_create(e, &req, &pid, err) < 0) {
         *code = exec_failure_code(err);
         return -1;
     }
+    CX_FAULT("runtime container created");
     c->state = CX_CTR_CREATED;
     c->pid = pid;
     c->pid_start = cx_pid_start(pid);
@@ -282,6 +318,34 @@ static int start_locked(struct cx_engine *e, struct cx_ctr *c, const struct cx_r
         runtime_delete(e, c->id, &ignored);
         return -1;
     }
+    CX_FAULT("container started");
+    c->state = CX_CTR_RUNNING;
+    c->started = cx_now_ns();
+    c->finished = 0;
+    return cx_ctr_update(&e->store.db, c, err);
+}
+
+/* Running already (perhaps a start was killed before recording it): the
+ * record is brought up to date; a second start is not an error here. */
+static int resume_recorded(struct cx_engine *e, struct cx_ctr *c, cx_error *err)
+{
+    struct cx_ctr rec;
+    bool found = false;
+    if (cx_ctr_lookup(&e->store.db, c->id, &rec, &found, err) < 0)
+        return -1;
+    bool stale = found && rec.state == CX_CTR_CREATED;
+    cx_ctr_free(&rec);
+    if (!stale)
+        return cx_fail(err, EBUSY, "container %s is already running", c->name);
+    if (c->started == 0)
+        c->started = cx_now_ns();
+    return cx_ctr_update(&e->store.db, c, err);
+}
+
+static int start_created(struct cx_engine *e, struct cx_ctr *c, cx_error *err)
+{
+    if (cx_start(e->runtime_root, c->id, err) < 0)
+        return -1;
     c->state = CX_CTR_RUNNING;
     c->started = cx_now_ns();
     c->finished = 0;
@@ -309,8 +373,11 @@ int cx_ctr_start(struct cx_engine *e, struct cx_ctr *c, cx_before_start_fn befor
         cx_ctr_sync(e, c);
     }
     if (r == 0 && (c->state == CX_CTR_RUNNING || c->state == CX_CTR_PAUSED))
-        r = cx_fail(err, EBUSY, "container %s is already running", c->name);
-    if (r == 0)
+        r = resume_recorded(e, c, err);
+    else if (r == 0 && c->state == CX_CTR_CREATED && pid_alive(c) && !before &&
+             runtime_status(e, c->id) == CX_CREATED)
+        r = start_created(e, c, err);   /* a start killed after its shim was up */
+    else if (r == 0)
         r = start_locked(e, c, &o, before, arg, code, err);
     cx_lock_release(&lock);
     cx_run_opts_free(&o);
@@ -332,12 +399,6 @@ int cx_ctr_kill(struct cx_engine *e, struct cx_ctr *c, int sig, cx_error *err)
         return cx_fail(err, EINVAL, "container %s is not running (%s)", c->name,
                        cx_ctr_state_name(c->state));
     return cx_kill(e->runtime_root, c->id, sig, true, err);
-}
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = { ms / 1000, (long) (ms % 1000) * 1000000 };
-    nanosleep(&ts, NULL);
 }
 
 /* Until the pid is gone or the exit file is there, at most timeout_ms. */
@@ -376,6 +437,7 @@ int cx_ctr_stop(struct cx_engine *e, struct cx_ctr *c, int timeout, cx_error *er
     cx_error ignored = { 0 };
     if (c->state == CX_CTR_PAUSED)
         cx_pause(e->runtime_root, c->id, false, &ignored);
+    CX_FAULT("stop recorded");
     if (timeout > 0 && cx_kill(e->runtime_root, c->id, sig, true, &ignored) == 0 &&
         wait_gone(e, c, timeout * 1000))
         return cx_ctr_cleanup(e, c->id, err);
@@ -430,8 +492,12 @@ int cx_ctr_pause(struct cx_engine *e, struct cx_ctr *c, bool pause, cx_error *er
 /* Everything of a stopped container but its record. */
 static int teardown(struct cx_engine *e, const char *id, bool all, cx_error *err)
 {
-    if (runtime_delete(e, id, err) < 0 || cx_ctr_rootfs_unmount(e, id, err) < 0)
+    if (runtime_delete(e, id, err) < 0)
         return -1;
+    CX_FAULT("runtime container deleted");
+    if (cx_ctr_rootfs_unmount(e, id, err) < 0)
+        return -1;
+    CX_FAULT("rootfs unmounted");
     if (all) {
         cx_rm_rf_at(e->runctrsfd, id);
         if (cx_rm_rf_at(e->ctrsfd, id) < 0 && errno != ENOENT)
@@ -542,6 +608,7 @@ int cx_ctr_remove(struct cx_engine *e, const char *what, bool force, bool volume
         /* the directories before the record: an rm killed in between
            leaves a record that the next `rm -f` finds and finishes */
         r = teardown(e, c.id, true, err);
+        CX_FAULT("directories removed");
         if (r == 0)
             r = cx_volumes_release(e, c.id, volumes, err);
         if (r == 0)

@@ -150,6 +150,10 @@ static void shim_child(const int fds[3], const char *const *argv)
         setenv(names[i], num, 1);
     }
     close_range(6, ~0U, 0);
+    /* fault injection is for the engine command under test, not for the
+       exit command the shim runs later */
+    unsetenv("CAPSA_FAULT_STEP");
+    unsetenv("CAPSA_FAULT_TRACE");
     execv(argv[0], (char *const *) argv);
     fprintf(stderr, "capsactl: exec %s: %s\n", argv[0], strerror(errno));
     _exit(127);
