@@ -414,6 +414,17 @@ static bool wait_gone(struct cx_engine *e, struct cx_ctr *c, int timeout_ms)
     }
 }
 
+/* The signal config.json records (the flag's, else the image's), else SIGTERM */
+static int stop_signal_of(struct cx_engine *e, const struct cx_ctr *c)
+{
+    _cleanup_free_ char *path = cx_engine_ctr_path(e, c->id, "config.json");
+    _cleanup_(json_decrefp) json_t *spec = json_load_file(path, 0, NULL);
+    const char *v = json_string_value(json_object_get(json_object_get(spec, "annotations"),
+                                                      "org.opencontainers.image.stopSignal"));
+    int sig;
+    return v && cx_parse_int(v, &sig) == 0 && sig > 0 && sig < 65 ? sig : SIGTERM;
+}
+
 int cx_ctr_stop(struct cx_engine *e, struct cx_ctr *c, int timeout, cx_error *err)
 {
     if (!is_live(e, c))
@@ -424,10 +435,8 @@ int cx_ctr_stop(struct cx_engine *e, struct cx_ctr *c, int timeout, cx_error *er
         return -1;
     struct cx_run_opts o;
     _cleanup_(json_decrefp) json_t *oj = json_loads(c->opts, 0, NULL);
-    int sig = SIGTERM;
+    int sig = stop_signal_of(e, c);
     if (oj && cx_run_opts_from_json(oj, &o, err) == 0) {
-        if (o.stop_signal)
-            cx_signal_parse(o.stop_signal, &sig, err);
         if (timeout < 0)
             timeout = o.stop_timeout >= 0 ? o.stop_timeout : 10;
         cx_run_opts_free(&o);

@@ -9,6 +9,7 @@ tests/fixtures/oci_images.py from Debian's busybox-static.  At teardown
 every container is removed with `rm -fa`, and the test fails if anything
 is left: a mount under the store, a shim or container process that names
 the store, a runtime state directory."""
+import glob
 import json
 import os
 import subprocess
@@ -106,9 +107,13 @@ class Engine:
         procs.wait_for(lambda: self.inspect(name)["State"]["Status"] == state,
                        timeout=timeout, what="%s %s" % (name, state))
 
-    def leftovers(self):
-        """What the store left behind: mounts, processes, runtime state."""
+    def leftovers(self, ids=()):
+        """What the store left behind: mounts, processes, runtime state, the
+        cgroups of containers ids."""
         left = ["mount " + m for m in procs.mounts_under(self.base)]
+        for cid in ids:
+            left += ["cgroup " + g for g in glob.glob("/sys/fs/cgroup/*/capsa/" + cid) +
+                     glob.glob("/sys/fs/cgroup/capsa/" + cid)]
         left += ["process %d %s" % (p, procs.cmdline(p)) for p in procs.procs_with(self.base)]
         rt = os.path.join(self.runroot, "runtime")
         if os.path.isdir(rt):
@@ -121,9 +126,10 @@ def engine(capsactl, tmp_path, busybox_layout):
     e = Engine(capsactl, str(tmp_path / "store"))
     e.ok("pull", "-q", "oci:%s:latest" % busybox_layout.path)
     yield e
+    ids = e.run("ps", "-aq", "--no-trunc").stdout.split()
     r = e.run("rm", "-fa")
     procs.wait_for(lambda: not procs.procs_with(e.base), timeout=20, what="shims gone")
-    left = e.leftovers()
+    left = e.leftovers(ids)
     if left:
         procs.kill_and_wait([p for p in procs.procs_with(e.base)])
         procs.umount_under(e.base)
