@@ -72,6 +72,8 @@ struct cx_engine;
 struct cx_ctr;
 struct cx_run_opts;
 int ctl_engine_open(const struct ctl_global *g, struct cx_engine *e, cx_error *err);
+/* Prints name and a newline (for the prune commands). */
+void ctl_print_name(const char *name);
 /* Attach, start, relay until it exits: its exit code, or -(125|126|127)
  * with err set. */
 int ctl_run_attached(struct cx_engine *e, struct cx_ctr *c, const struct cx_run_opts *o,

@@ -33,23 +33,6 @@ static int remove_containers(struct cx_engine *e, bool all, bool print, cx_error
     return rc;
 }
 
-static int remove_volumes(struct cx_engine *e, bool print, cx_error *err)
-{
-    struct cx_volume *v;
-    size_t n;
-    if (cx_volume_list(e, &v, &n, err) < 0)
-        return -1;
-    int rc = 0;
-    for (size_t i = 0; i < n && rc == 0; i++)
-        if (v[i].nusers == 0) {
-            rc = cx_volume_remove(e, v[i].name, err);
-            if (rc == 0 && print)
-                printf("%s\n", v[i].name);
-        }
-    cx_volumes_free(v, n);
-    return rc;
-}
-
 int ctl_container_prune(const struct ctl_global *g, int argc, char **argv, cx_error *err)
 {
     (void) argc, (void) argv;
@@ -89,7 +72,7 @@ int ctl_system_prune(const struct ctl_global *g, int argc, char **argv, cx_error
         return -1;
     int rc = remove_containers(&e, false, true, err);
     if (rc == 0 && volumes)
-        rc = remove_volumes(&e, true, err);
+        rc = cx_volumes_prune(&e, ctl_print_name, err);
     cx_engine_close(&e);
     return rc < 0 ? -1 : images_prune(g, all, err);
 }
@@ -104,7 +87,7 @@ int ctl_system_reset(const struct ctl_global *g, int argc, char **argv, cx_error
         return -1;
     int rc = remove_containers(&e, true, false, err);
     if (rc == 0)
-        rc = remove_volumes(&e, false, err);
+        rc = cx_volumes_prune(&e, NULL, err);
     cx_engine_close(&e);
     if (rc < 0 || images_prune(g, true, err) < 0)
         return -1;

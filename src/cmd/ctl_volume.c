@@ -138,21 +138,9 @@ static int volume_rm(struct cx_engine *e, int argc, char **argv, cx_error *err)
     return rc;
 }
 
-static int volume_prune(struct cx_engine *e, cx_error *err)
+void ctl_print_name(const char *name)
 {
-    struct cx_volume *v;
-    size_t n;
-    if (cx_volume_list(e, &v, &n, err) < 0)
-        return -1;
-    int rc = 0;
-    for (size_t i = 0; i < n && rc == 0; i++)
-        if (v[i].nusers == 0) {
-            rc = cx_volume_remove(e, v[i].name, err);
-            if (rc == 0)
-                printf("%s\n", v[i].name);
-        }
-    cx_volumes_free(v, n);
-    return rc;
+    printf("%s\n", name);
 }
 
 int ctl_volume(const struct ctl_global *g, int argc, char **argv, cx_error *err)
@@ -175,7 +163,7 @@ int ctl_volume(const struct ctl_global *g, int argc, char **argv, cx_error *err)
     else if (strcmp(sub, "rm") == 0 || strcmp(sub, "remove") == 0)
         rc = volume_rm(&e, argc - 1, argv + 1, err);
     else if (strcmp(sub, "prune") == 0)
-        rc = volume_prune(&e, err);
+        rc = cx_volumes_prune(&e, ctl_print_name, err);
     else
         rc = cx_fail(err, EINVAL, "volume: unknown subcommand \"%s\"", sub);
     cx_engine_close(&e);

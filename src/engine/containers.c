@@ -8,6 +8,7 @@
 
 #include "common/cleanup.h"
 #include "common/util.h"
+#include "engine/spec_mounts.h"
 
 static const char *const state_names[] = {
     [CX_CTR_CONFIGURED] = "configured", [CX_CTR_CREATED] = "created",
@@ -63,14 +64,7 @@ void cx_ctr_new_id(char id[65])
 
 int cx_ctr_name_check(const char *name, cx_error *err)
 {
-    size_t n = strlen(name);
-    bool ok = n > 0 && n <= 253 && ((name[0] >= 'a' && name[0] <= 'z') ||
-                                    (name[0] >= 'A' && name[0] <= 'Z') ||
-                                    (name[0] >= '0' && name[0] <= '9'));
-    for (size_t i = 1; ok && i < n; i++)
-        ok = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-",
-                    name[i]) != NULL;
-    if (!ok)
+    if (strlen(name) > 253 || !cx_name_valid(name))
         return cx_fail(err, EINVAL, "container name \"%.64s\" is invalid: names match "
                        "[a-zA-Z0-9][a-zA-Z0-9_.-]* (at most 253 characters)", name);
     return 0;

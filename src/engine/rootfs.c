@@ -11,19 +11,11 @@
 #include "common/util.h"
 #include "runtime/mountfd.h"
 
-static bool is_mount_root(int dirfd, const char *name)
-{
-    struct statx st;
-    return statx(dirfd, name, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &st) == 0 &&
-           (st.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
-           (st.stx_attributes & STATX_ATTR_MOUNT_ROOT);
-}
-
 bool cx_ctr_rootfs_mounted(struct cx_engine *e, const char *id)
 {
     cx_error err = { 0 };
     _cleanup_close_ int run = cx_engine_run_dir(e, id, false, &err);
-    return run >= 0 && is_mount_root(run, "rootfs");
+    return run >= 0 && cx_mount_root_at(run, "rootfs");
 }
 
 static int make_dir(int dirfd, const char *name, const char *what, cx_error *err)
@@ -43,7 +35,7 @@ int cx_ctr_rootfs_mount(struct cx_engine *e, const char *id, const struct cx_ima
     if (run < 0 || (ctr = cx_engine_ctr_dir(e, id, true, err)) < 0)
         return -1;
     *path = cx_engine_run_path(e, id, "rootfs");
-    if (is_mount_root(run, "rootfs"))
+    if (cx_mount_root_at(run, "rootfs"))
         return 0;
     _cleanup_free_ char *upper = cx_engine_ctr_path(e, id, "upper");
     _cleanup_free_ char *work = cx_engine_ctr_path(e, id, "work");
@@ -54,15 +46,11 @@ int cx_ctr_rootfs_mount(struct cx_engine *e, const char *id, const struct cx_ima
     /* the upper is the container's "/": root-owned 0755 unless the image says */
     if (fchmod(upperfd, 0755) < 0)
         return cx_fail_errno(err, "chmod %s", upper);
-    _cleanup_strv_ char **lowers = cx_calloc(img->nlayers + 1, sizeof(char *));
-    for (size_t i = 0; i < img->nlayers; i++) {
-        if (!cx_layer_complete(s, &img->layers[i]))
-            return cx_fail(err, ENOENT, "image %.12s: layer %.12s is missing (run capsactl "
-                           "system check --repair)", img->id, img->layers[i].hex);
-        lowers[img->nlayers - 1 - i] = cx_layer_path(s, &img->layers[i]);
-    }
+    _cleanup_strv_ char **lowers = NULL;
     if (img->nlayers == 0)
         return cx_fail(err, EINVAL, "image %.12s has no layers", img->id);
+    if (cx_image_lowers(s, img, &lowers, err) < 0)
+        return -1;
     return mfd_overlay((const char *const *) lowers, img->nlayers, upper, work, target, *path,
                        err);
 }
@@ -74,7 +62,7 @@ int cx_ctr_rootfs_unmount(struct cx_engine *e, const char *id, cx_error *err)
     if (run < 0)
         return 0;
     _cleanup_free_ char *path = cx_engine_run_path(e, id, "rootfs");
-    for (int i = 0; i < 8 && is_mount_root(run, "rootfs"); i++)
+    for (int i = 0; i < 8 && cx_mount_root_at(run, "rootfs"); i++)
         if (umount2(path, UMOUNT_NOFOLLOW) < 0 &&
             umount2(path, UMOUNT_NOFOLLOW | MNT_DETACH) < 0)
             return cx_fail_errno(err, "unmount %s", path);

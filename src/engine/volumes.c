@@ -13,6 +13,7 @@
 #include "common/util.h"
 #include "engine/containers.h"
 #include "engine/lifecycle.h"
+#include "engine/spec_mounts.h"
 
 void cx_volume_free(struct cx_volume *v)
 {
@@ -31,13 +32,7 @@ void cx_volumes_free(struct cx_volume *v, size_t n)
 
 int cx_volume_name_check(const char *name, cx_error *err)
 {
-    size_t n = strlen(name);
-    bool ok = n > 0 && n <= 253 && strchr("abcdefghijklmnopqrstuvwxyz"
-                                          "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", name[0]);
-    for (size_t i = 1; ok && i < n; i++)
-        ok = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-",
-                    name[i]) != NULL;
-    if (!ok)
+    if (strlen(name) > 253 || !cx_name_valid(name))
         return cx_fail(err, EINVAL, "volume name \"%.64s\" is invalid: names match "
                        "[a-zA-Z0-9][a-zA-Z0-9_.-]*", name);
     return 0;
@@ -289,4 +284,21 @@ int cx_volumes_release(struct cx_engine *e, const char *ctr_id, bool remove_anon
         }
     }
     return 0;
+}
+
+int cx_volumes_prune(struct cx_engine *e, void (*removed)(const char *name), cx_error *err)
+{
+    struct cx_volume *v;
+    size_t n;
+    if (cx_volume_list(e, &v, &n, err) < 0)
+        return -1;
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        if (v[i].nusers == 0) {
+            rc = cx_volume_remove(e, v[i].name, err);
+            if (rc == 0 && removed)
+                removed(v[i].name);
+        }
+    cx_volumes_free(v, n);
+    return rc;
 }

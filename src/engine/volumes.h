@@ -33,6 +33,8 @@ int cx_volume_get(struct cx_engine *e, const char *name, struct cx_volume *out, 
 int cx_volume_list(struct cx_engine *e, struct cx_volume **out, size_t *n, cx_error *err);
 /* Remove an unused volume (in use: EBUSY naming a container). */
 int cx_volume_remove(struct cx_engine *e, const char *name, cx_error *err);
+/* Remove every volume no container uses; removed (may be NULL) is told each. */
+int cx_volumes_prune(struct cx_engine *e, void (*removed)(const char *name), cx_error *err);
 /* <root>/volumes/<name>/_data */
 char *cx_volume_path(struct cx_engine *e, const char *name);
 

@@ -14,7 +14,7 @@
 #include "common/util.h"
 #include "runtime/mountfd.h"
 
-static bool is_mount_root(int dirfd, const char *name)
+bool cx_mount_root_at(int dirfd, const char *name)
 {
     struct statx st;
     return statx(dirfd, name, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &st) == 0 &&
@@ -36,7 +36,21 @@ bool cx_image_mounted(struct cx_store *s, const char *id)
 {
     cx_error err = { 0 };
     _cleanup_close_ int dir = mounts_dir(s, &err);
-    return dir >= 0 && is_mount_root(dir, id);
+    return dir >= 0 && cx_mount_root_at(dir, id);
+}
+
+int cx_image_lowers(struct cx_store *s, const struct cx_image_rec *r, char ***out,
+                    cx_error *err)
+{
+    _cleanup_strv_ char **lowers = cx_calloc(r->nlayers + 1, sizeof(char *));
+    for (size_t i = 0; i < r->nlayers; i++) {
+        if (!cx_layer_complete(s, &r->layers[i]))
+            return cx_fail(err, ENOENT, "image %.12s: layer %.12s is missing (run capsactl "
+                           "system check --repair)", r->id, r->layers[i].hex);
+        lowers[r->nlayers - 1 - i] = cx_layer_path(s, &r->layers[i]);
+    }
+    *out = TAKE_PTR(lowers);
+    return 0;
 }
 
 int cx_image_mount(struct cx_store *s, const struct cx_image_rec *r, char **path, cx_error *err)
@@ -45,17 +59,13 @@ int cx_image_mount(struct cx_store *s, const struct cx_image_rec *r, char **path
     if (dir < 0)
         return -1;
     *path = cx_asprintf("%s/mounts/%s", s->runroot, r->id);
-    if (is_mount_root(dir, r->id))
+    if (cx_mount_root_at(dir, r->id))
         return 0;
     if (r->nlayers == 0)
         return cx_fail(err, EINVAL, "image %.12s has no layers to mount", r->id);
-    _cleanup_strv_ char **lowers = cx_calloc(r->nlayers + 1, sizeof(char *));
-    for (size_t i = 0; i < r->nlayers; i++) {
-        if (!cx_layer_complete(s, &r->layers[i]))
-            return cx_fail(err, ENOENT, "image %.12s: layer %.12s is missing (run capsactl "
-                           "system check --repair)", r->id, r->layers[i].hex);
-        lowers[r->nlayers - 1 - i] = cx_layer_path(s, &r->layers[i]);
-    }
+    _cleanup_strv_ char **lowers = NULL;
+    if (cx_image_lowers(s, r, &lowers, err) < 0)
+        return -1;
     if ((mkdirat(dir, r->id, 0755) < 0 && errno != EEXIST) ||
         (target = openat(dir, r->id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
         return cx_fail_errno(err, "mkdir %s", *path);
@@ -79,7 +89,7 @@ int cx_image_unmount(struct cx_store *s, const char *id, bool *was, cx_error *er
     _cleanup_close_ int dir = mounts_dir(s, err);
     if (dir < 0)
         return -1;
-    *was = is_mount_root(dir, id);
+    *was = cx_mount_root_at(dir, id);
     _cleanup_free_ char *path = cx_asprintf("%s/mounts/%s", s->runroot, id);
     if (*was && umount2(path, UMOUNT_NOFOLLOW) < 0 &&
         umount2(path, UMOUNT_NOFOLLOW | MNT_DETACH) < 0)

@@ -133,6 +133,12 @@ int cx_image_untag(struct cx_store *s, const char *name, bool *found, cx_error *
 /* Remove the image record; layers and blobs go with cx_store_gc. */
 int cx_image_delete(struct cx_store *s, const char *id, cx_error *err);
 /* ---- mounts (mounts.c): <runroot>/mounts/<id>, read-only ---- */
+/* The image's layer directories, top first, each checked complete
+ * (NULL-terminated, for an overlay's lowers). */
+int cx_image_lowers(struct cx_store *s, const struct cx_image_rec *r, char ***out,
+                    cx_error *err);
+/* Is dirfd/name the root of a mount? */
+bool cx_mount_root_at(int dirfd, const char *name);
 int cx_image_mount(struct cx_store *s, const struct cx_image_rec *r, char **path, cx_error *err);
 int cx_image_unmount(struct cx_store *s, const char *id, bool *was, cx_error *err);
 bool cx_image_mounted(struct cx_store *s, const char *id);
