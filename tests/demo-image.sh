@@ -9,7 +9,7 @@ here=$(dirname "$(realpath "$0")")
 work=$(mktemp -d /tmp/capsa-demo-image.XXXXXX)
 ctl() { "$build/capsactl" --root "$work/store" --runroot "$work/run" "$@"; }
 cleanup() {
-    ctl image unmount demo:1 >/dev/null 2>&1 || true
+    ctl rm -fa >/dev/null 2>&1 || true
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -21,11 +21,13 @@ echo "--- capsactl images ---"
 ctl images
 echo "--- capsactl system check ---"
 ctl system check
-rootfs=$(ctl image mount demo:1)
-echo "--- capsa run, from the image's mount $rootfs ---"
-mkdir -p "$work/bundle"
-"$build/capsa" spec --bundle "$work/bundle"
-sed -i -e "s|\"path\": \"rootfs\"|\"path\": \"$rootfs\"|" \
-       -e 's|^\( *\)"sh"$|\1"/bin/sh", "-c", "echo hello from the image; ls /bin/busybox; cat /etc/hostname"|' \
-       -e 's|"terminal": true|"terminal": false|' "$work/bundle/config.json"
-"$build/capsa" --root "$work/state" run --bundle "$work/bundle" "demo-image-$$"
+echo "--- capsactl run --rm demo:1 (capsa-shim + capsa) ---"
+ctl run --rm demo:1 sh -c 'echo hello from the image; cat /etc/hostname | wc -c; id'
+echo "--- capsactl run -d, ps, exec, logs, stop, rm ---"
+ctl run -d --name web demo:1 sh -c 'echo started; exec sleep 1000' >/dev/null
+ctl ps
+ctl exec web sh -c 'echo exec in $(hostname)'
+ctl logs web
+ctl stop -t 1 web >/dev/null
+ctl ps -a --format '{{.Names}} {{.Status}}'
+ctl rm web >/dev/null
