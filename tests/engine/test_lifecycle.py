@@ -170,7 +170,7 @@ def test_ps_filters_and_quiet(engine):
 
 
 def test_many_detached_runs_at_once(engine):
-    n = 20
+    n = 100
     out = [None] * n
 
     def run(i):
@@ -186,3 +186,19 @@ def test_many_detached_runs_at_once(engine):
     ps = engine.ps()
     assert sorted(c["Names"][0] for c in ps) == sorted("m%d" % i for i in range(n))
     assert all(c["State"] == "running" for c in ps)
+
+
+def test_one_name_raced_by_many(engine):
+    out = [None] * 10
+
+    def run(i):
+        out[i] = engine.run("run", "-d", "--name", "same", "busybox", "sleep", "1000")
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(r.returncode for r in out) == [0] + [125] * 9
+    assert all("already in use" in r.stderr for r in out if r.returncode)
+    assert [c["Names"] for c in engine.ps()] == [["same"]]
