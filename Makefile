@@ -72,6 +72,14 @@ check: $(BUILD)/build.ninja $(ASAN)/build.ninja $(FI)/build.ninja $(VG)/build.ni
 	    echo "capsactl under ASan/UBSan reported:"; cat $(ASAN)/image-reports/*; exit 1; fi
 	CAPSACTL=$(CURDIR)/$(BUILD)/capsactl CAPSACTL_FI=$(CURDIR)/$(FI)/capsactl \
 	    $(PYTEST) -q -rs -p no:cacheprovider tests/engine
+	rm -rf $(ASAN)/engine-reports && mkdir -p $(ASAN)/engine-reports
+	CAPSACTL=$(CURDIR)/$(ASAN)/capsactl CAPSACTL_FI=$(CURDIR)/$(FI)/capsactl \
+	    CAPSACTL_INIT=$(CURDIR)/$(BUILD)/capsa-init \
+	    ASAN_OPTIONS=detect_leaks=1:log_path=$(CURDIR)/$(ASAN)/engine-reports/asan \
+	    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path=$(CURDIR)/$(ASAN)/engine-reports/ubsan \
+	    $(PYTEST) -q -p no:cacheprovider tests/engine -k "not many and not podman and not tmux"
+	@if [ -n "$$(ls $(ASAN)/engine-reports)" ]; then \
+	    echo "capsactl under ASan/UBSan reported:"; cat $(ASAN)/engine-reports/*; exit 1; fi
 	ninja -C $(VG)
 	CAPSA_VG=$(CURDIR)/$(VG)/capsa $(PYTEST) -q -p no:cacheprovider tests/valgrind
 	$(MAKE) fuzz

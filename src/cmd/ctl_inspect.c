@@ -28,6 +28,12 @@ static void rfc3339(int64_t ns, char *buf, size_t len)
     snprintf(buf, len, "%s.%09lld%.3s:%s", base, (long long) (ns % 1000000000), zone, zone + 3);
 }
 
+/* v (a new reference), or a new empty array or object */
+static json_t *ref_or(json_t *v, bool object)
+{
+    return v ? json_incref(v) : object ? json_object() : json_array();
+}
+
 /* podman's container inspect document, the fields both have */
 static json_t *inspect_json(struct cx_engine *e, struct cx_ctr *c)
 {
@@ -47,20 +53,21 @@ static json_t *inspect_json(struct cx_engine *e, struct cx_ctr *c)
         c->state == CX_CTR_PAUSED, "Restarting", false, "OOMKilled", c->oom, "Dead", false,
         "Pid", live ? c->pid : 0, "ExitCode", c->has_exit ? c->exit_code : 0,
         "Error", "", "StartedAt", started, "FinishedAt", finished);
-    json_t *config = json_pack("{s:s, s:O, s:O, s:s, s:O, s:O, s:b, s:b}",
+    json_t *config = json_pack("{s:s, s:o, s:o, s:s, s:o, s:o, s:b, s:b}",
         "Hostname", json_string_value(json_object_get(spec, "hostname")) ?: "",
-        "Env", json_object_get(proc, "env") ?: json_array(),
-        "Cmd", json_object_get(proc, "args") ?: json_array(),
+        "Env", ref_or(json_object_get(proc, "env"), false),
+        "Cmd", ref_or(json_object_get(proc, "args"), false),
         "Image", c->image_name,
-        "Labels", json_object_get(spec, "annotations") ?: json_object(),
-        "Annotations", json_object_get(spec, "annotations") ?: json_object(),
+        "Labels", ref_or(json_object_get(spec, "annotations"), true),
+        "Annotations", ref_or(json_object_get(spec, "annotations"), true),
         "Tty", json_is_true(json_object_get(proc, "terminal")),
         "OpenStdin", json_is_true(json_object_get(opts, "interactive")));
-    json_t *doc = json_pack("{s:s, s:s, s:O, s:O, s:o, s:s, s:s, s:s, s:i, s:s, s:s, s:o, "
+    json_t *path = json_array_get(json_object_get(proc, "args"), 0);
+    json_t *doc = json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:s, s:s, s:i, s:s, s:s, s:o, "
                             "s:s, s:s}",
         "Id", c->id, "Created", created,
-        "Path", json_array_get(json_object_get(proc, "args"), 0) ?: json_null(),
-        "Args", json_object_get(proc, "args") ?: json_array(), "State", state,
+        "Path", path ? json_incref(path) : json_null(),
+        "Args", ref_or(json_object_get(proc, "args"), false), "State", state,
         "Image", c->image_id, "ImageName", c->image_name, "Name", c->name,
         "RestartCount", c->restarts, "LogPath", logpath, "OCIRuntime", "capsa",
         "Config", config, "Rootfs", "", "Driver", "overlay");

@@ -425,34 +425,65 @@ static int stop_signal_of(struct cx_engine *e, const struct cx_ctr *c)
     return v && cx_parse_int(v, &sig) == 0 && sig > 0 && sig < 65 ? sig : SIGTERM;
 }
 
-int cx_ctr_stop(struct cx_engine *e, struct cx_ctr *c, int timeout, cx_error *err)
+static int stop_timeout_of(const struct cx_ctr *c, int timeout)
 {
-    if (!is_live(e, c))
-        return cx_ctr_cleanup(e, c->id, err);
-    c->stopped_by_user = true;
-    if (cx_db_run(&e->store.db, "UPDATE containers SET stopped_by_user = 1 WHERE id = ?",
-                  c->id, NULL, err) < 0)
-        return -1;
     struct cx_run_opts o;
+    cx_error ignored = { 0 };
     _cleanup_(json_decrefp) json_t *oj = json_loads(c->opts, 0, NULL);
-    int sig = stop_signal_of(e, c);
-    if (oj && cx_run_opts_from_json(oj, &o, err) == 0) {
-        if (timeout < 0)
-            timeout = o.stop_timeout >= 0 ? o.stop_timeout : 10;
+    if (timeout < 0 && oj && cx_run_opts_from_json(oj, &o, &ignored) == 0) {
+        timeout = o.stop_timeout;
         cx_run_opts_free(&o);
     }
-    if (timeout < 0)
-        timeout = 10;
-    cx_error ignored = { 0 };
-    if (c->state == CX_CTR_PAUSED)
-        cx_pause(e->runtime_root, c->id, false, &ignored);
-    CX_FAULT("stop recorded");
-    if (timeout > 0 && cx_kill(e->runtime_root, c->id, sig, true, &ignored) == 0 &&
-        wait_gone(e, c, timeout * 1000))
-        return cx_ctr_cleanup(e, c->id, err);
-    cx_kill(e->runtime_root, c->id, SIGKILL, true, &ignored);
-    if (!wait_gone(e, c, 30000))
-        return cx_fail(err, ETIMEDOUT, "container %s did not exit 30 s after SIGKILL", c->name);
+    return timeout < 0 ? 10 : timeout;
+}
+
+/* Under the lock, so no exit command restarts it meanwhile: the record
+ * re-read, marked stopped by the user, its stop signal sent.  *live: it
+ * was running. */
+static int stop_begin(struct cx_engine *e, struct cx_ctr *c, int timeout, bool *live,
+                      cx_error *err)
+{
+    struct cx_lock lock = { .fd = -1 };
+    if (ctr_lock(e, c->id, &lock, err) < 0)
+        return -1;
+    struct cx_ctr now;
+    bool found = false;
+    int r = cx_ctr_lookup(&e->store.db, c->id, &now, &found, err);
+    if (r == 0 && found) {
+        cx_ctr_free(c);
+        *c = now;
+    }
+    *live = r == 0 && is_live(e, c);
+    if (*live) {
+        c->stopped_by_user = true;
+        r = cx_db_run(&e->store.db, "UPDATE containers SET stopped_by_user = 1 WHERE id = ?",
+                      c->id, NULL, err);
+    }
+    if (r == 0 && *live) {
+        cx_error ignored = { 0 };
+        if (c->state == CX_CTR_PAUSED)
+            cx_pause(e->runtime_root, c->id, false, &ignored);
+        CX_FAULT("stop recorded");
+        cx_kill(e->runtime_root, c->id, timeout > 0 ? stop_signal_of(e, c) : SIGKILL, true,
+                &ignored);
+    }
+    cx_lock_release(&lock);
+    return r;
+}
+
+int cx_ctr_stop(struct cx_engine *e, struct cx_ctr *c, int timeout, cx_error *err)
+{
+    timeout = stop_timeout_of(c, timeout);
+    bool live = false;
+    if (stop_begin(e, c, timeout, &live, err) < 0)
+        return -1;
+    if (live && !wait_gone(e, c, timeout * 1000)) {
+        cx_error ignored = { 0 };
+        cx_kill(e->runtime_root, c->id, SIGKILL, true, &ignored);
+        if (!wait_gone(e, c, 30000))
+            return cx_fail(err, ETIMEDOUT, "container %s did not exit 30 s after SIGKILL",
+                           c->name);
+    }
     return cx_ctr_cleanup(e, c->id, err);
 }
 

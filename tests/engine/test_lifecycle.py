@@ -13,6 +13,8 @@ def test_run_rm_prints_output_and_leaves_nothing(engine):
     r = engine.ok("run", "--rm", "busybox", "echo", "hello")
     assert r.stdout == "hello\n"
     assert engine.ps() == []
+    # the shim ends once its exit command is done
+    procs.wait_for(lambda: not procs.procs_with(engine.base), timeout=20, what="shim gone")
     assert engine.leftovers() == []
 
 
