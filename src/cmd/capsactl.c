@@ -17,12 +17,22 @@ static const struct {
     ctl_cmd_fn fn;
     const char *help, *usage;
 } commands[] = {
+    { "attach", ctl_attach, "attach to a running container's output (and input)",
+      "attach [--detach-keys KEYS] [--no-stdin] [-l] CONTAINER" },
+    { "commit", ctl_commit, "make an image of a container's changes",
+      "commit [-a AUTHOR] [-m MESSAGE] [-p|--pause] [-f oci|docker] [--iidfile FILE]\n"
+      "       CONTAINER [IMAGE]" },
     { "container", ctl_container, "manage containers (run, ps, rm, cleanup, ...)",
       "container SUBCOMMAND [options]" },
+    { "cp", ctl_cp, "copy files between a container and the host (or a tar stream)",
+      "cp [-a[=false]] [--overwrite] [CONTAINER:]SRC [CONTAINER:]DEST\n"
+      "  (SRC or DEST - : a tar stream on stdin or stdout)" },
     { "create", ctl_create, "create a container from an image (not started)",
       "create [options] IMAGE [COMMAND [ARG...]]" },
     { "exec", ctl_exec, "run a process in a running container",
       "exec [-i] [-t] [-d] [-e K=V] [-u USER] [-w DIR] [--privileged] CONTAINER CMD [ARG...]" },
+    { "export", ctl_export, "write a container's file system as a tar",
+      "export [-o FILE] CONTAINER" },
     { "image", ctl_image, "manage images (inspect, ls, rm, pull, tag, prune, mount, ...)",
       "image inspect|ls|list|rm|pull|tag|untag|prune|mount|unmount ..." },
     { "images", ctl_images, "list images in the store",
@@ -44,6 +54,8 @@ static const struct {
     { "logs", ctl_logs, "print a container's output",
       "logs [-f] [-t] [--since T] [--until T] [--tail N] CONTAINER" },
     { "pause", ctl_pause, "freeze containers' processes", "pause CONTAINER..." },
+    { "port", ctl_port, "list a container's published ports",
+      "port [-a] [-l] CONTAINER [PRIVATE_PORT[/PROTO]]" },
     { "ps", ctl_ps, "list containers (running ones without -a)",
       "ps [-a] [-q] [--no-trunc] [-l] [--filter K=V] [--format json|TEMPLATE]" },
     { "pull", ctl_pull, "pull an image from a registry or an OCI layout",
@@ -61,11 +73,16 @@ static const struct {
     { "save", ctl_save, "save images to a docker-archive or oci-archive tarball",
       "save [-o FILE] [--format docker-archive|oci-archive] [-m] [-q] IMAGE..." },
     { "start", ctl_start, "start containers", "start [-a] [-i] CONTAINER..." },
+    { "stats", ctl_stats, "show containers' CPU, memory, network and block I/O, PIDs",
+      "stats [-a] [-l] [--no-stream] [--no-reset] [--no-trunc] [-i SECONDS]\n"
+      "       [--format json|TEMPLATE] [CONTAINER...]" },
     { "stop", ctl_stop, "stop containers (stop signal, then SIGKILL after -t seconds)",
       "stop [-t SECONDS] [-a] CONTAINER..." },
     { "system", ctl_system, "manage the store (df, check)",
       "system df [-v] [--format json] | system check [--repair]" },
     { "tag", ctl_tag, "add names to an image", "tag IMAGE NAME[:TAG]..." },
+    { "top", ctl_top, "show the processes of a running container",
+      "top [-l] CONTAINER [FORMAT-DESCRIPTORS...]   (--list-descriptors: the names)" },
     { "volume", ctl_volume, "manage volumes (create, ls, inspect, rm, prune)",
       "volume create [--label K=V] [NAME] | ls [-q] | inspect NAME... | rm NAME... | prune" },
     { "wait", ctl_wait, "wait for containers to exit and print their exit codes",

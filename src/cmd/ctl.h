@@ -5,6 +5,7 @@
 #ifndef CAPSA_CTL_H
 #define CAPSA_CTL_H
 
+#include <jansson.h>
 #include <stdbool.h>
 
 #include "common/error.h"
@@ -68,12 +69,22 @@ int ctl_exec(const struct ctl_global *, int, char **, cx_error *);
 int ctl_container_prune(const struct ctl_global *, int, char **, cx_error *);
 int ctl_system_prune(const struct ctl_global *, int, char **, cx_error *);
 int ctl_system_reset(const struct ctl_global *, int, char **, cx_error *);
+int ctl_cp(const struct ctl_global *, int, char **, cx_error *);
+int ctl_export(const struct ctl_global *, int, char **, cx_error *);
+int ctl_commit(const struct ctl_global *, int, char **, cx_error *);
+/* ctl_top.c */
+int ctl_top(const struct ctl_global *, int, char **, cx_error *);
+int ctl_stats(const struct ctl_global *, int, char **, cx_error *);
+int ctl_attach(const struct ctl_global *, int, char **, cx_error *);
+int ctl_port(const struct ctl_global *, int, char **, cx_error *);
 struct cx_engine;
 struct cx_ctr;
 struct cx_run_opts;
 int ctl_engine_open(const struct ctl_global *g, struct cx_engine *e, cx_error *err);
 /* Prints name and a newline (for the prune commands). */
 void ctl_print_name(const char *name);
+/* The container's labels (its options' "labels", k=v) as an object. */
+json_t *ctl_ctr_labels(json_t *opts);
 /* Attach, start, relay until it exits: its exit code, or -(125|126|127)
  * with err set. */
 int ctl_run_attached(struct cx_engine *e, struct cx_ctr *c, const struct cx_run_opts *o,

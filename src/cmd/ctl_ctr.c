@@ -200,19 +200,25 @@ int ctl_rm(const struct ctl_global *g, int argc, char **argv, cx_error *err)
 {
     static const struct option opts[] = {
         { "force", no_argument, NULL, 'f' }, { "volumes", no_argument, NULL, 'v' },
-        { "all", no_argument, NULL, 'a' }, { 0 },
+        { "all", no_argument, NULL, 'a' }, { "time", required_argument, NULL, 't' },
+        { "ignore", no_argument, NULL, 'i' }, { 0 },
     };
     struct rm_arg a = { false, false };
     bool all = false;
     int c;
-    while ((c = getopt_long(argc, argv, "+fva", opts, NULL)) != -1)
+    while ((c = getopt_long(argc, argv, "+fvat:i", opts, NULL)) != -1)
         switch (c) {
         case 'f': a.force = true; break;
         case 'v': a.volumes = true; break;
         case 'a': all = true; break;
+        case 't': case 'i': break;   /* -f kills at once; --ignore: see below */
         default: return cx_fail(err, EINVAL, "rm: unknown flag %s", argv[optind - 1]);
         }
-    return each(g, argc, argv, all, true, act_rm, &a, err);
+    if (each(g, argc, argv, all, true, act_rm, &a, err) == 0)
+        return 0;
+    /* podman's codes: 1 no such container, 2 one is running */
+    cx_log_error(err);
+    return err->errnum == ENOENT ? 1 : err->errnum == EBUSY ? 2 : 125;
 }
 
 static int act_wait(struct cx_engine *e, struct cx_ctr *c, void *arg, cx_error *err)

@@ -53,15 +53,20 @@ static json_t *inspect_json(struct cx_engine *e, struct cx_ctr *c)
         c->state == CX_CTR_PAUSED, "Restarting", false, "OOMKilled", c->oom, "Dead", false,
         "Pid", live ? c->pid : 0, "ExitCode", c->has_exit ? c->exit_code : 0,
         "Error", "", "StartedAt", started, "FinishedAt", finished);
-    json_t *config = json_pack("{s:s, s:o, s:o, s:s, s:o, s:o, s:b, s:b}",
+    json_t *timeout = json_object_get(opts, "stop_timeout");
+    json_t *config = json_pack("{s:s, s:o, s:o, s:s, s:o, s:o, s:b, s:b, s:s, s:s, s:I}",
         "Hostname", json_string_value(json_object_get(spec, "hostname")) ?: "",
         "Env", ref_or(json_object_get(proc, "env"), false),
         "Cmd", ref_or(json_object_get(proc, "args"), false),
         "Image", c->image_name,
-        "Labels", ref_or(json_object_get(spec, "annotations"), true),
+        "Labels", ctl_ctr_labels(opts),
         "Annotations", ref_or(json_object_get(spec, "annotations"), true),
         "Tty", json_is_true(json_object_get(proc, "terminal")),
-        "OpenStdin", json_is_true(json_object_get(opts, "interactive")));
+        "OpenStdin", json_is_true(json_object_get(opts, "interactive")),
+        "User", json_string_value(json_object_get(opts, "user")) ?: "",
+        "WorkingDir", json_string_value(json_object_get(proc, "cwd")) ?: "/",
+        "StopTimeout", (json_int_t) (json_integer_value(timeout) >= 0 && timeout
+                                     ? json_integer_value(timeout) : 10));
     json_t *path = json_array_get(json_object_get(proc, "args"), 0);
     json_t *doc = json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:s, s:s, s:i, s:s, s:s, s:o, "
                             "s:s, s:s}",
@@ -127,6 +132,18 @@ int ctl_inspect(const struct ctl_global *g, int argc, char **argv, cx_error *err
             json_array_append_new(arr, inspect_json(&e, &ctr));
             cx_ctr_free(&ctr);
         } else if (rc == 0 && strcmp(type, "all") == 0) {
+            struct cx_image_rec img;
+            bool known = cx_image_lookup(&e.store, argv[i], &img, &found, err) == 0 && found;
+            if (known)
+                cx_image_rec_free(&img);
+            else if (ctl_image_find(g, &e.store, argv[i], &img, err) == 0) {
+                known = true;
+                cx_image_rec_free(&img);
+            }
+            if (!known) {
+                cx_engine_close(&e);
+                return cx_fail(err, ENOENT, "no such object: \"%s\"", argv[i]);
+            }
             cx_engine_close(&e);
             optind = 0;   /* not a container: an image, as podman does */
             return ctl_image_inspect(g, argc, argv, err);

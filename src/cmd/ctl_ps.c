@@ -15,21 +15,32 @@
 #include "engine/gotmpl.h"
 #include "engine/lifecycle.h"
 
+/* "2 seconds ago" under a minute, else as images print ages */
+static void ago_of(int64_t when_ns, char *buf, size_t len)
+{
+    int64_t now = cx_now_ns(), d = (now - when_ns) / 1000000000;
+    if (when_ns > 0 && d < 1)
+        snprintf(buf, len, "Less than a second ago");
+    else if (when_ns > 0 && d < 60)
+        snprintf(buf, len, "%lld second%s ago", (long long) d, d == 1 ? "" : "s");
+    else
+        ctl_format_ago(when_ns / 1000000000, now / 1000000000, buf, len);
+}
+
 /* "Up 3 seconds", "Exited (0) 2 minutes ago", "Created", podman's words */
 void ctl_ctr_status(const struct cx_ctr *c, char *buf, size_t len)
 {
-    int64_t now = cx_now_ns() / 1000000000;
     char ago[64];
     switch (c->state) {
     case CX_CTR_RUNNING:
     case CX_CTR_PAUSED:
-        ctl_format_ago(c->started / 1000000000, now, ago, sizeof ago);
+        ago_of(c->started, ago, sizeof ago);
         /* "3 seconds ago" -> "Up 3 seconds" */
         ago[strlen(ago) > 4 ? strlen(ago) - 4 : 0] = '\0';
         snprintf(buf, len, "Up %s%s", ago, c->state == CX_CTR_PAUSED ? " (paused)" : "");
         break;
     case CX_CTR_EXITED:
-        ctl_format_ago(c->finished / 1000000000, now, ago, sizeof ago);
+        ago_of(c->finished, ago, sizeof ago);
         if (c->has_exit)
             snprintf(buf, len, "Exited (%d) %s", c->exit_code, ago);
         else
@@ -111,6 +122,22 @@ static bool matches(const struct cx_ctr *c, json_t *obj, const struct ps_filter 
 }
 
 /* podman's ps --format json object for one container */
+json_t *ctl_ctr_labels(json_t *opts)
+{
+    json_t *labels = json_object();
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(opts, "labels"), i, v) {
+        const char *s = json_string_value(v);
+        size_t klen = s ? strcspn(s, "=") : 0;
+        if (klen) {
+            _cleanup_free_ char *k = cx_asprintf("%.*s", (int) klen, s);
+            json_object_set_new(labels, k, json_string(s[klen] ? s + klen + 1 : ""));
+        }
+    }
+    return labels;
+}
+
 static json_t *ps_json(struct cx_engine *e, const struct cx_ctr *c)
 {
     char status[96], created[64];
@@ -119,18 +146,7 @@ static json_t *ps_json(struct cx_engine *e, const struct cx_ctr *c)
     struct tm tm;
     strftime(created, sizeof created, "%Y-%m-%d %H:%M:%S %z %Z", localtime_r(&t, &tm));
     json_t *opts = json_loads(c->opts, 0, NULL);
-    json_t *labels = json_object();
-    json_t *lv = json_object_get(opts, "labels");
-    size_t i;
-    json_t *v;
-    json_array_foreach(lv, i, v) {
-        const char *s = json_string_value(v);
-        const char *eq = s ? strchr(s, '=') : NULL;
-        if (eq) {
-            _cleanup_free_ char *k = cx_asprintf("%.*s", (int) (eq - s), s);
-            json_object_set_new(labels, k, json_string(eq + 1));
-        }
-    }
+    json_t *labels = ctl_ctr_labels(opts);
     bool rm = json_is_true(json_object_get(opts, "rm"));
     json_decref(opts);
     const char *state = c->state == CX_CTR_CONFIGURED ? "created" : cx_ctr_state_name(c->state);
@@ -152,7 +168,7 @@ static void print_row(struct cx_engine *e, const struct cx_ctr *c, json_t *obj, 
 {
     char status[96], created[64];
     ctl_ctr_status(c, status, sizeof status);
-    ctl_format_ago(c->created / 1000000000, cx_now_ns() / 1000000000, created, sizeof created);
+    ago_of(c->created, created, sizeof created);
     _cleanup_free_ char *cmd = join_args(json_object_get(obj, "Command"));
     if (!notrunc && strlen(cmd) > 20)
         strcpy(cmd + 17, "...");

@@ -72,8 +72,11 @@ static int fg_connect(void *arg, const struct cx_ctr *c, cx_error *err)
 }
 
 /* The exit code of a foreground container (removed already with --rm). */
-static int exit_code_of(struct cx_engine *e, const char *id, cx_error *err)
+/* With --rm, not before it is removed (by the shim's exit command, else
+ * by us after 10 s): a `run --rm --name X` right after finds X free. */
+static int exit_code_of(struct cx_engine *e, const char *id, bool rm, cx_error *err)
 {
+    int seen = -1;
     for (int i = 0; i < 3000; i++) {
         struct cx_ctr c;
         bool found;
@@ -84,8 +87,15 @@ static int exit_code_of(struct cx_engine *e, const char *id, cx_error *err)
             bool done = c.state == CX_CTR_EXITED;
             int code = c.has_exit ? c.exit_code : 125;
             cx_ctr_free(&c);
-            if (done)
+            if (done && !rm)
                 return code;
+            if (done && seen < 0)
+                seen = i;
+            if (done && i - seen >= 1000) {
+                cx_error ignored = { 0 };
+                cx_ctr_remove(e, id, true, true, &ignored);
+                return code;
+            }
         } else {
             _cleanup_free_ char *p = cx_asprintf("%s/exits/%s", e->store.runroot, id);
             _cleanup_free_ char *text = NULL;
@@ -124,7 +134,7 @@ int ctl_run_attached(struct cx_engine *e, struct cx_ctr *c, const struct cx_run_
         return -125;
     if (detached)
         return 0;
-    code = exit_code_of(e, c->id, err);
+    code = exit_code_of(e, c->id, o->rm, err);
     return code < 0 ? -125 : code;
 }
 

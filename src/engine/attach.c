@@ -74,13 +74,19 @@ int cx_attach_connect_dir(int dir, const char *id, cx_error *err)
 
 void cx_attach_resize(struct cx_engine *e, const char *id)
 {
+    cx_error err = { 0 };
+    _cleanup_close_ int dir = cx_engine_ctr_dir(e, id, false, &err);
+    if (dir >= 0)
+        cx_attach_resize_dir(dir);
+}
+
+void cx_attach_resize_dir(int dir)
+{
     struct winsize ws;
     if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) < 0 || ws.ws_row == 0)
         return;
-    cx_error err = { 0 };
-    _cleanup_close_ int dir = cx_engine_ctr_dir(e, id, false, &err);
-    _cleanup_close_ int fd = dir < 0 ? -1 : openat(dir, "ctl", O_WRONLY | O_NONBLOCK |
-                                                   O_CLOEXEC | O_NOFOLLOW);
+    _cleanup_close_ int fd = openat(dir, "ctl", O_WRONLY | O_NONBLOCK | O_CLOEXEC |
+                                    O_NOFOLLOW);
     if (fd < 0)
         return;
     char line[64];
@@ -147,7 +153,10 @@ static void forward_signal(struct relay *r, int sigfd)
     if (read(sigfd, &si, sizeof si) != sizeof si)
         return;
     if (si.ssi_signo == SIGWINCH) {
-        cx_attach_resize(r->e, r->o->id);
+        if (r->o->has_ctl_dir)
+            cx_attach_resize_dir(r->o->ctl_dir);
+        else
+            cx_attach_resize(r->e, r->o->id);
         return;
     }
     cx_error ignored = { 0 };
@@ -202,7 +211,7 @@ int cx_attach_relay(struct cx_engine *e, int sock, const struct cx_attach_opts *
     sigprocmask(SIG_BLOCK, &set, &old);
     _cleanup_close_ int sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
     struct termios saved;
-    bool raw = o->tty && o->stdin_open && isatty(STDIN_FILENO) &&
+    bool raw = o->tty && isatty(STDIN_FILENO) &&
                tcgetattr(STDIN_FILENO, &saved) == 0;
     if (raw) {
         struct termios t = saved;

@@ -22,6 +22,8 @@ struct cx_attach_opts {
     bool tty, stdin_open;
     const char *detach_keys;
     const char *id;          /* to forward signals (no tty) */
+    bool has_ctl_dir;        /* resize through ctl_dir's ctl fifo (an exec */
+    int ctl_dir;             /* session's), not the container's */
 };
 
 /* Connect to the container's attach socket. */
@@ -30,6 +32,8 @@ int cx_attach_connect(struct cx_engine *e, const char *id, cx_error *err);
 int cx_attach_connect_dir(int dir, const char *id, cx_error *err);
 /* Send the terminal's size through the ctl fifo (no-op without a tty). */
 void cx_attach_resize(struct cx_engine *e, const char *id);
+/* The same through the ctl fifo in directory dir. */
+void cx_attach_resize_dir(int dir);
 /* Relay until the container's output ends (*detached false) or the detach
  * keys are typed (*detached true). */
 int cx_attach_relay(struct cx_engine *e, int sock, const struct cx_attach_opts *o,

@@ -209,14 +209,19 @@ static int run_session(struct cx_engine *e, const struct cx_ctr *c, const struct
         if (cx_shim_sync_read(ours[2], 60000, "exec", &value, err) < 0)
             return -1;
         _cleanup_close_ int sock = cx_attach_connect_dir(s->dirfd, c->id, err);
-        if (sock < 0 || write(ours[1], "1", 1) != 1)
-            return sock < 0 ? -1 : cx_fail_errno(err, "exec: start pipe");
+        if (sock < 0)
+            return -1;
+        if (r->tty)
+            cx_attach_resize_dir(s->dirfd);
+        if (write(ours[1], "1", 1) != 1)
+            return cx_fail_errno(err, "exec: start pipe");
         if (cx_shim_sync_read(ours[0], 300000, "exec", &pid, err) < 0) {
             *code = exec_code_of(err);
             return -1;
         }
         struct cx_attach_opts ao = { .tty = r->tty, .stdin_open = r->interactive,
-                                     .detach_keys = r->detach_keys, .id = c->id };
+                                     .detach_keys = r->detach_keys, .id = c->id,
+                                     .has_ctl_dir = true, .ctl_dir = s->dirfd };
         bool detached;
         if (cx_attach_relay(e, sock, &ao, &detached, err) < 0)
             return -1;

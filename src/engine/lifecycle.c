@@ -124,6 +124,35 @@ static void remove_dirs(struct cx_engine *e, const char *id)
     cx_rm_rf_at(e->ctrsfd, id);
 }
 
+/* The container's labels: the image's, then --label's over them (podman's) */
+static void merge_image_labels(json_t *opts, const struct cx_image_config *cfg)
+{
+    json_t *flags = json_object_get(opts, "labels");
+    if (!json_is_object(cfg->labels) || !opts)
+        return;
+    json_t *merged = json_array();
+    const char *k;
+    json_t *v;
+    json_object_foreach(cfg->labels, k, v) {
+        if (!json_is_string(v))
+            continue;
+        bool overridden = false;
+        size_t i, klen = strlen(k);
+        json_t *f;
+        json_array_foreach(flags, i, f) {
+            const char *s = json_string_value(f);
+            overridden |= s && strncmp(s, k, klen) == 0 && (s[klen] == '=' || !s[klen]);
+        }
+        if (!overridden) {
+            _cleanup_free_ char *kv = cx_asprintf("%s=%s", k, json_string_value(v));
+            json_array_append_new(merged, json_string(kv));
+        }
+    }
+    if (json_is_array(flags))
+        json_array_extend(merged, flags);
+    json_object_set_new(opts, "labels", merged);
+}
+
 /* The record, its name reserved in the same transaction. */
 static int record(struct cx_engine *e, struct cx_ctr *c, const struct cx_run_opts *o,
                   cx_error *err)
@@ -152,6 +181,7 @@ int cx_ctr_create(struct cx_engine *e, const struct cx_image_rec *img,
     c.created = cx_now_ns();
     c.boot_id = cx_strdup(cx_boot_id());
     json_t *oj = cx_run_opts_to_json(o);
+    merge_image_labels(oj, cfg);
     c.opts = oj ? json_dumps(oj, JSON_COMPACT) : NULL;
     json_decref(oj);
     if (!c.opts)
@@ -398,7 +428,7 @@ int cx_ctr_kill(struct cx_engine *e, struct cx_ctr *c, int sig, cx_error *err)
     if (!is_live(e, c))
         return cx_fail(err, EINVAL, "container %s is not running (%s)", c->name,
                        cx_ctr_state_name(c->state));
-    return cx_kill(e->runtime_root, c->id, sig, true, err);
+    return cx_kill(e->runtime_root, c->id, sig, false, err);
 }
 
 /* Until the pid is gone or the exit file is there, at most timeout_ms. */
@@ -454,7 +484,9 @@ static int stop_begin(struct cx_engine *e, struct cx_ctr *c, int timeout, bool *
         *c = now;
     }
     *live = r == 0 && is_live(e, c);
-    if (*live) {
+    /* marked even when it is between two runs: the exit command waiting
+       for our lock must not restart it */
+    if (r == 0) {
         c->stopped_by_user = true;
         r = cx_db_run(&e->store.db, "UPDATE containers SET stopped_by_user = 1 WHERE id = ?",
                       c->id, NULL, err);
@@ -464,8 +496,9 @@ static int stop_begin(struct cx_engine *e, struct cx_ctr *c, int timeout, bool *
         if (c->state == CX_CTR_PAUSED)
             cx_pause(e->runtime_root, c->id, false, &ignored);
         CX_FAULT("stop recorded");
-        cx_kill(e->runtime_root, c->id, timeout > 0 ? stop_signal_of(e, c) : SIGKILL, true,
-                &ignored);
+        /* the stop signal to the init only, as podman: it tells the rest */
+        cx_kill(e->runtime_root, c->id, timeout > 0 ? stop_signal_of(e, c) : SIGKILL,
+                timeout == 0, &ignored);
     }
     cx_lock_release(&lock);
     return r;

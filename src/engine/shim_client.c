@@ -121,7 +121,7 @@ int cx_shim_sync_read(int fd, int timeout_ms, const char *what, int *value, cx_e
         return cx_fail(err, EPROTO, "%s: capsa-shim sent \"%.80s\"", what, buf);
     if (json_integer_value(data) < 0) {
         const char *msg = json_string_value(json_object_get(j, "message"));
-        return cx_fail(err, EIO, "%s", msg && *msg ? msg : "the runtime failed");
+        return cx_fail(err, 0, "%s", msg && *msg ? msg : "the runtime failed");
     }
     *value = (int) json_integer_value(data);
     return 0;

@@ -122,7 +122,7 @@ def test_pause_unpause(engine):
 
 def test_rm_running_needs_force(engine):
     engine.ok("run", "-d", "--name", "r", "busybox", "sleep", "1000")
-    r = engine.fails("rm", "r", code=125)
+    r = engine.fails("rm", "r", code=2)
     assert "-f" in r.stderr
     engine.ok("rm", "-f", "r")
     assert engine.ps() == []
