@@ -260,10 +260,14 @@ int ctl_container(const struct ctl_global *g, int argc, char **argv, cx_error *e
         ctl_cmd_fn fn;
     } sub[] = {
         { "cleanup", ctl_cleanup }, { "create", ctl_create }, { "exec", ctl_exec }, { "kill", ctl_kill },
-        { "list", ctl_ps }, { "ls", ctl_ps }, { "pause", ctl_pause }, { "prune", ctl_container_prune }, { "ps", ctl_ps },
+        { "list", ctl_ps }, { "ls", ctl_ps }, { "pause", ctl_pause },
+        { "prune", ctl_container_prune }, { "ps", ctl_ps },
         { "restart", ctl_restart }, { "rm", ctl_rm }, { "run", ctl_run },
         { "start", ctl_start }, { "stop", ctl_stop }, { "unpause", ctl_unpause },
         { "wait", ctl_wait }, { "inspect", ctl_inspect }, { "logs", ctl_logs },
+        { "top", ctl_top }, { "stats", ctl_stats }, { "attach", ctl_attach },
+        { "port", ctl_port }, { "cp", ctl_cp }, { "export", ctl_export },
+        { "commit", ctl_commit },
     };
     if (argc < 2)
         return cx_fail(err, EINVAL, "container: give a subcommand (run, ps, rm, ...)");

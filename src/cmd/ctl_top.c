@@ -135,14 +135,15 @@ static int find_ctr(struct cx_engine *e, const char *what, bool latest, struct c
 
 static void print_top(const struct cx_top_table *t)
 {
-    char *text = cx_strdup("");
+    char *text = NULL;
+    size_t len;
+    FILE *f = open_memstream(&text, &len);
+    if (!f)
+        return;
     for (size_t r = 0; r < t->nrows; r++)
-        for (size_t c = 0; c < t->ncols; c++) {
-            char *next = cx_asprintf("%s%s%s", text, cx_top_cell(t, r, c),
-                                     c + 1 < t->ncols ? "\t" : "\n");
-            free(text);
-            text = next;
-        }
+        for (size_t c = 0; c < t->ncols; c++)
+            fprintf(f, "%s%c", cx_top_cell(t, r, c), c + 1 < t->ncols ? '\t' : '\n');
+    fclose(f);
     tabwrite(text);
     free(text);
 }

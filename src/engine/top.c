@@ -116,15 +116,15 @@ static int read_stat(int procfd, struct top_proc *p, cx_error *err)
     snprintf(path, sizeof path, "%d/stat", p->hpid);
     if (cx_read_file_at(procfd, path, 64 * 1024, &text, NULL, err) < 0)
         return -1;
-    char *open = strchr(text, '('), *close = strrchr(text, ')');
+    char *lp = strchr(text, '('), *rp = strrchr(text, ')');   /* comm may hold both */
     long long tty;
-    if (!open || !close || close < open ||
-        sscanf(close + 1, " %*c %d %d %*s %lld %*s %*s %*s %*s %*s %*s %llu %llu %*s %*s "
+    if (!lp || !rp || rp < lp ||
+        sscanf(rp + 1, " %*c %d %d %*s %lld %*s %*s %*s %*s %*s %*s %llu %llu %*s %*s "
                "%*s %lld %*s %*s %llu %llu", &p->ppid, &p->pgrp, &tty, &p->utime,
                &p->stime, &p->nice, &p->start, &p->vsize) != 8)
         return cx_fail(err, 0, "/proc/%d/stat: not in the kernel's format", p->hpid);
     p->tty = (unsigned long long) tty;
-    p->comm = cx_asprintf("%.*s", (int) (close - open - 1), open + 1);
+    p->comm = cx_asprintf("%.*s", (int) (rp - lp - 1), lp + 1);
     return 0;
 }
 
@@ -675,7 +675,8 @@ int cx_ctr_top(struct cx_engine *e, struct cx_ctr *c, char *const *descs_in, siz
     _cleanup_close_ int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
     _cleanup_close_ int hostfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
     _cleanup_close_ int procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (rootfd < 0 || cx_pid_start(c->pid) != c->pid_start)
+    unsigned long long started = cx_pid_start(c->pid);
+    if (rootfd < 0 || started == 0 || (c->pid_start && started != c->pid_start))
         return cx_fail(err, 0, "container %s: its init (pid %d) is gone", c->name, c->pid);
     if (procfd < 0 || hostfd < 0)
         return cx_fail_errno(err, "open /proc");

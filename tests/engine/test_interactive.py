@@ -208,8 +208,7 @@ def test_exec_it_shell(either, tmux, sleeper):
     assert status(either, sleeper) == "running"
 
 
-@engines(bug="capsactl bug: exec -t gives the process a terminal of size 0x0 (`stty size` "
-             "fails: 'stty: standard input'); run -t sets it")
+@engines()
 def test_exec_it_window_size(either, tmux, sleeper):
     tm = tmux(either)
     tm.start(either.cmd("exec", "-it", sleeper, "sh"))
@@ -224,8 +223,7 @@ def test_exec_it_window_size(either, tmux, sleeper):
 # --------------------------------------------------------------------------
 # the bytes on the terminal
 
-@engines(bug="capsactl bug: run -t (and exec -t) without -i leaves the user's terminal in "
-             "cooked mode: each line arrives as \\r\\r\\n (both ptys add a CR)")
+@engines()
 def test_tty_without_i_writes_crlf_once(either):
     out, rc = procs.run_pty(either.cmd("run", "--rm", "-t", "busybox", "echo", "hi"),
                             env=either.env, timeout=60)

@@ -86,31 +86,9 @@ KNOWN = {
         "stop-warning", podman=has("resorting to SIGKILL")),
 }
 
-BUGS = {
-    "run-rm-gone-on-return": "capsactl bug: run --rm returns when the container exits, before "
-                             "the shim's exit command removes it: ps still lists it and "
-                             "`run --rm --name X ...` twice in a row fails 'name already in use'",
-    "runtime-error-message": "capsactl bug: a runtime error the shim reports ends in the "
-                             "transport's ': Input/output error' (run --rm busybox "
-                             "no-such-command)",
-    "rm-running-exit-code": "capsactl bug: rm of a running container exits 125, podman-rm(1) "
-                            "documents 2",
-    "rm-missing-exit-code": "capsactl bug: rm of a missing container exits 125, podman-rm(1) "
-                            "documents 1",
-    "rm-time-flag": "capsactl bug: rm has no -t/--time (rm -f -t 0 NAME: unknown flag -t)",
-    "kill-reaches-pid1-only": "capsactl bug: kill -s SIG signals every process of the container "
-                              "(runtime kill --all); podman signals PID 1 only",
-    "stop-signal-reaches-pid1-only": "capsactl bug: stop sends the stop signal to every process, "
-                                     "podman to PID 1 only (SIGKILL to all after the timeout)",
-    "labels": "capsactl bug: inspect .Config.Labels shows the annotations, not --label; the "
-              "image's labels are not the container's (ps Labels, --filter label=)",
-    "inspect-config-fields": "capsactl bug: inspect .Config has no User, WorkingDir, "
-                             "StopTimeout (<no value>)",
-    "status-ago": "capsactl bug: ps Status says 'Less than a minute ago' for 2-59 s where "
-                  "podman says 'N seconds ago'",
-    "inspect-missing-message": "capsactl bug: inspect of a missing name says "
-                               "'NAME: image not known' (no word of containers)",
-}
+# capsactl's known bugs: name -> description (its run is xfail(strict));
+# the 13 this suite first found are fixed
+BUGS = {}
 
 
 def expected_for(name, kind, expect):

@@ -152,6 +152,17 @@ def test_stats_table_and_which_containers(engine):
     engine.fails("stats", "--no-stream", "nosuch", code=125)
 
 
+def test_stats_streams_until_interrupted(engine):
+    engine.ok("run", "-d", "--name", "r", "busybox", "sleep", "1000")
+    r = procs.run(["timeout", "-s", "INT", "3.5", *engine.cmd("stats", "-i", "1", "r")],
+                  env=engine.env)
+    assert r.returncode == 124, r        # ended by the signal, not by itself
+    heads = [line for line in r.stdout.splitlines() if line.startswith("ID ")]
+    rows = [line for line in r.stdout.splitlines() if " r " in line]
+    assert len(heads) == len(rows) and 2 <= len(rows) <= 4, r.stdout
+    assert "\033" not in r.stdout      # the screen is cleared on a terminal only
+
+
 # --------------------------------------------------------------------------
 # attach
 
@@ -178,6 +189,17 @@ def test_attach_returns_the_exit_code(engine):
     # podman ends an attach with a newline
     assert r.stdout == "bye\n\n" and r.stderr == "err\n"
     assert engine.inspect("x")["State"]["Status"] == "exited"
+
+
+def test_attach_relays_stdin(engine):
+    """Our stdin goes to a container run with -i; its end closes the
+    container's stdin (cat then ends); --no-stdin keeps ours out."""
+    engine.ok("run", "-di", "--name", "cat", "busybox", "sh", "-c", "cat; exit 4")
+    r = engine.run("attach", "cat", input=b"piped\n")
+    assert (r.returncode, r.stdout) == (4, "piped\n\n"), r.stderr
+    engine.ok("run", "-di", "--name", "n", "busybox", "sh", "-c", 'read -t 2 x; echo "got:$x"')
+    r = engine.run("attach", "--no-stdin", "n", input=b"piped\n")
+    assert (r.returncode, r.stdout) == (0, "got:\n\n"), r.stderr
 
 
 def test_attach_to_a_container_that_does_not_run(engine):
