@@ -111,6 +111,11 @@ bench: all
 bench-pull: all
 	CAPSACTL=$${CAPSACTL:-$(CURDIR)/$(BUILD)/capsactl} bench/pull.sh
 
+# capsactl vs podman (runc, crun), docker and ctr, side by side
+# (as root; bench/README.md, "engine.sh")
+bench-engine: all
+	CAPSACTL=$${CAPSACTL:-$(CURDIR)/$(BUILD)/capsactl} bench/engine.sh
+
 install: all
 	install -D -m 0755 $(BUILD)/capsa $(DESTDIR)$(PREFIX)/bin/capsa
 	install -D -m 0755 $(BUILD)/capsa-shim $(DESTDIR)$(PREFIX)/bin/capsa-shim
@@ -122,4 +127,4 @@ install: all
 clean:
 	rm -rf $(BUILD) $(ASAN) $(FUZZ) $(FI) $(VG)
 
-.PHONY: all check demo install clean bench fuzz bench-pull
+.PHONY: all check demo install clean bench fuzz bench-pull bench-engine
