@@ -43,7 +43,9 @@ def test_top_default_columns(engine):
     head, row = table(out)
     assert head == ["USER", "PID", "PPID", "%CPU", "ELAPSED", "TTY", "TIME", "COMMAND"]
     assert row[:4] == ["root", "1", "0", "0.000"]
-    assert re.fullmatch(r"\d+\.\d+s", row[4]) and row[5:7] == ["?", "0s"]
+    # ELAPSED as Go prints a duration: 940.25963ms, 1.5s, 2m3.1s
+    assert re.fullmatch(r"(\d+h)?(\d+m)?\d+(\.\d+)?(ns|µs|ms|s)", row[4]), row[4]
+    assert row[5:7] == ["?", "0s"]
     # psgo joins /proc/PID/cmdline's NUL-ended args: a trailing space
     assert row[7] == "sleep 1000" and lines[1].endswith("sleep 1000 ")
 
