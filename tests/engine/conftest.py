@@ -52,7 +52,29 @@ def busybox_layout(tmp_path_factory):
                                   oci_images.busybox_image())
 
 
-class Engine:
+class Checked:
+    """ok(), fails() and ps() over a run() that returns a CompletedProcess;
+    `label` names the engine in failure messages (capsactl, podman)."""
+    label = "capsactl"
+
+    def ok(self, *args, **kw):
+        r = self.run(*args, **kw)
+        assert r.returncode == 0, "%s %s: exit %s\n%s%s" % (
+            self.label, " ".join(map(str, args)), r.returncode, r.stdout, r.stderr)
+        return r
+
+    def fails(self, *args, code=None, **kw):
+        r = self.run(*args, **kw)
+        assert r.returncode != 0, "%s %s succeeded:\n%s" % (self.label, " ".join(args), r.stdout)
+        if code is not None:
+            assert r.returncode == code, (r.returncode, r.stderr)
+        return r
+
+    def ps(self, *extra):
+        return json.loads(self.ok("ps", "-a", "--format", "json", *extra).stdout)
+
+
+class Engine(Checked):
     """A fresh store; run() calls capsactl on it, ok()/fails() assert."""
 
     def __init__(self, binary, base):
@@ -83,22 +105,6 @@ class Engine:
             r.stdout = out.read().decode(errors="replace")
             r.stderr = err.read().decode(errors="replace")
         return r
-
-    def ok(self, *args, **kw):
-        r = self.run(*args, **kw)
-        assert r.returncode == 0, "capsactl %s: exit %d\n%s%s" % (
-            " ".join(map(str, args)), r.returncode, r.stdout, r.stderr)
-        return r
-
-    def fails(self, *args, code=None, **kw):
-        r = self.run(*args, **kw)
-        assert r.returncode != 0, "capsactl %s succeeded:\n%s" % (" ".join(args), r.stdout)
-        if code is not None:
-            assert r.returncode == code, (r.returncode, r.stderr)
-        return r
-
-    def ps(self, *extra):
-        return json.loads(self.ok("ps", "-a", "--format", "json", *extra).stdout)
 
     def inspect(self, name):
         return json.loads(self.ok("inspect", name).stdout)[0]

@@ -47,6 +47,7 @@ import time
 import pytest
 
 import procs
+from conftest import Checked
 
 PODMAN = shutil.which("podman") or "/usr/bin/podman"
 CONMON = shutil.which("conmon") or "/usr/bin/conmon"
@@ -95,10 +96,12 @@ short-name-mode = "permissive"
 """
 
 
-class Podman:
+class Podman(Checked):
     """podman with all its state under top; the interface of conftest's
     Engine (run, ok, fails, ps, inspect, wait_state), so one test body
     drives either."""
+    label = "podman"
+
 
     kind = "podman"
 
@@ -131,22 +134,6 @@ class Podman:
 
     def run(self, *args, timeout=TIMEOUT, input=None):
         return procs.run(self.cmd(*args), timeout=timeout, input=input, env=self.env)
-
-    def ok(self, *args, **kw):
-        r = self.run(*args, **kw)
-        assert r.returncode == 0, "podman %s: exit %s\n%s%s" % (
-            " ".join(map(str, args)), r.returncode, r.stdout, r.stderr)
-        return r
-
-    def fails(self, *args, code=None, **kw):
-        r = self.run(*args, **kw)
-        assert r.returncode != 0, "podman %s succeeded:\n%s" % (" ".join(args), r.stdout)
-        if code is not None:
-            assert r.returncode == code, (r.returncode, r.stderr)
-        return r
-
-    def ps(self, *extra):
-        return json.loads(self.ok("ps", "-a", "--format", "json", *extra).stdout)
 
     def inspect(self, name):
         return json.loads(self.ok("inspect", "--type", "container", name).stdout)[0]
