@@ -6,7 +6,6 @@ import atexit
 import concurrent.futures
 import ctypes
 import json
-import math
 import os
 import platform
 import random
@@ -16,6 +15,8 @@ import subprocess
 import sys
 import tarfile
 import time
+
+from common import cpu_model, devnull, emit, log, median, out, p90, ratio, write_raw
 
 W = os.environ["W"]
 REPO = os.environ["REPO"]
@@ -37,10 +38,6 @@ TIMEOUT = 30
 GNU_TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
 rng = random.Random(SEED)
 raw = []
-
-
-def log(*a):
-    print(*a, file=sys.stderr, flush=True)
 
 
 # ------------------------------------------------------------------ bundles
@@ -90,7 +87,6 @@ def set_subreaper(on):
 
 
 set_subreaper(True)
-devnull = os.open(os.devnull, os.O_RDWR)
 
 
 # ------------------------------------------------------------------ running
@@ -217,25 +213,8 @@ def shared_libs(path):
     return libs
 
 
-def median(v):
-    s = sorted(v)
-    n = len(s)
-    if not n:
-        return None
-    return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
-
-
-def p90(v):
-    s = sorted(v)
-    return s[max(1, math.ceil(0.9 * len(s))) - 1] if s else None
-
-
 def ms(x):
     return "—" if x is None else "%.2f" % x
-
-
-def ratio(a, b):
-    return "—" if a is None or b is None or b == 0 else "%.2f×" % (a / b)
 
 
 # ---------------------------------------------------------------- targets
@@ -267,13 +246,6 @@ for rt in runtimes:
     r = rt.do("run", "--bundle", B_FALSE, rt.cid("false"), check=False)
     if not (os.WIFEXITED(r.status) and os.WEXITSTATUS(r.status) == 1):
         rt.problem("/bin/false container: expected exit status 1, got " + status_text(r.status), r.err)
-
-out = []   # markdown lines, printed at the end
-
-
-def emit(*lines):
-    out.extend(lines)
-
 
 OPS = ["run", "create", "start", "exec", "delete"]
 wall = {}    # (rt, op) -> [ms]
@@ -610,17 +582,6 @@ for sec in SECTIONS:
         sys.exit("unknown section %s" % sec)
 
 
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.machine()
-
-
 print("# capsa vs runc vs crun (`make bench`)")
 print()
 print("host: %s, kernel %s, %d CPU(s) %s; seed %s; %.0f s"
@@ -670,8 +631,4 @@ if problems:
     print()
     for name, p in problems:
         print("- %s: %s" % (name, p.replace("\n", " ")))
-if RAW:
-    with open(RAW, "w") as f:
-        f.write("section,op,runtime,ns,cpu_ms,maxrss_kb,ok\n")
-        for row in raw:
-            f.write("%s,%s,%s,%d,%.3f,%d,%d\n" % row)
+write_raw(RAW, "section,op,runtime,ns,cpu_ms,maxrss_kb,ok", "%s,%s,%s,%d,%.3f,%d,%d", raw)

@@ -7,7 +7,6 @@ engine_lib.py; the sections and main() here."""
 import concurrent.futures
 import contextlib
 import glob
-import math
 import os
 import platform
 import re
@@ -17,29 +16,12 @@ import subprocess
 import sys
 import time
 
+from common import cell, cpu_model, emit, median, out, p90, ram_gib, ratio, write_raw
 from engine_lib import *  # noqa: F401,F403  (settings, helpers, contenders)
-
-
-# ------------------------------------------------------------------ statistics
-def median(v):
-    s = sorted(v)
-    n = len(s)
-    if not n:
-        return None
-    return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
-
-
-def p90(v):
-    s = sorted(v)
-    return s[max(1, math.ceil(0.9 * len(s))) - 1] if s else None
 
 
 def ms(x):
     return "—" if x is None else "%.1f" % x
-
-
-def ratio(a, b):
-    return "—" if a is None or not b else "%.2f×" % (a / b)
 
 
 # ------------------------------------------------------------------ host state
@@ -79,13 +61,6 @@ def remove_new_cgroup_parents(before):
             os.rmdir(p)
         except OSError as e:
             problem("cgroup %s (made during this run) not removed: %s" % (p, e))
-
-
-out = []   # markdown, printed at the end
-
-
-def emit(*lines):
-    out.extend(lines)
 
 
 def shuffled(seq):
@@ -648,14 +623,11 @@ def section_strace(cs, keep):
 
 # ------------------------------------------------------------------ main
 def host_line():
-    model = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
-                  if line.startswith("model name")), platform.machine())
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     fs = subprocess.run(["findmnt", "-no", "FSTYPE,SOURCE", "-T", W], capture_output=True,
                         text=True).stdout.strip()
     return ("host: %s, kernel %s, %d CPU(s) %s, %.0f GiB RAM; stores on %s (%s), run-time "
-            "state on a tmpfs" % (platform.node(), platform.release(), os.cpu_count(), model,
-                                  mem, W, " ".join(fs.split())))
+            "state on a tmpfs" % (platform.node(), platform.release(), os.cpu_count(), cpu_model(),
+                                  ram_gib(), W, " ".join(fs.split())))
 
 
 def other_jobs():
@@ -763,12 +735,6 @@ def main():
         acct.remove()
 
 
-def cell(text, n=300):
-    """text for one markdown table cell: one line, no bars, at most n chars"""
-    t = " ".join(text.split()).replace("|", "\\|")
-    return t if len(t) <= n else t[:n] + "…"
-
-
 def report(cs, skipped, keep, jobs_before, t_begin):
     print("# capsactl and its peers (`bench/engine.sh`)")
     print()
@@ -804,11 +770,8 @@ def report(cs, skipped, keep, jobs_before, t_begin):
     print()
     print("\n".join(out))
     targets(cs, keep)
-    if RAW:
-        with open(RAW, "w") as f:
-            f.write("section,op,contender,round,ns,ns_done,cpu_ms,maxrss_kb,ok\n")
-            for row in raw:
-                f.write("%s,%s,%s,%s,%d,%d,%.3f,%d,%d\n" % row)
+    write_raw(RAW, "section,op,contender,round,ns,ns_done,cpu_ms,maxrss_kb,ok",
+              "%s,%s,%s,%s,%d,%d,%.3f,%d,%d", raw)
     fails = [c for c in cs if c.failures]
     if problems or fails:
         print("## Problems")

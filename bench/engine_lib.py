@@ -17,6 +17,8 @@ import subprocess
 import sys
 import time
 
+from common import devnull, log, problem, problems, version_of  # noqa: F401  (for engine.py too)
+
 W = os.environ["W"]
 REPO = os.environ["REPO"]
 CAPSACTL = os.environ["CAPSACTL"]
@@ -51,18 +53,7 @@ from interop_lib import (_children_of, _ppid, _procs_referring, _procs_with,  # 
                          cmdline, kill_and_wait, pid_alive, umount_under)
 
 rng = random.Random(SEED)
-devnull = os.open(os.devnull, os.O_RDWR)
 raw = []
-problems = []
-
-
-def log(*a):
-    print(*a, file=sys.stderr, flush=True)
-
-
-def problem(text):
-    log("  PROBLEM: " + text)
-    problems.append(text)
 
 
 def run_ok(argv, env=None, timeout=TIMEOUT, what=None):
@@ -72,14 +63,6 @@ def run_ok(argv, env=None, timeout=TIMEOUT, what=None):
         raise RuntimeError("%s failed (exit %d): %s" % (what or " ".join(argv[-6:]), r.returncode,
                                                        (r.stderr or r.stdout)[-1500:]))
     return r.stdout
-
-
-def version_of(argv, pick=lambda s: s.strip().splitlines()[0]):
-    try:
-        r = subprocess.run(argv, capture_output=True, text=True, stdin=devnull, timeout=20)
-        return pick(r.stdout or r.stderr)
-    except Exception as e:  # a tool that does not answer shows as "?"
-        return "? (%s)" % e
 
 
 # ------------------------------------------------------------------ CPU accounting

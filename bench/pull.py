@@ -4,14 +4,11 @@ from a private registry into an empty store, side by side; markdown to
 stdout, progress to stderr. See bench/README.md ("pull.sh"). The settings,
 the image and the contenders are in pull_lib.py; the sections and main()
 here."""
+from common import median, ram_gib, write_raw
 from pull_lib import *  # noqa: F401,F403  (settings, helpers, contenders)
 # ------------------------------------------------------------------ sections
 def fmt_s(ns):
     return "%.2f" % (ns / 1e9)
-
-
-def median(xs):
-    return statistics.median(xs) if xs else None
 
 
 def section_pull(cs, info):
@@ -504,9 +501,7 @@ def main():
                                                      info["compressed"] / 2**20))
         cs = [KINDS[n](ref, ref2, "http://" + reg.url) for n in chosen]
         print("host: %s, kernel %s, %d CPU(s), %.0f GiB RAM; store file system: %s" % (
-            platform.node(), platform.release(), os.cpu_count(),
-            os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30,
-            fs_desc(W)))
+            platform.node(), platform.release(), os.cpu_count(), ram_gib(), fs_desc(W)))
         print("registry: Debian docker-registry %s on %s (plain http), image pushed by skopeo" % (
             version_of(["docker-registry", "--version"], lambda s: s.split()[-1]), reg.url))
         print()
@@ -531,11 +526,8 @@ def main():
             if once is not None:
                 print("- a shared layer stored once: %s" % ("met" if once else "NOT met"))
             print()
-        if RAW:
-            with open(RAW, "w") as f:
-                f.write("round,contender,ns,cpu_s,maxrss_kb,daemon_hwm_kb,ok\n")
-                for row in raw:
-                    f.write("%s,%s,%d,%.3f,%d,%d,%d\n" % row)
+        write_raw(RAW, "round,contender,ns,cpu_s,maxrss_kb,daemon_hwm_kb,ok",
+                  "%s,%s,%d,%.3f,%d,%d,%d", raw)
         fails = [c for c in cs if c.failures]
         if problems or fails:
             print("### Problems")

@@ -11,11 +11,12 @@ import re
 import shutil
 import signal
 import stat
-import statistics
 import subprocess
 import sys
 import tarfile
 import time
+
+from common import devnull, log, problem, problems, version_of  # noqa: F401  (for pull.py too)
 
 W = os.environ["W"]
 REPO = os.environ["REPO"]
@@ -43,18 +44,7 @@ import procs  # noqa: E402
 from registry import Registry  # noqa: E402
 
 rng = random.Random(SEED)
-devnull = os.open(os.devnull, os.O_RDWR)
 raw = []
-problems = []
-
-
-def log(*a):
-    print(*a, file=sys.stderr, flush=True)
-
-
-def problem(text):
-    log("  PROBLEM: " + text)
-    problems.append(text)
 
 
 def drop_caches():
@@ -104,14 +94,6 @@ def run_ok(argv, env=None, timeout=300, what=None):
         raise RuntimeError("%s failed (exit %d): %s" % (what or " ".join(argv), r.returncode,
                                                        (r.stderr or r.stdout)[-2000:]))
     return r.stdout
-
-
-def version_of(argv, pick=lambda s: s.strip().splitlines()[0]):
-    try:
-        r = subprocess.run(argv, capture_output=True, text=True, stdin=devnull, timeout=20)
-        return pick(r.stdout or r.stderr)
-    except Exception as e:  # a missing tool shows as "?"
-        return "? (%s)" % e
 
 
 # ------------------------------------------------------------------ spawning

@@ -1,4 +1,6 @@
-/* gotmpl.c: see gotmpl.h.
+/* gotmpl.c: the template interpreter (see gotmpl.h): the lexer, pipelines,
+ * actions and blocks; values print in gotmpl_values.c and the functions are
+ * in gotmpl_funcs.c.
  *
  * One pass: each action is parsed where it stands and executed at once,
  * unless `skip` (a branch not taken, a range with nothing to range over:
@@ -12,197 +14,18 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/cleanup.h"
 #include "common/util.h"
+#include "engine/gotmpl_internal.h"
 
 #define TMPL_MAX (1 << 20)      /* template bytes */
-#define OUT_MAX (64 << 20)      /* rendered bytes */
 #define DEPTH_MAX 64            /* nested blocks and parentheses */
 #define ARGS_MAX 16             /* words in one command */
 #define VARS_MAX 32             /* variables in scope */
-#define PRINT_DEPTH_MAX 256     /* JSON nesting when printed */
-
-/* ---- output ---------------------------------------------------------- */
-
-struct sbuf {
-    char *p;
-    size_t n, cap;
-    bool over, deep;  /* past OUT_MAX; nested past PRINT_DEPTH_MAX */
-};
-
-static void sb_add(struct sbuf *b, const char *s, size_t len)
-{
-    if (b->over || len > OUT_MAX - b->n) {
-        b->over = true;
-        return;
-    }
-    if (b->n + len + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->n + len + 1)
-            cap *= 2;
-        b->p = cx_realloc(b->p, cap);
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, s, len);
-    b->n += len;
-    b->p[b->n] = '\0';
-}
-
-static void sb_str(struct sbuf *b, const char *s) { sb_add(b, s, strlen(s)); }
-
-static void __attribute__((format(printf, 2, 3))) sb_fmt(struct sbuf *b, const char *fmt, ...)
-{
-    char tmp[64];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    sb_add(b, tmp, n < 0 ? 0 : (size_t) n < sizeof tmp ? (size_t) n : sizeof tmp - 1);
-}
-
-/* jansson fails only for want of memory, where capsa aborts */
-static json_t *jnew(json_t *v) { return v ? v : (abort(), NULL); }
-
-static json_t *jstr(const char *s, size_t n) { return jnew(json_stringn_nocheck(s, n)); }
-
-/* ---- Go's formats ----------------------------------------------------- */
-
-/* x as Go writes a float64: the shortest digits that read back as x, in %e
- * form or %f.  json: encoding/json's choice (%e below 1e-6 and from 1e21,
- * "e-07" written "e-7"); else fmt's %v (%e for exponents < -4 and >= 6). */
-static void put_real(struct sbuf *b, double x, bool json)
-{
-    char buf[48];
-    int prec = 1;
-    while (snprintf(buf, sizeof buf, "%.*e", prec - 1, x), prec < 17 && strtod(buf, NULL) != x)
-        prec++;
-    char *e = strchr(buf, 'e');
-    int exp = (int) strtol(e + 1, NULL, 10);
-    double a = fabs(x);
-    if (a != 0 && (json ? a < 1e-6 || a >= 1e21 : exp < -4 || exp >= 6)) {
-        if (json && e[1] == '-' && e[2] == '0')
-            memmove(e + 2, e + 3, strlen(e + 3) + 1);
-    } else if (exp >= prec - 1) {
-        /* a whole number: the shortest digits, then zeros (not %f's exact
-         * expansion of the binary value) */
-        char *o = buf;
-        for (const char *p = buf; p < e; p++)
-            if (*p != '.')
-                *o++ = *p;
-        for (int z = exp + 1 - prec; z > 0; z--)
-            *o++ = '0';
-        *o = '\0';
-    } else {
-        snprintf(buf, sizeof buf, "%.*f", prec - 1 - exp, x);
-    }
-    sb_str(b, buf);
-}
-
-/* A JSON string as Go's encoder with SetEscapeHTML(false) writes it (podman's
- * "json" function): <, > and & stay, U+2028 and U+2029 are escaped.  The
- * bytes are UTF-8: jansson checks what it parses. */
-static void put_jstr(struct sbuf *b, const char *s, size_t len)
-{
-    sb_add(b, "\"", 1);
-    const unsigned char *u = (const unsigned char *) s;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = u[i];
-        const char *esc = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\n' ? "\\n"
-                        : c == '\r' ? "\\r" : c == '\t' ? "\\t" : NULL;
-        if (esc)
-            sb_str(b, esc);
-        else if (c < 0x20)
-            sb_fmt(b, "\\u%04x", c);
-        else if (c == 0xe2 && i + 2 < len && u[i + 1] == 0x80 && (u[i + 2] & 0xfe) == 0xa8)
-            sb_fmt(b, "\\u%04x", 0x2028 + (u[i + 2] & 1)), i += 2;
-        else
-            sb_add(b, s + i, 1);
-    }
-    sb_add(b, "\"", 1);
-}
-
-static int keycmp(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *) a, *(const char *const *) b);
-}
-
-/* The keys of object v, in document order or sorted as Go sorts a map's. */
-static const char **keys_of(json_t *v, bool sorted)
-{
-    const char **keys = cx_calloc(json_object_size(v) + 1, sizeof *keys);
-    const char *key;
-    json_t *m;
-    size_t n = 0;
-    json_object_foreach(v, key, m)
-        keys[n++] = key;
-    if (sorted)
-        qsort(keys, n, sizeof *keys, keycmp);
-    return keys;
-}
-
-/* v as fmt's %v prints it (lists [a b], objects map[k:v] with sorted keys,
- * null "<no value>" at the top and "<nil>" inside), or with json as
- * podman's json function encodes it (compact, keys in document order). */
-static void put(struct sbuf *b, json_t *v, int depth, bool json)
-{
-    size_t i;
-    json_t *m;
-    if (depth > PRINT_DEPTH_MAX) {
-        b->deep = true;
-        return;
-    }
-    switch (v ? json_typeof(v) : JSON_NULL) {
-    case JSON_OBJECT: {
-        _cleanup_free_ const char **keys = keys_of(v, !json);
-        sb_str(b, json ? "{" : "map[");
-        for (i = 0; keys[i]; i++) {
-            sb_str(b, i == 0 ? "" : json ? "," : " ");
-            (json ? put_jstr : sb_add)(b, keys[i], strlen(keys[i]));
-            sb_add(b, ":", 1);
-            put(b, json_object_get(v, keys[i]), depth + 1, json);
-        }
-        sb_str(b, json ? "}" : "]");
-        break;
-    }
-    case JSON_ARRAY:
-        sb_add(b, "[", 1);
-        json_array_foreach(v, i, m) {
-            sb_str(b, i == 0 ? "" : json ? "," : " ");
-            put(b, m, depth + 1, json);
-        }
-        sb_add(b, "]", 1);
-        break;
-    case JSON_STRING:
-        (json ? put_jstr : sb_add)(b, json_string_value(v), json_string_length(v));
-        break;
-    case JSON_INTEGER: sb_fmt(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v)); break;
-    case JSON_REAL: put_real(b, json_real_value(v), json); break;
-    case JSON_TRUE: case JSON_FALSE: sb_str(b, json_is_true(v) ? "true" : "false"); break;
-    case JSON_NULL: sb_str(b, json ? "null" : depth ? "<nil>" : "<no value>"); break;
-    }
-}
-
-/* Go's truth: false, 0, "", nil and empty lists and maps are false. */
-static bool truth(json_t *v)
-{
-    return json_is_true(v) || json_number_value(v) != 0 || json_string_length(v) > 0 ||
-           json_array_size(v) > 0 || json_object_size(v) > 0;
-}
-
-static const char *type_name(json_t *v)
-{
-    static const char *const names[] = {
-        [JSON_OBJECT] = "a map", [JSON_ARRAY] = "a list", [JSON_STRING] = "a string",
-        [JSON_INTEGER] = "an integer", [JSON_REAL] = "a number", [JSON_TRUE] = "a bool",
-        [JSON_FALSE] = "a bool", [JSON_NULL] = "nil",
-    };
-    return names[v ? json_typeof(v) : JSON_NULL];
-}
 
 /* "template: LINE:COL: msg", control characters of the template blanked. */
 static int __attribute__((format(printf, 4, 5)))
@@ -221,134 +44,6 @@ tfail(cx_error *err, const char *src, size_t at, const char *fmt, ...)
         if ((unsigned char) *c < 0x20)
             *c = ' ';
     return cx_fail(err, 0, "template: %d:%zu: %s", line, at - ls + 1, msg);
-}
-
-/* ---- functions -------------------------------------------------------- */
-
-/* args: a letter an argument (s string, l list, . anything), '+'
- * repeating the last one. */
-struct fn {
-    const char *name, *args;
-    int (*call)(const struct fn *f, json_t **a, int n, json_t **out, char *why);
-};
-#define WHY 200
-#define WHYF(...) (snprintf(why, WHY, __VA_ARGS__), -1)
-
-/* json: podman's encoding; join: the list's items (as printed) joined. */
-static int fn_print(const struct fn *f, json_t **a, int n, json_t **out, char *why)
-{
-    struct sbuf b = { 0 };
-    size_t i;
-    json_t *m;
-    (void) n;
-    if (f->name[1] == 's')
-        put(&b, a[0], 0, true);
-    else
-        json_array_foreach(a[0], i, m) {
-            if (i)
-                sb_add(&b, json_string_value(a[1]), json_string_length(a[1]));
-            put(&b, m, 1, false);
-        }
-    _cleanup_free_ char *p = b.p;
-    if (b.over || b.deep)
-        return WHYF("value too big or nested too deeply");
-    *out = jstr(p ? p : "", b.n);
-    return 0;
-}
-
-static int index1(json_t *v, json_t *k, json_t **out, char *why)
-{
-    if (v == NULL || json_is_null(v))
-        return WHYF("index of untyped nil");
-    if (json_is_object(v)) {
-        if (!json_is_string(k))
-            return WHYF("map key is %s, not a string", type_name(k));
-        /* a missing key gives "", as podman's string maps (labels) do */
-        json_t *m = json_object_getn(v, json_string_value(k), json_string_length(k));
-        *out = m ? json_incref(m) : jstr("", 0);
-        return 0;
-    }
-    if (!json_is_array(v) && !json_is_string(v))
-        return WHYF("can't index %s", type_name(v));
-    if (!json_is_integer(k))
-        return WHYF("cannot index %s with %s", type_name(v), type_name(k));
-    json_int_t i = json_integer_value(k);
-    size_t len = json_is_array(v) ? json_array_size(v) : json_string_length(v);
-    if (i < 0 || (uint64_t) i >= len)
-        return WHYF("index out of range: %" JSON_INTEGER_FORMAT, i);
-    *out = json_is_array(v) ? json_incref(json_array_get(v, (size_t) i))
-                            : jnew(json_integer((unsigned char) json_string_value(v)[i]));
-    return 0;
-}
-
-static int fn_index(const struct fn *f, json_t **a, int n, json_t **out, char *why)
-{
-    json_t *v = json_incref(a[0]);
-    (void) f;
-    for (int i = 1; i < n; i++) {
-        json_t *next = NULL;
-        int rc = index1(v, a[i], &next, why);
-        json_decref(v);
-        if (rc < 0)
-            return -1;
-        v = next;
-    }
-    *out = v;
-    return 0;
-}
-
-/* upper, lower, title: ASCII letters only (Go maps all of Unicode). */
-static int fn_case(const struct fn *f, json_t **a, int n, json_t **out, char *why)
-{
-    const char *s = json_string_value(a[0]);
-    size_t len = json_string_length(a[0]);
-    _cleanup_free_ char *r = cx_calloc(len + 1, 1);
-    char mode = f->name[0];
-    bool sep = true;
-    (void) n, (void) why;
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        bool lower = c >= 'a' && c <= 'z', upper = c >= 'A' && c <= 'Z';
-        if ((mode == 'u' || (mode == 't' && sep)) && lower)
-            c = (char) (c - 'a' + 'A');
-        else if (mode == 'l' && upper)
-            c = (char) (c - 'A' + 'a');
-        /* strings.Title starts a word after ASCII other than letters,
-         * digits and '_' */
-        sep = (unsigned char) c < 0x80 && !lower && !upper && c != '_' && !(c >= '0' && c <= '9');
-        r[i] = c;
-    }
-    *out = jstr(r, len);
-    return 0;
-}
-
-static const struct fn fns[] = {
-    { "index", ".+", fn_index }, { "join", "ls", fn_print }, { "json", ".", fn_print },
-    { "lower", "s", fn_case },   { "title", "s", fn_case },  { "upper", "s", fn_case },
-};
-
-static const struct fn *fn_find(const char *name, size_t len)
-{
-    for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
-        if (strlen(fns[i].name) == len && memcmp(fns[i].name, name, len) == 0)
-            return &fns[i];
-    return NULL;
-}
-
-static int fn_check(const struct fn *fn, json_t **a, int n, char *why)
-{
-    size_t want = strcspn(fn->args, "+");
-    bool more = fn->args[want] == '+';
-    if ((size_t) n < want || (!more && (size_t) n > want))
-        return WHYF("wrong number of args for %s: want %s%zu got %d", fn->name,
-                    more ? "at least " : "", want, n);
-    for (int i = 0; i < n; i++) {
-        char c = fn->args[(size_t) i < want ? (size_t) i : want - 1];
-        const char *need = c == 's' ? "a string" : c == 'l' ? "a list" : NULL;
-        if (need && strcmp(type_name(a[i]), need) != 0)
-            return WHYF("argument %d is %s, not %s", i + 1, type_name(a[i]), need);
-    }
-    return 0;
 }
 
 /* ---- the interpreter -------------------------------------------------- */
@@ -372,7 +67,7 @@ struct tp {
     size_t len, pos, act_at; /* act_at: the "{{" being read */
     bool trim_next;          /* it ended with " -}}" */
     int depth, nvars;
-    struct sbuf out;
+    struct gt_sbuf out;
     cx_error *err;
     struct var vars[VARS_MAX]; /* [0] is "$", the document (not counted) */
 };
@@ -461,7 +156,7 @@ static int unquote(struct tp *t, const struct tok *k, json_t **out)
             return tfail(t->err, t->src, (size_t) (s - t->src),
                          "unknown escape sequence in string");
     }
-    *out = jstr(buf, (size_t) (o - buf));
+    *out = gt_jstr(buf, (size_t) (o - buf));
     return 0;
 }
 
@@ -472,10 +167,10 @@ static int number(struct tp *t, const struct tok *k, json_t **out)
     char *end;
     long long i = (errno = 0, strtoll(txt, &end, 0));
     if (*end == '\0' && errno == 0)
-        return *out = jnew(json_integer(i)), 0;
+        return *out = gt_jnew(json_integer(i)), 0;
     double d = (errno = 0, strtod(txt, &end));
     if (*end == '\0' && errno == 0 && isfinite(d))
-        return *out = jnew(json_real(d)), 0;
+        return *out = gt_jnew(json_real(d)), 0;
     return tfail(t->err, t->src, k->at, "bad number syntax: %s", txt);
 }
 
@@ -493,7 +188,7 @@ static int walk(struct tp *t, size_t at, json_t *v, bool skip, json_t **out)
         if (!skip && v && !json_is_null(v) && !json_is_object(v)) {
             int rc = tfail(t->err, t->src, k.at,
                            "executing <%.*s>: can't evaluate field %.*s in %s",
-                           SPAN(t, at, k.end), SPAN(t, k.at + 1, k.end), type_name(v));
+                           SPAN(t, at, k.end), SPAN(t, k.at + 1, k.end), gt_type_name(v));
             return json_decref(v), rc;
         }
         json_t *m = json_is_object(v)
@@ -535,7 +230,7 @@ static int operand(struct tp *t, const struct tok *k, json_t *dot, bool skip, js
         *out = tok_is(t, k, "nil") ? json_null() : json_boolean(tok_is(t, k, "true"));
         return 0;
     case T_IDENT:
-        return tfail(t->err, t->src, k->at, fn_find(s, (size_t) len)
+        return tfail(t->err, t->src, k->at, gt_fn_find(s, (size_t) len)
                      ? "%.*s needs arguments: call it first in a command or in parentheses"
                      : "function \"%.*s\" not defined", len, s);
     default:
@@ -559,12 +254,12 @@ static int command(struct tp *t, json_t *dot, bool skip, json_t *prev, bool pipe
     _cleanup_(argv_free) argv_t av = { prev };
     int n = 1;
     struct tok k, first;
-    const struct fn *fn = NULL;
+    const struct gt_fn *fn = NULL;
     size_t end, op_end = 0;
     *out = NULL;
     if (lex(t, &first) < 0)
         return -1;
-    if (first.k == T_IDENT && (fn = fn_find(t->src + first.at, first.end - first.at)) == NULL)
+    if (first.k == T_IDENT && (fn = gt_fn_find(t->src + first.at, first.end - first.at)) == NULL)
         return tfail(t->err, t->src, first.at, "function \"%.*s\" not defined",
                      SPAN(t, first.at, first.end));
     if (ends_cmd(&first))
@@ -593,8 +288,8 @@ static int command(struct tp *t, json_t *dot, bool skip, json_t *prev, bool pipe
     memmove(av, av + 1, sizeof av[0] * (size_t) (n - 1));
     av[n - 1] = prev;
     n -= !piped;
-    char why[WHY];
-    if (fn_check(fn, av, n, why) == 0 && fn->call(fn, av, n, out, why) == 0)
+    char why[GT_WHY];
+    if (gt_fn_check(fn, av, n, why) == 0 && fn->call(fn, av, n, out, why) == 0)
         return 0;
     return tfail(t->err, t->src, first.at, "executing <%.*s>: error calling %s: %s",
                  SPAN(t, first.at, end), fn->name, why);
@@ -651,9 +346,9 @@ static void text(struct tp *t, size_t from, size_t to, bool rtrim, bool skip)
     for (size_t i = from, j; !skip && i < to; i = j + 2) {
         for (j = i; j < to && !text_esc(s, j, to); j++)
             ;
-        sb_add(&t->out, s + i, j - i);
+        gt_sb_add(&t->out, s + i, j - i);
         if (j < to)
-            sb_add(&t->out, s[j + 1] == 't' ? "\t" : "\n", 1);
+            gt_sb_add(&t->out, s[j + 1] == 't' ? "\t" : "\n", 1);
     }
 }
 
@@ -667,17 +362,17 @@ static int range_body(struct tp *t, json_t *v, const struct var *decl, int ndecl
     size_t body = t->pos, n = 0;
     bool trim = t->trim_next, arr = json_is_array(v);
     if (!skip && v && !json_is_null(v) && !arr && !json_is_object(v))
-        return tfail(t->err, t->src, t->act_at, "range can't iterate over %s", type_name(v));
+        return tfail(t->err, t->src, t->act_at, "range can't iterate over %s", gt_type_name(v));
     if (t->nvars + ndecl > VARS_MAX)
         return tfail(t->err, t->src, t->act_at, "more than %d variables", VARS_MAX);
     if (!skip && v)
         n = arr ? json_array_size(v) : json_object_size(v);
-    _cleanup_free_ const char **keys = n && !arr ? keys_of(v, true) : NULL;
+    _cleanup_free_ const char **keys = n && !arr ? gt_keys_of(v, true) : NULL;
     *ran = n > 0;
     for (size_t i = 0; i < (n ? n : 1); i++) {
         json_t *elem = !n ? NULL : arr ? json_array_get(v, i) : json_object_get(v, keys[i]);
-        json_t *key = !n ? NULL : arr ? jnew(json_integer((json_int_t) i))
-                                      : jstr(keys[i], strlen(keys[i]));
+        json_t *key = !n ? NULL : arr ? gt_jnew(json_integer((json_int_t) i))
+                                      : gt_jstr(keys[i], strlen(keys[i]));
         int base = t->nvars;
         for (int d = 0; d < ndecl; d++) {
             t->vars[t->nvars] = decl[d];
@@ -712,7 +407,7 @@ static int control(struct tp *t, enum kind kind, json_t *dot, bool skip)
         return -1;
     if (kind == K_RANGE && range_body(t, v, decl, ndecl, skip, &ran, &term) < 0)
         return -1;
-    ran = kind == K_RANGE ? ran : !skip && truth(v);
+    ran = kind == K_RANGE ? ran : !skip && gt_truth(v);
     if (kind != K_RANGE && exec_list(t, kind == K_WITH ? v : dot, !ran, &term) < 0)
         return -1;
     if ((term == TM_ELSEIF && control(t, K_IF, dot, skip || ran) < 0) ||
@@ -757,7 +452,7 @@ static int action(struct tp *t, json_t *dot, bool skip, enum term *term)
     if (pipeline(t, dot, skip, NULL, NULL, T_CLOSE, &v) < 0)
         return -1;
     if (!skip)
-        put(&t->out, v, 0, false);
+        gt_put(&t->out, v, 0, false);
     if (t->out.deep)
         return tfail(t->err, t->src, t->act_at, "value nested more than %d deep", PRINT_DEPTH_MAX);
     return 0;
