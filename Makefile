@@ -123,6 +123,7 @@ install: all
 	install -D -m 0755 $(BUILD)/capsa-init $(DESTDIR)$(PREFIX)/bin/capsa-init
 	install -D -m 0755 $(BUILD)/capsa-pause $(DESTDIR)$(PREFIX)/bin/capsa-pause
 	install -D -m 0755 $(BUILD)/capsactl $(DESTDIR)$(PREFIX)/bin/capsactl
+	install -D -m 0755 $(BUILD)/capsactl-full $(DESTDIR)$(PREFIX)/bin/capsactl-full
 
 clean:
 	rm -rf $(BUILD) $(ASAN) $(FUZZ) $(FI) $(VG)

@@ -20,7 +20,8 @@ static const struct {
     { "attach", ctl_attach, "attach to a running container's output (and input)",
       "attach [--detach-keys KEYS] [--no-stdin] [-l] CONTAINER" },
     { "commit", ctl_commit, "make an image of a container's changes",
-      "commit [-a AUTHOR] [-m MESSAGE] [-p|--pause] [-f oci|docker] [--iidfile FILE]\n"
+      "commit [-a AUTHOR] [-c|--change INSTRUCTION]... [-m MESSAGE] [-p|--pause]\n"
+      "       [-f oci|docker] [--iidfile FILE]\n"
       "       CONTAINER [IMAGE]" },
     { "container", ctl_container, "manage containers (run, ps, rm, cleanup, ...)",
       "container SUBCOMMAND [options]" },
@@ -154,7 +155,8 @@ static int parse_global(int argc, char **argv, struct ctl_global *g, cx_error *e
 
 int main(int argc, char **argv)
 {
-    struct ctl_global g = { .root = "/var/lib/capsa", .runroot = "/run/capsa-engine" };
+    struct ctl_global g = { .root = "/var/lib/capsa", .runroot = "/run/capsa-engine",
+                            .argc = argc, .argv = argv };
     cx_error err = { 0 };
     int rc = -1;
 

@@ -18,6 +18,8 @@ struct ctl_global {
     const char *runroot;          /* volatile: /run/capsa-engine */
     const char *registries_conf;  /* NULL: /etc/containers/registries.conf */
     bool debug;
+    int argc;                     /* the whole command line, for capsactl-full */
+    char **argv;
 };
 
 typedef int (*ctl_cmd_fn)(const struct ctl_global *g, int argc, char **argv,

@@ -86,6 +86,8 @@ struct commit_args {
     struct cx_commit_opts o;
     const char *iidfile;
     bool quiet;
+    const char **changes;   /* argc + 1 of them: never more than the flags */
+    size_t nchanges;
 };
 
 static int commit_flags(int argc, char **argv, struct commit_args *a, cx_error *err)
@@ -115,23 +117,25 @@ static int commit_flags(int argc, char **argv, struct commit_args *a, cx_error *
                 return cx_fail(err, EINVAL, "commit: --format %s: want oci or docker", optarg);
             a->o.docker = !strcmp(optarg, "docker");
             break;
-        case 'c': return cx_fail(err, ENOTSUP, "commit: --change is not supported yet");
+        case 'c': a->changes[a->nchanges++] = optarg; break;
         case 's': return cx_fail(err, ENOTSUP, "commit: --squash is not supported");
         default: return cx_fail(err, EINVAL, "commit: unknown flag %s", argv[optind - 1]);
         }
     if (argc - optind < 1 || argc - optind > 2)
-        return cx_fail(err, EINVAL, "usage: capsactl commit [-a AUTHOR] [-m MESSAGE] "
-                       "[-p|--pause] [-f oci|docker] [-q] CONTAINER [IMAGE]");
+        return cx_fail(err, EINVAL, "usage: capsactl commit [-a AUTHOR] [-c INSTRUCTION]... "
+                       "[-m MESSAGE] [-p|--pause] [-f oci|docker] [-q] CONTAINER [IMAGE]");
     a->o.name = argc - optind == 2 ? argv[optind + 1] : NULL;
     return 0;
 }
 
 int ctl_commit(const struct ctl_global *g, int argc, char **argv, cx_error *err)
 {
-    struct commit_args a = { 0 };
+    _cleanup_free_ const char **changes = cx_calloc((size_t) argc + 1, sizeof(char *));
+    struct commit_args a = { .changes = changes };
     char id[65];
     if (commit_flags(argc, argv, &a, err) < 0)
         return -1;
+    a.o.changes = changes;
     struct cx_engine e;
     if (ctl_engine_open(g, &e, err) < 0)
         return -1;

@@ -54,10 +54,15 @@ void ctl_ctr_status(const struct cx_ctr *c, char *buf, size_t len)
     }
 }
 
-/* process.args of its config.json, or an empty array */
-json_t *ctl_ctr_command(struct cx_engine *e, const char *id)
+/* Its command as recorded; for a record older than that column,
+ * process.args of its config.json; else an empty array. */
+static json_t *ctl_ctr_command(struct cx_engine *e, const struct cx_ctr *c)
 {
-    _cleanup_free_ char *p = cx_engine_ctr_path(e, id, "config.json");
+    json_t *cmd = c->command && c->command[0] ? json_loads(c->command, 0, NULL) : NULL;
+    if (json_is_array(cmd))
+        return cmd;
+    json_decref(cmd);
+    _cleanup_free_ char *p = cx_engine_ctr_path(e, c->id, "config.json");
     _cleanup_(json_decrefp) json_t *spec = json_load_file(p, 0, NULL);
     json_t *args = json_object_get(json_object_get(spec, "process"), "args");
     return json_is_array(args) ? json_deep_copy(args) : json_array();
@@ -153,7 +158,7 @@ static json_t *ps_json(struct cx_engine *e, const struct cx_ctr *c)
     return json_pack("{s:s, s:[s], s:s, s:s, s:o, s:I, s:s, s:s, s:s, s:b, s:i, s:I, s:I, "
                      "s:i, s:o, s:b, s:[], s:[], s:i}",
                      "Id", c->id, "Names", c->name, "Image", c->image_name,
-                     "ImageID", c->image_id, "Command", ctl_ctr_command(e, c->id),
+                     "ImageID", c->image_id, "Command", ctl_ctr_command(e, c),
                      "Created", (json_int_t) (c->created / 1000000000), "CreatedAt", created,
                      "State", state, "Status", status, "Exited", c->state == CX_CTR_EXITED,
                      "ExitCode", c->has_exit ? c->exit_code : 0,

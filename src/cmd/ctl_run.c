@@ -15,6 +15,7 @@
 #include "common/util.h"
 #include "engine/attach.h"
 #include "engine/lifecycle.h"
+#include "engine/watch.h"
 
 int ctl_engine_open(const struct ctl_global *g, struct cx_engine *e, cx_error *err)
 {
@@ -71,49 +72,55 @@ static int fg_connect(void *arg, const struct cx_ctr *c, cx_error *err)
     return 0;
 }
 
-/* The exit code of a foreground container (removed already with --rm). */
-/* With --rm, not before it is removed (by the shim's exit command, else
- * by us after 10 s): a `run --rm --name X` right after finds X free. */
+/* An --rm container's code, left in <runroot>/exits/<id> for us. */
+static int removed_code(struct cx_engine *e, const char *id, cx_error *err)
+{
+    _cleanup_free_ char *p = cx_asprintf("%s/exits/%s", e->store.runroot, id);
+    _cleanup_free_ char *text = NULL;
+    size_t len;
+    int code;
+    if (cx_read_file_at(AT_FDCWD, p, 32, &text, &len, &(cx_error){ 0 }) < 0)
+        return cx_fail(err, ENOENT, "container %.12s was removed before its exit code "
+                       "was read", id);
+    unlink(p);
+    text[strcspn(text, "\n")] = '\0';
+    return cx_parse_int(text, &code) == 0 && code >= 0 ? code : 125;
+}
+
+/* The exit code of a foreground container.  With --rm, not before it is
+ * removed (by the shim's exit command, else by us after 10 s): a
+ * `run --rm --name X` right after finds X free. */
 static int exit_code_of(struct cx_engine *e, const char *id, bool rm, cx_error *err)
 {
-    int seen = -1;
-    for (int i = 0; i < 3000; i++) {
+    const int64_t s = 1000000000;
+    _cleanup_(cx_ctr_watch_close) struct cx_ctr_watch w;
+    cx_ctr_watch_open(e, id, &w);
+    int64_t start = cx_now_ns(), done_at = -1;
+    for (;;) {
+        int64_t now = cx_now_ns();
         struct cx_ctr c;
         bool found;
         if (cx_ctr_lookup(&e->store.db, id, &c, &found, err) < 0)
             return -1;
-        if (found) {
-            cx_ctr_sync(e, &c);
-            bool done = c.state == CX_CTR_EXITED;
-            int code = c.has_exit ? c.exit_code : 125;
-            cx_ctr_free(&c);
-            if (done && !rm)
-                return code;
-            if (done && seen < 0)
-                seen = i;
-            if (done && i - seen >= 1000) {
-                cx_error ignored = { 0 };
-                cx_ctr_remove(e, id, true, true, &ignored);
-                return code;
-            }
-        } else {
-            _cleanup_free_ char *p = cx_asprintf("%s/exits/%s", e->store.runroot, id);
-            _cleanup_free_ char *text = NULL;
-            size_t len;
-            int code;
-            cx_error ignored = { 0 };
-            if (cx_read_file_at(AT_FDCWD, p, 32, &text, &len, &ignored) == 0) {
-                unlink(p);
-                text[strcspn(text, "\n")] = '\0';
-                return cx_parse_int(text, &code) == 0 && code >= 0 ? code : 125;
-            }
-            return cx_fail(err, ENOENT, "container %.12s was removed before its exit code "
-                           "was read", id);
+        if (!found)
+            return removed_code(e, id, err);
+        cx_ctr_sync(e, &c);
+        bool done = c.state == CX_CTR_EXITED;
+        int code = c.has_exit ? c.exit_code : 125;
+        cx_ctr_free(&c);
+        if (done && !rm)
+            return code;
+        if (done && done_at < 0)
+            done_at = now;
+        if (done && now - done_at >= 10 * s) {
+            cx_ctr_remove(e, id, true, true, &(cx_error){ 0 });
+            return code;
         }
-        usleep(10000);
+        if (now - start >= 30 * s)
+            return cx_fail(err, ETIMEDOUT, "container %.12s: no exit code 30 s after its "
+                           "output ended", id);
+        cx_ctr_watch_wait(&w, 100);
     }
-    return cx_fail(err, ETIMEDOUT, "container %.12s: no exit code 30 s after its output "
-                   "ended", id);
 }
 
 int ctl_run_attached(struct cx_engine *e, struct cx_ctr *c, const struct cx_run_opts *o,

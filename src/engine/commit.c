@@ -23,6 +23,7 @@
 #include "engine/run_opts.h"
 #include "image/archive.h"
 #include "image/decompress.h"
+#include "image/layout_write.h"
 #include "image/manifest.h"
 #include "runtime/safepath.h"
 #include "runtime/state.h"
@@ -578,6 +579,9 @@ static int new_config(struct cx_engine *e, const struct cx_ctr *c, const struct 
     set_env(e, c->id, inner);
     set_misc(inner, &o, co);
     cx_run_opts_free(&o);
+    for (const char *const *ch = co->changes; ch && *ch; ch++)
+        if (cx_config_apply_change(inner, *ch, err) < 0)
+            return cx_error_prefix(err, "commit");
     char created[64], ds[CX_DIGEST_MAX];
     cx_rfc3339_now(created, sizeof created);
     cx_digest_format(diff_id, ds);

@@ -75,6 +75,7 @@ struct cx_commit_opts {
     bool pause;                    /* freeze a running container meanwhile */
     bool docker;                   /* Docker schema 2 manifest and config (else OCI) */
     bool include_volumes;
+    const char *const *changes;    /* --change instructions, NULL-terminated, or NULL */
 };
 
 /* Commit the container what; id receives the new image's ID. */

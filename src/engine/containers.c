@@ -36,6 +36,7 @@ void cx_ctr_free(struct cx_ctr *c)
     free(c->image_name);
     free(c->boot_id);
     free(c->opts);
+    free(c->command);
     memset(c, 0, sizeof *c);
 }
 
@@ -111,7 +112,7 @@ int cx_ctr_insert(struct cx_db *db, const struct cx_ctr *c, cx_error *err)
                        "remove that container or choose another name", c->name, holder[0]);
     _cleanup_stmt_ sqlite3_stmt *st = NULL;
     if (cx_db_prepare(db, "INSERT INTO containers (id, name, image_id, image_name, created, "
-                      "state, boot_id, opts) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", &st, err) < 0)
+                      "state, boot_id, opts, command) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", &st, err) < 0)
         return -1;
     sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, c->name, -1, SQLITE_STATIC);
@@ -121,11 +122,12 @@ int cx_ctr_insert(struct cx_db *db, const struct cx_ctr *c, cx_error *err)
     sqlite3_bind_text(st, 6, cx_ctr_state_name(c->state), -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 7, c->boot_id ? c->boot_id : "", -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 8, c->opts ? c->opts : "{}", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 9, c->command ? c->command : "", -1, SQLITE_STATIC);
     return cx_db_step_done(db, st, err);
 }
 
 #define CTR_COLUMNS "id, name, image_id, image_name, created, state, pid, pid_start, " \
-    "boot_id, exit_code, started, finished, restarts, stopped_by_user, oom, opts"
+    "boot_id, exit_code, started, finished, restarts, stopped_by_user, oom, opts, command"
 
 static void ctr_from_row(sqlite3_stmt *st, struct cx_ctr *c)
 {
@@ -147,6 +149,7 @@ static void ctr_from_row(sqlite3_stmt *st, struct cx_ctr *c)
     c->stopped_by_user = sqlite3_column_int(st, 13) != 0;
     c->oom = sqlite3_column_int(st, 14) != 0;
     c->opts = cx_strdup(cx_db_text(st, 15));
+    c->command = cx_strdup(cx_db_text(st, 16));
 }
 
 /* The rows of sql with one text argument; at most max (0: all). */

@@ -34,6 +34,7 @@ struct cx_ctr {
     int restarts;
     bool stopped_by_user, oom;
     char *opts;                             /* the run options, JSON */
+    char *command;                          /* its command, a JSON array ('': unknown) */
 };
 
 const char *cx_ctr_state_name(enum cx_ctr_state s);

@@ -22,8 +22,7 @@ static int open_subdir(int dirfd, const char *base, const char *name, cx_error *
     return fd;
 }
 
-/* name beside /proc/self/exe, else the first on PATH, else name itself */
-static char *find_helper(const char *env, const char *name)
+char *cx_find_helper(const char *env, const char *name)
 {
     const char *v = getenv(env);
     if (v && *v)
@@ -70,9 +69,9 @@ int cx_engine_open(struct cx_engine *e, const char *root, const char *runroot, c
     if (cx_store_open(&e->store, root, runroot, err) < 0)
         return -1;
     e->runtime_root = cx_asprintf("%s/runtime", e->store.runroot);
-    e->runtime = find_helper("CAPSACTL_RUNTIME", "capsa");
-    e->shim = find_helper("CAPSACTL_SHIM", "capsa-shim");
-    e->init = find_helper("CAPSACTL_INIT", "capsa-init");
+    e->runtime = cx_find_helper("CAPSACTL_RUNTIME", "capsa");
+    e->shim = cx_find_helper("CAPSACTL_SHIM", "capsa-shim");
+    e->init = cx_find_helper("CAPSACTL_INIT", "capsa-init");
     e->self = self_path();
     e->root_opts[0] = "--root";
     e->root_opts[1] = e->store.root;

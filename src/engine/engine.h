@@ -38,6 +38,10 @@ int cx_engine_open(struct cx_engine *e, const char *root, const char *runroot,
                    cx_error *err);
 void cx_engine_close(struct cx_engine *e);
 
+/* A helper program: $ENV when set, else NAME beside /proc/self/exe, else
+ * the first NAME on PATH, else NAME itself (for exec to report). */
+char *cx_find_helper(const char *env, const char *name);
+
 /* Directories of one container (made when missing). */
 int cx_engine_ctr_dir(struct cx_engine *e, const char *id, bool create, cx_error *err);
 int cx_engine_run_dir(struct cx_engine *e, const char *id, bool create, cx_error *err);

@@ -18,6 +18,7 @@
 #include "engine/shim_client.h"
 #include "engine/spec_gen.h"
 #include "engine/volumes.h"
+#include "engine/watch.h"
 #include "runtime/container.h"
 
 int64_t cx_now_ns(void)
@@ -180,13 +181,16 @@ int cx_ctr_create(struct cx_engine *e, const struct cx_image_rec *img,
     c.image_name = cx_strdup(img->nnames ? img->names[0] : img->id);
     c.created = cx_now_ns();
     c.boot_id = cx_strdup(cx_boot_id());
-    json_t *oj = cx_run_opts_to_json(o);
+    json_t *oj = cx_run_opts_to_json(o), *cmd = NULL;
     merge_image_labels(oj, cfg);
     c.opts = oj ? json_dumps(oj, JSON_COMPACT) : NULL;
     json_decref(oj);
     if (!c.opts)
         c.opts = cx_strdup("{}");
-    if (record(e, &c, o, err) < 0) {
+    if (cx_spec_command(cfg, o, &cmd, err) == 0)
+        c.command = json_dumps(cmd, JSON_COMPACT);
+    json_decref(cmd);
+    if (!c.command || record(e, &c, o, err) < 0) {
         cx_ctr_free(&c);
         return -1;
     }
@@ -314,6 +318,8 @@ static int start_locked(struct cx_engine *e, struct cx_ctr *c, const struct cx_r
     if (r == 0)
         r = cx_ctr_rootfs_mount(e, c->id, &img, &rootfs, err);
     cx_image_rec_free(&img);
+    if (r == 0)
+        r = cx_volumes_copy_up(e, c->id, rootfs, err);
     _cleanup_close_ int run = r < 0 ? -1 : cx_engine_run_dir(e, c->id, true, err);
     if (run < 0 || runtime_delete(e, c->id, err) < 0)
         return -1;
@@ -434,13 +440,16 @@ int cx_ctr_kill(struct cx_engine *e, struct cx_ctr *c, int sig, cx_error *err)
 /* Until the pid is gone or the exit file is there, at most timeout_ms. */
 static bool wait_gone(struct cx_engine *e, struct cx_ctr *c, int timeout_ms)
 {
+    _cleanup_(cx_ctr_watch_close) struct cx_ctr_watch w;
+    cx_ctr_watch_open(e, c->id, &w);
     int64_t end = cx_now_ns() + (int64_t) timeout_ms * 1000000;
-    for (int step = 1; ; step = step < 50 ? step * 2 : 50) {
+    for (;;) {
         if (!is_live(e, c))
             return true;
-        if (timeout_ms >= 0 && cx_now_ns() >= end)
+        int64_t left = (end - cx_now_ns()) / 1000000;
+        if (timeout_ms >= 0 && left <= 0)
             return false;
-        sleep_ms(step);
+        cx_ctr_watch_wait(&w, timeout_ms >= 0 && left < 100 ? (int) left : 100);
     }
 }
 
@@ -522,8 +531,10 @@ int cx_ctr_stop(struct cx_engine *e, struct cx_ctr *c, int timeout, cx_error *er
 
 int cx_ctr_wait(struct cx_engine *e, const char *id, int timeout_ms, int *code, cx_error *err)
 {
+    _cleanup_(cx_ctr_watch_close) struct cx_ctr_watch w;
+    cx_ctr_watch_open(e, id, &w);
     int64_t end = cx_now_ns() + (int64_t) timeout_ms * 1000000;
-    for (int step = 1; ; step = step < 100 ? step * 2 : 100) {
+    for (;;) {
         struct cx_ctr c;
         bool found = false;
         if (cx_ctr_lookup(&e->store.db, id, &c, &found, err) < 0)
@@ -536,9 +547,10 @@ int cx_ctr_wait(struct cx_engine *e, const char *id, int timeout_ms, int *code, 
         cx_ctr_free(&c);
         if (done)
             return 0;
-        if (timeout_ms >= 0 && cx_now_ns() >= end)
+        int64_t left = (end - cx_now_ns()) / 1000000;
+        if (timeout_ms >= 0 && left <= 0)
             return cx_fail(err, ETIMEDOUT, "container %.12s: still running", id);
-        sleep_ms(step);
+        cx_ctr_watch_wait(&w, timeout_ms >= 0 && left < 100 ? (int) left : 100);
     }
 }
 

@@ -4,6 +4,8 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <poll.h>
+#include <spawn.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,8 @@
 
 #include "common/cleanup.h"
 #include "common/util.h"
+
+extern char **environ;
 
 #define ARGV_MAX 64
 
@@ -127,45 +131,56 @@ int cx_shim_sync_read(int fd, int timeout_ms, const char *what, int *value, cx_e
     return 0;
 }
 
-/* In the child: the pipes at 3 (sync), 4 (start), 5 (attach) as given. */
-static void shim_child(const int fds[3], const char *const *argv)
+/* The environment for the shim: ours without the pipe variables (set
+ * again for the pipes given) and without fault injection, which is for
+ * the engine command under test, not for the exit command the shim runs
+ * later. */
+static char **shim_env(const int fds[3])
 {
-    static const char *const names[3] = { "_OCI_SYNCPIPE", "_OCI_STARTPIPE",
-                                          "_OCI_ATTACHPIPE" };
-    int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-    if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0)
-        _exit(127);
-    /* move them above 5 first, so no dup2 below overwrites another */
-    int high[3];
-    for (int i = 0; i < 3; i++)
-        high[i] = fds[i] < 0 ? -1 : fcntl(fds[i], F_DUPFD_CLOEXEC, 10);
-    for (int i = 0; i < 3; i++) {
-        unsetenv(names[i]);
-        if (high[i] < 0)
-            continue;
-        char num[4];
-        snprintf(num, sizeof num, "%d", 3 + i);
-        if (dup2(high[i], 3 + i) != 3 + i)
-            _exit(127);
-        setenv(names[i], num, 1);
+    static const char *const drop[] = { "_OCI_SYNCPIPE=", "_OCI_STARTPIPE=",
+                                        "_OCI_ATTACHPIPE=", "CAPSA_FAULT_STEP=",
+                                        "CAPSA_FAULT_TRACE=" };
+    size_t n = 0;
+    while (environ[n])
+        n++;
+    char **env = cx_calloc(n + 4, sizeof *env);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        bool keep = true;
+        for (size_t d = 0; d < sizeof drop / sizeof drop[0] && keep; d++)
+            keep = !cx_str_has_prefix(environ[i], drop[d]);
+        if (keep)
+            env[k++] = cx_strdup(environ[i]);
     }
-    close_range(6, ~0U, 0);
-    /* fault injection is for the engine command under test, not for the
-       exit command the shim runs later */
-    unsetenv("CAPSA_FAULT_STEP");
-    unsetenv("CAPSA_FAULT_TRACE");
-    execv(argv[0], (char *const *) argv);
-    fprintf(stderr, "capsactl: exec %s: %s\n", argv[0], strerror(errno));
-    _exit(127);
+    for (int i = 0; i < 3; i++)
+        if (fds[i] >= 0)
+            env[k++] = cx_asprintf("%.*s%d", (int) strlen(drop[i]), drop[i], 3 + i);
+    return env;
 }
 
+/* posix_spawn (a vfork: no copy of our page tables) with /dev/null at 0
+ * and 1, the pipes at 3 (sync), 4 (start), 5 (attach) as given, nothing
+ * else open. */
 int cx_shim_spawn(const char *const *argv, const int fds[3], cx_error *err)
 {
-    pid_t child = fork();
-    if (child < 0)
-        return cx_fail_errno(err, "fork");
-    if (child == 0)
-        shim_child(fds, argv);
+    int high[3] = { -1, -1, -1 };
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDWR, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_RDWR, 0);
+    /* moved above 5 first, so no dup2 below overwrites another */
+    for (int i = 0; i < 3; i++)
+        if (fds[i] >= 0 && (high[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 10)) >= 0)
+            posix_spawn_file_actions_adddup2(&fa, high[i], 3 + i);
+    posix_spawn_file_actions_addclosefrom_np(&fa, 6);
+    _cleanup_strv_ char **env = shim_env(fds);
+    pid_t child;
+    int rc = posix_spawn(&child, argv[0], &fa, NULL, (char *const *) argv, env);
+    posix_spawn_file_actions_destroy(&fa);
+    for (int i = 0; i < 3; i++)
+        cx_close(high[i]);
+    if (rc != 0)
+        return cx_fail(err, rc, "exec %s", argv[0]);
     /* the shim forks twice and its first process exits at once (after the
        first start byte, when a start pipe is given) */
     return (int) child;

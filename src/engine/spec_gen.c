@@ -90,17 +90,10 @@ static json_t *build_env(const struct cx_image_config *img, const struct cx_run_
     return env;
 }
 
-/* image-spec conversion.md: --entrypoint replaces Entrypoint and drops
- * Cmd; a command after the image replaces Cmd. */
-static int build_args(const struct cx_image_config *img, const struct cx_run_opts *o,
-                      json_t **out, cx_error *err)
+int cx_spec_command(const struct cx_image_config *img, const struct cx_run_opts *o,
+                    json_t **out, cx_error *err)
 {
     json_t *args = json_array();
-    if (o->init) {
-        json_array_append_new(args, json_string(CX_SPEC_INIT_PATH));
-        json_array_append_new(args, json_string("--"));
-    }
-    size_t base = json_array_size(args);
     const char *const *entry = o->entrypoint_set ? (const char *const *) o->entrypoint
                                                  : (img ? img->entrypoint : NULL);
     const char *const *cmd = o->args && o->args[0] ? (const char *const *) o->args
@@ -109,12 +102,27 @@ static int build_args(const struct cx_image_config *img, const struct cx_run_opt
         json_array_append_new(args, json_string(*entry));
     for (; cmd && *cmd; cmd++)
         json_array_append_new(args, json_string(*cmd));
-    if (json_array_size(args) == base) {
+    if (json_array_size(args) == 0) {
         json_decref(args);
         return cx_fail(err, 0, "%s: no command to run: the image has no Entrypoint or Cmd "
                        "(give one after the image name)", o->image ? o->image : "image");
     }
     *out = args;
+    return 0;
+}
+
+/* process.args: the command, behind capsa-init with --init */
+static int build_args(const struct cx_image_config *img, const struct cx_run_opts *o,
+                      json_t **out, cx_error *err)
+{
+    json_t *cmd;
+    if (cx_spec_command(img, o, &cmd, err) < 0)
+        return -1;
+    if (!o->init)
+        return *out = cmd, 0;
+    *out = json_pack("[ss]", CX_SPEC_INIT_PATH, "--");
+    json_array_extend(*out, cmd);
+    json_decref(cmd);
     return 0;
 }
 

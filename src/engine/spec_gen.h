@@ -28,6 +28,11 @@ struct cx_spec_ctx {
 int cx_spec_build(const struct cx_image_config *img, const struct cx_run_opts *o,
                   const struct cx_spec_ctx *ctx, json_t **out, cx_error *err);
 
+/* The command (image-spec conversion.md: --entrypoint replaces Entrypoint
+ * and drops Cmd; a command after the image replaces Cmd), a JSON array;
+ * none at all is an error. */
+int cx_spec_command(const struct cx_image_config *img, const struct cx_run_opts *o,
+                    json_t **out, cx_error *err);
 /* The image's stop signal, the flag's, else SIGTERM. */
 int cx_spec_stop_signal(const struct cx_image_config *img, const struct cx_run_opts *o,
                         int *sig, cx_error *err);

@@ -52,7 +52,11 @@ static int make_dirs(struct cx_engine *e, const char *name, cx_error *err)
     if (vols < 0 || (mkdirat(vols, name, 0700) < 0 && errno != EEXIST))
         return cx_fail_errno(err, "mkdir %s/volumes/%s", e->store.root, name);
     _cleanup_close_ int v = openat(vols, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (v < 0 || (mkdirat(v, "_data", 0755) < 0 && errno != EEXIST))
+    if (v < 0)
+        return cx_fail_errno(err, "open %s/volumes/%s", e->store.root, name);
+    if (mkdirat(v, "_data", 0755) == 0)
+        cx_volume_mark_copyup(v);
+    else if (errno != EEXIST)
         return cx_fail_errno(err, "mkdir %s/volumes/%s/_data", e->store.root, name);
     return 0;
 }

@@ -35,6 +35,13 @@ int cx_volume_list(struct cx_engine *e, struct cx_volume **out, size_t *n, cx_er
 int cx_volume_remove(struct cx_engine *e, const char *name, cx_error *err);
 /* Remove every volume no container uses; removed (may be NULL) is told each. */
 int cx_volumes_prune(struct cx_engine *e, void (*removed)(const char *name), cx_error *err);
+/* volume_copyup.c: mark a fresh volume (its directory's fd) to be filled
+ * from the image at its first use; at a start, fill each marked volume
+ * the container mounts (and is still empty) from the container's root at
+ * rootfs_path, where it is mounted. */
+void cx_volume_mark_copyup(int voldir);
+int cx_volumes_copy_up(struct cx_engine *e, const char *id, const char *rootfs_path,
+                       cx_error *err);
 /* <root>/volumes/<name>/_data */
 char *cx_volume_path(struct cx_engine *e, const char *name);
 

@@ -435,7 +435,7 @@ int cx_save(struct cx_store *s, int fd, enum cx_save_format f, const struct cx_s
 
 /* ---- import ---- */
 
-static int apply_change(json_t *cfg, const char *change, cx_error *err)
+int cx_config_apply_change(json_t *cfg, const char *change, cx_error *err)
 {
     static const struct { const char *instr, *key; } plain[] = {
         { "USER", "User" }, { "WORKDIR", "WorkingDir" }, { "STOPSIGNAL", "StopSignal" },
@@ -551,7 +551,7 @@ static json_t *import_config(const struct cx_import_opts *o, const struct cx_dig
     if (p.variant[0])
         json_object_set_new(cfg, "variant", json_string(p.variant));
     for (const char *const *c = o->changes; c && *c; c++)
-        if (apply_change(inner, *c, err) < 0) {
+        if (cx_config_apply_change(inner, *c, err) < 0) {
             json_decref(cfg);
             return NULL;
         }

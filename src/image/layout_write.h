@@ -18,6 +18,8 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "common/error.h"
 #include "store/store.h"
 
@@ -45,5 +47,10 @@ int cx_save(struct cx_store *s, int fd, enum cx_save_format f, const struct cx_s
  * NULL). */
 int cx_layout_push(struct cx_store *s, const struct cx_image_rec *rec, const char *dir,
                    const char *ref_name, cx_error *err);
+
+/* One Dockerfile instruction given as --change (import, commit) applied
+ * to an image config's "config" object: CMD, ENTRYPOINT, ENV, EXPOSE,
+ * LABEL, STOPSIGNAL, USER, VOLUME, WORKDIR. */
+int cx_config_apply_change(json_t *cfg, const char *change, cx_error *err);
 
 #endif

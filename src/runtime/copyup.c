@@ -46,17 +46,17 @@ static int copy_entry(int src, int dst, const char *name, dev_t dev, cx_error *e
 {
     struct stat st;
     if (fstatat(src, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-        return cx_fail_errno(err, "tmpcopyup: stat %s", name);
+        return cx_fail_errno(err, "copy up: stat %s", name);
     int rc = 0;
     if (S_ISDIR(st.st_mode)) {
         if (st.st_dev != dev)
             return 0; /* another mount: not part of the image directory */
         _cleanup_close_ int s = openat(src, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (s < 0 || mkdirat(dst, name, st.st_mode & 07777) < 0)
-            return cx_fail_errno(err, "tmpcopyup: directory %s", name);
+            return cx_fail_errno(err, "copy up: directory %s", name);
         _cleanup_close_ int d = openat(dst, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (d < 0 || fchown(d, st.st_uid, st.st_gid) < 0 || fchmod(d, st.st_mode & 07777) < 0)
-            return cx_fail_errno(err, "tmpcopyup: directory %s", name);
+            return cx_fail_errno(err, "copy up: directory %s", name);
         return copy_tree(s, d, err);
     } else if (S_ISREG(st.st_mode)) {
         rc = copy_file(src, dst, name, &st);
@@ -64,7 +64,7 @@ static int copy_entry(int src, int dst, const char *name, dev_t dev, cx_error *e
         char target[PATH_MAX];
         ssize_t n = readlinkat(src, name, target, sizeof target - 1);
         if (n < 0)
-            return cx_fail_errno(err, "tmpcopyup: readlink %s", name);
+            return cx_fail_errno(err, "copy up: readlink %s", name);
         target[n] = '\0';
         rc = symlinkat(target, dst, name);
     } else {
@@ -72,21 +72,21 @@ static int copy_entry(int src, int dst, const char *name, dev_t dev, cx_error *e
     }
     if (rc == 0 && !S_ISREG(st.st_mode))
         rc = fchownat(dst, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW);
-    return rc < 0 ? cx_fail_errno(err, "tmpcopyup: copy %s", name) : 0;
+    return rc < 0 ? cx_fail_errno(err, "copy up: copy %s", name) : 0;
 }
 
 int copy_tree(int src, int dst, cx_error *err)
 {
     struct stat top;
     if (fstat(src, &top) < 0)
-        return cx_fail_errno(err, "tmpcopyup: stat");
+        return cx_fail_errno(err, "copy up: stat");
     int fd = dup(src);
     if (fd < 0)
-        return cx_fail_errno(err, "tmpcopyup: dup");
+        return cx_fail_errno(err, "copy up: dup");
     _cleanup_closedir_ DIR *d = fdopendir(fd);
     if (d == NULL) {
         close(fd);
-        return cx_fail_errno(err, "tmpcopyup: read directory");
+        return cx_fail_errno(err, "copy up: read directory");
     }
     rewinddir(d);
     struct dirent *de;

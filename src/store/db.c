@@ -103,6 +103,9 @@ static const char *const migrations[] = {
     "  volume TEXT NOT NULL REFERENCES volumes(name),"
     "  PRIMARY KEY (container_id, volume));"
     "CREATE INDEX container_volumes_volume ON container_volumes(volume);",
+    /* 2 -> 3: the container's command (a JSON array), so `ps` reads no
+       config.json ('': recorded before it, read from config.json) */
+    "ALTER TABLE containers ADD COLUMN command TEXT NOT NULL DEFAULT '';",
 };
 
 int cx_db_fail(struct cx_db *db, const char *what, cx_error *err)

@@ -354,3 +354,24 @@ def test_commit_running_container_and_docker_format(engine):
         assert r.stdout == "alive\n"
     engine.fails("commit", "live", "Bad Name!", code=125)
     engine.fails("commit", "nosuch", "x", code=125)
+
+
+def test_commit_change_instructions(engine):
+    engine.ok("run", "--name", "chg", "busybox", "sh", "-c", "echo made > /made")
+    engine.ok("commit", "-c", 'CMD ["cat", "/made"]', "--change", "ENV=GREETING=hi",
+              "-c", "LABEL stage=two", "-c", "WORKDIR /etc", "-c", "EXPOSE 8080",
+              "-c", "STOPSIGNAL SIGINT", "chg", "changed")
+    cfg = json.loads(engine.ok("image", "inspect", "changed").stdout)[0]["Config"]
+    assert cfg["Cmd"] == ["cat", "/made"] and "GREETING=hi" in cfg["Env"]
+    assert cfg["Labels"]["stage"] == "two" and cfg["WorkingDir"] == "/etc"
+    assert "8080/tcp" in cfg["ExposedPorts"] and cfg["StopSignal"] == "SIGINT"
+    assert engine.ok("run", "--rm", "changed").stdout == "made\n"
+    r = engine.ok("run", "--rm", "changed", "sh", "-c", "echo $GREETING; pwd")
+    assert r.stdout == "hi\n/etc\n"
+    # a shell-form CMD runs through /bin/sh -c
+    engine.ok("commit", "-c", "CMD echo shell form", "chg", "shellform")
+    assert engine.ok("run", "--rm", "shellform").stdout == "shell form\n"
+    # a bad instruction: an error, and no image made
+    before = image_names(engine)
+    r = engine.fails("commit", "-c", "RUN rm -rf /", "chg", "refused", code=125)
+    assert "RUN" in r.stderr and image_names(engine) == before
