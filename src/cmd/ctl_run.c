@@ -102,8 +102,13 @@ static int exit_code_of(struct cx_engine *e, const char *id, bool rm, cx_error *
         bool found;
         if (cx_ctr_lookup(&e->store.db, id, &c, &found, err) < 0)
             return -1;
-        if (!found)
-            return removed_code(e, id, err);
+        if (!found) {
+            /* and removed: the exit command (which the shim waits for) is
+               over, so its mounts and directories are gone too */
+            int code = removed_code(e, id, err);
+            cx_ctr_watch_shim_gone(&w, 10000);
+            return code;
+        }
         cx_ctr_sync(e, &c);
         bool done = c.state == CX_CTR_EXITED;
         int code = c.has_exit ? c.exit_code : 125;

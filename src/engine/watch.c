@@ -68,6 +68,13 @@ void cx_ctr_watch_wait(struct cx_ctr_watch *w, int max_ms)
         w->init = cx_close(w->init);
 }
 
+void cx_ctr_watch_shim_gone(struct cx_ctr_watch *w, int max_ms)
+{
+    struct pollfd p = { .fd = w->shim, .events = POLLIN };
+    if (w->shim >= 0 && poll(&p, 1, max_ms) > 0)
+        w->shim = cx_close(w->shim);
+}
+
 void cx_ctr_watch_close(struct cx_ctr_watch *w)
 {
     w->ino = cx_close(w->ino);

@@ -20,6 +20,9 @@ struct cx_ctr_watch {
 void cx_ctr_watch_open(struct cx_engine *e, const char *id, struct cx_ctr_watch *w);
 /* Until one of the sources fires, or max_ms pass. */
 void cx_ctr_watch_wait(struct cx_ctr_watch *w, int max_ms);
+/* Until the shim has exited (it does after its exit command), or max_ms
+ * pass; at once when its exit was seen or it could not be watched. */
+void cx_ctr_watch_shim_gone(struct cx_ctr_watch *w, int max_ms);
 void cx_ctr_watch_close(struct cx_ctr_watch *w);
 
 #endif
