@@ -29,7 +29,8 @@
 
 /* ---- a container's file system ---- */
 
-/* The container's process user, from its config.json (0:0 without one). */
+/* The container's process user (0:0 without a config.json) and its bound
+ * directories, from its config.json. */
 static void ctr_user(struct cx_ctr_fs *fs)
 {
     cx_error ignored = { 0 };
@@ -39,6 +40,7 @@ static void ctr_user(struct cx_ctr_fs *fs)
     if (dir < 0 || cx_read_file_at(dir, "config.json", 16u << 20, &text, &len, &ignored) < 0)
         return;
     json_t *j = json_loadb(text, len, 0, NULL);
+    cx_ctr_fs_load_binds(fs, j);
     json_t *u = json_object_get(json_object_get(j, "process"), "user");
     json_t *uid = json_object_get(u, "uid"), *gid = json_object_get(u, "gid");
     if (json_is_integer(uid) && json_is_integer(gid) && json_integer_value(uid) >= 0 &&
@@ -105,6 +107,7 @@ int cx_ctr_fs_open(struct cx_engine *e, const char *what, struct cx_ctr_fs *fs, 
 void cx_ctr_fs_close(struct cx_ctr_fs *fs)
 {
     fs->rootfd = cx_close(fs->rootfd);
+    cx_ctr_fs_free_binds(fs);
     if (fs->mounted) {
         cx_error ignored = { 0 };
         cx_ctr_rootfs_unmount(fs->e, fs->id, &ignored);
@@ -353,7 +356,7 @@ static void side_free(struct side *s)
  * as the host resolves it */
 static int side_open(const struct side *s, const char *path, int flags)
 {
-    return s->fs ? sp_open(s->fs->rootfd, path, flags) : open(path, flags | O_CLOEXEC);
+    return s->fs ? cx_ctr_fs_open_at(s->fs, path, flags) : open(path, flags | O_CLOEXEC);
 }
 
 static int src_open(const struct side *s, int *fd, struct stat *st, cx_error *err)
@@ -420,6 +423,8 @@ static int cp_tree(struct side *s, struct side *d, const struct cx_cp_opts *o, c
     if (src_open(s, &pfd, &st, err) < 0)
         return -1;
     bool dir = S_ISDIR(st.st_mode);
+    if (d->fs && cx_ctr_fs_readonly(d->fs, d->p.full))
+        return cx_fail(err, EROFS, "%s: a read-only mount in the container", d->what);
     if (dest_resolve(d, dir, s->p.contents ? "" : s->p.leaf, &dirfd, &name, o, err) < 0)
         return -1;
     struct tree_job j = { pfd, name, { .chown = d->fs && o->archive } };
@@ -445,6 +450,8 @@ static int cp_to_stream(struct side *s, int fd, cx_error *err)
 
 static int cp_from_stream(struct side *d, int fd, const struct cx_cp_opts *o, cx_error *err)
 {
+    if (cx_ctr_fs_readonly(d->fs, d->p.full))
+        return cx_fail(err, EROFS, "%s: a read-only mount in the container", d->what);
     _cleanup_close_ int dirfd = side_open(d, d->p.full, O_RDONLY | O_DIRECTORY);
     if (dirfd < 0)
         return cx_fail_errno(err, "%s: the destination of a tar stream must be a directory",

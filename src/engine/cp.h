@@ -20,11 +20,22 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include <jansson.h>
+
 #include "common/error.h"
 #include "engine/engine.h"
 #include "store/lock.h"
 
 /* ---- a container's file system ---- */
+
+/* A directory bound into the container (a volume, a -v host directory):
+ * what the container sees below dest is the directory fd, not its root's
+ * upper layer, so cp goes there too. */
+struct cx_ctr_bind {
+    char *dest;               /* cleaned, absolute */
+    int fd;                   /* O_PATH | O_DIRECTORY of the source */
+    bool ro;
+};
 
 struct cx_ctr_fs {
     struct cx_engine *e;
@@ -35,12 +46,24 @@ struct cx_ctr_fs {
     bool mounted;             /* mounted here: unmounted by close */
     uid_t uid;                /* its process's user (config.json), else 0:0 */
     gid_t gid;
+    struct cx_ctr_bind *binds;  /* its bind-mounted directories (cp_binds.c) */
+    size_t nbinds;
 };
 
 /* Find the container what (name, ID or prefix), take its lock, and open
  * its root (mounting it when it is not). */
 int cx_ctr_fs_open(struct cx_engine *e, const char *what, struct cx_ctr_fs *fs, cx_error *err);
 void cx_ctr_fs_close(struct cx_ctr_fs *fs);
+
+/* cp_binds.c: the bind-mounted directories of config.json's mounts
+ * (spec: the parsed document), and a path opened as the container sees
+ * it: below the longest bind whose dest holds it, resolved inside that
+ * directory; else inside the root.  -1 and errno on failure. */
+void cx_ctr_fs_load_binds(struct cx_ctr_fs *fs, json_t *spec);
+void cx_ctr_fs_free_binds(struct cx_ctr_fs *fs);
+int cx_ctr_fs_open_at(const struct cx_ctr_fs *fs, const char *path, int flags);
+/* path lies on a read-only bind of the container */
+bool cx_ctr_fs_readonly(const struct cx_ctr_fs *fs, const char *path);
 
 /* ---- cp and export ---- */
 
