@@ -164,8 +164,8 @@ def emit_ops(cs, keep):
     emit("", "\"returns\": spawn to reap of the client command. \"all done\": until "
          "everything the command set off has exited too: the driver is a child subreaper "
          "during the command and waits for its orphans (capsa-shim and its exit command "
-         "`capsactl container cleanup`, which unmounts and removes the container after "
-         "`capsactl run --rm` has returned; conmon and its exit command `podman container "
+         "`capsactl container cleanup`, which unmounts and removes the container; `capsactl "
+         "run --rm` waits for both; conmon and its exit command `podman container "
          "cleanup`; containerd's shims where they are reparented to the driver). cpu = the "
          "CPU charged to the contender's accounting cgroup until all done: the client, "
          "its daemons (dockerd and its containerd, containerd), the monitors and the "
@@ -557,7 +557,7 @@ def phases(procs, t0):
              ("`capsa create` and `start` until the container's `true` runs (namespaces, "
               "mounts, cgroups, seccomp; capsactl attaches and starts)", create, true),
              ("`true` itself", true, true_exit),
-             ("exit until `capsactl run` has returned (it polls every 10 ms)", true_exit,
+             ("exit until `capsactl run` has returned (after the exit command: it waits for the removal)", true_exit,
               run_exit),
              ("exit until the exit command `capsactl container cleanup` runs", true_exit,
               clean),
