@@ -130,9 +130,11 @@ set -- "capsa=$CAPSA" "runc=$RUNC"
 [ -n "$SECCOMP" ] && set -- "$@" "capsa-cold=$CAPSA"
 [ -n "$CRUN" ] && set -- "$@" "crun=$CRUN"
 
-"$PY" - "$W" "$B" "$N" "$WARMUP" "$TIMEOUT" "$SEED" "${RAW:-}" "$crun_note" \
-    "$UNSHARE" "$CHROOT" "$@" <<'EOF'
+BENCH_DIR="$BENCH_DIR" "$PY" - "$W" "$B" "$N" "$WARMUP" "$TIMEOUT" "$SEED" "${RAW:-}" \
+    "$crun_note" "$UNSHARE" "$CHROOT" "$@" <<'EOF'
 import os, sys, time, random, signal, platform, shutil, subprocess
+sys.path.insert(0, os.environ["BENCH_DIR"])
+from common import cpu_model  # noqa: E402
 
 W, B, N, WARMUP, TIMEOUT, SEED, RAW, CRUN_NOTE, UNSHARE, CHROOT = sys.argv[1:11]
 N, WARMUP, TIMEOUT = int(N), int(WARMUP), float(TIMEOUT)
@@ -416,15 +418,6 @@ def fmt_size(n):
 capsa_med = median(sorted(capsa.times)) if capsa.times else None
 
 # ------------------------------------------------------------------- report
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.machine()
 
 print()
 print("host: %s, kernel %s, %d CPU(s) %s" % (platform.node(), platform.release(),
