@@ -181,6 +181,14 @@ static const struct { const char *name, *rname; int res; } ulimit_names[] = {
     { "stack", "RLIMIT_STACK", RLIMIT_STACK },
 };
 
+const char *cx_ulimit_known(const char *rname, int *resource)
+{
+    for (size_t i = 0; i < sizeof ulimit_names / sizeof ulimit_names[0]; i++)
+        if (strcmp(ulimit_names[i].rname, rname) == 0)
+            return *resource = ulimit_names[i].res, ulimit_names[i].rname;
+    return NULL;
+}
+
 static int rlimit_value(const char *s, uint64_t *out)
 {
     int64_t v;
@@ -529,7 +537,7 @@ static int flag_value(int c, struct cx_run_opts *o, const char *arg, cx_error *e
     return cx_fail(err, 0, "%s: internal error: unhandled flag %d", "run", c);
 }
 
-static void opts_init(struct cx_run_opts *o)
+void cx_run_opts_init(struct cx_run_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->memory = o->cpu_quota = o->pids_limit = o->log_max_size = -1;
@@ -574,7 +582,7 @@ static int parse_all(int argc, char **argv, struct cx_run_opts *o, cx_error *err
 
 int cx_run_opts_parse(int argc, char **argv, struct cx_run_opts *o, cx_error *err)
 {
-    opts_init(o);
+    cx_run_opts_init(o);
     if (parse_all(argc, argv, o, err) < 0) {
         cx_run_opts_free(o);
         return -1;
@@ -599,202 +607,5 @@ void cx_run_opts_free(struct cx_run_opts *o)
     }
     free(o->mounts);
     free(o->ulimits);
-    opts_init(o);
-}
-
-/* ---- the record: to JSON and back ---- */
-
-enum jkind { J_STR, J_BOOL, J_I64, J_U64, J_INT, J_UINT, J_STRV };
-
-#define JF(key, kind, member) { key, kind, offsetof(struct cx_run_opts, member) }
-static const struct jfield {
-    const char *key;
-    enum jkind kind;
-    size_t off;
-} jfields[] = {
-    JF("name", J_STR, name), JF("rm", J_BOOL, rm), JF("detach", J_BOOL, detach),
-    JF("interactive", J_BOOL, interactive), JF("tty", J_BOOL, tty),
-    JF("detach_keys", J_STR, detach_keys), JF("env", J_STRV, env),
-    JF("workdir", J_STR, workdir), JF("user", J_STR, user), JF("hostname", J_STR, hostname),
-    JF("read_only", J_BOOL, read_only), JF("privileged", J_BOOL, privileged),
-    JF("no_new_privileges", J_BOOL, no_new_privileges), JF("init", J_BOOL, init),
-    JF("seccomp", J_STR, seccomp), JF("cap_add", J_STRV, cap_add),
-    JF("cap_drop", J_STRV, cap_drop), JF("memory", J_I64, memory),
-    JF("cpu_quota", J_I64, cpu_quota), JF("cpu_period", J_U64, cpu_period),
-    JF("cpu_shares", J_U64, cpu_shares), JF("pids_limit", J_I64, pids_limit),
-    JF("restart_max", J_UINT, restart_max), JF("labels", J_STRV, labels),
-    JF("annotations", J_STRV, annotations), JF("stop_signal", J_STR, stop_signal),
-    JF("stop_timeout", J_INT, stop_timeout), JF("log_max_size", J_I64, log_max_size),
-    JF("log_none", J_BOOL, log_none), JF("image", J_STR, image), JF("args", J_STRV, args),
-};
-#define NJFIELDS (sizeof jfields / sizeof jfields[0])
-
-static const char *const restart_names[] = { "no", "on-failure", "always", "unless-stopped", NULL };
-static const char *const net_names[] = { "default", "none", "host", NULL };
-static const char *const pull_names[] = { "missing", "always", "never", NULL };
-
-static json_t *strv_json(char *const *v)
-{
-    json_t *a = json_array();
-    for (; v && *v; v++)
-        json_array_append_new(a, json_string(*v));
-    return a;
-}
-
-static json_t *field_json(const struct jfield *f, const struct cx_run_opts *o)
-{
-    const char *p = (const char *) o + f->off;
-    switch (f->kind) {
-    case J_STR: return *(char *const *) p ? json_string(*(char *const *) p) : NULL;
-    case J_BOOL: return json_boolean(*(const bool *) p);
-    case J_I64: return json_integer(*(const int64_t *) p);
-    case J_U64: return json_integer((json_int_t) *(const uint64_t *) p);
-    case J_INT: return json_integer(*(const int *) p);
-    case J_UINT: return json_integer(*(const unsigned *) p);
-    case J_STRV: return *(char **const *) p ? strv_json(*(char **const *) p) : NULL;
-    }
-    return NULL;
-}
-
-json_t *cx_run_opts_to_json(const struct cx_run_opts *o)
-{
-    json_t *j = json_object();
-    for (size_t i = 0; i < NJFIELDS; i++) {
-        json_t *v = field_json(&jfields[i], o);
-        if (v)
-            json_object_set_new(j, jfields[i].key, v);
-    }
-    if (o->entrypoint_set)
-        json_object_set_new(j, "entrypoint", strv_json(o->entrypoint));
-    json_object_set_new(j, "restart", json_string(restart_names[o->restart]));
-    json_object_set_new(j, "network", json_string(net_names[o->network]));
-    json_object_set_new(j, "pull", json_string(pull_names[o->pull]));
-    json_t *ulimits = json_array();
-    for (size_t i = 0; i < o->nulimits; i++) {
-        const struct cx_ulimit *u = &o->ulimits[i];  /* unlimited as -1 */
-        json_array_append_new(ulimits, json_pack("{s:s,s:I,s:I}", "name", u->name, "soft",
-                                                 (json_int_t) u->soft, "hard",
-                                                 (json_int_t) u->hard));
-    }
-    json_object_set_new(j, "mounts", cx_mount_reqs_json(o->mounts, o->nmounts));
-    json_object_set_new(j, "ulimits", ulimits);
-    return j;
-}
-
-static int bad(const char *key, const char *what, cx_error *err)
-{
-    return cx_fail(err, 0, "run options: %s: expected %s", key, what);
-}
-
-static int strv_from(json_t *v, const char *key, char ***out, cx_error *err)
-{
-    if (!json_is_array(v))
-        return bad(key, "an array of strings", err);
-    char **r = cx_calloc(json_array_size(v) + 1, sizeof *r);
-    for (size_t i = 0; i < json_array_size(v); i++) {
-        const char *s = json_string_value(json_array_get(v, i));
-        if (s == NULL)
-            return cx_strv_free(r), bad(key, "an array of strings", err);
-        r[i] = cx_strdup(s);
-    }
-    *out = r;
-    return 0;
-}
-
-static int field_from(const struct jfield *f, json_t *v, struct cx_run_opts *o, cx_error *err)
-{
-    char *p = (char *) o + f->off;
-    bool integer = f->kind != J_STR && f->kind != J_BOOL && f->kind != J_STRV;
-    json_int_t x = json_integer_value(v);
-    if (integer && !json_is_integer(v))
-        return bad(f->key, "an integer", err);
-    if ((f->kind == J_U64 || f->kind == J_UINT) && x < 0)
-        return bad(f->key, "a non-negative integer", err);
-    switch (f->kind) {
-    case J_STR:
-        if (!json_is_string(v))
-            return bad(f->key, "a string", err);
-        return *(char **) p = cx_strdup(json_string_value(v)), 0;
-    case J_BOOL:
-        if (!json_is_boolean(v))
-            return bad(f->key, "a boolean", err);
-        return *(bool *) p = json_is_true(v), 0;
-    case J_I64: return *(int64_t *) p = x, 0;
-    case J_U64: return *(uint64_t *) p = (uint64_t) x, 0;
-    case J_INT: return *(int *) p = (int) x, 0;
-    case J_UINT: return *(unsigned *) p = (unsigned) x, 0;
-    case J_STRV: return strv_from(v, f->key, (char ***) p, err);
-    }
-    return 0;
-}
-
-static int name_index(json_t *j, const char *key, const char *const *names, int *out,
-                      cx_error *err)
-{
-    json_t *v = json_object_get(j, key);
-    if (v == NULL)
-        return 0;
-    for (int i = 0; names[i]; i++)
-        if (json_is_string(v) && strcmp(json_string_value(v), names[i]) == 0)
-            return *out = i, 0;
-    return bad(key, "a known name", err);
-}
-
-static int ulimits_from(json_t *a, struct cx_run_opts *o, cx_error *err)
-{
-    size_t i, n = sizeof ulimit_names / sizeof ulimit_names[0];
-    json_t *u;
-    json_array_foreach(a, i, u) {
-        const char *name = json_string_value(json_object_get(u, "name"));
-        json_t *soft = json_object_get(u, "soft"), *hard = json_object_get(u, "hard");
-        size_t k = 0;
-        while (name && k < n && strcmp(ulimit_names[k].rname, name) != 0)
-            k++;
-        if (!name || k == n || !json_is_integer(soft) || !json_is_integer(hard))
-            return bad("ulimits", "objects of a known name, soft and hard", err);
-        o->ulimits = cx_realloc(o->ulimits, (o->nulimits + 1) * sizeof *o->ulimits);
-        o->ulimits[o->nulimits++] = (struct cx_ulimit) {
-            ulimit_names[k].res, ulimit_names[k].rname,
-            (uint64_t) json_integer_value(soft), (uint64_t) json_integer_value(hard) };
-    }
-    return 0;
-}
-
-static int from_json(json_t *j, struct cx_run_opts *o, cx_error *err)
-{
-    if (!json_is_object(j))
-        return cx_fail(err, 0, "run options: expected a JSON object");
-    for (size_t i = 0; i < NJFIELDS; i++) {
-        json_t *v = json_object_get(j, jfields[i].key);
-        if (v && !json_is_null(v) && field_from(&jfields[i], v, o, err) < 0)
-            return -1;
-    }
-    json_t *ep = json_object_get(j, "entrypoint");
-    if (ep && !json_is_null(ep)) {
-        if (strv_from(ep, "entrypoint", &o->entrypoint, err) < 0)
-            return -1;
-        o->entrypoint_set = true;
-    }
-    int restart = 0, net = 0, pull = 0;
-    if (name_index(j, "restart", restart_names, &restart, err) < 0 ||
-        name_index(j, "network", net_names, &net, err) < 0 ||
-        name_index(j, "pull", pull_names, &pull, err) < 0)
-        return -1;
-    o->restart = (enum cx_restart_policy) restart;
-    o->network = (enum cx_net_mode) net;
-    o->pull = (enum cx_pull_policy) pull;
-    json_t *m = json_object_get(j, "mounts"), *u = json_object_get(j, "ulimits");
-    if ((m && !json_is_array(m)) || (u && !json_is_array(u)))
-        return bad(m && !json_is_array(m) ? "mounts" : "ulimits", "an array", err);
-    return cx_mount_reqs_from_json(m, o, err) < 0 ? -1 : ulimits_from(u, o, err);
-}
-
-int cx_run_opts_from_json(json_t *j, struct cx_run_opts *o, cx_error *err)
-{
-    opts_init(o);
-    if (from_json(j, o, err) < 0) {
-        cx_run_opts_free(o);
-        return -1;
-    }
-    return 0;
+    cx_run_opts_init(o);
 }

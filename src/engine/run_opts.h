@@ -80,6 +80,11 @@ struct cx_run_opts {
  * line naming the flag. */
 int cx_run_opts_parse(int argc, char **argv, struct cx_run_opts *o, cx_error *err);
 void cx_run_opts_free(struct cx_run_opts *o);
+/* "RLIMIT_NOFILE" as the static name the options keep, and its resource;
+ * NULL when unknown. */
+const char *cx_ulimit_known(const char *rname, int *resource);
+/* o zeroed, with the "unset" values (-1) where 0 means something */
+void cx_run_opts_init(struct cx_run_opts *o);
 
 /* The options as JSON (for the container record and `inspect`), and back:
  * the record keeps what was asked so `start` and a restart policy act on
