@@ -107,5 +107,9 @@ int cx_kill(const char *root, const char *id, int sig, bool all, cx_error *err)
     for (size_t i = 0; i < n; i++)
         if (pids[i] != c->st->pid)
             kill(pids[i], sig);
-    return signal_init(c->st, sig, err);
+    /* the init may have gone meanwhile, as its children died (a shell's
+       `wait`): the container is then stopped, which is what --all asked */
+    if (proc_signal_same(c->st->pid, c->st->pid_start, sig) < 0 && errno != ESRCH)
+        return cx_fail_errno(err, "signal %d to the container init", sig);
+    return 0;
 }
