@@ -54,6 +54,9 @@ static const struct {
       "logout [--authfile FILE] [-a|--all] [REGISTRY]" },
     { "logs", ctl_logs, "print a container's output",
       "logs [-f] [-t] [--since T] [--until T] [--tail N] CONTAINER" },
+    { "network", ctl_network, "manage CNI bridge networks",
+      "network create [--subnet CIDR] [--gateway IP] [--internal] [--label K=V] NAME\n"
+      "       network ls [-q] [--format json] | inspect NETWORK... | rm NETWORK... | prune" },
     { "pause", ctl_pause, "freeze containers' processes", "pause CONTAINER..." },
     { "port", ctl_port, "list a container's published ports",
       "port [-a] [-l] CONTAINER [PRIVATE_PORT[/PROTO]]" },

@@ -67,6 +67,7 @@ int ctl_inspect(const struct ctl_global *, int, char **, cx_error *);
 int ctl_logs(const struct ctl_global *, int, char **, cx_error *);
 int ctl_container(const struct ctl_global *, int, char **, cx_error *);
 int ctl_volume(const struct ctl_global *, int, char **, cx_error *);
+int ctl_network(const struct ctl_global *, int, char **, cx_error *);
 int ctl_exec(const struct ctl_global *, int, char **, cx_error *);
 int ctl_container_prune(const struct ctl_global *, int, char **, cx_error *);
 int ctl_system_prune(const struct ctl_global *, int, char **, cx_error *);

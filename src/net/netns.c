@@ -1,7 +1,7 @@
 /* netns.c: see netns.h.  The namespace is made by a child (unshare, then
  * a bind mount of its /proc/self/ns/net on the pin file, which the
  * parent's mount namespace sees): the caller's own network namespace is
- * never changed. */
+ * never changed.  Its loopback is brought up there too. */
 #include "net/netns.h"
 
 #include <errno.h>
@@ -16,11 +16,17 @@
 
 #include "common/cleanup.h"
 #include "common/util.h"
+#include "net/link.h"
 
+/* In the child: a new namespace, its loopback up (what a container
+ * expects of 127.0.0.1; no plugin run for it), pinned. */
 static int pin_in_child(const char *path)
 {
     if (unshare(CLONE_NEWNET) < 0)
         return errno;
+    int rc = cx_link_lo_up();
+    if (rc < 0)
+        return -rc;
     if (mount("/proc/self/ns/net", path, NULL, MS_BIND, NULL) < 0)
         return errno;
     return 0;

@@ -106,6 +106,26 @@ static const char *const migrations[] = {
     /* 2 -> 3: the container's command (a JSON array), so `ps` reads no
        config.json ('': recorded before it, read from config.json) */
     "ALTER TABLE containers ADD COLUMN command TEXT NOT NULL DEFAULT '';",
+    /* 3 -> 4: networks (CNI bridge networks; the conflist is made from
+       the record) and which container is on which, with its address */
+    "CREATE TABLE networks ("
+    "  name TEXT PRIMARY KEY,"
+    "  id TEXT NOT NULL UNIQUE,"
+    "  bridge TEXT NOT NULL UNIQUE,"
+    "  subnet TEXT NOT NULL,"
+    "  gateway TEXT NOT NULL,"
+    "  internal INTEGER NOT NULL DEFAULT 0,"
+    "  labels TEXT NOT NULL DEFAULT '{}',"
+    "  created INTEGER NOT NULL);"
+    "CREATE TABLE container_networks ("
+    "  container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,"
+    "  network TEXT NOT NULL REFERENCES networks(name),"
+    "  ifname TEXT NOT NULL,"
+    "  aliases TEXT NOT NULL DEFAULT '[]',"
+    "  ip TEXT NOT NULL DEFAULT '',"
+    "  mac TEXT NOT NULL DEFAULT '',"
+    "  PRIMARY KEY (container_id, network));"
+    "CREATE INDEX container_networks_network ON container_networks(network);",
 };
 
 int cx_db_fail(struct cx_db *db, const char *what, cx_error *err)

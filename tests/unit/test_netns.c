@@ -8,6 +8,11 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <net/if.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +24,24 @@
 #include "net/netns.h"
 
 #define NSFS_MAGIC 0x6e736673
+
+/* In a child that joins the pinned namespace: is lo up there? */
+static int lo_up_in(const char *path)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        int ns = open(path, O_RDONLY | O_CLOEXEC);
+        struct ifreq ifr = { 0 };
+        strcpy(ifr.ifr_name, "lo");
+        if (ns < 0 || setns(ns, CLONE_NEWNET) < 0)
+            _exit(2);
+        int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        _exit(fd >= 0 && ioctl(fd, SIOCGIFFLAGS, &ifr) == 0 && (ifr.ifr_flags & IFF_UP) ? 0 : 1);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 3;
+}
 
 static void test_create_pin_remove(void **state)
 {
@@ -39,6 +62,7 @@ static void test_create_pin_remove(void **state)
     assert_int_equal(stat("/proc/self/ns/net", &mine), 0);
     assert_int_equal(stat(path, &pinned), 0);
     assert_true(mine.st_ino != pinned.st_ino);
+    assert_int_equal(lo_up_in(path), 0);
     /* the same name again: refused, the first pin untouched */
     char *again = NULL;
     assert_int_equal(cx_netns_create(sub, "c1", &again, &err), -1);
