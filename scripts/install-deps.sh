@@ -21,9 +21,12 @@ done
 # capsactl's image store and registry client: libsqlite3-dev, libcurl4-openssl-dev,
 # libarchive-dev (tar reading and writing), libssl-dev (SHA-256), zlib1g-dev,
 # libzstd-dev, libisal-dev (ISA-L's igzip: gzip several times faster than zlib)
+# capsactl's networks: the CNI plugins (bridge, host-local, portmap,
+# firewall, tuning) and the iptables they drive
 pkgs="make meson ninja-build pkg-config gcc libc6-dev libjansson-dev libcap-dev
       libseccomp-dev libsystemd-dev busybox-static libsqlite3-dev libcurl4-openssl-dev
-      libarchive-dev libssl-dev zlib1g-dev libzstd-dev libisal-dev"
+      libarchive-dev libssl-dev zlib1g-dev libzstd-dev libisal-dev
+      containernetworking-plugins iptables"
 # the peers the tests drive: runc (the compat reference), podman (with
 # catatonit, its --init), containerd and docker.io (dockerd 20.10, with tini
 # as its docker-init; tests/interop), crun (make bench), installed as users
@@ -39,10 +42,11 @@ if [ "$test" = 1 ]; then
     # xz-utils, zstd: the systemd VM's image (tests/systemdvm);
     # procps (ps, sysctl), psmisc (pstree), tmux, strace, file, time
     # (/usr/bin/time), libcap2-bin (setcap), util-linux (unshare, losetup,
-    # flock), mount: programs the tests run on the host
+    # flock), mount, iproute2 (ip: the networking tests' namespaces): programs the
+    # tests run on the host
     pkgs="$pkgs libcmocka-dev python3 python3-pytest clang libclang-rt-14-dev llvm-14 valgrind
           qemu-system-x86 linux-image-amd64 cpio gzip debootstrap e2fsprogs kmod xz-utils
-          zstd procps psmisc tmux strace file time libcap2-bin util-linux mount"
+          zstd procps psmisc tmux strace file time libcap2-bin util-linux mount iproute2"
     # tests/image: openssl (the token server's keys and signatures),
     # apache2-utils (htpasswd), sqlite3 (looking into the store)
     pkgs="$pkgs openssl apache2-utils sqlite3"

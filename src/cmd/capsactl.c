@@ -56,7 +56,8 @@ static const struct {
       "logs [-f] [-t] [--since T] [--until T] [--tail N] CONTAINER" },
     { "network", ctl_network, "manage CNI bridge networks",
       "network create [--subnet CIDR] [--gateway IP] [--internal] [--label K=V] NAME\n"
-      "       network ls [-q] [--format json] | inspect NETWORK... | rm NETWORK... | prune" },
+      "       network ls [-q] [--format json] | inspect NETWORK... | rm NETWORK... | prune\n"
+      "       network connect|disconnect NETWORK CONTAINER" },
     { "pause", ctl_pause, "freeze containers' processes", "pause CONTAINER..." },
     { "port", ctl_port, "list a container's published ports",
       "port [-a] [-l] CONTAINER [PRIVATE_PORT[/PROTO]]" },

@@ -12,6 +12,7 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "engine/ctr_net.h"
 #include "engine/attach.h"
 #include "engine/gotmpl.h"
 #include "engine/lifecycle.h"
@@ -69,13 +70,14 @@ static json_t *inspect_json(struct cx_engine *e, struct cx_ctr *c)
                                      ? json_integer_value(timeout) : 10));
     json_t *path = json_array_get(json_object_get(proc, "args"), 0);
     json_t *doc = json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:s, s:s, s:i, s:s, s:s, s:o, "
-                            "s:s, s:s}",
+                            "s:s, s:s, s:o}",
         "Id", c->id, "Created", created,
         "Path", path ? json_incref(path) : json_null(),
         "Args", ref_or(json_object_get(proc, "args"), false), "State", state,
         "Image", c->image_id, "ImageName", c->image_name, "Name", c->name,
         "RestartCount", c->restarts, "LogPath", logpath, "OCIRuntime", "capsa",
-        "Config", config, "Rootfs", "", "Driver", "overlay");
+        "Config", config, "Rootfs", "", "Driver", "overlay",
+        "NetworkSettings", cx_ctr_net_settings(e, c->id, opts));
     json_decref(spec);
     json_decref(opts);
     return doc;

@@ -11,6 +11,7 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "engine/ctr_net.h"
 #include "engine/networks.h"
 
 static json_t *network_json(const struct cx_network *n)
@@ -173,7 +174,7 @@ int ctl_network(const struct ctl_global *g, int argc, char **argv, cx_error *err
 {
     if (argc < 2)
         return cx_fail(err, EINVAL, "network: give a subcommand (create, ls, inspect, rm, "
-                       "prune)");
+                       "prune, connect, disconnect)");
     struct cx_engine e;
     if (ctl_engine_open(g, &e, err) < 0)
         return -1;
@@ -190,6 +191,11 @@ int ctl_network(const struct ctl_global *g, int argc, char **argv, cx_error *err
         rc = network_rm(&e, argc - 1, argv + 1, err);
     else if (strcmp(sub, "prune") == 0)
         rc = network_prune(&e, err);
+    else if (strcmp(sub, "connect") == 0 || strcmp(sub, "disconnect") == 0)
+        rc = argc != 4 ? cx_fail(err, EINVAL, "usage: capsactl network %s NETWORK CONTAINER",
+                                 sub)
+           : sub[0] == 'c' ? cx_ctr_net_connect(&e, argv[3], argv[2], err)
+                           : cx_ctr_net_disconnect(&e, argv[3], argv[2], err);
     else
         rc = cx_fail(err, EINVAL, "network: unknown subcommand \"%s\"", sub);
     cx_engine_close(&e);

@@ -19,6 +19,7 @@
 #include "engine/lifecycle.h"
 #include "engine/stats.h"
 #include "engine/top.h"
+#include "net/ports.h"
 #include "runtime/container.h"
 
 /* ---- Go's text/tabwriter (minwidth 12, padding 2, spaces, left) ---- */
@@ -508,6 +509,38 @@ static int port_check(const char *spec, cx_error *err)
     return 0;
 }
 
+/* The container's published ports (its record's resolved -p), each
+ * "80/tcp -> 0.0.0.0:8080"; with spec ("80", "80/udp") only its host side;
+ * prefix: the container's ID (--all). */
+static void print_ports(const struct cx_ctr *c, const char *spec, bool prefix)
+{
+    _cleanup_(json_decrefp) json_t *opts = json_loads(c->opts ? c->opts : "{}", 0, NULL);
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(opts, "publish"), i, p) {
+        struct cx_port *v = NULL;
+        size_t n = 0;
+        cx_error ignored = { 0 };
+        if (!json_is_string(p) || cx_ports_parse(json_string_value(p), &v, &n, &ignored) < 0)
+            continue;
+        for (size_t k = 0; k < n; k++) {
+            char line[48], want[16];
+            snprintf(want, sizeof want, "%u/%s", v[k].ctr_port, v[k].udp ? "udp" : "tcp");
+            cx_port_format(&v[k], line);
+            bool match = spec && (strcmp(spec, want) == 0 ||
+                                  (!strchr(spec, '/') && !v[k].udp &&
+                                   (unsigned) atoi(spec) == v[k].ctr_port));
+            if (match)
+                printf("%s:%u\n", v[k].host_ip[0] ? v[k].host_ip : "0.0.0.0", v[k].host_port);
+            else if (!spec && prefix)
+                printf("%.12s\t%s\n", c->id, line);
+            else if (!spec)
+                printf("%s\n", line);
+        }
+        free(v);
+    }
+}
+
 int ctl_port(const struct ctl_global *g, int argc, char **argv, cx_error *err)
 {
     static const struct option opts[] = {
@@ -534,15 +567,26 @@ int ctl_port(const struct ctl_global *g, int argc, char **argv, cx_error *err)
                                                                             : NULL);
     if (spec && port_check(spec, err) < 0)
         return -1;
-    if (all)
-        return 0;   /* no container publishes ports before networks (CNI) come */
     struct cx_engine e;
     if (ctl_engine_open(g, &e, err) < 0)
         return -1;
-    struct cx_ctr ctr;
-    int rc = find_ctr(&e, latest ? NULL : argv[optind], latest, &ctr, err);
-    if (rc == 0)
-        cx_ctr_free(&ctr);   /* found: it has no published port to print yet */
+    int rc;
+    if (all) {
+        struct cx_ctr *list;
+        size_t n;
+        if ((rc = cx_ctr_list(&e.store.db, &list, &n, err)) == 0) {
+            for (size_t i = 0; i < n; i++)
+                print_ports(&list[i], NULL, true);
+            cx_ctrs_free(list, n);
+        }
+    } else {
+        struct cx_ctr ctr;
+        rc = find_ctr(&e, latest ? NULL : argv[optind], latest, &ctr, err);
+        if (rc == 0) {
+            print_ports(&ctr, spec, false);
+            cx_ctr_free(&ctr);
+        }
+    }
     cx_engine_close(&e);
     return rc;
 }

@@ -12,7 +12,9 @@
 
 #include "common/cleanup.h"
 #include "common/fault.h"
+#include "common/log.h"
 #include "common/util.h"
+#include "engine/ctr_net.h"
 #include "engine/etcfiles.h"
 #include "engine/rootfs.h"
 #include "engine/shim_client.h"
@@ -92,10 +94,13 @@ static int write_bundle(struct cx_engine *e, struct cx_ctr *c, const struct cx_i
     _cleanup_free_ char *hosts = cx_engine_ctr_path(e, c->id, "hosts");
     _cleanup_free_ char *resolv = cx_engine_ctr_path(e, c->id, "resolv.conf");
     _cleanup_free_ char *cg = cx_asprintf("/capsa/%s", c->id);
+    _cleanup_free_ char *netns = o->network == CX_NET_CNI ? cx_ctr_netns_path(e, c->id) : NULL;
+    if (netns && cx_ctr_net_record(e, c->id, o->networks, err) < 0)
+        return -1;
     struct cx_spec_ctx ctx = {
         .id = c->id, .rootfs = rootfs, .rootfd = rootfd, .hostname = hostname,
         .hostname_file = hn, .hosts_file = hosts, .resolv_file = resolv,
-        .init_path = e->init, .cgroups_path = cg,
+        .init_path = e->init, .cgroups_path = cg, .netns_path = netns,
     };
     /* volumes become binds of their directories */
     struct cx_run_opts resolved = *o;
@@ -175,6 +180,17 @@ int cx_ctr_create(struct cx_engine *e, const struct cx_image_rec *img,
                   const struct cx_image_config *cfg, const struct cx_run_opts *o,
                   struct cx_ctr *out, cx_error *err)
 {
+    /* -p and -P with their host ports chosen, kept so every start (and
+       `port`) sees the same */
+    struct cx_run_opts ro = *o;
+    _cleanup_strv_ char **ports = NULL;
+    if ((o->publish || o->publish_all) &&
+        cx_ctr_ports_resolve(o->publish, o->publish_all, cfg ? cfg->exposed_ports : NULL,
+                             &ports, err) < 0)
+        return -1;
+    ro.publish = ports;
+    ro.publish_all = false;
+    o = &ro;
     struct cx_ctr c = { .state = CX_CTR_CONFIGURED };
     cx_ctr_new_id(c.id);
     c.image_id = cx_strdup(img->id);
@@ -320,6 +336,8 @@ static int start_locked(struct cx_engine *e, struct cx_ctr *c, const struct cx_r
     cx_image_rec_free(&img);
     if (r == 0)
         r = cx_volumes_copy_up(e, c->id, rootfs, err);
+    if (r == 0)
+        r = cx_ctr_net_attach(e, c->id, o->publish, err);
     _cleanup_close_ int run = r < 0 ? -1 : cx_engine_run_dir(e, c->id, true, err);
     if (run < 0 || runtime_delete(e, c->id, err) < 0)
         return -1;
@@ -580,6 +598,12 @@ static int teardown(struct cx_engine *e, const char *id, bool all, cx_error *err
     if (runtime_delete(e, id, err) < 0)
         return -1;
     CX_FAULT("runtime container deleted");
+    /* a plugin that fails its DEL (or is gone) must not keep a container
+       from stopping or being removed: said, and the rest goes on (what
+       ADD left stays in <runroot>/cni/results for the next DEL) */
+    cx_error nerr = { 0 };
+    if (cx_ctr_net_detach(e, id, &nerr) < 0)
+        cx_log_error_as_warning(&nerr);
     if (cx_ctr_rootfs_unmount(e, id, err) < 0)
         return -1;
     CX_FAULT("rootfs unmounted");

@@ -17,6 +17,8 @@
 #include "common/cleanup.h"
 #include "common/util.h"
 #include "engine/spec_mounts.h"
+#include "net/cni_conf.h"
+#include "net/ports.h"
 
 #define ENV_FILE_MAX (1u << 20)
 #define MEMORY_MIN (6 << 20)       /* below this a container cannot start */
@@ -347,10 +349,38 @@ static int keyword(const char *flag, const char *arg, const struct keyword *k, c
 }
 
 static const struct keyword networks[] = {
-    { "none", CX_NET_NONE }, { "host", CX_NET_HOST }, { "bridge", CX_NET_DEFAULT },
-    { "slirp4netns", CX_NET_DEFAULT }, { "private", CX_NET_DEFAULT },
-    { "default", CX_NET_DEFAULT }, { NULL, 0 },
+    { "none", CX_NET_NONE }, { "host", CX_NET_HOST }, { "slirp4netns", CX_NET_DEFAULT },
+    { "private", CX_NET_DEFAULT }, { "default", CX_NET_DEFAULT }, { NULL, 0 },
 };
+
+/* --network MODE, or NAME[,NAME...] of CNI networks ("bridge": the
+ * default network, as podman's) */
+static int parse_network(struct cx_run_opts *o, const char *arg, cx_error *err)
+{
+    for (const struct keyword *k = networks; k->name; k++)
+        if (strcmp(arg, k->name) == 0) {
+            o->network = (enum cx_net_mode) k->value;
+            cx_strv_free(o->networks);
+            o->networks = NULL;
+            return 0;
+        }
+    if (cx_str_has_prefix(arg, "container:") || cx_str_has_prefix(arg, "ns:"))
+        return cx_fail(err, 0, "--network %s: not supported yet", arg);
+    _cleanup_free_ char *copy = cx_strdup(arg);
+    char *save = NULL;
+    cx_strv_free(o->networks);
+    o->networks = NULL;
+    for (char *n = strtok_r(copy, ",", &save); n; n = strtok_r(NULL, ",", &save)) {
+        const char *name = strcmp(n, "bridge") == 0 ? "capsa" : n;
+        if (cx_cni_name_check(name, err) < 0)
+            return cx_error_prefix(err, "--network");
+        strv_push(&o->networks, cx_strdup(name));
+    }
+    if (!o->networks)
+        return cx_fail(err, 0, "--network \"%s\": name a network", arg);
+    o->network = CX_NET_CNI;
+    return 0;
+}
 static const struct keyword pulls[] = {
     { "always", CX_PULL_ALWAYS }, { "newer", CX_PULL_ALWAYS }, { "missing", CX_PULL_MISSING },
     { "never", CX_PULL_NEVER }, { NULL, 0 },
@@ -457,6 +487,8 @@ static const struct option long_opts[] = {
     { "stop-timeout", required_argument, NULL, O_STOP_TIMEOUT },
     { "log-opt", required_argument, NULL, O_LOG_OPT },
     { "log-driver", required_argument, NULL, O_LOG_DRIVER },
+    { "publish", required_argument, NULL, 'p' },
+    { "publish-all", optional_argument, NULL, 'P' },
     { NULL, 0, NULL, 0 },
 };
 
@@ -470,6 +502,7 @@ static int flag_bool(int c, struct cx_run_opts *o, const char *arg, cx_error *er
     case O_READ_ONLY: return parse_bool("--read-only", arg, &o->read_only, err);
     case O_PRIVILEGED: return parse_bool("--privileged", arg, &o->privileged, err);
     case O_INIT: return parse_bool("--init", arg, &o->init, err);
+    case 'P': return parse_bool("--publish-all", arg, &o->publish_all, err);
     }
     return 1;
 }
@@ -486,6 +519,13 @@ static int flag_value(int c, struct cx_run_opts *o, const char *arg, cx_error *e
     case 'e': return add_env(o, "--env", arg, err);
     case O_ENV_FILE: return each_line(o, "--env-file", arg, add_env, err);
     case 'l': return add_label(o, "--label", arg, err);
+    case 'p': {
+        struct cx_port *v = NULL;
+        size_t n = 0;
+        int r = cx_ports_parse(arg, &v, &n, err);
+        free(v);
+        return r < 0 ? -1 : (strv_push(&o->publish, cx_strdup(arg)), 0);
+    }
     case O_LABEL_FILE: return each_line(o, "--label-file", arg, add_label, err);
     case O_ANNOTATION:
         if (arg[0] == '=' || !strchr(arg, '='))
@@ -511,11 +551,7 @@ static int flag_value(int c, struct cx_run_opts *o, const char *arg, cx_error *e
         return o->pids_limit = v > 0 ? v : 0, 0;
     case O_ULIMIT: return add_ulimit(o, arg, err);
     case O_RESTART: return parse_restart(o, arg, err);
-    case O_NETWORK:
-        if (keyword("--network", arg, networks, "none, host or bridge; named networks come "
-                    "later", &k, err) < 0)
-            return -1;
-        return o->network = (enum cx_net_mode) k, 0;
+    case O_NETWORK: return parse_network(o, arg, err);
     case O_PULL:
         if (keyword("--pull", arg, pulls, "always, missing, never, newer", &k, err) < 0)
             return -1;
@@ -549,7 +585,7 @@ static int parse_flags(int argc, char **argv, struct cx_run_opts *o, cx_error *e
     opterr = 0;
     optind = 0;  /* a full re-initialization of getopt (glibc) */
     int c;
-    while ((c = getopt_long(argc, argv, "+:ditc:e:h:l:m:u:v:w:", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:ditc:e:h:l:m:p:Pu:v:w:", long_opts, NULL)) != -1) {
         if (c == '?') {
             if (optopt)
                 return cx_fail(err, 0, "%s: unknown flag -%c (see --help)", argv[0], optopt);
@@ -572,6 +608,9 @@ static int parse_all(int argc, char **argv, struct cx_run_opts *o, cx_error *err
     if (optind >= argc)
         return cx_fail(err, 0, "%s: an image is required (usage: capsactl %s [FLAGS] IMAGE "
                        "[COMMAND [ARG...]])", cmd, cmd);
+    if ((o->publish || o->publish_all) && o->network != CX_NET_CNI)
+        return cx_fail(err, 0, "-p/-P: published ports need a network: --network NAME (or "
+                       "bridge, the default network)");
     if (o->rm && o->restart != CX_RESTART_NO)
         return cx_fail(err, 0, "--restart: conflicts with --rm (a removed container cannot "
                        "restart)");
@@ -595,7 +634,7 @@ void cx_run_opts_free(struct cx_run_opts *o)
     char **strs[] = { &o->name, &o->detach_keys, &o->workdir, &o->user, &o->hostname,
                       &o->seccomp, &o->stop_signal, &o->image };
     char ***strvs[] = { &o->env, &o->entrypoint, &o->cap_add, &o->cap_drop, &o->labels,
-                        &o->annotations, &o->args };
+                        &o->annotations, &o->args, &o->networks, &o->publish };
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         free(*strs[i]);
     for (size_t i = 0; i < sizeof strvs / sizeof strvs[0]; i++)

@@ -35,7 +35,9 @@ struct cx_ulimit {
 enum cx_restart_policy { CX_RESTART_NO, CX_RESTART_ON_FAILURE, CX_RESTART_ALWAYS,
                          CX_RESTART_UNLESS_STOPPED };
 enum cx_pull_policy { CX_PULL_MISSING, CX_PULL_ALWAYS, CX_PULL_NEVER };
-enum cx_net_mode { CX_NET_DEFAULT, CX_NET_NONE, CX_NET_HOST };
+/* CX_NET_DEFAULT: a private namespace with its loopback only (until the
+ * default network is used by default); CX_NET_CNI: the networks named */
+enum cx_net_mode { CX_NET_DEFAULT, CX_NET_NONE, CX_NET_HOST, CX_NET_CNI };
 
 struct cx_run_opts {
     char *name;                  /* --name, or NULL */
@@ -63,6 +65,10 @@ struct cx_run_opts {
     enum cx_restart_policy restart;
     unsigned restart_max;        /* on-failure:N, 0 = unbounded */
     enum cx_net_mode network;
+    char **networks;             /* CX_NET_CNI: their names, in order (eth0, eth1...) */
+    char **publish;              /* -p as given; at create, made "IP:HOSTPORT:PORT/PROTO"
+                                  * with the host ports chosen (net/ports.h) */
+    bool publish_all;            /* -P: the image's ExposedPorts, on free host ports */
     enum cx_pull_policy pull;
     char **labels;               /* "k=v" */
     char **annotations;          /* "k=v" */

@@ -203,12 +203,15 @@ static int build_process(const struct cx_image_config *img, const struct cx_run_
 
 /* ---- linux ---- */
 
-static json_t *namespaces(const struct cx_run_opts *o)
+static json_t *namespaces(const struct cx_run_opts *o, const char *netns_path)
 {
     json_t *ns = json_array();
     const char *const types[] = { "pid", "network", "ipc", "uts", "mount" };
     for (size_t i = 0; i < 5; i++)
-        if (i != 1 || o->network != CX_NET_HOST)
+        if (i == 1 && netns_path)
+            json_array_append_new(ns, json_pack("{s:s, s:s}", "type", "network", "path",
+                                                netns_path));
+        else if (i != 1 || o->network != CX_NET_HOST)
             json_array_append_new(ns, json_pack("{s:s}", "type", types[i]));
     struct statfs sfs;
     /* a private cgroup namespace on a pure v2 host, as podman does */
@@ -260,7 +263,7 @@ static int build_linux(const struct cx_run_opts *o, const struct cx_spec_ctx *ct
                        char *const *caps, json_t **out, cx_error *err)
 {
     json_auto_t *l = json_pack("{s:o,s:o}", "resources", resources(o), "namespaces",
-                               namespaces(o));
+                               namespaces(o, ctx->netns_path));
     if (o->network != CX_NET_HOST)  /* ping without CAP_NET_RAW, in its own netns */
         json_object_set_new(l, "sysctl", json_pack("{s:s}", "net.ipv4.ping_group_range",
                                                    "0 0"));

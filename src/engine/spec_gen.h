@@ -18,6 +18,7 @@ struct cx_spec_ctx {
                                   * at /etc/hostname, /etc/hosts, /etc/resolv.conf */
     const char *init_path;       /* capsa-init on the host, for --init */
     const char *cgroups_path;    /* e.g. "/capsa/<id>" or "capsa-<id>" */
+    const char *netns_path;      /* the pinned namespace to join (CNI networks), or NULL */
     /* seccomp: the default comes from cx_seccomp_default() (seccomp_default.h) */
 };
 

@@ -394,11 +394,28 @@ static void test_network_pull_logs(void **state)
     assert_int_equal(o.log_max_size, 10000);
     cx_run_opts_free(&o);
     ok(&o, "--network=bridge", "--pull=always", "--log-opt", "max-size=1.5MB", "img", NULL);
-    assert_int_equal(o.network, CX_NET_DEFAULT);
+    /* bridge: the default CNI network, as podman's */
+    assert_int_equal(o.network, CX_NET_CNI);
+    assert_string_equal(o.networks[0], "capsa");
+    assert_null(o.networks[1]);
     assert_int_equal(o.log_max_size, 1500000);
     cx_run_opts_free(&o);
-    bad("--network|mynet|img", "--network: \"mynet\" is not supported (none, host or bridge; "
-        "named networks come later)");
+    ok(&o, "--network", "a,b.c", "-p", "8080:80", "-P", "img", NULL);
+    assert_int_equal(o.network, CX_NET_CNI);
+    assert_string_equal(o.networks[1], "b.c");
+    assert_string_equal(o.publish[0], "8080:80");
+    assert_true(o.publish_all);
+    cx_run_opts_free(&o);
+    ok(&o, "--network", "a", "--network", "private", "img", NULL);
+    assert_int_equal(o.network, CX_NET_DEFAULT);
+    assert_null(o.networks);
+    cx_run_opts_free(&o);
+    bad("--network|-bad|img", "--network: network name \"-bad\": want a letter or digit, "
+        "then letters, digits, '_', '.' or '-' (at most 200)");
+    bad("--network|container:x|img", "--network container:x: not supported yet");
+    bad("-p|8080:80|img", "-p/-P: published ports need a network: --network NAME (or bridge, "
+        "the default network)");
+    bad("--network|n|-p|80/sctp|img", "-p 80/sctp: the protocol is tcp or udp");
     bad("--pull|sometimes|img", "--pull: \"sometimes\" is not supported (always, missing, never, "
         "newer)");
     bad("--log-driver|journald|img", "--log-driver: \"journald\" is not supported (k8s-file or "

@@ -1,0 +1,43 @@
+/* ctr_net.h: a container on its CNI networks.  At create, each network it
+ * joins is recorded (container_networks: eth0, eth1, ... in the order
+ * given); at each start a network namespace is made and pinned at
+ * <runroot>/netns/<id> (loopback up), and the networks' plugins ADD it;
+ * at each stop (the exit command, stop, rm) they DEL it from what ADD
+ * left in <runroot>/cni/results, and the pin is removed.  A start that
+ * fails halfway DELs what it had added. */
+#ifndef CAPSA_ENGINE_CTR_NET_H
+#define CAPSA_ENGINE_CTR_NET_H
+
+#include <stdbool.h>
+
+#include <jansson.h>
+
+#include "engine/engine.h"
+
+/* <runroot>/netns/<id> */
+char *cx_ctr_netns_path(struct cx_engine *e, const char *id);
+int cx_ctr_net_record(struct cx_engine *e, const char *id, char *const *networks,
+                      cx_error *err);
+/* -p and -P made explicit for the record: every host port chosen (free
+ * now), the image's ExposedPorts for -P; *out NULL-terminated. */
+int cx_ctr_ports_resolve(char *const *publish, bool all, json_t *exposed, char ***out,
+                         cx_error *err);
+/* publish: the resolved -p of the record (its first network gets them) */
+int cx_ctr_net_attach(struct cx_engine *e, const char *id, char *const *publish,
+                      cx_error *err);
+/* network connect/disconnect: the container (by name or ID) joins or
+ * leaves network now if it runs, else at its next start.  Only for a
+ * container on CNI networks (not --network none, host or the private
+ * default). */
+int cx_ctr_net_connect(struct cx_engine *e, const char *ctr, const char *network,
+                       cx_error *err);
+int cx_ctr_net_disconnect(struct cx_engine *e, const char *ctr, const char *network,
+                          cx_error *err);
+/* inspect's NetworkSettings (podman's fields): the address on each
+ * network (the first one's also at the top) and the published ports of
+ * the record's options opts. */
+json_t *cx_ctr_net_settings(struct cx_engine *e, const char *id, json_t *opts);
+/* Never stops at the first error: every network is tried, the pin removed. */
+int cx_ctr_net_detach(struct cx_engine *e, const char *id, cx_error *err);
+
+#endif
