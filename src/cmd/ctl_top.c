@@ -515,30 +515,24 @@ static int port_check(const char *spec, cx_error *err)
 static void print_ports(const struct cx_ctr *c, const char *spec, bool prefix)
 {
     _cleanup_(json_decrefp) json_t *opts = json_loads(c->opts ? c->opts : "{}", 0, NULL);
-    size_t i;
-    json_t *p;
-    json_array_foreach(json_object_get(opts, "publish"), i, p) {
-        struct cx_port *v = NULL;
-        size_t n = 0;
-        cx_error ignored = { 0 };
-        if (!json_is_string(p) || cx_ports_parse(json_string_value(p), &v, &n, &ignored) < 0)
-            continue;
-        for (size_t k = 0; k < n; k++) {
-            char line[48], want[16];
-            snprintf(want, sizeof want, "%u/%s", v[k].ctr_port, v[k].udp ? "udp" : "tcp");
-            cx_port_format(&v[k], line);
-            bool match = spec && (strcmp(spec, want) == 0 ||
-                                  (!strchr(spec, '/') && !v[k].udp &&
-                                   (unsigned) atoi(spec) == v[k].ctr_port));
-            if (match)
-                printf("%s:%u\n", v[k].host_ip[0] ? v[k].host_ip : "0.0.0.0", v[k].host_port);
-            else if (!spec && prefix)
-                printf("%.12s\t%s\n", c->id, line);
-            else if (!spec)
-                printf("%s\n", line);
-        }
-        free(v);
+    struct cx_port *v = NULL;
+    size_t n = 0;
+    cx_ports_of_json(json_object_get(opts, "publish"), &v, &n);
+    for (size_t k = 0; k < n; k++) {
+        char line[48], want[16];
+        snprintf(want, sizeof want, "%u/%s", v[k].ctr_port, v[k].udp ? "udp" : "tcp");
+        cx_port_format(&v[k], line);
+        bool match = spec && (strcmp(spec, want) == 0 ||
+                              (!strchr(spec, '/') && !v[k].udp &&
+                               (unsigned) atoi(spec) == v[k].ctr_port));
+        if (match)
+            printf("%s:%u\n", v[k].host_ip[0] ? v[k].host_ip : "0.0.0.0", v[k].host_port);
+        else if (!spec && prefix)
+            printf("%.12s\t%s\n", c->id, line);
+        else if (!spec)
+            printf("%s\n", line);
     }
+    free(v);
 }
 
 int ctl_port(const struct ctl_global *g, int argc, char **argv, cx_error *err)

@@ -163,9 +163,8 @@ int cx_ctr_ports_resolve(char *const *publish, bool all, json_t *exposed, char *
     struct cx_port *v = NULL;
     size_t n = 0;
     *out = NULL;
-    for (size_t i = 0; publish && publish[i]; i++)
-        if (cx_ports_parse(publish[i], &v, &n, err) < 0)
-            return free(v), -1;
+    if (cx_ports_parse_all(publish, &v, &n, err) < 0)
+        return free(v), -1;
     const char *key;
     json_t *unused;
     if (all)
@@ -198,23 +197,17 @@ static int ports_of_others(struct cx_engine *e, const char *id, const struct cx_
                                              list[i].state != CX_CTR_PAUSED))
             continue;
         _cleanup_(json_decrefp) json_t *o = json_loads(list[i].opts, 0, NULL);
-        size_t k;
-        json_t *p;
-        json_array_foreach(json_object_get(o, "publish"), k, p) {
-            struct cx_port *w = NULL;
-            size_t m = 0;
-            cx_error ignored = { 0 };
-            if (json_is_string(p) && cx_ports_parse(json_string_value(p), &w, &m, &ignored) == 0)
-                for (size_t a = 0; a < m && rc == 0; a++)
-                    for (size_t b = 0; b < n && rc == 0; b++)
-                        if (w[a].host_port == v[b].host_port && w[a].udp == v[b].udp &&
-                            (!w[a].host_ip[0] || !v[b].host_ip[0] ||
-                             strcmp(w[a].host_ip, v[b].host_ip) == 0))
-                            rc = cx_fail(err, 0, "port %u/%s is already published by "
-                                         "container %s", v[b].host_port,
-                                         v[b].udp ? "udp" : "tcp", list[i].name);
-            free(w);
-        }
+        struct cx_port *w = NULL;
+        size_t m = 0;
+        cx_ports_of_json(json_object_get(o, "publish"), &w, &m);
+        for (size_t a = 0; a < m && rc == 0; a++)
+            for (size_t b = 0; b < n && rc == 0; b++)
+                if (w[a].host_port == v[b].host_port && w[a].udp == v[b].udp &&
+                    (!w[a].host_ip[0] || !v[b].host_ip[0] ||
+                     strcmp(w[a].host_ip, v[b].host_ip) == 0))
+                    rc = cx_fail(err, 0, "port %u/%s is already published by container %s",
+                                 v[b].host_port, v[b].udp ? "udp" : "tcp", list[i].name);
+        free(w);
     }
     cx_ctrs_free(list, count);
     return rc;
@@ -227,9 +220,8 @@ static int port_caps(struct cx_engine *e, const char *id, char *const *publish, 
     struct cx_port *v = NULL;
     size_t n = 0;
     *caps = NULL;
-    for (size_t i = 0; publish && publish[i]; i++)
-        if (cx_ports_parse(publish[i], &v, &n, err) < 0)
-            return free(v), -1;
+    if (cx_ports_parse_all(publish, &v, &n, err) < 0)
+        return free(v), -1;
     int rc = ports_of_others(e, id, v, n, err);
     if (rc == 0)
         rc = cx_ports_check_free(v, n, err);
@@ -321,26 +313,20 @@ static void split_cidr(const char *cidr, char ip[16], int *len)
 static json_t *ports_settings(json_t *opts)
 {
     json_t *out = json_object();
-    size_t i;
-    json_t *p;
-    json_array_foreach(json_object_get(opts, "publish"), i, p) {
-        struct cx_port *v = NULL;
-        size_t n = 0;
-        cx_error ignored = { 0 };
-        if (!json_is_string(p) || cx_ports_parse(json_string_value(p), &v, &n, &ignored) < 0)
-            continue;
-        for (size_t k = 0; k < n; k++) {
-            char key[16], port[8];
-            snprintf(key, sizeof key, "%u/%s", v[k].ctr_port, v[k].udp ? "udp" : "tcp");
-            snprintf(port, sizeof port, "%u", v[k].host_port);
-            json_t *list = json_object_get(out, key);
-            if (!list)
-                json_object_set_new(out, key, list = json_array());
-            json_array_append_new(list, json_pack("{s:s, s:s}", "HostIp", v[k].host_ip,
-                                                  "HostPort", port));
-        }
-        free(v);
+    struct cx_port *v = NULL;
+    size_t n = 0;
+    cx_ports_of_json(json_object_get(opts, "publish"), &v, &n);
+    for (size_t k = 0; k < n; k++) {
+        char key[16], port[8];
+        snprintf(key, sizeof key, "%u/%s", v[k].ctr_port, v[k].udp ? "udp" : "tcp");
+        snprintf(port, sizeof port, "%u", v[k].host_port);
+        json_t *list = json_object_get(out, key);
+        if (!list)
+            json_object_set_new(out, key, list = json_array());
+        json_array_append_new(list, json_pack("{s:s, s:s}", "HostIp", v[k].host_ip,
+                                              "HostPort", port));
     }
+    free(v);
     return out;
 }
 

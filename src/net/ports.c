@@ -85,6 +85,25 @@ int cx_ports_parse(const char *spec, struct cx_port **v, size_t *n, cx_error *er
     return 0;
 }
 
+int cx_ports_parse_all(char *const *specs, struct cx_port **v, size_t *n, cx_error *err)
+{
+    for (size_t i = 0; specs && specs[i]; i++)
+        if (cx_ports_parse(specs[i], v, n, err) < 0)
+            return -1;
+    return 0;
+}
+
+void cx_ports_of_json(json_t *list, struct cx_port **v, size_t *n)
+{
+    size_t i;
+    json_t *p;
+    json_array_foreach(list, i, p) {
+        cx_error ignored = { 0 };
+        if (json_is_string(p))
+            cx_ports_parse(json_string_value(p), v, n, &ignored);
+    }
+}
+
 static int probe(const struct cx_port *p, uint16_t port, uint16_t *got)
 {
     _cleanup_close_ int fd = socket(AF_INET, (p->udp ? SOCK_DGRAM : SOCK_STREAM) |

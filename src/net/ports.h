@@ -22,6 +22,11 @@ struct cx_port {
 
 /* One -p value, appended to *v (ranges expanded). */
 int cx_ports_parse(const char *spec, struct cx_port **v, size_t *n, cx_error *err);
+/* Every spec of a NULL-terminated list of -p values (specs may be NULL). */
+int cx_ports_parse_all(char *const *specs, struct cx_port **v, size_t *n, cx_error *err);
+/* The same from a JSON array of strings (a record's "publish"), skipping
+ * what does not parse. */
+void cx_ports_of_json(json_t *list, struct cx_port **v, size_t *n);
 /* Host ports still 0 given free ones of this network namespace's (two
  * mappings never get the same). */
 int cx_ports_choose(struct cx_port *v, size_t n, cx_error *err);
