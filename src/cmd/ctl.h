@@ -137,6 +137,19 @@ int ctl_endpoint_tuning(struct cx_registry_endpoint *ep, cx_error *err);
  * (*found false when there is none). */
 int ctl_credentials(const char *creds, const char *authfile, const struct cx_endpoint *e,
                     char **user, char **pass, bool *found, cx_error *err);
+/* `ls` flags of the volume and network groups: -q/--quiet, --format json
+ * (cmd names the command in errors); the index of the first operand. */
+int ctl_ls_flags(int argc, char **argv, const char *cmd, bool *quiet, bool *json,
+                 cx_error *err);
+/* arr printed as `inspect` and `--format json` print it */
+void ctl_print_json(json_t *arr);
+/* --label K=V (K alone: an empty value) into the object labels */
+void ctl_label_add(json_t *labels, char *arg);
+/* remove(e, name) for every name, each printed when it went; the first
+ * error is returned, later ones printed (podman's rm of several) */
+int ctl_remove_each(struct cx_engine *e, int n, char **names,
+                    int (*remove)(struct cx_engine *, const char *, cx_error *),
+                    cx_error *err);
 /* A JSON array (json_t *) of the n strings of v. */
 void *ctl_strv_json(char **v, size_t n);
 /* "4.86 MB", as podman prints sizes */

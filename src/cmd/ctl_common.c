@@ -2,6 +2,7 @@
  * registries configuration, finding an image by what a user typed. */
 #include "cmd/ctl.h"
 
+#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <time.h>
 
 #include "common/cleanup.h"
+#include "common/log.h"
 #include "common/util.h"
 #include "image/authfile.h"
 #include "image/reference.h"
@@ -194,4 +196,58 @@ void *ctl_strv_json(char **v, size_t n)
     for (size_t i = 0; i < n; i++)
         json_array_append_new(a, json_string(v[i]));
     return a;
+}
+
+int ctl_ls_flags(int argc, char **argv, const char *cmd, bool *quiet, bool *json,
+                 cx_error *err)
+{
+    static const struct option opts[] = {
+        { "quiet", no_argument, NULL, 'q' }, { "format", required_argument, NULL, 'f' }, { 0 },
+    };
+    int c;
+    *quiet = *json = false;
+    while ((c = getopt_long(argc, argv, "+q", opts, NULL)) != -1)
+        switch (c) {
+        case 'q': *quiet = true; break;
+        case 'f':
+            if (strcmp(optarg, "json") != 0)
+                return cx_fail(err, EINVAL, "%s: --format: only json", cmd);
+            *json = true;
+            break;
+        default: return cx_fail(err, EINVAL, "%s: unknown flag %s", cmd, argv[optind - 1]);
+        }
+    return optind;
+}
+
+void ctl_print_json(json_t *arr)
+{
+    _cleanup_free_ char *s = json_dumps(arr, JSON_INDENT(4));
+    printf("%s\n", s ? s : "[]");
+}
+
+void ctl_label_add(json_t *labels, char *arg)
+{
+    char *eq = strchr(arg, '=');
+    if (eq)
+        *eq = '\0';
+    json_object_set_new(labels, arg, json_string(eq ? eq + 1 : ""));
+}
+
+int ctl_remove_each(struct cx_engine *e, int n, char **names,
+                    int (*remove)(struct cx_engine *, const char *, cx_error *),
+                    cx_error *err)
+{
+    int rc = 0;
+    for (int i = 0; i < n; i++) {
+        cx_error one = { 0 };
+        if (remove(e, names[i], &one) < 0) {
+            if (rc == 0)
+                *err = one;
+            else
+                cx_log_error(&one);
+            rc = -1;
+        } else
+            printf("%s\n", names[i]);
+    }
+    return rc;
 }

@@ -49,13 +49,7 @@ static int network_create(struct cx_engine *e, int argc, char **argv, cx_error *
         case 's': o.subnet = optarg; break;
         case 'g': o.gateway = optarg; break;
         case 'i': o.internal = true; break;
-        case 'l': {
-            char *eq = strchr(optarg, '=');
-            if (eq)
-                *eq = '\0';
-            json_object_set_new(labels, optarg, json_string(eq ? eq + 1 : ""));
-            break;
-        }
+        case 'l': ctl_label_add(labels, optarg); break;
         case 'd':
             if (strcmp(optarg, "bridge") != 0)
                 return cx_fail(err, EINVAL, "network create: --driver %s: only bridge",
@@ -82,21 +76,9 @@ static int network_create(struct cx_engine *e, int argc, char **argv, cx_error *
 
 static int network_ls(struct cx_engine *e, int argc, char **argv, cx_error *err)
 {
-    static const struct option opts[] = {
-        { "quiet", no_argument, NULL, 'q' }, { "format", required_argument, NULL, 'f' }, { 0 },
-    };
-    bool quiet = false, json = false;
-    int c;
-    while ((c = getopt_long(argc, argv, "+q", opts, NULL)) != -1)
-        switch (c) {
-        case 'q': quiet = true; break;
-        case 'f':
-            if (strcmp(optarg, "json") != 0)
-                return cx_fail(err, EINVAL, "network ls: --format: only json");
-            json = true;
-            break;
-        default: return cx_fail(err, EINVAL, "network ls: unknown flag %s", argv[optind - 1]);
-        }
+    bool quiet, json;
+    if (ctl_ls_flags(argc, argv, "network ls", &quiet, &json, err) < 0)
+        return -1;
     struct cx_network *v;
     size_t n;
     if (cx_network_list(e, &v, &n, err) < 0)
@@ -112,10 +94,8 @@ static int network_ls(struct cx_engine *e, int argc, char **argv, cx_error *err)
         else
             printf("%-14.12s%-20s%s\n", v[i].id, v[i].name, "bridge");
     }
-    if (json) {
-        _cleanup_free_ char *s = json_dumps(arr, JSON_INDENT(4));
-        printf("%s\n", s);
-    }
+    if (json)
+        ctl_print_json(arr);
     cx_networks_free(v, n);
     return 0;
 }
@@ -132,26 +112,8 @@ static int network_inspect(struct cx_engine *e, int argc, char **argv, cx_error 
         json_array_append_new(arr, network_json(&n));
         cx_network_free(&n);
     }
-    _cleanup_free_ char *s = json_dumps(arr, JSON_INDENT(4));
-    printf("%s\n", s);
+    ctl_print_json(arr);
     return 0;
-}
-
-static int network_rm(struct cx_engine *e, int argc, char **argv, cx_error *err)
-{
-    int rc = 0;
-    for (int i = 1; i < argc; i++) {
-        cx_error one = { 0 };
-        if (cx_network_remove(e, argv[i], &one) < 0) {
-            if (rc == 0)
-                *err = one;
-            else
-                cx_log_error(&one);
-            rc = -1;
-        } else
-            printf("%s\n", argv[i]);
-    }
-    return rc;
 }
 
 /* every network no container uses, but the default one */
@@ -188,7 +150,7 @@ int ctl_network(const struct ctl_global *g, int argc, char **argv, cx_error *err
     else if (strcmp(sub, "inspect") == 0)
         rc = network_inspect(&e, argc - 1, argv + 1, err);
     else if (strcmp(sub, "rm") == 0 || strcmp(sub, "remove") == 0)
-        rc = network_rm(&e, argc - 1, argv + 1, err);
+        rc = ctl_remove_each(&e, argc - 2, argv + 2, cx_network_remove, err);
     else if (strcmp(sub, "prune") == 0)
         rc = network_prune(&e, err);
     else if (strcmp(sub, "connect") == 0 || strcmp(sub, "disconnect") == 0)

@@ -520,7 +520,7 @@ static void print_ports(const struct cx_ctr *c, const char *spec, bool prefix)
     cx_ports_of_json(json_object_get(opts, "publish"), &v, &n);
     for (size_t k = 0; k < n; k++) {
         char line[48], want[16];
-        snprintf(want, sizeof want, "%u/%s", v[k].ctr_port, v[k].udp ? "udp" : "tcp");
+        cx_port_key(&v[k], want);
         cx_port_format(&v[k], line);
         bool match = spec && (strcmp(spec, want) == 0 ||
                               (!strchr(spec, '/') && !v[k].udp &&

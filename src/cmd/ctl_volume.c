@@ -38,13 +38,7 @@ static int volume_create(struct cx_engine *e, int argc, char **argv, cx_error *e
     int c;
     while ((c = getopt_long(argc, argv, "+l:d:o:", opts, NULL)) != -1)
         switch (c) {
-        case 'l': {
-            char *eq = strchr(optarg, '=');
-            if (eq)
-                *eq = '\0';
-            json_object_set_new(labels, optarg, json_string(eq ? eq + 1 : ""));
-            break;
-        }
+        case 'l': ctl_label_add(labels, optarg); break;
         case 'd':
             if (strcmp(optarg, "local") != 0)
                 return cx_fail(err, EINVAL, "volume create: --driver %s: only local", optarg);
@@ -66,21 +60,9 @@ static int volume_create(struct cx_engine *e, int argc, char **argv, cx_error *e
 
 static int volume_ls(struct cx_engine *e, int argc, char **argv, cx_error *err)
 {
-    static const struct option opts[] = {
-        { "quiet", no_argument, NULL, 'q' }, { "format", required_argument, NULL, 'f' }, { 0 },
-    };
-    bool quiet = false, json = false;
-    int c;
-    while ((c = getopt_long(argc, argv, "+q", opts, NULL)) != -1)
-        switch (c) {
-        case 'q': quiet = true; break;
-        case 'f':
-            if (strcmp(optarg, "json") != 0)
-                return cx_fail(err, EINVAL, "volume ls: --format: only json");
-            json = true;
-            break;
-        default: return cx_fail(err, EINVAL, "volume ls: unknown flag %s", argv[optind - 1]);
-        }
+    bool quiet, json;
+    if (ctl_ls_flags(argc, argv, "volume ls", &quiet, &json, err) < 0)
+        return -1;
     struct cx_volume *v;
     size_t n;
     if (cx_volume_list(e, &v, &n, err) < 0)
@@ -96,10 +78,8 @@ static int volume_ls(struct cx_engine *e, int argc, char **argv, cx_error *err)
         else
             printf("%-12s%s\n", "local", v[i].name);
     }
-    if (json) {
-        _cleanup_free_ char *s = json_dumps(arr, JSON_INDENT(4));
-        printf("%s\n", s);
-    }
+    if (json)
+        ctl_print_json(arr);
     cx_volumes_free(v, n);
     return 0;
 }
@@ -114,28 +94,19 @@ static int volume_inspect(struct cx_engine *e, int argc, char **argv, cx_error *
         json_array_append_new(arr, volume_json(e, &v));
         cx_volume_free(&v);
     }
-    _cleanup_free_ char *s = json_dumps(arr, JSON_INDENT(4));
-    printf("%s\n", s);
+    ctl_print_json(arr);
     return 0;
 }
 
 static int volume_rm(struct cx_engine *e, int argc, char **argv, cx_error *err)
 {
-    int rc = 0;
-    for (int i = 1; i < argc; i++) {
-        if (argv[i][0] == '-')
-            continue;   /* -f: a volume in use is refused all the same (see docs) */
-        cx_error one = { 0 };
-        if (cx_volume_remove(e, argv[i], &one) < 0) {
-            if (rc == 0)
-                *err = one;
-            else
-                cx_log_error(&one);
-            rc = -1;
-        } else
-            printf("%s\n", argv[i]);
-    }
-    return rc;
+    /* -f: a volume in use is refused all the same (see docs) */
+    _cleanup_free_ char **names = cx_calloc((size_t) argc, sizeof *names);
+    int n = 0;
+    for (int i = 1; i < argc; i++)
+        if (argv[i][0] != '-')
+            names[n++] = argv[i];
+    return ctl_remove_each(e, n, names, cx_volume_remove, err);
 }
 
 void ctl_print_name(const char *name)

@@ -318,7 +318,7 @@ static json_t *ports_settings(json_t *opts)
     cx_ports_of_json(json_object_get(opts, "publish"), &v, &n);
     for (size_t k = 0; k < n; k++) {
         char key[16], port[8];
-        snprintf(key, sizeof key, "%u/%s", v[k].ctr_port, v[k].udp ? "udp" : "tcp");
+        cx_port_key(&v[k], key);
         snprintf(port, sizeof port, "%u", v[k].host_port);
         json_t *list = json_object_get(out, key);
         if (!list)

@@ -189,8 +189,14 @@ int cx_ports_from_json(json_t *j, struct cx_port **v, size_t *n, cx_error *err)
     return 0;
 }
 
+void cx_port_key(const struct cx_port *p, char buf[static 16])
+{
+    snprintf(buf, 16, "%u/%s", p->ctr_port, p->udp ? "udp" : "tcp");
+}
+
 void cx_port_format(const struct cx_port *p, char buf[static 48])
 {
-    snprintf(buf, 48, "%u/%s -> %s:%u", p->ctr_port, p->udp ? "udp" : "tcp",
-             p->host_ip[0] ? p->host_ip : "0.0.0.0", p->host_port);
+    char key[16];
+    cx_port_key(p, key);
+    snprintf(buf, 48, "%s -> %s:%u", key, p->host_ip[0] ? p->host_ip : "0.0.0.0", p->host_port);
 }

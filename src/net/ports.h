@@ -36,6 +36,8 @@ int cx_ports_check_free(const struct cx_port *v, size_t n, cx_error *err);
  * protocol, hostIP}] (also the form kept with the container), and back. */
 json_t *cx_ports_json(const struct cx_port *v, size_t n);
 int cx_ports_from_json(json_t *j, struct cx_port **v, size_t *n, cx_error *err);
+/* "80/tcp": the container's side, as podman names a port */
+void cx_port_key(const struct cx_port *p, char buf[static 16]);
 /* "80/tcp -> 0.0.0.0:8080", as `port` prints it */
 void cx_port_format(const struct cx_port *p, char buf[static 48]);
 
