@@ -59,6 +59,11 @@ static const struct {
       "       network ls [-q] [--format json] | inspect NETWORK... | rm NETWORK... | prune\n"
       "       network connect|disconnect NETWORK CONTAINER" },
     { "pause", ctl_pause, "freeze containers' processes", "pause CONTAINER..." },
+    { "pod", ctl_pod, "manage pods: containers sharing an infra container's namespaces",
+      "pod create [-n NAME] [-p PORT]... [--network NET] [--share net,ipc,uts,pid] [-l K=V]\n"
+      "       pod ps [-q] [--no-trunc] [--format json] | inspect POD... | exists POD | prune\n"
+      "       pod start|stop [-t S]|restart|kill [-s SIG]|pause|unpause|rm [-f] [-a] POD...\n"
+      "       pod top POD [DESCRIPTORS...] | stats [--no-stream] [POD...]" },
     { "port", ctl_port, "list a container's published ports",
       "port [-a] [-l] CONTAINER [PRIVATE_PORT[/PROTO]]" },
     { "ps", ctl_ps, "list containers (running ones without -a)",
@@ -98,11 +103,15 @@ static const struct {
     { "version", ctl_version, "print capsactl's version", "version" },
 };
 
-/* -h or --help among the command's own flags (before "--") */
+/* --help among the command's own flags (before "--" and before its first
+ * operand: `run IMAGE httpd --help` is httpd's), or -h alone (`run -h X`
+ * is --hostname, as podman's) */
 static bool wants_help(int argc, char **argv)
 {
-    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
-        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+    if (argc == 2 && strcmp(argv[1], "-h") == 0)
+        return true;
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0 && argv[i][0] == '-'; i++)
+        if (strcmp(argv[i], "--help") == 0)
             return true;
     return false;
 }

@@ -80,6 +80,13 @@ int ctl_top(const struct ctl_global *, int, char **, cx_error *);
 int ctl_stats(const struct ctl_global *, int, char **, cx_error *);
 int ctl_attach(const struct ctl_global *, int, char **, cx_error *);
 int ctl_port(const struct ctl_global *, int, char **, cx_error *);
+int ctl_pod(const struct ctl_global *, int, char **, cx_error *);
+struct cx_engine;
+/* The pod infra image (pods.h) made in the store: by capsactl-full itself,
+ * by capsactl through a capsactl-full child. */
+int ctl_infra_image(const struct ctl_global *g, struct cx_engine *e, cx_error *err);
+/* The process tables of containers ids as one (top's descriptors). */
+int ctl_top_many(struct cx_engine *e, char **ids, char **descs, size_t ndescs, cx_error *err);
 struct cx_engine;
 struct cx_ctr;
 struct cx_run_opts;

@@ -10,6 +10,8 @@
 #include "cmd/ctl.h"
 #include "common/cleanup.h"
 #include "common/util.h"
+#include "engine/infra_image.h"
+#include "engine/pods.h"
 #include "image/archive.h"
 #include "image/layout_write.h"
 
@@ -257,4 +259,12 @@ int ctl_push_layout(const struct ctl_global *g, struct cx_store *s, const char *
     int rc = cx_layout_push(s, &r, dir, tag, err);
     cx_image_rec_free(&r);
     return rc < 0 ? cx_error_prefix(err, "push %s", dest) : 0;
+}
+
+/* ---- the pod infra image ---- */
+
+int ctl_infra_image(const struct ctl_global *g, struct cx_engine *e, cx_error *err)
+{
+    (void)g;
+    return cx_infra_image_build(e, CX_INFRA_IMAGE, err);
 }

@@ -13,12 +13,15 @@
 #include "common/util.h"
 #include "engine/attach.h"
 #include "engine/lifecycle.h"
+#include "engine/pods.h"
 
 typedef int (*ctr_action)(struct cx_engine *e, struct cx_ctr *c, void *arg, cx_error *err);
 
 /* Run act on each container named in argv[optind..] (or every one with
- * all), printing its name as given; the first error is reported, exit 125
- * (podman's), the others printed as they come. */
+ * all, newest first: a pod's members before its infra container, a
+ * container before the one whose network it uses), printing its name as
+ * given (not when act returns 1: skipped); the first error is reported,
+ * exit 125 (podman's), the others printed as they come. */
 static int each(const struct ctl_global *g, int argc, char **argv, bool all, bool print,
                 ctr_action act, void *arg, cx_error *err)
 {
@@ -40,12 +43,14 @@ static int each(const struct ctl_global *g, int argc, char **argv, bool all, boo
     for (size_t i = 0; i < count; i++) {
         struct cx_ctr c;
         cx_error one = { 0 };
-        int r = all ? (c = list[i], list[i] = (struct cx_ctr){ 0 }, 0)
-                    : cx_ctr_lookup(&e.store.db, names[i], &c, NULL, &one);
+        size_t k = all ? count - 1 - i : i;
+        int r = all ? (c = list[k], list[k] = (struct cx_ctr){ 0 }, 0)
+                    : cx_ctr_lookup(&e.store.db, names[k], &c, NULL, &one);
         if (r == 0) {
             r = act(&e, &c, arg, &one);
             if (r == 0 && print)
-                printf("%s\n", all ? c.id : names[i]);
+                printf("%s\n", all ? c.id : names[k]);
+            r = r > 0 ? 0 : r;
             cx_ctr_free(&c);
         }
         if (r < 0) {
@@ -187,12 +192,15 @@ int ctl_unpause(const struct ctl_global *g, int argc, char **argv, cx_error *err
 }
 
 struct rm_arg {
-    bool force, volumes;
+    bool force, volumes, all;
 };
 
 static int act_rm(struct cx_engine *e, struct cx_ctr *c, void *arg, cx_error *err)
 {
     struct rm_arg *a = arg;
+    /* a pod's infra container goes with its pod (pod rm); rm -a leaves it */
+    if (cx_pod_infra_check(e, c->id, err) < 0)
+        return a->all ? (cx_error_clear(err), 1) : -1;
     return cx_ctr_remove(e, c->id, a->force, a->volumes, err);
 }
 
@@ -203,14 +211,14 @@ int ctl_rm(const struct ctl_global *g, int argc, char **argv, cx_error *err)
         { "all", no_argument, NULL, 'a' }, { "time", required_argument, NULL, 't' },
         { "ignore", no_argument, NULL, 'i' }, { 0 },
     };
-    struct rm_arg a = { false, false };
+    struct rm_arg a = { 0 };
     bool all = false;
     int c;
     while ((c = getopt_long(argc, argv, "+fvat:i", opts, NULL)) != -1)
         switch (c) {
         case 'f': a.force = true; break;
         case 'v': a.volumes = true; break;
-        case 'a': all = true; break;
+        case 'a': all = a.all = true; break;
         case 't': case 'i': break;   /* -f kills at once; --ignore: see below */
         default: return cx_fail(err, EINVAL, "rm: unknown flag %s", argv[optind - 1]);
         }

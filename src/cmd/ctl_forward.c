@@ -98,7 +98,7 @@ static void pull_argv(const struct ctl_global *g, const char *full, const char *
 
 /* The child's error: its last line, without the "capsactl: " it begins
  * with (capsactl prints it once, as its own). */
-static int child_error(int errfd, int status, const char *spec, const char *full,
+static int child_error(int errfd, int status, const char *what, const char *full,
                        cx_error *err)
 {
     _cleanup_free_ char *text = NULL;
@@ -112,10 +112,10 @@ static int child_error(int errfd, int status, const char *spec, const char *full
     if (cx_str_has_prefix(line, "capsactl: "))
         line += strlen("capsactl: ");
     if (*line)
-        return cx_fail(err, 0, "pull %s: %s", spec, line);
+        return cx_fail(err, 0, "%s: %s", what, line);
     if (WIFSIGNALED(status))
-        return cx_fail(err, EIO, "%s pull: killed by signal %d", full, WTERMSIG(status));
-    return cx_fail(err, EIO, "%s pull: exit status %d", full, WEXITSTATUS(status));
+        return cx_fail(err, EIO, "%s: %s killed by signal %d", what, full, WTERMSIG(status));
+    return cx_fail(err, EIO, "%s: %s exit status %d", what, full, WEXITSTATUS(status));
 }
 
 static void pull_child(const char *const *argv, int out, int errfd)
@@ -167,5 +167,32 @@ int ctl_pull_image(const struct ctl_global *g, struct cx_store *s, const char *s
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
         return rc;
     cx_error_clear(err);
-    return child_error(errfd, status, spec, full, err);
+    _cleanup_free_ char *what = cx_asprintf("pull %s", spec);
+    return child_error(errfd, status, what, full, err);
+}
+
+int ctl_infra_image(const struct ctl_global *g, struct cx_engine *e, cx_error *err)
+{
+    (void)e;
+    _cleanup_free_ char *full = full_path();
+    struct argv_list l = { .n = 0 };
+    add(&l, full, NULL);
+    add(&l, "--root", g->root);
+    add(&l, "--runroot", g->runroot);
+    add(&l, "pod", "infra-image");
+    _cleanup_close_ int errfd = memfd_create("capsactl-infra-stderr", MFD_CLOEXEC);
+    if (errfd < 0)
+        return cx_fail_errno(err, "memfd_create");
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0)
+        pull_child(l.v, errfd, errfd);
+    if (pid < 0)
+        return cx_fail_errno(err, "the infra image: fork");
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        return 0;
+    return child_error(errfd, status, "the infra image", full, err);
 }

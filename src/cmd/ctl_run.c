@@ -43,18 +43,6 @@ static int resolve_image(const struct ctl_global *g, struct cx_engine *e,
     return found ? 0 : cx_fail(err, ENOENT, "image %s: gone right after its pull", o->image);
 }
 
-static int image_config(struct cx_engine *e, const struct cx_image_rec *img,
-                        struct cx_image_config *cfg, cx_error *err)
-{
-    _cleanup_free_ char *buf = NULL;
-    size_t len;
-    struct cx_digest d;
-    if (cx_digest_parse(img->config_digest, &d, "store: config", err) < 0 ||
-        cx_blob_read(&e->store, &d, CX_CONFIG_MAX, &buf, &len, err) < 0)
-        return -1;
-    return cx_image_config_parse(buf, len, cfg, err);
-}
-
 struct fg {
     struct cx_engine *e;
     bool tty;
@@ -164,7 +152,7 @@ static int run_or_create(const struct ctl_global *g, int argc, char **argv, bool
     struct cx_ctr c = { 0 };
     int rc = -1;
     bool have_cfg = resolve_image(g, &e, &o, &img, err) == 0 &&
-                    image_config(&e, &img, &cfg, err) == 0;
+                    cx_engine_image_config(&e, &img, &cfg, err) == 0;
     if (have_cfg && cx_ctr_create(&e, &img, &cfg, &o, &c, err) == 0) {
         if (!start) {
             printf("%s\n", c.id);

@@ -189,6 +189,37 @@ int ctl_top(const struct ctl_global *g, int argc, char **argv, cx_error *err)
     return rc;
 }
 
+int ctl_top_many(struct cx_engine *e, char **ids, char **descs, size_t ndescs, cx_error *err)
+{
+    struct cx_top_table all = { 0 };
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && ids && ids[i]; i++) {
+        struct cx_ctr c;
+        struct cx_top_table t = { 0 };
+        if ((rc = cx_ctr_lookup(&e->store.db, ids[i], &c, NULL, err)) < 0)
+            break;
+        rc = cx_ctr_top(e, &c, descs, ndescs, &t, err);
+        cx_ctr_free(&c);
+        /* the header once, then every container's rows */
+        size_t skip = all.ncols ? 1 : 0;
+        if (rc == 0 && t.nrows > skip) {
+            all.ncols = t.ncols;
+            size_t add = (t.nrows - skip) * t.ncols, have = all.nrows * all.ncols;
+            all.cells = cx_realloc(all.cells, (have + add) * sizeof *all.cells);
+            memcpy(all.cells + have, t.cells + skip * t.ncols, add * sizeof *t.cells);
+            for (size_t k = 0; k < skip * t.ncols; k++)
+                free(t.cells[k]);
+            free(t.cells);
+            all.nrows += t.nrows - skip;
+        } else
+            cx_top_table_free(&t);
+    }
+    if (rc == 0)
+        print_top(&all);
+    cx_top_table_free(&all);
+    return rc;
+}
+
 /* ---- stats ---- */
 
 struct stats_args {

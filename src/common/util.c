@@ -105,6 +105,23 @@ size_t cx_strv_len(char *const *v)
     return n;
 }
 
+void cx_strv_push(char ***v, char *s)
+{
+    size_t n = cx_strv_len(*v);
+    *v = cx_realloc(*v, (n + 2) * sizeof **v);
+    (*v)[n] = s;
+    (*v)[n + 1] = NULL;
+}
+
+char **cx_strv_copy(char *const *v)
+{
+    size_t n = cx_strv_len(v);
+    char **out = cx_calloc(n + 1, sizeof *out);
+    for (size_t i = 0; i < n; i++)
+        out[i] = cx_strdup(v[i]);
+    return out;
+}
+
 void cx_strv_free(char **v)
 {
     cx_strv_freep(&v);

@@ -22,6 +22,10 @@ bool cx_str_has_prefix(const char *s, const char *prefix);
 
 size_t cx_strv_len(char *const *v);
 void cx_strv_free(char **v);
+/* Append s (owned by the vector from now on) to the NULL-terminated *v. */
+void cx_strv_push(char ***v, char *s);
+/* A deep copy; NULL gives an empty vector. */
+char **cx_strv_copy(char *const *v);
 
 /* Read a whole file (at most max bytes) into a NUL-terminated buffer. */
 int cx_read_file_at(int dirfd, const char *path, size_t max, char **out,

@@ -142,7 +142,7 @@ static int add_one(struct cx_engine *e, const struct rt *r, const char *id, cons
     if (cx_network_get(e, a->network, &n, err) < 0)
         return -1;
     struct cx_cni_conf c;
-    int rc = cx_network_conf(e, &n, &c, err);
+    int rc = cx_network_rules(e, &n, err) < 0 ? -1 : cx_network_conf(e, &n, caps, &c, err);
     cx_network_free(&n);
     if (rc < 0)
         return -1;

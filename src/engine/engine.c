@@ -11,6 +11,7 @@
 
 #include "common/cleanup.h"
 #include "common/util.h"
+#include "image/manifest.h"
 
 static int open_subdir(int dirfd, const char *base, const char *name, cx_error *err)
 {
@@ -165,4 +166,16 @@ unsigned long long cx_pid_start(int pid)
             break;
         }
     return v;
+}
+
+int cx_engine_image_config(struct cx_engine *e, const struct cx_image_rec *img,
+                           struct cx_image_config *cfg, cx_error *err)
+{
+    _cleanup_free_ char *buf = NULL;
+    size_t len;
+    struct cx_digest d;
+    if (cx_digest_parse(img->config_digest, &d, "store: config", err) < 0 ||
+        cx_blob_read(&e->store, &d, CX_CONFIG_MAX, &buf, &len, err) < 0)
+        return -1;
+    return cx_image_config_parse(buf, len, cfg, err);
 }

@@ -38,6 +38,12 @@ int cx_engine_open(struct cx_engine *e, const char *root, const char *runroot,
                    cx_error *err);
 void cx_engine_close(struct cx_engine *e);
 
+/* The config of image img, parsed (free with cx_image_config_free). */
+struct cx_image_rec;
+struct cx_image_config;
+int cx_engine_image_config(struct cx_engine *e, const struct cx_image_rec *img,
+                           struct cx_image_config *cfg, cx_error *err);
+
 /* A helper program: $ENV when set, else NAME beside /proc/self/exe, else
  * the first NAME on PATH, else NAME itself (for exec to report). */
 char *cx_find_helper(const char *env, const char *name);

@@ -70,3 +70,14 @@ int cx_etc_files_write(struct cx_engine *e, const char *id, const char *hostname
         return -1;
     return 0;
 }
+
+void cx_hostname_read(const char *path, char hostname[65])
+{
+    _cleanup_free_ char *text = NULL;
+    size_t len;
+    if (cx_read_file_at(AT_FDCWD, path, 64, &text, &len, &(cx_error){ 0 }) < 0)
+        return;   /* the other one's is gone: keep the default */
+    text[strcspn(text, "\n")] = '\0';
+    if (text[0])
+        snprintf(hostname, 65, "%s", text);
+}

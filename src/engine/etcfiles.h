@@ -13,6 +13,10 @@
 int cx_etc_files_write(struct cx_engine *e, const char *id, const char *hostname,
                        bool host_network, cx_error *err);
 
+/* The first line of a hostname file into hostname (unchanged when the
+ * file cannot be read). */
+void cx_hostname_read(const char *path, char hostname[65]);
+
 /* resolv.conf text for a container from the host's text (pure). */
 char *cx_resolv_conf_for_container(const char *host, bool host_network);
 

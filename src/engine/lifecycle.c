@@ -16,6 +16,8 @@
 #include "common/util.h"
 #include "engine/ctr_net.h"
 #include "engine/etcfiles.h"
+#include "engine/ns_join.h"
+#include "engine/pods.h"
 #include "engine/rootfs.h"
 #include "engine/shim_client.h"
 #include "engine/spec_gen.h"
@@ -88,11 +90,16 @@ static int write_bundle(struct cx_engine *e, struct cx_ctr *c, const struct cx_i
              o->hostname ? o->hostname : c->id);
     if (!o->hostname && o->network == CX_NET_HOST && gethostname(hostname, sizeof hostname) < 0)
         snprintf(hostname, sizeof hostname, "localhost");
+    /* in another's network namespace: its hosts and resolv.conf; in its
+       UTS namespace: its hostname */
+    const char *net_of = cx_ns_join_files_of(o), *uts_of = o->ns_join[CX_NS_UTS];
+    _cleanup_free_ char *hn = cx_engine_ctr_path(e, uts_of ? uts_of : c->id, "hostname");
+    _cleanup_free_ char *hosts = cx_engine_ctr_path(e, net_of ? net_of : c->id, "hosts");
+    _cleanup_free_ char *resolv = cx_engine_ctr_path(e, net_of ? net_of : c->id, "resolv.conf");
+    if (uts_of)
+        cx_hostname_read(hn, hostname);
     if (cx_etc_files_write(e, c->id, hostname, o->network == CX_NET_HOST, err) < 0)
         return -1;
-    _cleanup_free_ char *hn = cx_engine_ctr_path(e, c->id, "hostname");
-    _cleanup_free_ char *hosts = cx_engine_ctr_path(e, c->id, "hosts");
-    _cleanup_free_ char *resolv = cx_engine_ctr_path(e, c->id, "resolv.conf");
     _cleanup_free_ char *cg = cx_asprintf("/capsa/%s", c->id);
     _cleanup_free_ char *netns = o->network == CX_NET_CNI ? cx_ctr_netns_path(e, c->id) : NULL;
     if (netns && cx_ctr_net_record(e, c->id, o->networks, err) < 0)
@@ -169,16 +176,18 @@ static int record(struct cx_engine *e, struct cx_ctr *c, const struct cx_run_opt
         return -1;
     if ((o->name ? (c->name = cx_strdup(o->name), 0)
                  : cx_ctr_new_name(&e->store.db, &c->name, err)) < 0 ||
-        cx_ctr_insert(&e->store.db, c, err) < 0 || cx_db_commit(&e->store.db, err) < 0) {
+        cx_ctr_insert(&e->store.db, c, err) < 0 ||
+        (o->pod && cx_pod_add_member(e, o->pod, c->id, err) < 0) ||
+        cx_db_commit(&e->store.db, err) < 0) {
         cx_db_rollback(&e->store.db);
         return -1;
     }
     return 0;
 }
 
-int cx_ctr_create(struct cx_engine *e, const struct cx_image_rec *img,
-                  const struct cx_image_config *cfg, const struct cx_run_opts *o,
-                  struct cx_ctr *out, cx_error *err)
+static int create_resolved(struct cx_engine *e, const struct cx_image_rec *img,
+                           const struct cx_image_config *cfg, const struct cx_run_opts *o,
+                           struct cx_ctr *out, cx_error *err)
 {
     /* -p and -P with their host ports chosen, kept so every start (and
        `port`) sees the same */
@@ -225,6 +234,20 @@ int cx_ctr_create(struct cx_engine *e, const struct cx_image_rec *img,
     cx_lock_release(&lock);
     *out = c;
     return 0;
+}
+
+int cx_ctr_create(struct cx_engine *e, const struct cx_image_rec *img,
+                  const struct cx_image_config *cfg, const struct cx_run_opts *o,
+                  struct cx_ctr *out, cx_error *err)
+{
+    if (!o->pod && o->network != CX_NET_CONTAINER)
+        return create_resolved(e, img, cfg, o, out, err);
+    struct cx_run_opts joined;   /* another container's namespaces, by ID */
+    if (cx_ns_joins_copy(e, o, &joined, err) < 0)
+        return -1;
+    int r = create_resolved(e, img, cfg, &joined, out, err);
+    cx_run_opts_free(&joined);
+    return r;
 }
 
 /* ---- state ---- */
@@ -338,6 +361,8 @@ static int start_locked(struct cx_engine *e, struct cx_ctr *c, const struct cx_r
         r = cx_volumes_copy_up(e, c->id, rootfs, err);
     if (r == 0)
         r = cx_ctr_net_attach(e, c->id, o->publish, err);
+    if (r == 0)
+        r = cx_ns_joins_apply(e, c->id, o, err);
     _cleanup_close_ int run = r < 0 ? -1 : cx_engine_run_dir(e, c->id, true, err);
     if (run < 0 || runtime_delete(e, c->id, err) < 0)
         return -1;

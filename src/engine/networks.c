@@ -2,14 +2,17 @@
 #include "engine/networks.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/cleanup.h"
 #include "common/util.h"
 #include "engine/containers.h"
 #include "engine/lifecycle.h"
+#include "net/fwrules.h"
 #include "net/ipv4.h"
 #include "net/link.h"
 
@@ -260,6 +263,42 @@ int cx_network_get(struct cx_engine *e, const char *what, struct cx_network *out
            : found ? 0 : cx_fail(err, ENOENT, "network %s not found", what);
 }
 
+/* A marker per network under <runroot>/cni/rules: its firewall rules are
+ * in place (the runroot is a tmpfs: a reboot clears both). */
+static char *rules_marker(struct cx_engine *e, const char *name)
+{
+    return cx_asprintf("%s/cni/rules/%s", e->store.runroot, name);
+}
+
+static void fw_of(const struct cx_network *n, struct cx_fw_net *fw)
+{
+    *fw = (struct cx_fw_net){ .name = n->name, .bridge = n->bridge, .subnet = n->subnet,
+                              .internal = n->internal };
+}
+
+int cx_network_rules(struct cx_engine *e, const struct cx_network *n, cx_error *err)
+{
+    _cleanup_free_ char *marker = rules_marker(e, n->name);
+    if (access(marker, F_OK) == 0)
+        return 0;
+    struct cx_fw_net fw;
+    fw_of(n, &fw);
+    _cleanup_free_ char *dir = cx_asprintf("%s/cni/rules", e->store.runroot);
+    if (cx_fw_rules_add(&fw, err) < 0 || cx_mkdir_p(dir, 0700, err) < 0)
+        return -1;
+    _cleanup_close_ int fd = open(marker, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    return fd < 0 ? cx_fail_errno(err, "create %s", marker) : 0;
+}
+
+static int rules_remove(struct cx_engine *e, const struct cx_network *n, cx_error *err)
+{
+    _cleanup_free_ char *marker = rules_marker(e, n->name);
+    struct cx_fw_net fw;
+    fw_of(n, &fw);
+    unlink(marker);
+    return cx_fw_rules_remove(&fw, err);
+}
+
 int cx_network_remove(struct cx_engine *e, const char *name, cx_error *err)
 {
     struct cx_network n;
@@ -273,27 +312,36 @@ int cx_network_remove(struct cx_engine *e, const char *name, cx_error *err)
     else if ((r = cx_db_run(&e->store.db, "DELETE FROM networks WHERE name = ?", n.name, NULL,
                             err)) == 0)
         r = cx_link_delete(n.bridge, err);   /* the bridge plugin leaves it */
+    if (r == 0)
+        r = rules_remove(e, &n, err);
     cx_network_free(&n);
     return r;
 }
 
-int cx_network_conf(struct cx_engine *e, const struct cx_network *n, struct cx_cni_conf *out,
-                    cx_error *err)
+/* bridge (no ipMasq: the network's rules masquerade, cx_network_rules),
+ * portmap only with ports to publish, tuning only with a MAC to set */
+int cx_network_conf(struct cx_engine *e, const struct cx_network *n, json_t *caps,
+                    struct cx_cni_conf *out, cx_error *err)
 {
     _cleanup_free_ char *ipam_dir = cx_asprintf("%s/cni/ipam", e->store.runroot);
     _cleanup_(json_decrefp) json_t *routes = n->internal ? json_array()
                                              : json_pack("[{s:s}]", "dst", "0.0.0.0/0");
     _cleanup_(json_decrefp) json_t *doc = json_pack(
         "{s:s, s:s, s:[{s:s, s:s, s:b, s:b, s:b, s:{s:b}, s:{s:s, s:[[{s:s, s:s}]], s:O, "
-        "s:s}}, {s:s, s:b, s:{s:b}}, {s:s, s:s}, {s:s, s:{s:b}}]}",
+        "s:s}}]}",
         "cniVersion", "1.0.0", "name", n->name, "plugins",
-        "type", "bridge", "bridge", n->bridge, "isGateway", !n->internal, "ipMasq",
-        !n->internal, "hairpinMode", true, "capabilities", "ips", true,
+        "type", "bridge", "bridge", n->bridge, "isGateway", !n->internal, "ipMasq", false,
+        "hairpinMode", true, "capabilities", "ips", true,
         "ipam", "type", "host-local", "ranges", "subnet", n->subnet, "gateway", n->gateway,
-        "routes", routes, "dataDir", ipam_dir,
-        "type", "portmap", "snat", true, "capabilities", "portMappings", true,
-        "type", "firewall", "backend", "iptables",
-        "type", "tuning", "capabilities", "mac", true);
+        "routes", routes, "dataDir", ipam_dir);
+    json_t *plugins = json_object_get(doc, "plugins");
+    if (json_object_get(caps, "portMappings"))
+        json_array_append_new(plugins, json_pack("{s:s, s:b, s:{s:b}}", "type", "portmap",
+                                                 "snat", true, "capabilities", "portMappings",
+                                                 true));
+    if (json_object_get(caps, "mac"))
+        json_array_append_new(plugins, json_pack("{s:s, s:{s:b}}", "type", "tuning",
+                                                 "capabilities", "mac", true));
     _cleanup_free_ char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
     if (!text)
         return cx_fail(err, ENOMEM, "network %s: cannot make its configuration", n->name);

@@ -44,8 +44,13 @@ int cx_network_list(struct cx_engine *e, struct cx_network **out, size_t *n, cx_
 /* Remove an unused network and its bridge (in use: EBUSY naming a
  * container). */
 int cx_network_remove(struct cx_engine *e, const char *name, cx_error *err);
-/* The CNI configuration of n. */
-int cx_network_conf(struct cx_engine *e, const struct cx_network *n, struct cx_cni_conf *out,
-                    cx_error *err);
+/* The CNI configuration of n for an attachment with capability arguments
+ * caps ({"portMappings": [...], "mac": "..."} or NULL): bridge with
+ * host-local, portmap when there are ports, tuning when there is a MAC. */
+int cx_network_conf(struct cx_engine *e, const struct cx_network *n, json_t *caps,
+                    struct cx_cni_conf *out, cx_error *err);
+/* n's firewall rules (net/fwrules.h), made once per boot: a marker under
+ * <runroot>/cni/rules says they are there. */
+int cx_network_rules(struct cx_engine *e, const struct cx_network *n, cx_error *err);
 
 #endif

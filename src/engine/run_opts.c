@@ -16,6 +16,7 @@
 
 #include "common/cleanup.h"
 #include "common/util.h"
+#include "engine/networks.h"
 #include "engine/spec_mounts.h"
 #include "net/cni_conf.h"
 #include "net/ports.h"
@@ -25,22 +26,6 @@
 #define CPU_PERIOD 100000
 
 /* ---- small helpers ---- */
-
-static void strv_push(char ***v, char *s)
-{
-    size_t n = cx_strv_len(*v);
-    *v = cx_realloc(*v, (n + 2) * sizeof **v);
-    (*v)[n] = s;
-    (*v)[n + 1] = NULL;
-}
-
-static char **strv_copy(char *const *v)
-{
-    char **out = cx_calloc(cx_strv_len(v) + 1, sizeof *out);
-    for (size_t i = 0; v && v[i]; i++)
-        out[i] = cx_strdup(v[i]);
-    return out;
-}
 
 static int parse_bool(const char *flag, const char *arg, bool *out, cx_error *err)
 {
@@ -96,11 +81,11 @@ static int add_env(struct cx_run_opts *o, const char *flag, const char *kv, cx_e
         return cx_fail(err, 0, "%s: invalid environment variable \"%s\" (KEY=VALUE or KEY)",
                        flag, kv);
     if (eq) {
-        strv_push(&o->env, cx_strdup(kv));
+        cx_strv_push(&o->env, cx_strdup(kv));
     } else {
         const char *v = getenv(kv);
         if (v)  /* a bare KEY unset on the host is dropped, as podman does */
-            strv_push(&o->env, cx_asprintf("%s=%s", kv, v));
+            cx_strv_push(&o->env, cx_asprintf("%s=%s", kv, v));
     }
     return 0;
 }
@@ -109,7 +94,7 @@ static int add_label(struct cx_run_opts *o, const char *flag, const char *kv, cx
 {
     if (kv[0] == '\0' || kv[0] == '=')
         return cx_fail(err, 0, "%s: invalid label \"%s\" (KEY=VALUE or KEY)", flag, kv);
-    strv_push(&o->labels, strchr(kv, '=') ? cx_strdup(kv) : cx_asprintf("%s=", kv));
+    cx_strv_push(&o->labels, strchr(kv, '=') ? cx_strdup(kv) : cx_asprintf("%s=", kv));
     return 0;
 }
 
@@ -150,7 +135,7 @@ static int add_caps(char ***v, const char *flag, const char *list, cx_error *err
     _cleanup_free_ char *copy = cx_strdup(list);
     for (char *save = NULL, *c = strtok_r(copy, ",", &save); c; c = strtok_r(NULL, ",", &save)) {
         if (strcasecmp(c, "ALL") == 0) {
-            strv_push(v, cx_strdup("ALL"));
+            cx_strv_push(v, cx_strdup("ALL"));
             continue;
         }
         const char *base = strncasecmp(c, "CAP_", 4) == 0 ? c + 4 : c;
@@ -165,7 +150,7 @@ static int add_caps(char ***v, const char *flag, const char *list, cx_error *err
         cap_value_t cv;
         if (!ok || cap_from_name(lower, &cv) < 0)
             return cx_fail(err, 0, "%s: unknown capability \"%s\"", flag, name);
-        strv_push(v, TAKE_PTR(name));
+        cx_strv_push(v, TAKE_PTR(name));
     }
     return 0;
 }
@@ -349,32 +334,39 @@ static int keyword(const char *flag, const char *arg, const struct keyword *k, c
 }
 
 static const struct keyword networks[] = {
-    { "none", CX_NET_NONE }, { "host", CX_NET_HOST }, { "slirp4netns", CX_NET_DEFAULT },
-    { "private", CX_NET_DEFAULT }, { "default", CX_NET_DEFAULT }, { NULL, 0 },
+    { "none", CX_NET_NONE }, { "host", CX_NET_HOST }, { NULL, 0 },
 };
 
-/* --network MODE, or NAME[,NAME...] of CNI networks ("bridge": the
- * default network, as podman's) */
+/* --network MODE, or NAME[,NAME...] of CNI networks ("bridge", "private"
+ * and "default": the default network, as podman's as root) */
 static int parse_network(struct cx_run_opts *o, const char *arg, cx_error *err)
 {
-    for (const struct keyword *k = networks; k->name; k++)
-        if (strcmp(arg, k->name) == 0) {
-            o->network = (enum cx_net_mode) k->value;
-            cx_strv_free(o->networks);
-            o->networks = NULL;
-            return 0;
-        }
-    if (cx_str_has_prefix(arg, "container:") || cx_str_has_prefix(arg, "ns:"))
-        return cx_fail(err, 0, "--network %s: not supported yet", arg);
-    _cleanup_free_ char *copy = cx_strdup(arg);
-    char *save = NULL;
     cx_strv_free(o->networks);
     o->networks = NULL;
+    for (const struct keyword *k = networks; k->name; k++)
+        if (strcmp(arg, k->name) == 0)
+            return o->network = (enum cx_net_mode) k->value, 0;
+    if (strcmp(arg, "slirp4netns") == 0 || strcmp(arg, "pasta") == 0)
+        return cx_fail(err, 0, "--network %s: rootless networking is not supported (capsactl "
+                       "runs as root): name a network, or none or host", arg);
+    if (cx_str_has_prefix(arg, "ns:"))
+        return cx_fail(err, 0, "--network %s: not supported: use container:NAME or a network",
+                       arg);
+    if (cx_str_has_prefix(arg, "container:")) {
+        if (!arg[10])
+            return cx_fail(err, 0, "--network container: name a container");
+        cx_strv_push(&o->networks, cx_strdup(arg + 10));
+        return o->network = CX_NET_CONTAINER, 0;
+    }
+    _cleanup_free_ char *copy = cx_strdup(arg);
+    char *save = NULL;
     for (char *n = strtok_r(copy, ",", &save); n; n = strtok_r(NULL, ",", &save)) {
-        const char *name = strcmp(n, "bridge") == 0 ? "capsa" : n;
+        bool dflt = strcmp(n, "bridge") == 0 || strcmp(n, "private") == 0 ||
+                    strcmp(n, "default") == 0;
+        const char *name = dflt ? CX_NETWORK_DEFAULT : n;
         if (cx_cni_name_check(name, err) < 0)
             return cx_error_prefix(err, "--network");
-        strv_push(&o->networks, cx_strdup(name));
+        cx_strv_push(&o->networks, cx_strdup(name));
     }
     if (!o->networks)
         return cx_fail(err, 0, "--network \"%s\": name a network", arg);
@@ -447,6 +439,7 @@ enum {
     O_READ_ONLY, O_CAP_ADD, O_CAP_DROP, O_PRIVILEGED, O_SECURITY_OPT, O_CPUS, O_PIDS_LIMIT,
     O_ULIMIT, O_INIT, O_RESTART, O_NETWORK, O_PULL, O_LABEL_FILE, O_ANNOTATION,
     O_STOP_SIGNAL, O_STOP_TIMEOUT, O_LOG_OPT, O_LOG_DRIVER, O_DETACH, O_INTERACTIVE, O_TTY,
+    O_POD,
 };
 
 static const struct option long_opts[] = {
@@ -479,6 +472,7 @@ static const struct option long_opts[] = {
     { "restart", required_argument, NULL, O_RESTART },
     { "network", required_argument, NULL, O_NETWORK },
     { "net", required_argument, NULL, O_NETWORK },
+    { "pod", required_argument, NULL, O_POD },
     { "pull", required_argument, NULL, O_PULL },
     { "label", required_argument, NULL, 'l' },
     { "label-file", required_argument, NULL, O_LABEL_FILE },
@@ -524,13 +518,13 @@ static int flag_value(int c, struct cx_run_opts *o, const char *arg, cx_error *e
         size_t n = 0;
         int r = cx_ports_parse(arg, &v, &n, err);
         free(v);
-        return r < 0 ? -1 : (strv_push(&o->publish, cx_strdup(arg)), 0);
+        return r < 0 ? -1 : (cx_strv_push(&o->publish, cx_strdup(arg)), 0);
     }
     case O_LABEL_FILE: return each_line(o, "--label-file", arg, add_label, err);
     case O_ANNOTATION:
         if (arg[0] == '=' || !strchr(arg, '='))
             return cx_fail(err, 0, "--annotation: \"%s\": expected KEY=VALUE", arg);
-        return strv_push(&o->annotations, cx_strdup(arg)), 0;
+        return cx_strv_push(&o->annotations, cx_strdup(arg)), 0;
     case O_DETACH_KEYS: return parse_detach_keys(o, arg, err);
     case O_ENTRYPOINT: return parse_entrypoint(o, arg, err);
     case 'v': return cx_mount_parse_volume(o, arg, err);
@@ -552,6 +546,7 @@ static int flag_value(int c, struct cx_run_opts *o, const char *arg, cx_error *e
     case O_ULIMIT: return add_ulimit(o, arg, err);
     case O_RESTART: return parse_restart(o, arg, err);
     case O_NETWORK: return parse_network(o, arg, err);
+    case O_POD: return set_string(&o->pod, "--pod", arg, err);
     case O_PULL:
         if (keyword("--pull", arg, pulls, "always, missing, never, newer", &k, err) < 0)
             return -1;
@@ -608,14 +603,22 @@ static int parse_all(int argc, char **argv, struct cx_run_opts *o, cx_error *err
     if (optind >= argc)
         return cx_fail(err, 0, "%s: an image is required (usage: capsactl %s [FLAGS] IMAGE "
                        "[COMMAND [ARG...]])", cmd, cmd);
+    if (o->pod && (o->network != CX_NET_DEFAULT || o->publish || o->publish_all ||
+                   o->hostname))
+        return cx_fail(err, 0, "--pod: the network, published ports and hostname are the "
+                       "pod's: give --network, -p or --hostname to pod create");
+    if (o->network == CX_NET_DEFAULT && !o->pod) {  /* the default network */
+        o->network = CX_NET_CNI;
+        cx_strv_push(&o->networks, cx_strdup(CX_NETWORK_DEFAULT));
+    }
     if ((o->publish || o->publish_all) && o->network != CX_NET_CNI)
-        return cx_fail(err, 0, "-p/-P: published ports need a network: --network NAME (or "
-                       "bridge, the default network)");
+        return cx_fail(err, 0, "-p/-P: published ports need a network (not --network none, "
+                       "host or container:)");
     if (o->rm && o->restart != CX_RESTART_NO)
         return cx_fail(err, 0, "--restart: conflicts with --rm (a removed container cannot "
                        "restart)");
     o->image = cx_strdup(argv[optind]);
-    o->args = strv_copy(argv + optind + 1);
+    o->args = cx_strv_copy(argv + optind + 1);
     return 0;
 }
 
@@ -632,7 +635,8 @@ int cx_run_opts_parse(int argc, char **argv, struct cx_run_opts *o, cx_error *er
 void cx_run_opts_free(struct cx_run_opts *o)
 {
     char **strs[] = { &o->name, &o->detach_keys, &o->workdir, &o->user, &o->hostname,
-                      &o->seccomp, &o->stop_signal, &o->image };
+                      &o->seccomp, &o->stop_signal, &o->image, &o->pod,
+                      &o->ns_join[0], &o->ns_join[1], &o->ns_join[2], &o->ns_join[3] };
     char ***strvs[] = { &o->env, &o->entrypoint, &o->cap_add, &o->cap_drop, &o->labels,
                         &o->annotations, &o->args, &o->networks, &o->publish };
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)

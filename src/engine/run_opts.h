@@ -35,9 +35,15 @@ struct cx_ulimit {
 enum cx_restart_policy { CX_RESTART_NO, CX_RESTART_ON_FAILURE, CX_RESTART_ALWAYS,
                          CX_RESTART_UNLESS_STOPPED };
 enum cx_pull_policy { CX_PULL_MISSING, CX_PULL_ALWAYS, CX_PULL_NEVER };
-/* CX_NET_DEFAULT: a private namespace with its loopback only (until the
- * default network is used by default); CX_NET_CNI: the networks named */
-enum cx_net_mode { CX_NET_DEFAULT, CX_NET_NONE, CX_NET_HOST, CX_NET_CNI };
+/* CX_NET_DEFAULT: no --network given (parsing makes it CX_NET_CNI on the
+ * default network; a record of an older capsactl keeps it: loopback
+ * only); CX_NET_NONE: a namespace of its own with loopback only;
+ * CX_NET_CNI: the networks named; CX_NET_CONTAINER: the namespace of the
+ * container networks[0] names */
+enum cx_net_mode { CX_NET_DEFAULT, CX_NET_NONE, CX_NET_HOST, CX_NET_CNI, CX_NET_CONTAINER };
+
+/* the namespaces a container may enter from another container */
+enum cx_ns_kind { CX_NS_PID, CX_NS_NET, CX_NS_IPC, CX_NS_UTS, CX_NS_JOINABLE };
 
 struct cx_run_opts {
     char *name;                  /* --name, or NULL */
@@ -65,10 +71,15 @@ struct cx_run_opts {
     enum cx_restart_policy restart;
     unsigned restart_max;        /* on-failure:N, 0 = unbounded */
     enum cx_net_mode network;
-    char **networks;             /* CX_NET_CNI: their names, in order (eth0, eth1...) */
+    char **networks;             /* CX_NET_CNI: their names, in order (eth0, eth1...);
+                                  * CX_NET_CONTAINER: the container, as given */
     char **publish;              /* -p as given; at create, made "IP:HOSTPORT:PORT/PROTO"
                                   * with the host ports chosen (net/ports.h) */
     bool publish_all;            /* -P: the image's ExposedPorts, on free host ports */
+    char *pod;                   /* --pod NAME; the pod's ID once created */
+    char *ns_join[CX_NS_JOINABLE];  /* set at create: the ID of the container whose
+                                  * namespace of each kind it enters (its pod's
+                                  * infra container, --network container:X) */
     enum cx_pull_policy pull;
     char **labels;               /* "k=v" */
     char **annotations;          /* "k=v" */

@@ -37,12 +37,15 @@ static const struct jfield {
     JF("stop_timeout", J_INT, stop_timeout), JF("log_max_size", J_I64, log_max_size),
     JF("log_none", J_BOOL, log_none), JF("image", J_STR, image), JF("args", J_STRV, args),
     JF("networks", J_STRV, networks), JF("publish", J_STRV, publish),
-    JF("publish_all", J_BOOL, publish_all),
+    JF("publish_all", J_BOOL, publish_all), JF("pod", J_STR, pod),
+    JF("join_pid", J_STR, ns_join[CX_NS_PID]), JF("join_net", J_STR, ns_join[CX_NS_NET]),
+    JF("join_ipc", J_STR, ns_join[CX_NS_IPC]), JF("join_uts", J_STR, ns_join[CX_NS_UTS]),
 };
 #define NJFIELDS (sizeof jfields / sizeof jfields[0])
 
 static const char *const restart_names[] = { "no", "on-failure", "always", "unless-stopped", NULL };
-static const char *const net_names[] = { "default", "none", "host", "cni", NULL };
+static const char *const net_names[] = { "default", "none", "host", "cni", "container",
+                                          NULL };
 static const char *const pull_names[] = { "missing", "always", "never", NULL };
 
 static json_t *strv_json(char *const *v)

@@ -203,12 +203,17 @@ static int build_process(const struct cx_image_config *img, const struct cx_run_
 
 /* ---- linux ---- */
 
+/* A namespace entered from another container (o->ns_join) gets its path at
+ * each start, from that container's process then (ns_join.h). */
 static json_t *namespaces(const struct cx_run_opts *o, const char *netns_path)
 {
     json_t *ns = json_array();
     const char *const types[] = { "pid", "network", "ipc", "uts", "mount" };
+    const enum cx_ns_kind kinds[] = { CX_NS_PID, CX_NS_NET, CX_NS_IPC, CX_NS_UTS };
     for (size_t i = 0; i < 5; i++)
-        if (i == 1 && netns_path)
+        if (i < 4 && o->ns_join[kinds[i]])
+            json_array_append_new(ns, json_pack("{s:s}", "type", types[i]));
+        else if (i == 1 && netns_path)
             json_array_append_new(ns, json_pack("{s:s, s:s}", "type", "network", "path",
                                                 netns_path));
         else if (i != 1 || o->network != CX_NET_HOST)
@@ -264,7 +269,8 @@ static int build_linux(const struct cx_run_opts *o, const struct cx_spec_ctx *ct
 {
     json_auto_t *l = json_pack("{s:o,s:o}", "resources", resources(o), "namespaces",
                                namespaces(o, ctx->netns_path));
-    if (o->network != CX_NET_HOST)  /* ping without CAP_NET_RAW, in its own netns */
+    /* ping without CAP_NET_RAW, in its own netns */
+    if (o->network != CX_NET_HOST && !o->ns_join[CX_NS_NET])
         json_object_set_new(l, "sysctl", json_pack("{s:s}", "net.ipv4.ping_group_range",
                                                    "0 0"));
     if (ctx->cgroups_path)
@@ -384,7 +390,7 @@ int cx_spec_build(const struct cx_image_config *img, const struct cx_run_opts *o
         json_object_set_new(root, "readonly", json_true());
     json_t *spec = json_pack("{s:s,s:O,s:o}", "ociVersion", "1.0.2-dev", "process", p,
                              "root", root);
-    if (ctx->hostname)
+    if (ctx->hostname && !o->ns_join[CX_NS_UTS])  /* else the other's */
         json_object_set_new(spec, "hostname", json_string(ctx->hostname));
     json_object_set(spec, "mounts", m);
     json_object_set(spec, "annotations", a);

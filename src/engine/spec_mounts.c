@@ -9,14 +9,6 @@
 #include "common/cleanup.h"
 #include "common/util.h"
 
-static void strv_push(char ***v, char *s)
-{
-    size_t n = cx_strv_len(*v);
-    *v = cx_realloc(*v, (n + 2) * sizeof **v);
-    (*v)[n] = s;
-    (*v)[n + 1] = NULL;
-}
-
 static bool strv_has(const char *const *v, const char *s)
 {
     for (; v && *v; v++)
@@ -87,7 +79,7 @@ struct mopts {
 
 static void mopts_add(struct mopts *m, const char *opt)
 {
-    strv_push(&m->v, cx_strdup(opt));
+    cx_strv_push(&m->v, cx_strdup(opt));
 }
 
 static void mopts_finish(struct mopts *m, enum cx_mount_kind kind)

@@ -198,15 +198,6 @@ void cx_mounts_free(struct cx_mount_req *m, size_t n)
     free(m);
 }
 
-static char **strv_copy(char *const *v)
-{
-    size_t n = v ? cx_strv_len(v) : 0;
-    char **out = cx_calloc(n + 1, sizeof(char *));
-    for (size_t i = 0; i < n; i++)
-        out[i] = cx_strdup(v[i]);
-    return out;
-}
-
 /* volume name (NULL: a new anonymous one) as a bind at dest */
 static int volume_bind(struct cx_engine *e, const char *ctr_id, const char *name,
                        const char *dest, char *const *options, struct cx_mount_req *m,
@@ -220,7 +211,7 @@ static int volume_bind(struct cx_engine *e, const char *ctr_id, const char *name
     m->kind = CX_MOUNT_BIND;
     m->source = cx_volume_path(e, made);
     m->dest = cx_strdup(dest);
-    m->options = strv_copy(options);
+    m->options = cx_strv_copy(options);
     return 0;
 }
 
@@ -251,7 +242,7 @@ int cx_volumes_resolve(struct cx_engine *e, const char *ctr_id, const struct cx_
             continue;
         }
         m[k] = (struct cx_mount_req){ r->kind, r->source ? cx_strdup(r->source) : NULL,
-                                      cx_strdup(r->dest), strv_copy(r->options) };
+                                      cx_strdup(r->dest), cx_strv_copy(r->options) };
     }
     const char *dest;
     json_t *unused;

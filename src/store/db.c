@@ -126,6 +126,18 @@ static const char *const migrations[] = {
     "  mac TEXT NOT NULL DEFAULT '',"
     "  PRIMARY KEY (container_id, network));"
     "CREATE INDEX container_networks_network ON container_networks(network);",
+    /* 4 -> 5: pods (opts: what `pod create` was given, JSON) and their
+       containers, the infra container among them */
+    "CREATE TABLE pods ("
+    "  id TEXT PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  infra_id TEXT NOT NULL DEFAULT '',"
+    "  opts TEXT NOT NULL DEFAULT '{}',"
+    "  created INTEGER NOT NULL);"
+    "CREATE TABLE pod_containers ("
+    "  container_id TEXT PRIMARY KEY REFERENCES containers(id) ON DELETE CASCADE,"
+    "  pod_id TEXT NOT NULL REFERENCES pods(id));"
+    "CREATE INDEX pod_containers_pod ON pod_containers(pod_id);",
 };
 
 int cx_db_fail(struct cx_db *db, const char *what, cx_error *err)

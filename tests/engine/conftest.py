@@ -8,7 +8,13 @@ directory) holding localhost/busybox:latest, an image written by
 tests/fixtures/oci_images.py from Debian's busybox-static.  At teardown
 every container is removed with `rm -fa`, and the test fails if anything
 is left: a mount under the store, a shim or container process that names
-the store, a runtime state directory."""
+the store, a runtime state directory.
+
+Every capsactl of the suite runs in a network namespace the session makes
+(`capsa-engine-*`, its loopback up), entered with nsenter: containers
+are on the default network unless a test says otherwise, and its bridge,
+veths and firewall rules live and die in that namespace, never on the
+host's network."""
 import glob
 import json
 import os
@@ -16,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 
 import pytest
 
@@ -35,6 +42,18 @@ RUN_TIMEOUT = 60
 def _need_root():
     if os.geteuid() != 0:
         pytest.skip("containers need root here")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def engine_netns(_need_root):
+    """The suite's network namespace (see the module's docstring)."""
+    name = "capsa-engine-" + uuid.uuid4().hex[:8]
+    subprocess.run(["ip", "netns", "add", name], check=True)
+    subprocess.run(["ip", "-n", name, "link", "set", "lo", "up"], check=True)
+    Engine.netns = name
+    yield name
+    Engine.netns = None
+    subprocess.run(["ip", "netns", "del", name], check=False)
 
 
 @pytest.fixture(scope="session")
@@ -75,7 +94,9 @@ class Checked:
 
 
 class Engine(Checked):
-    """A fresh store; run() calls capsactl on it, ok()/fails() assert."""
+    """A fresh store; run() calls capsactl on it, ok()/fails() assert.
+    netns: the network namespace capsactl runs in (named in /run/netns)."""
+    netns = None
 
     def __init__(self, binary, base):
         self.binary, self.base = binary, base
@@ -86,8 +107,9 @@ class Engine(Checked):
         self.env = dict(os.environ)
 
     def cmd(self, *args):
-        return [self.binary, "--root", self.root, "--runroot", self.runroot,
-                *[os.fspath(a) for a in args]]
+        enter = ["nsenter", "--net=/run/netns/" + self.netns] if self.netns else []
+        return enter + [self.binary, "--root", self.root, "--runroot", self.runroot,
+                        *[os.fspath(a) for a in args]]
 
     def run(self, *args, timeout=RUN_TIMEOUT, input=None):
         """Output through files, not pipes: a shim that outlives capsactl
@@ -133,6 +155,8 @@ def engine(capsactl, tmp_path, busybox_layout):
     e.ok("pull", "-q", "oci:%s:latest" % busybox_layout.path)
     yield e
     ids = e.run("ps", "-aq", "--no-trunc").stdout.split()
+    pods = e.run("pod", "rm", "-fa")
+    assert pods.returncode == 0, pods.stderr
     r = e.run("rm", "-fa")
     procs.wait_for(lambda: not procs.procs_with(e.base), timeout=20, what="shims gone")
     left = e.leftovers(ids)

@@ -48,13 +48,14 @@ class NetEngine(Engine):
 
     def __init__(self, binary, base, ns):
         super().__init__(binary, base)
-        self.ns = ns
+        self.netns = ns
 
-    def cmd(self, *args):
-        return ["nsenter", "--net=/run/netns/" + self.ns] + super().cmd(*args)
+    @property
+    def ns(self):
+        return self.netns
 
     def ip(self, *args):
-        return subprocess.run(["ip", "-n", self.ns, *args], capture_output=True, text=True)
+        return subprocess.run(["ip", "-n", self.netns, *args], capture_output=True, text=True)
 
 
 @pytest.fixture
@@ -204,7 +205,7 @@ def test_published_ports(net):
 
 
 def test_port_refusals(net):
-    for args, words in ((("-p", "80"), "need a network"),
+    for args, words in ((("--network", "host", "-p", "80"), "need a network"),
                         (("--network", "none", "-p", "80"), "need a network"),
                         (("--network", "x", "-p", "99999"), "-p 99999"),
                         (("--network", "nosuch"), "network nosuch not found")):

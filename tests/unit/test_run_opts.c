@@ -33,7 +33,10 @@ static void test_defaults(void **state)
     assert_int_equal(o.stop_timeout, -1);
     assert_int_equal(o.log_max_size, -1);
     assert_int_equal(o.restart, CX_RESTART_NO);
-    assert_int_equal(o.network, CX_NET_DEFAULT);
+    /* no --network: the default network */
+    assert_int_equal(o.network, CX_NET_CNI);
+    assert_string_equal(o.networks[0], "capsa");
+    assert_null(o.networks[1]);
     assert_int_equal(o.pull, CX_PULL_MISSING);
     assert_false(o.rm || o.detach || o.tty || o.interactive || o.entrypoint_set || o.log_none);
     assert_null(o.env);
@@ -407,14 +410,26 @@ static void test_network_pull_logs(void **state)
     assert_true(o.publish_all);
     cx_run_opts_free(&o);
     ok(&o, "--network", "a", "--network", "private", "img", NULL);
-    assert_int_equal(o.network, CX_NET_DEFAULT);
-    assert_null(o.networks);
+    assert_int_equal(o.network, CX_NET_CNI);
+    assert_string_equal(o.networks[0], "capsa");
+    assert_null(o.networks[1]);
+    cx_run_opts_free(&o);
+    ok(&o, "--network", "a", "--network", "container:web", "img", NULL);
+    assert_int_equal(o.network, CX_NET_CONTAINER);
+    assert_string_equal(o.networks[0], "web");
+    assert_null(o.networks[1]);
     cx_run_opts_free(&o);
     bad("--network|-bad|img", "--network: network name \"-bad\": want a letter or digit, "
         "then letters, digits, '_', '.' or '-' (at most 200)");
-    bad("--network|container:x|img", "--network container:x: not supported yet");
-    bad("-p|8080:80|img", "-p/-P: published ports need a network: --network NAME (or bridge, "
-        "the default network)");
+    bad("--network|ns:/run/netns/x|img", "--network ns:/run/netns/x: not supported: use "
+        "container:NAME or a network");
+    bad("--network|container:|img", "--network container: name a container");
+    bad("--network|slirp4netns|img", "--network slirp4netns: rootless networking is not "
+        "supported (capsactl runs as root): name a network, or none or host");
+    bad("--network|host|-p|8080:80|img", "-p/-P: published ports need a network (not "
+        "--network none, host or container:)");
+    bad("--network|container:x|-P|img", "-p/-P: published ports need a network (not "
+        "--network none, host or container:)");
     bad("--network|n|-p|80/sctp|img", "-p 80/sctp: the protocol is tcp or udp");
     bad("--pull|sometimes|img", "--pull: \"sometimes\" is not supported (always, missing, never, "
         "newer)");
