@@ -74,7 +74,7 @@ check: $(BUILD)/build.ninja $(ASAN)/build.ninja $(FI)/build.ninja $(VG)/build.ni
 	    $(PYTEST) -q -rs -p no:cacheprovider tests/engine
 	rm -rf $(ASAN)/engine-reports && mkdir -p $(ASAN)/engine-reports
 	CAPSACTL=$(CURDIR)/$(ASAN)/capsactl CAPSACTL_FI=$(CURDIR)/$(FI)/capsactl \
-	    CAPSACTL_INIT=$(CURDIR)/$(BUILD)/capsa-init \
+	    CAPSACTL_INIT=$(CURDIR)/$(BUILD)/capsa-init CAPSACTL_PAUSE=$(CURDIR)/$(BUILD)/capsa-pause \
 	    ASAN_OPTIONS=detect_leaks=1:log_path=$(CURDIR)/$(ASAN)/engine-reports/asan \
 	    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path=$(CURDIR)/$(ASAN)/engine-reports/ubsan \
 	    $(PYTEST) -q -p no:cacheprovider tests/engine -k "not many and not podman and not tmux"
