@@ -85,6 +85,9 @@ struct cx_engine;
 /* The pod infra image (pods.h) made in the store: by capsactl-full itself,
  * by capsactl through a capsactl-full child. */
 int ctl_infra_image(const struct ctl_global *g, struct cx_engine *e, cx_error *err);
+/* text (lines of tab-separated cells) printed as Go's tabwriter does for
+ * podman (minwidth 12, padding 2); text is modified. */
+void ctl_tabwrite(char *text);
 /* The process tables of containers ids as one (top's descriptors). */
 int ctl_top_many(struct cx_engine *e, char **ids, char **descs, size_t ndescs, cx_error *err);
 struct cx_engine;

@@ -237,9 +237,11 @@ static int pod_ps(struct cx_engine *e, int argc, char **argv, cx_error *err)
     if (cx_pod_list(e, &v, &n, err) < 0)
         return -1;
     json_auto_t *arr = json_array();
-    if (!quiet && !json)
-        printf("%-14s %-20s %-10s %-16s %-14s %s\n", "POD ID", "NAME", "STATUS", "CREATED",
-               "INFRA ID", "# OF CONTAINERS");
+    char *table = NULL;
+    size_t tlen = 0;
+    FILE *t = quiet || json ? NULL : open_memstream(&table, &tlen);
+    if (t)
+        fprintf(t, "POD ID\tNAME\tSTATUS\tCREATED\tINFRA ID\t# OF CONTAINERS\n");
     int64_t now = cx_now_ns() / 1000000000;
     for (size_t i = 0; i < n; i++) {
         const struct cx_pod *p = &v[i];
@@ -250,12 +252,17 @@ static int pod_ps(struct cx_engine *e, int argc, char **argv, cx_error *err)
             json_array_append_new(arr, pod_json(e, p));
         else if (quiet)
             printf("%.*s\n", w, p->id);
-        else
-            printf("%-14.*s %-20s %-10s %-16s %-14.*s %zu\n", w, p->id, p->name,
-                   cx_pod_status(e, p), ago, w, p->infra_id, p->nmembers);
+        else if (t)
+            fprintf(t, "%.*s\t%s\t%s\t%s\t%.*s\t%zu\n", w, p->id, p->name,
+                    cx_pod_status(e, p), ago, w, p->infra_id, p->nmembers);
     }
     if (json)
         ctl_print_json(arr);
+    if (t) {
+        fclose(t);
+        ctl_tabwrite(table);
+        free(table);
+    }
     cx_pods_free(v, n);
     return 0;
 }

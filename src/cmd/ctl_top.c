@@ -77,7 +77,7 @@ static void tw_format(const struct tw_line *lines, size_t line0, size_t line1, s
 }
 
 /* Print text (lines of tab-separated cells) aligned. */
-static void tabwrite(char *text)
+void ctl_tabwrite(char *text)
 {
     size_t nlines = 1, maxcells = 1;
     for (char *p = text; *p; p++)
@@ -145,7 +145,7 @@ static void print_top(const struct cx_top_table *t)
         for (size_t c = 0; c < t->ncols; c++)
             fprintf(f, "%s%c", cx_top_cell(t, r, c), c + 1 < t->ncols ? '\t' : '\n');
     fclose(f);
-    tabwrite(text);
+    ctl_tabwrite(text);
     free(text);
 }
 
@@ -356,7 +356,7 @@ static int stats_print(const struct stats_args *a, const struct cx_stats *s, siz
         return -1;
     _cleanup_free_ char *text = cx_asprintf("%s%s", head ? head : "", body);
     if (table)
-        tabwrite(text);
+        ctl_tabwrite(text);
     else
         fputs(text, stdout);
     fflush(stdout);
