@@ -347,29 +347,6 @@ static int pod_act(struct cx_engine *e, int argc, char **argv, struct act_args *
     return rc;
 }
 
-/* pods whose containers have all exited (or never ran) */
-static int pod_prune(struct cx_engine *e, cx_error *err)
-{
-    struct cx_pod *v;
-    size_t n;
-    if (cx_pod_list(e, &v, &n, err) < 0)
-        return -1;
-    int rc = 0;
-    for (size_t i = 0; i < n; i++) {
-        const char *st = cx_pod_status(e, &v[i]);
-        if (strcmp(st, "Exited") != 0 && strcmp(st, "Stopped") != 0 &&
-            strcmp(st, "Created") != 0)
-            continue;
-        cx_error one = { 0 };
-        if (cx_pod_remove(e, v[i].id, false, &one) == 0)
-            printf("%s\n", v[i].id);
-        else if (rc == 0)
-            *err = one, rc = -1;
-    }
-    cx_pods_free(v, n);
-    return rc;
-}
-
 /* ---- top, stats: the pod's running containers ---- */
 
 static int running_members(struct cx_engine *e, const char *what, char ***ids, cx_error *err)
@@ -472,7 +449,7 @@ int ctl_pod(const struct ctl_global *g, int argc, char **argv, cx_error *err)
         cx_engine_close(&e);
         exit(rc);
     } else if (strcmp(sub, "prune") == 0)
-        rc = pod_prune(&e, err);
+        rc = cx_pods_prune(&e, ctl_print_name, err);
     else if (strcmp(sub, "top") == 0)
         rc = pod_top(&e, argc - 1, argv + 1, err);
     else if (strcmp(sub, "stats") == 0)

@@ -10,9 +10,11 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "engine/lifecycle.h"
+#include "engine/pods.h"
 #include "engine/volumes.h"
 
-/* every container not running (or every one with all), removed */
+/* every container not running (or every one with all), removed; a pod's
+ * infra container goes only with its pod (or with all) */
 static int remove_containers(struct cx_engine *e, bool all, bool print, cx_error *err)
 {
     struct cx_ctr *list;
@@ -23,7 +25,7 @@ static int remove_containers(struct cx_engine *e, bool all, bool print, cx_error
     for (size_t i = 0; i < n && rc == 0; i++) {
         cx_ctr_sync(e, &list[i]);
         bool live = list[i].state == CX_CTR_RUNNING || list[i].state == CX_CTR_PAUSED;
-        if (live && !all)
+        if ((live || cx_pod_infra_check(e, list[i].id, &(cx_error){ 0 }) < 0) && !all)
             continue;
         rc = cx_ctr_remove(e, list[i].id, true, true, err);
         if (rc == 0 && print)
@@ -70,7 +72,10 @@ int ctl_system_prune(const struct ctl_global *g, int argc, char **argv, cx_error
     struct cx_engine e;
     if (ctl_engine_open(g, &e, err) < 0)
         return -1;
-    int rc = remove_containers(&e, false, true, err);
+    /* podman's order: pods with nothing running, then containers */
+    int rc = cx_pods_prune(&e, ctl_print_name, err);
+    if (rc == 0)
+        rc = remove_containers(&e, false, true, err);
     if (rc == 0 && volumes)
         rc = cx_volumes_prune(&e, ctl_print_name, err);
     cx_engine_close(&e);
@@ -86,6 +91,8 @@ int ctl_system_reset(const struct ctl_global *g, int argc, char **argv, cx_error
     if (ctl_engine_open(g, &e, err) < 0)
         return -1;
     int rc = remove_containers(&e, true, false, err);
+    if (rc == 0)
+        rc = cx_db_exec(&e.store.db, "DELETE FROM pods", err);
     if (rc == 0)
         rc = cx_volumes_prune(&e, NULL, err);
     cx_engine_close(&e);

@@ -172,3 +172,28 @@ int cx_pod_remove(struct cx_engine *e, const char *what, bool force, cx_error *e
     cx_pod_free(&p);
     return rc < 0 ? cx_error_prefix(err, "pod rm %s", what) : 0;
 }
+
+int cx_pods_prune(struct cx_engine *e, void (*removed)(const char *id), cx_error *err)
+{
+    struct cx_pod *v;
+    size_t n;
+    if (cx_pod_list(e, &v, &n, err) < 0)
+        return -1;
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *st = cx_pod_status(e, &v[i]);
+        if (strcmp(st, "Exited") != 0 && strcmp(st, "Stopped") != 0 &&
+            strcmp(st, "Created") != 0)
+            continue;
+        cx_error one = { 0 };
+        if (cx_pod_remove(e, v[i].id, false, &one) == 0) {
+            if (removed)
+                removed(v[i].id);
+        } else if (rc == 0)
+            *err = one, rc = -1;
+        else
+            cx_log_error(&one);
+    }
+    cx_pods_free(v, n);
+    return rc;
+}

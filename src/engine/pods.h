@@ -79,6 +79,8 @@ int cx_pod_act(struct cx_engine *e, const struct cx_pod *p, enum cx_pod_action a
 int cx_pod_infra_check(struct cx_engine *e, const char *id, cx_error *err);
 /* Remove the pod and its containers; running ones only with force. */
 int cx_pod_remove(struct cx_engine *e, const char *what, bool force, cx_error *err);
+/* Remove every pod none of whose containers runs; removed(id) for each. */
+int cx_pods_prune(struct cx_engine *e, void (*removed)(const char *id), cx_error *err);
 /* Its state as podman names it: Created, Running, Degraded, Paused,
  * Exited (some ran), Stopped. */
 const char *cx_pod_status(struct cx_engine *e, const struct cx_pod *p);

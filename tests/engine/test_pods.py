@@ -160,3 +160,18 @@ def test_default_network_is_the_default(engine):
     # none: loopback only
     out = engine.ok("run", "--rm", "--network", "none", "busybox", "ip", "-o", "link").stdout
     assert [line.split(":")[1].strip() for line in out.splitlines()] == ["lo"], out
+
+
+def test_prune_keeps_infra_until_the_pod_goes(engine):
+    engine.ok("pod", "create", "--name", "keep")
+    engine.ok("pod", "create", "--name", "gone")
+    engine.ok("run", "-d", "--pod", "keep", "--name", "k", "busybox", "sleep", "1000")
+    g = engine.ok("create", "--pod", "gone", "--name", "g", "busybox", "true").stdout.strip()
+    # container prune: not an infra container, even a stopped pod's
+    assert engine.ok("container", "prune").stdout.split() == [g]
+    assert sorted(pod_ps(engine)) == ["gone", "keep"]
+    # system prune: the pod nothing runs in goes, with its infra container
+    gone = pod_ps(engine)["gone"]["Id"]
+    assert gone in engine.ok("system", "prune", "-f").stdout.split()
+    assert sorted(pod_ps(engine)) == ["keep"]
+    assert len(engine.ps()) == 2
