@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/cleanup.h"
+#include "common/fault.h"
 #include "common/util.h"
 #include "engine/containers.h"
 #include "engine/lifecycle.h"
@@ -254,6 +255,7 @@ static int infra_create(struct cx_engine *e, struct cx_pod *p, const struct cx_p
     cx_strv_push(&p->members, cx_strdup(c.id));
     p->nmembers = 1;
     cx_ctr_free(&c);
+    CX_FAULT("infra container created");
     if (cx_db_run(&e->store.db, "UPDATE pods SET infra_id = ?2 WHERE id = ?1", p->id,
                   p->infra_id, err) < 0 ||
         cx_pod_add_member(e, p->id, p->infra_id, err) < 0) {
@@ -273,7 +275,9 @@ int cx_pod_create(struct cx_engine *e, const struct cx_pod_opts *o, struct cx_po
         return cx_fail(err, EINVAL, "pod create: -p needs a network (not --network none or "
                        "host)");
     struct cx_pod p = { 0 };
-    if (pod_record(e, o, shares, &p, err) < 0 || infra_create(e, &p, o, err) < 0) {
+    int r = pod_record(e, o, shares, &p, err);
+    CX_FAULT("pod recorded");
+    if (r < 0 || infra_create(e, &p, o, err) < 0) {
         if (p.created)
             cx_db_run(&e->store.db, "DELETE FROM pods WHERE id = ?", p.id, NULL,
                       &(cx_error){ 0 });

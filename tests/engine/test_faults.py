@@ -129,3 +129,34 @@ def test_shim_killed_reads_exited_unknown(engine):
     [c] = engine.ps()
     assert c["State"] == "exited" and c["Status"].startswith("Exited (unknown)"), c
     engine.ok("rm", "orphan")
+
+
+def clean_pods(engine):
+    engine.ok("pod", "rm", "-fa")
+    clean(engine)
+    assert engine.ok("pod", "ps", "-q").stdout == ""
+
+
+def test_pod_create_and_run_killed_at_every_step(engine, fi):
+    # the infra image first (its making runs a capsactl-full of its own)
+    engine.ok("pod", "create", "--name", "warm")
+    engine.ok("pod", "rm", "warm")
+    names = steps(fi, "pod", "create", "--name", "p")
+    assert "pod recorded" in names and "infra container created" in names
+    clean_pods(engine)
+    for n, name in enumerate(names, 1):
+        killed_at(fi, n, "pod", "create", "--name", "p")
+        truthful(engine)
+        clean_pods(engine)
+    engine.ok("pod", "create", "--name", "p")
+    engine.ok("pod", "start", "p")
+    names = steps(fi, "run", "-d", "--pod", "p", "--name", "x", "busybox", "sleep", "1000")
+    engine.ok("rm", "-f", "x")
+    for n, name in enumerate(names, 1):
+        killed_at(fi, n, "run", "-d", "--pod", "p", "--name", "x", "busybox", "sleep", "1000")
+        states = truthful(engine)
+        assert len(states) <= 2, (n, name, states)
+        engine.ok("rm", "-f", "x") if engine.run("inspect", "x").returncode == 0 else None
+    # the pod still works after all that
+    engine.ok("run", "--rm", "--pod", "p", "busybox", "true")
+    clean_pods(engine)
