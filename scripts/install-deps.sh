@@ -20,12 +20,13 @@ for a in "$@"; do
 done
 # capsactl's image store and registry client: libsqlite3-dev, libcurl4-openssl-dev,
 # libarchive-dev (tar reading and writing), libssl-dev (SHA-256), zlib1g-dev,
-# libzstd-dev, libisal-dev (ISA-L's igzip: gzip several times faster than zlib)
+# libzstd-dev, libisal-dev (ISA-L's igzip: gzip several times faster than zlib),
+# libyaml-dev (kube play's manifests)
 # capsactl's networks: the CNI plugins (bridge, host-local, portmap,
 # firewall, tuning) and the iptables they drive
 pkgs="make meson ninja-build pkg-config gcc libc6-dev libjansson-dev libcap-dev
       libseccomp-dev libsystemd-dev busybox-static libsqlite3-dev libcurl4-openssl-dev
-      libarchive-dev libssl-dev zlib1g-dev libzstd-dev libisal-dev
+      libarchive-dev libssl-dev zlib1g-dev libzstd-dev libisal-dev libyaml-dev
       containernetworking-plugins iptables"
 # the peers the tests drive: runc (the compat reference), podman (with
 # catatonit, its --init), containerd and docker.io (dockerd 20.10, with tini

@@ -45,6 +45,8 @@ static const struct {
       "inspect [-f FORMAT] [-t container|image] NAME..." },
     { "kill", ctl_kill, "send a signal to containers (SIGKILL by default)",
       "kill [-s SIGNAL] [-a] CONTAINER..." },
+    { "kube", ctl_kube, "run a Kubernetes Pod manifest as a pod (or remove it)",
+      "kube play|down FILE.yaml   (one document, apiVersion v1, kind Pod; - for stdin)" },
     { "load", ctl_load, "load images from a docker-archive or oci-archive tarball",
       "load [-i|--input FILE] [-q]   (standard input without -i)" },
     { "login", ctl_login, "log in to a registry (stores credentials in the auth file)",

@@ -81,6 +81,7 @@ int ctl_stats(const struct ctl_global *, int, char **, cx_error *);
 int ctl_attach(const struct ctl_global *, int, char **, cx_error *);
 int ctl_port(const struct ctl_global *, int, char **, cx_error *);
 int ctl_pod(const struct ctl_global *, int, char **, cx_error *);
+int ctl_kube(const struct ctl_global *, int, char **, cx_error *);
 struct cx_engine;
 /* The pod infra image (pods.h) made in the store: by capsactl-full itself,
  * by capsactl through a capsactl-full child. */

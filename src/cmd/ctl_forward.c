@@ -4,7 +4,8 @@
  * capsactl is built twice from the same sources.  `capsactl-full` has
  * every command.  `capsactl`, the one people and the shim's exit command
  * run, leaves out pull, push, login, logout, load, save, import, cp,
- * export and commit, the only users of libcurl and libarchive: without
+ * export, commit and kube, the only users of libcurl, libarchive and
+ * libyaml: without
  * them and the 40 libraries they load, capsactl starts in a third of the
  * time, and `run` pays that start twice (itself and the exit command).
  * Those commands are forwarded here by exec of capsactl-full with the same
@@ -58,6 +59,7 @@ FORWARDED(ctl_import)
 FORWARDED(ctl_cp)
 FORWARDED(ctl_export)
 FORWARDED(ctl_commit)
+FORWARDED(ctl_kube)
 
 struct argv_list {
     const char *v[32];
