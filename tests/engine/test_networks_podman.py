@@ -165,12 +165,12 @@ def two_on_a_network(e):
         e.ok("run", "-d", "--name", name, "--network", "lan", *RAW, "busybox",
              "sleep", "1000")
     ipa, ipb = addr_of(e, "a"), addr_of(e, "b")
-    net = ipaddress.ip_network(subnet)
-    assert ipaddress.ip_address(ipa) in net and ipaddress.ip_address(ipb) in net, e.kind
+    cidr = ipaddress.ip_network(subnet)
+    assert ipaddress.ip_address(ipa) in cidr and ipaddress.ip_address(ipb) in cidr, e.kind
     assert ipa != ipb
     e.ok("exec", "a", "ping", "-c1", "-W2", ipb)
     e.ok("exec", "b", "ping", "-c1", "-W2", ipa)
-    e.ok("exec", "b", "ping", "-c1", "-W2", str(next(net.hosts())))   # the gateway
+    e.ok("exec", "b", "ping", "-c1", "-W2", str(next(cidr.hosts())))   # the gateway
     lan = e.inspect("a")["NetworkSettings"]["Networks"]["lan"]
     bridge = json.loads(e.ok("network", "inspect", "lan").stdout)[0]["network_interface"]
     assert len(veths(e.ns, bridge)) == 2, e.kind
