@@ -116,6 +116,11 @@ bench-pull: all
 bench-engine: all
 	CAPSACTL=$${CAPSACTL:-$(CURDIR)/$(BUILD)/capsactl} bench/engine.sh
 
+# capsactl vs podman (CNI, runc) on their bridge networks, and each CNI
+# plugin exec timed (as root; bench/README.md, "network.sh")
+bench-network: all
+	CAPSACTL=$${CAPSACTL:-$(CURDIR)/$(BUILD)/capsactl} bench/network.sh
+
 install: all
 	install -D -m 0755 $(BUILD)/capsa $(DESTDIR)$(PREFIX)/bin/capsa
 	install -D -m 0755 $(BUILD)/capsa-shim $(DESTDIR)$(PREFIX)/bin/capsa-shim
@@ -128,4 +133,4 @@ install: all
 clean:
 	rm -rf $(BUILD) $(ASAN) $(FUZZ) $(FI) $(VG)
 
-.PHONY: all check demo install clean bench fuzz bench-pull bench-engine
+.PHONY: all check demo install clean bench fuzz bench-pull bench-engine bench-network

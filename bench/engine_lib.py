@@ -512,6 +512,8 @@ class Capsactl(Contender):
         return [CAPSACTL, "--root", self.dir, "--runroot", self.rundir]
 
     def run_opts(self):
+        # explicit: without it, once the default network is the default,
+        # every run would make capsa0 and its rules in the host's namespace
         return ["--network", "none"]
 
     def setup(self, img):
@@ -527,10 +529,11 @@ class Capsactl(Contender):
 
 class Podman(Contender):
     needs = ["podman", "conmon"]
+    conf_text = "[engine]\n"    # its containers.conf (network.py adds a [network])
 
-    def __init__(self, runtime):
-        self.name = "podman-" + runtime
-        self.label = "podman (%s)" % runtime
+    def __init__(self, runtime, name=None, label=None):
+        self.name = name or "podman-" + runtime
+        self.label = label or "podman (%s)" % runtime
         super().__init__()
         self.runtime = runtime
         self.needs = Podman.needs + [runtime]
@@ -566,7 +569,7 @@ class Podman(Contender):
     def setup(self, img):
         os.makedirs(os.path.join(self.dir, "net"))
         with open(self.conf, "w") as f:
-            f.write("[engine]\n")
+            f.write(self.conf_text)
         iid = run_ok(self.base() + ["pull", "-q", "oci:%s:latest" % img["layout"]],
                      env=self.env).strip().splitlines()[-1]
         run_ok(self.base() + ["tag", iid, IMAGE], env=self.env)

@@ -168,6 +168,9 @@ void ctl_format_size(int64_t bytes, char *buf, size_t len);
 /* An image config's "created" (RFC 3339) as seconds since the epoch, 0
  * when it has none. */
 int64_t ctl_created_unix(const char *created);
+/* ns since the epoch as RFC 3339 in local time, with nanoseconds and the
+ * zone's offset ("2026-12-04T16:41:04.228957224+00:00"; buf: 48 bytes) */
+void ctl_format_rfc3339(int64_t ns, char *buf, size_t len);
 /* "2 hours ago" */
 void ctl_format_ago(int64_t when, int64_t now, char *buf, size_t len);
 

@@ -134,6 +134,17 @@ int64_t ctl_created_unix(const char *created)
     return (int64_t) timegm(&tm);
 }
 
+void ctl_format_rfc3339(int64_t ns, char *buf, size_t len)
+{
+    time_t t = (time_t) (ns / 1000000000);
+    struct tm tm;
+    char base[40], zone[8];
+    localtime_r(&t, &tm);
+    strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+    strftime(zone, sizeof zone, "%z", &tm);
+    snprintf(buf, len, "%s.%09lld%.3s:%s", base, (long long) (ns % 1000000000), zone, zone + 3);
+}
+
 void ctl_format_ago(int64_t when, int64_t now, char *buf, size_t len)
 {
     int64_t d = now - when;

@@ -18,17 +18,6 @@
 #include "engine/lifecycle.h"
 #include "engine/logread.h"
 
-static void rfc3339(int64_t ns, char *buf, size_t len)
-{
-    time_t t = (time_t) (ns / 1000000000);
-    struct tm tm;
-    char base[40], zone[8];
-    localtime_r(&t, &tm);
-    strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-    strftime(zone, sizeof zone, "%z", &tm);
-    snprintf(buf, len, "%s.%09lld%.3s:%s", base, (long long) (ns % 1000000000), zone, zone + 3);
-}
-
 /* v (a new reference), or a new empty array or object */
 static json_t *ref_or(json_t *v, bool object)
 {
@@ -39,9 +28,9 @@ static json_t *ref_or(json_t *v, bool object)
 static json_t *inspect_json(struct cx_engine *e, struct cx_ctr *c)
 {
     char created[64], started[64], finished[64];
-    rfc3339(c->created, created, sizeof created);
-    rfc3339(c->started, started, sizeof started);
-    rfc3339(c->finished, finished, sizeof finished);
+    ctl_format_rfc3339(c->created, created, sizeof created);
+    ctl_format_rfc3339(c->started, started, sizeof started);
+    ctl_format_rfc3339(c->finished, finished, sizeof finished);
     _cleanup_free_ char *cfgpath = cx_engine_ctr_path(e, c->id, "config.json");
     _cleanup_free_ char *logpath = cx_engine_ctr_path(e, c->id, "ctr.log");
     json_t *spec = json_load_file(cfgpath, 0, NULL);

@@ -17,9 +17,7 @@
 static json_t *network_json(const struct cx_network *n)
 {
     char created[64];
-    time_t t = (time_t) (n->created / 1000000000);
-    struct tm tm;
-    strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%S%z", localtime_r(&t, &tm));
+    ctl_format_rfc3339(n->created, created, sizeof created);
     json_t *labels = json_loads(n->labels, 0, NULL);
     json_t *ctrs = json_array();
     for (size_t i = 0; i < n->ncontainers; i++)

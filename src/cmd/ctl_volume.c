@@ -17,9 +17,7 @@ static json_t *volume_json(struct cx_engine *e, const struct cx_volume *v)
 {
     _cleanup_free_ char *path = cx_volume_path(e, v->name);
     char created[64];
-    time_t t = (time_t) (v->created / 1000000000);
-    struct tm tm;
-    strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%S%z", localtime_r(&t, &tm));
+    ctl_format_rfc3339(v->created, created, sizeof created);
     json_t *labels = json_loads(v->labels, 0, NULL);
     return json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:b, s:i}", "Name", v->name,
                      "Driver", "local", "Mountpoint", path, "CreatedAt", created,

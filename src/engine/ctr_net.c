@@ -333,11 +333,15 @@ static json_t *ports_settings(json_t *opts)
 json_t *cx_ctr_net_settings(struct cx_engine *e, const char *id, json_t *opts)
 {
     json_t *nets = json_object();
-    json_t *s = json_pack("{s:s, s:i, s:s, s:o, s:o}", "IPAddress", "", "IPPrefixLen", 0,
-                          "MacAddress", "", "Networks", nets, "Ports", ports_settings(opts));
+    json_t *s = json_pack("{s:s, s:i, s:s, s:s, s:o, s:o}", "IPAddress", "", "IPPrefixLen", 0,
+                          "Gateway", "", "MacAddress", "", "Networks", nets, "Ports",
+                          ports_settings(opts));
     _cleanup_stmt_ sqlite3_stmt *st = NULL;
-    if (cx_db_prepare(&e->store.db, "SELECT network, ip, mac, ifname FROM container_networks "
-                      "WHERE container_id = ? ORDER BY ifname", &st, &(cx_error){ 0 }) < 0)
+    /* the gateway while the container has an address (as podman) */
+    if (cx_db_prepare(&e->store.db, "SELECT c.network, c.ip, c.mac, c.ifname, "
+                      "CASE WHEN c.ip = '' THEN '' ELSE n.gateway END "
+                      "FROM container_networks c JOIN networks n ON n.name = c.network "
+                      "WHERE c.container_id = ? ORDER BY c.ifname", &st, &(cx_error){ 0 }) < 0)
         return s;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     bool first = true;
@@ -346,12 +350,14 @@ json_t *cx_ctr_net_settings(struct cx_engine *e, const char *id, json_t *opts)
         int len;
         split_cidr(cx_db_text(st, 1), ip, &len);
         json_object_set_new(nets, cx_db_text(st, 0),
-                            json_pack("{s:s, s:i, s:s, s:s}", "IPAddress", ip, "IPPrefixLen",
-                                      len, "MacAddress", cx_db_text(st, 2), "InterfaceName",
+                            json_pack("{s:s, s:i, s:s, s:s, s:s}", "IPAddress", ip,
+                                      "IPPrefixLen", len, "Gateway", cx_db_text(st, 4),
+                                      "MacAddress", cx_db_text(st, 2), "InterfaceName",
                                       cx_db_text(st, 3)));
         if (first) {
             json_object_set_new(s, "IPAddress", json_string(ip));
             json_object_set_new(s, "IPPrefixLen", json_integer(len));
+            json_object_set_new(s, "Gateway", json_string(cx_db_text(st, 4)));
             json_object_set_new(s, "MacAddress", json_string(cx_db_text(st, 2)));
         }
         first = false;

@@ -25,6 +25,12 @@ network would add a bridge and firewall rules to the host; capsactl's
 default is a private network namespace with loopback only, which is what
 none gives).
 
+test_networks_podman.py subclasses Podman for podman WITH its networks:
+the class attributes run_flags (what run/create get), network_conf (lines
+for containers.conf's [network]), wrap (a prefix to every command: nsenter)
+and mountinfo (where its mounts are looked for) say how; need_podman(),
+loaded() and checked() are the bodies of the fixtures below, for its own.
+
 The image is the busybox layout of tests/fixtures/oci_images.py that the
 capsactl side pulls (conftest.busybox_layout): `podman pull oci:DIR:latest`
 names it after the directory's path, so it is renamed
@@ -69,6 +75,7 @@ default_sysctls = ["net.ipv4.ping_group_range=0 0"]
 
 [network]
 network_config_dir = "{top}/networks"
+{network}
 
 [engine]
 cgroup_manager = "cgroupfs"
@@ -104,13 +111,17 @@ class Podman(Checked):
 
 
     kind = "podman"
+    run_flags = PODMAN_RUN_FLAGS   # added to every run/create
+    network_conf = ""              # more lines for containers.conf's [network]
+    wrap = []                      # a prefix to every command (nsenter ...)
+    mountinfo = "/proc/self/mountinfo"   # the mount namespace podman's mounts are in
 
     def __init__(self, top):
         self.top = os.fspath(top)
         for d in ("storage", "run", "tmp", "volumes", "networks"):
             os.makedirs(os.path.join(self.top, d), exist_ok=True)
         files = {"containers.conf": CONTAINERS_CONF.format(
-                     top=self.top, conmon=CONMON, runc=RUNC,
+                     top=self.top, conmon=CONMON, runc=RUNC, network=self.network_conf,
                      caps=", ".join('"%s"' % c for c in CAPS)),
                  "storage.conf": STORAGE_CONF.format(top=self.top),
                  "registries.conf": REGISTRIES_CONF}
@@ -129,8 +140,8 @@ class Podman(Checked):
     def cmd(self, *args):
         args = [os.fspath(a) for a in args]
         if args and args[0] in ("run", "create"):
-            args[1:1] = PODMAN_RUN_FLAGS
-        return self.argv + args
+            args[1:1] = self.run_flags
+        return self.wrap + self.argv + args
 
     def run(self, *args, timeout=TIMEOUT, input=None):
         return procs.run(self.cmd(*args), timeout=timeout, input=input, env=self.env)
@@ -155,7 +166,7 @@ class Podman(Checked):
 
     def leftovers(self, ids=()):
         left = ["process %d %s" % (p, procs.cmdline(p)) for p in self.procs()]
-        left += ["mount " + m for m in procs.mounts_under(self.top)
+        left += ["mount " + m for m in procs.mounts_under(self.top, self.mountinfo)
                  if m != os.path.join(self.top, "storage", "overlay")]
         for cid in ids:
             left += ["cgroup " + g for g in glob.glob(
@@ -182,22 +193,25 @@ class Podman(Checked):
         procs.umount_under(self.top)
 
 
-@pytest.fixture(scope="session")
-def podman_session(tmp_path_factory, busybox_layout):
+def need_podman():
     if not (os.access(PODMAN, os.X_OK) and os.access(CONMON, os.X_OK)
             and os.access(RUNC, os.X_OK)):
         pytest.skip("podman, conmon and runc are needed (apt-get install podman)")
-    pm = Podman(tmp_path_factory.mktemp("podman"))
+
+
+def loaded(pm, layout_dir):
+    """pm with the busybox image, cleaned up at the end (a generator for
+    a fixture: the session's here, test_networks_podman.py's module one)."""
     try:
-        pm.load(busybox_layout.path)
+        pm.load(layout_dir)
         yield pm
     finally:
         pm.cleanup()
 
 
-@pytest.fixture
-def podman_engine(podman_session):
-    pm = podman_session
+def checked(pm):
+    """pm for one test; at teardown every container and volume goes and
+    the test fails if anything of theirs is left."""
     saved = pm.env
     pm.env = dict(saved)            # a test may set variables for itself
     yield pm
@@ -207,6 +221,17 @@ def podman_engine(podman_session):
         procs.kill_and_wait(pm.procs())
     assert left == [], left
     assert pm.ps() == []
+
+
+@pytest.fixture(scope="session")
+def podman_session(tmp_path_factory, busybox_layout):
+    need_podman()
+    yield from loaded(Podman(tmp_path_factory.mktemp("podman")), busybox_layout.path)
+
+
+@pytest.fixture
+def podman_engine(podman_session):
+    yield from checked(podman_session)
 
 
 @pytest.fixture(params=["capsactl", "podman"])

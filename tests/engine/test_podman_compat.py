@@ -669,6 +669,8 @@ def test_known_differences_are_documented():
         assert set(k.values) <= set(ENGINES), key
     used = {k.doc for k in KNOWN.values()}
     for sec, body in sections.items():
-        assert sec in used or "Not compared" in body, "section %s: no KNOWN entry" % sec
+        # (the network sections: test_networks_podman.py's, checked there)
+        assert sec in used or "Not compared" in body or "test_networks_podman.py" in body, \
+            "section %s: no KNOWN entry" % sec
     for name in BUGS:
         assert name in RUNS or name in SCENARIOS, name
