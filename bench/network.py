@@ -7,7 +7,7 @@ to stderr. See bench/README.md ("network.sh").
 Spawning, accounting, the image and the contenders are engine_lib.py's
 (the engine bench's); the sections are here. A section is a function of
 the contenders that emits its markdown: add one to SECTION_FUNCS (and the
-README's list) to measure more (a pod's start, say)."""
+README's list) to measure more."""
 import os
 import shutil
 import signal
@@ -19,10 +19,10 @@ from common import cell, emit, median, out, p90, problem, problems, ratio, write
 from engine import (cgroup_parents_present, col, host_dirs_absent, host_line, ms,
                     other_jobs, remove_new_cgroup_parents, remove_new_host_dirs, shuffled,
                     timed)
-from engine_lib import (ENV, N, RAW, SEED, W, WARMUP, Capsactl, Podman, acct, build_image,
+from engine_lib import (ENV, IMAGE, N, RAW, SEED, W, WARMUP, Capsactl, Podman, acct, build_image,
                         log, raw, rng)
 
-SECTIONS = ENV.get("SECTIONS", "run plugins").split()
+SECTIONS = ENV.get("SECTIONS", "run pod plugins").split()
 PLUGIN_N = int(ENV.get("PLUGIN_N", "10"))
 CNI_DIR = ENV.get("CNI_DIR", "/usr/lib/cni")
 TARGET = 0.3    # capsactl's `run --rm --network bridge` <= 0.3 x podman's
@@ -39,6 +39,9 @@ class CapsactlNet(Capsactl):
 
     def run_opts(self):
         return ["--network", self.network]
+
+    def member_opts(self):
+        return []
 
 
 class PodmanNet(Podman):
@@ -57,6 +60,12 @@ class PodmanNet(Podman):
         opts = super().run_opts()
         opts[opts.index("--network") + 1] = self.network
         return opts
+
+    def member_opts(self):
+        """a pod member's: the network is the pod's"""
+        opts = super().run_opts()
+        i = opts.index("--network")
+        return opts[:i] + opts[i + 2:]
 
 
 def contenders():
@@ -109,6 +118,54 @@ def section_run(cs):
          "plugins' DEL is inside. cpu: the contender's accounting cgroup (client, monitor, "
          "runtime, the CNI plugins and what they run) until all done.", "")
     return done
+
+
+# ------------------------------------------------------------------ pod
+def pod_argvs(c, pod):
+    b = c.base()
+    return [("create", b + ["pod", "create", "--name", pod, "--network", c.network]),
+            ("run", b + ["run", "--rm", "--pod", pod] + c.member_opts() + [IMAGE, "true"]),
+            ("rm", b + ["pod", "rm", "-f", pod])]
+
+
+def section_pod(cs):
+    """pod create, run --rm --pod P true, pod rm -f P: a pod's whole life"""
+    cs = [c for c in cs if c.network == "bridge"]
+    log("pod: %d warm-up and %d interleaved rounds of pod create + run --rm --pod + pod rm"
+        % (WARMUP, N))
+    keep, total = {}, {}
+    for rnd in range(-WARMUP, N):
+        for c in shuffled(cs):
+            pod, t, ok = c.cid("p"), 0.0, True
+            for op, argv in pod_argvs(c, pod):
+                if not ok and op != "rm":
+                    continue
+                r = timed(c, argv, "pod", op, rnd, keep, settle=True)
+                ok = ok and r.ok()
+                t += r.ns_done / 1e6
+            if ok and rnd >= 0:
+                total.setdefault(c.name, []).append(t)
+    emit("## A pod's life: `pod create` + `run --rm --pod P IMAGE true` + `pod rm -f P` "
+         "(%d interleaved rounds)" % N, "",
+         "| contender | create: median ms | run | rm | all three: median ms | p90 "
+         "| capsactl ÷ podman |", "|---|---:|---:|---:|---:|---:|---:|")
+    cap, pod = pair(cs, "bridge")
+    for c in cs:
+        t = total.get(c.name, [])
+        r = ratio(median(t), median(total.get(pod.name, []))) if cap and pod and c is cap \
+            else ""
+        emit("| %s | %s | %s | %s | %s | %s | %s |" % (
+            c.label, ms(median(col(keep, c, "create", 2))), ms(median(col(keep, c, "run", 2))),
+            ms(median(col(keep, c, "rm", 2))), ms(median(t)), ms(p90(t)), r))
+    a, b = median(total.get(cap.name, [])) if cap else None, \
+        median(total.get(pod.name, [])) if pod else None
+    if a and b:
+        emit("", "Target: a pod's life ≤ %.1f × podman's: %.2f× (**%s**)." % (
+            TARGET, a / b, "met" if a / b <= TARGET else "NOT met"))
+    emit("", "Each step until all it set off has exited (\"all done\", as above); the pod's "
+         "infra container is capsa-pause (capsactl) and podman's catatonit pause image, both "
+         "made locally.", "")
+    return {c.name: median(total.get(c.name, [])) for c in cs}
 
 
 # ------------------------------------------------------------------ plugins
@@ -320,7 +377,7 @@ NOTE = {"host-local": "host-local (IPAM, run by bridge)",
         "iptables": "iptables (run by bridge, firewall; portmap with ports)"}
 
 
-SECTION_FUNCS = {"run": section_run, "plugins": section_plugins}
+SECTION_FUNCS = {"run": section_run, "pod": section_pod, "plugins": section_plugins}
 
 
 # ------------------------------------------------------------------ leftovers

@@ -201,7 +201,15 @@ def test_published_ports(net):
     net.ok("rm", "-f", "w")
     nat = subprocess.run(["ip", "netns", "exec", net.ns, "iptables-save", "-t", "nat"],
                          capture_output=True, text=True).stdout
-    assert "18081" not in nat and "10.124.0." not in nat, nat
+    # the container's DNAT gone; the network's masquerade rule stays with it
+    assert "18081" not in nat, nat
+    assert [ln for ln in nat.splitlines() if "10.124.0." in ln] == [
+        '-A POSTROUTING -s 10.124.0.0/24 ! -d 10.124.0.0/24 -m comment --comment '
+        '"capsa network web" -j MASQUERADE'], nat
+    net.ok("network", "rm", "web")
+    rules = subprocess.run(["ip", "netns", "exec", net.ns, "iptables-save"],
+                           capture_output=True, text=True).stdout
+    assert "10.124.0." not in rules and "capsa network web" not in rules, rules
 
 
 def test_port_refusals(net):
