@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "engine/lifecycle.h"
+#include "engine/net_gc.h"
 #include "engine/volumes.h"
 
 /* every container not running (or every one with all), removed */
@@ -71,6 +72,8 @@ int ctl_system_prune(const struct ctl_global *g, int argc, char **argv, cx_error
     if (ctl_engine_open(g, &e, err) < 0)
         return -1;
     int rc = remove_containers(&e, false, true, err);
+    if (rc == 0)
+        cx_net_gc(&e);   /* what killed capsactls and shims left on networks */
     if (rc == 0 && volumes)
         rc = cx_volumes_prune(&e, ctl_print_name, err);
     cx_engine_close(&e);
