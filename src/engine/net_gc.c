@@ -67,7 +67,9 @@ static void closedirp(DIR **d)
 
 /* What was found of a container, and how its DELs went. */
 struct stale {
-    bool found, failed;
+    bool failed;      /* a DEL failed */
+    bool no_ns;       /* a DEL ran without the namespace */
+    bool leases;      /* leases no DEL released */
     char **ips;       /* the addresses it had (for the rules by hand) */
 };
 
@@ -106,12 +108,14 @@ static void del_kept(struct cx_engine *e, const char *id, bool final, struct sta
                      cx_error *err)
 {
     _cleanup_dir_ DIR *d = open_under(e, "cni/results");
+    _cleanup_free_ char *pin = cx_ctr_netns_path(e, id);
+    bool ns = access(pin, F_OK) == 0;
     struct dirent *de;
     while (d && (de = readdir(d))) {
         char net[256], cid[65], ifname[16];
         if (!cache_name(de->d_name, net, cid, ifname) || strcmp(cid, id) != 0)
             continue;
-        s->found = true;
+        s->no_ns |= !ns;
         kept_ips(dirfd(d), de->d_name, &s->ips);
         cx_error one = { 0 };
         if (cx_ctr_net_del_kept(e, id, net, ifname, &one) < 0) {
@@ -153,7 +157,7 @@ static void drop_leases(struct cx_engine *e, const char *id, struct stale *s)
         struct dirent *le;
         while (net && (le = readdir(net)))
             if (lease_of(dirfd(net), le->d_name, id)) {
-                s->found = true;
+                s->leases = true;
                 strv_add(&s->ips, le->d_name);
                 unlinkat(dirfd(net), le->d_name, 0);
             }
@@ -184,7 +188,10 @@ int cx_net_gc_ctr(struct cx_engine *e, const char *id, bool final, cx_error *err
         keep_error(err, &one);
     if (!retry)
         drop_leases(e, id, &s);
-    if (!retry && s.found) {
+    /* the rules no DEL removed: the bridge plugin's masquerading when the
+       namespace was gone (it learns the addresses inside), all of them
+       when the DEL could not run */
+    if (!retry && (s.no_ns || s.leases || (final && s.failed))) {
         struct cx_ipt_pick p = { .ctr_id = id, .addrs = s.ips };
         sweep(&p, err);
     }

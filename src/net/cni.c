@@ -100,11 +100,13 @@ int cx_cni_add(const struct cx_cni_rt *rt, const struct cx_cni_conf *c,
             json_decref(prev);
             prev = r;
         }
+        /* what is added so far: a DEL after a kill here gives the plugins
+           the addresses (firewall removes its rules only from prevResult) */
+        if (cache_write(cache_dir, c, a, prev, err) < 0) {
+            json_decref(prev);
+            return -1;
+        }
         CX_FAULT("cni plugin added");
-    }
-    if (cache_write(cache_dir, c, a, prev, err) < 0) {
-        json_decref(prev);
-        return -1;
     }
     *result = prev;
     return 0;
