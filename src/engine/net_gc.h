@@ -12,7 +12,8 @@
  * needs no record; what no DEL can remove any more (the bridge plugin
  * removes its ipMasq rules only from inside the network namespace, which
  * may be gone) is removed by hand: the leases naming the container, the
- * rules whose comment names it or that name its addresses. */
+ * rules whose comment names it or that name its addresses (after a DEL
+ * without the namespace, or with leases no DEL released). */
 #ifndef CAPSA_ENGINE_NET_GC_H
 #define CAPSA_ENGINE_NET_GC_H
 
