@@ -11,6 +11,7 @@
 #include "common/util.h"
 #include "engine/lifecycle.h"
 #include "engine/pods.h"
+#include "engine/net_gc.h"
 #include "engine/volumes.h"
 
 /* every container not running (or every one with all), removed; a pod's
@@ -72,10 +73,13 @@ int ctl_system_prune(const struct ctl_global *g, int argc, char **argv, cx_error
     struct cx_engine e;
     if (ctl_engine_open(g, &e, err) < 0)
         return -1;
-    /* podman's order: pods with nothing running, then containers */
+    /* podman's order: pods with nothing running, then containers, then
+       what killed capsactls and shims left on networks */
     int rc = cx_pods_prune(&e, ctl_print_name, err);
     if (rc == 0)
         rc = remove_containers(&e, false, true, err);
+    if (rc == 0)
+        cx_net_gc(&e);
     if (rc == 0 && volumes)
         rc = cx_volumes_prune(&e, ctl_print_name, err);
     cx_engine_close(&e);

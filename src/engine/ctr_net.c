@@ -8,11 +8,13 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/fault.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "engine/containers.h"
 #include "engine/hosts.h"
 #include "engine/lifecycle.h"
+#include "engine/net_gc.h"
 #include "engine/networks.h"
 #include "store/lock.h"
 #include "net/cni.h"
@@ -245,17 +247,20 @@ int cx_ctr_net_attach(struct cx_engine *e, const char *id, char *const *publish,
     _cleanup_free_ char *ns = NULL;
     struct rt r;
     rt_init(&r);
-    /* a pin left by a start that was killed: what it added goes first */
+    /* what an earlier run left (a start or stop that was killed, a DEL
+       that failed): DELed before this ADD, which overwrites what was kept */
     cx_error ignored = { 0 };
-    _cleanup_free_ char *pin = cx_ctr_netns_path(e, id);
-    if (access(pin, F_OK) == 0)
-        cx_ctr_net_detach(e, id, &ignored);
+    if (cx_net_gc_ctr(e, id, true, &ignored) < 0)
+        cx_log_error_as_warning(&ignored);
+    ignored = (cx_error){ 0 };
     _cleanup_(json_decrefp) json_t *caps = NULL;
     int rc = port_caps(e, id, publish, &caps, err);
     if (rc == 0)
         rc = cx_mkdir_p(cache, 0700, err) < 0 ? -1 : cx_netns_create(dir, id, &ns, err);
-    for (size_t i = 0; rc == 0 && i < n; i++)
+    for (size_t i = 0; rc == 0 && i < n; i++) {
         rc = add_one(e, &r, id, ns, &a[i], cache, i == 0 ? caps : NULL, err);
+        CX_FAULT("network added");
+    }
     if (rc < 0)
         cx_ctr_net_detach(e, id, &ignored);
     for (size_t i = 0; rc == 0 && i < n; i++)
@@ -288,6 +293,7 @@ int cx_ctr_net_detach(struct cx_engine *e, const char *id, cx_error *err)
                 cx_log_error(&one);
             rc = -1;
         }
+        CX_FAULT("network deleted");
     }
     cx_error one = { 0 };
     if (cx_netns_remove(dir, id, &one) < 0 && rc == 0)
@@ -300,6 +306,19 @@ int cx_ctr_net_detach(struct cx_engine *e, const char *id, cx_error *err)
             cx_log_error_as_warning(&one);
     free(r.copy);
     attachments_free(a, n);
+    return rc;
+}
+
+int cx_ctr_net_del_kept(struct cx_engine *e, const char *id, const char *network,
+                        const char *ifname, cx_error *err)
+{
+    _cleanup_free_ char *cache = cx_asprintf("%s/cni/results", e->store.runroot);
+    _cleanup_free_ char *ns = cx_ctr_netns_path(e, id);
+    struct rt r;
+    rt_init(&r);
+    struct cx_cni_attach at = { .container_id = id, .netns = ns, .ifname = ifname };
+    int rc = cx_cni_del(&r.rt, NULL, &at, network, cache, err);
+    free(r.copy);
     return rc;
 }
 

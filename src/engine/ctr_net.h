@@ -39,5 +39,10 @@ int cx_ctr_net_disconnect(struct cx_engine *e, const char *ctr, const char *netw
 json_t *cx_ctr_net_settings(struct cx_engine *e, const char *id, json_t *opts);
 /* Never stops at the first error: every network is tried, the pin removed. */
 int cx_ctr_net_detach(struct cx_engine *e, const char *id, cx_error *err);
+/* DEL one attachment of id from what was kept of it in <runroot>/cni/results
+ * (its record not needed; nothing kept: nothing done), its pin as the
+ * netns (src/engine/net_gc.c). */
+int cx_ctr_net_del_kept(struct cx_engine *e, const char *id, const char *network,
+                        const char *ifname, cx_error *err);
 
 #endif

@@ -16,6 +16,7 @@
 #include "common/util.h"
 #include "engine/ctr_net.h"
 #include "engine/etcfiles.h"
+#include "engine/net_gc.h"
 #include "engine/ns_join.h"
 #include "engine/pods.h"
 #include "engine/rootfs.h"
@@ -625,9 +626,10 @@ static int teardown(struct cx_engine *e, const char *id, bool all, cx_error *err
     CX_FAULT("runtime container deleted");
     /* a plugin that fails its DEL (or is gone) must not keep a container
        from stopping or being removed: said, and the rest goes on (what
-       ADD left stays in <runroot>/cni/results for the next DEL) */
+       ADD left stays in <runroot>/cni/results, with the pin, for the next
+       DEL: engine/net_gc.h) */
     cx_error nerr = { 0 };
-    if (cx_ctr_net_detach(e, id, &nerr) < 0)
+    if (cx_net_gc_ctr(e, id, false, &nerr) < 0)
         cx_log_error_as_warning(&nerr);
     if (cx_ctr_rootfs_unmount(e, id, err) < 0)
         return -1;

@@ -9,10 +9,12 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/log.h"
 #include "common/util.h"
 #include "engine/containers.h"
 #include "engine/lifecycle.h"
 #include "net/fwrules.h"
+#include "engine/net_gc.h"
 #include "net/ipv4.h"
 #include "net/link.h"
 
@@ -314,6 +316,11 @@ int cx_network_remove(struct cx_engine *e, const char *name, cx_error *err)
         r = cx_link_delete(n.bridge, err);   /* the bridge plugin leaves it */
     if (r == 0)
         r = rules_remove(e, &n, err);
+    if (r == 0 && !n.ncontainers) {
+        cx_error gc = { 0 };  /* and what its plugins left: a warning, the network is gone */
+        if (cx_net_gc_network(e, &n, &gc) < 0)
+            cx_log_error_as_warning(&gc);
+    }
     cx_network_free(&n);
     return r;
 }

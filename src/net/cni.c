@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/fault.h"
 #include "common/util.h"
 
 json_t *cx_cni_request(const struct cx_cni_conf *c, json_t *plugin,
@@ -99,10 +100,13 @@ int cx_cni_add(const struct cx_cni_rt *rt, const struct cx_cni_conf *c,
             json_decref(prev);
             prev = r;
         }
-    }
-    if (cache_write(cache_dir, c, a, prev, err) < 0) {
-        json_decref(prev);
-        return -1;
+        /* what is added so far: a DEL after a kill here gives the plugins
+           the addresses (firewall removes its rules only from prevResult) */
+        if (cache_write(cache_dir, c, a, prev, err) < 0) {
+            json_decref(prev);
+            return -1;
+        }
+        CX_FAULT("cni plugin added");
     }
     *result = prev;
     return 0;

@@ -7,8 +7,10 @@
  *
  * ADD's final result is kept, with the configuration and the attachment's
  * arguments, in cache_dir/<network>-<container>-<ifname>.json, written
- * before ADD starts (so a killed ADD is still undone by DEL) and after it
- * ends; DEL and CHECK use exactly what was kept, and DEL removes it. */
+ * before ADD starts (so a killed ADD is still undone by DEL) and after
+ * each plugin's ADD (the result so far: a DEL after a kill gives the
+ * plugins that added the addresses as prevResult); DEL and CHECK use
+ * exactly what was kept, and DEL removes it. */
 #ifndef CAPSA_NET_CNI_H
 #define CAPSA_NET_CNI_H
 

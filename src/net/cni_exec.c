@@ -159,7 +159,8 @@ static void io_free(struct io *io)
 
 /* stdin, stdout, stderr on pipes; a process group of its own (its
  * children die with it at the time-out); nothing else open. */
-static int spawn(const char *bin, char **env, struct io *io, pid_t *pid, cx_error *err)
+static int spawn(const char *bin, char *const *argv, char **env, struct io *io, pid_t *pid,
+                 cx_error *err)
 {
     int in[2], out[2], er[2];
     if (pipe2(in, O_CLOEXEC) < 0)
@@ -185,7 +186,6 @@ static int spawn(const char *bin, char **env, struct io *io, pid_t *pid, cx_erro
     posix_spawnattr_setsigmask(&at, &none);
     posix_spawnattr_setpgroup(&at, 0);
     posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK);
-    char *argv[] = { (char *) bin, NULL };
     int rc = posix_spawn(pid, bin, &fa, &at, argv, env);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&at);
@@ -264,7 +264,8 @@ int cx_cni_plugin_run(const struct cx_cni_rt *rt, const char *command, const cha
     struct io io = { .fd = { -1, -1, -1 }, .pidfd = -1, .in = in,
                      .in_len = in ? strlen(in) : 0 };
     pid_t pid;
-    if (spawn(bin, env, &io, &pid, err) < 0) {
+    char *argv[] = { bin, NULL };
+    if (spawn(bin, argv, env, &io, &pid, err) < 0) {
         io_free(&io);
         return -1;
     }
@@ -282,6 +283,67 @@ int cx_cni_plugin_run(const struct cx_cni_rt *rt, const char *command, const cha
         rc = plugin_error(type, command, &io, status, err);
     else
         rc = parse_result(type, command, &io, result, err);
+    io_free(&io);
+    return rc;
+}
+
+/* name in the directories of $PATH, then the usual ones */
+static char *find_tool(const char *name, cx_error *err)
+{
+    const char *path = getenv("PATH");
+    _cleanup_free_ char *dirs = cx_asprintf("%s:/usr/sbin:/usr/bin:/sbin:/bin",
+                                            path && *path ? path : "");
+    char *save = NULL;
+    for (char *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+        char *p = cx_asprintf("%s/%s", d, name);
+        struct stat st;
+        if (*d == '/' && stat(p, &st) == 0 && S_ISREG(st.st_mode) && access(p, X_OK) == 0)
+            return p;
+        free(p);
+    }
+    cx_fail(err, ENOENT, "%s not found (in $PATH, /usr/sbin, /usr/bin, /sbin, /bin)", name);
+    return NULL;
+}
+
+int cx_cni_tool_run(char *const *argv, const char *in, int timeout_ms, char **out,
+                    cx_error *err)
+{
+    *out = NULL;
+    _cleanup_free_ char *bin = find_tool(argv[0], err);
+    if (!bin)
+        return -1;
+    const char *path = getenv("PATH");
+    _cleanup_free_ char *pathvar = cx_asprintf("PATH=%s", path && *path ? path
+                                               : "/usr/sbin:/usr/bin:/sbin:/bin");
+    char *env[] = { pathvar, NULL };
+    struct io io = { .fd = { -1, -1, -1 }, .pidfd = -1, .in = in, .in_len = in ? strlen(in) : 0 };
+    pid_t pid;
+    if (spawn(bin, argv, env, &io, &pid, err) < 0) {
+        io_free(&io);
+        return -1;
+    }
+    if (!in)
+        io.fd[0] = cx_close(io.fd[0]);
+    bool done = io_run(&io, timeout_ms);
+    if (!done)
+        kill(-pid, SIGKILL);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    int rc = 0;
+    char b[112];
+    if (!done)
+        rc = cx_fail(err, ETIMEDOUT, "%s: no answer after %d s (killed)", argv[0],
+                     timeout_ms / 1000);
+    else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        char *e = io.out[1] ? io.out[1] : (char *) "";
+        e[strcspn(e, "\n")] = '\0';
+        rc = cx_fail(err, EIO, "%s: %s", argv[0], *e ? cx_printable(e, b)
+                     : WIFEXITED(status) ? "failed" : "killed by a signal");
+    } else {
+        *out = io.out[0] ? io.out[0] : cx_strdup("");
+        io.out[0] = NULL;
+    }
     io_free(&io);
     return rc;
 }

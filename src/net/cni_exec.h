@@ -36,4 +36,12 @@ int cx_cni_plugin_run(const struct cx_cni_rt *rt, const char *command, const cha
                       const struct cx_cni_attach *a, json_t *request, json_t **result,
                       cx_error *err);
 
+/* A helper program the plugins also use (iptables-save, iptables-restore):
+ * argv[0] found in $PATH (then /usr/sbin, /usr/bin, /sbin, /bin), in on
+ * its stdin (or nothing), run as a plugin is (its own process group,
+ * killed after timeout_ms); *out its stdout (bounded, 1 MiB).  A failure
+ * names argv[0] and its first line of stderr. */
+int cx_cni_tool_run(char *const *argv, const char *in, int timeout_ms, char **out,
+                    cx_error *err);
+
 #endif

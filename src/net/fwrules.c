@@ -2,18 +2,13 @@
 #include "net/fwrules.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "common/cleanup.h"
 #include "common/util.h"
-
-extern char **environ;
+#include "net/cni_exec.h"
 
 #define MAX_ARGS 24
 
@@ -52,59 +47,27 @@ char **cx_fw_rule(const struct cx_fw_net *n, int i, const char **table)
     return i == 0 ? argv_of(from) : i == 1 ? argv_of(to) : i == 2 ? argv_of(masq) : NULL;
 }
 
-static const char *iptables_path(void)
-{
-    static const char *const known[] = { "/usr/sbin/iptables", "/sbin/iptables",
-                                         "/usr/bin/iptables", NULL };
-    for (size_t i = 0; known[i]; i++)
-        if (access(known[i], X_OK) == 0)
-            return known[i];
-    return NULL;
-}
-
-/* iptables -w -t table action rule...: its exit status (-1: not run), its
- * first line of stderr in msg */
+/* iptables -w 10 -t table action rule...: 0 done, 1 it said no (-C: the
+ * rule is not there; msg its first line), -1 it could not run */
 static int iptables(const char *table, const char *action, char **rule, char msg[256],
                     cx_error *err)
 {
-    const char *bin = iptables_path();
-    if (!bin)
-        return cx_fail(err, ENOENT, "iptables is not installed (networks need it: install "
-                       "the iptables package)");
-    const char *argv[MAX_ARGS + 8] = { "iptables", "-w", "10", "-t", table, action };
+    char *argv[MAX_ARGS + 8] = { "iptables", "-w", "10", "-t", (char *) table, (char *) action };
     size_t k = 6;
     for (size_t i = 0; rule[i] && k < MAX_ARGS + 7; i++)
         argv[k++] = rule[i];
-    int pipefd[2];
-    if (pipe2(pipefd, O_CLOEXEC) < 0)
-        return cx_fail_errno(err, "pipe");
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
-    pid_t pid;
-    int rc = posix_spawn(&pid, bin, &fa, NULL, (char **) argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    close(pipefd[1]);
-    _cleanup_close_ int rd = pipefd[0];
-    if (rc != 0)
-        return cx_fail(err, rc, "cannot run %s: %s", bin, strerror(rc));
-    size_t len = 0;
-    ssize_t got;
-    char buf[512];
-    while ((got = read(rd, buf, sizeof buf)) > 0 || (got < 0 && errno == EINTR))
-        for (ssize_t i = 0; i < got && len < 255; i++)
-            if (buf[i] != '\n' || len == 0 || msg[len - 1] != ' ')
-                msg[len++] = buf[i] == '\n' ? ' ' : buf[i];
-    msg[len] = '\0';
-    while (len && msg[len - 1] == ' ')
-        msg[--len] = '\0';
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return cx_fail_errno(err, "waitpid iptables");
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    argv[k] = NULL;
+    _cleanup_free_ char *out = NULL;
+    cx_error e = { 0 };
+    if (cx_cni_tool_run(argv, NULL, 30000, &out, &e) == 0)
+        return 0;
+    if (e.errnum != EIO) {   /* not found, not started, timed out */
+        *err = e;
+        return e.errnum == ENOENT ? cx_error_prefix(err, "networks need iptables (install "
+                                                    "the iptables package)") : -1;
+    }
+    snprintf(msg, 256, "%s", e.msg);
+    return 1;
 }
 
 int cx_fw_rules_add(const struct cx_fw_net *n, cx_error *err)
@@ -124,8 +87,8 @@ int cx_fw_rules_add(const struct cx_fw_net *n, cx_error *err)
         if (rc < 0)
             return -1;
         if (rc != 0)
-            return cx_fail(err, EIO, "network %s: iptables -t %s cannot add a rule for %s "
-                           "(exit %d): %s", n->name, table, n->bridge, rc, msg);
+            return cx_fail(err, EIO, "network %s: cannot add a rule for %s: %s", n->name,
+                           n->bridge, msg);
     }
     return 0;
 }
