@@ -53,8 +53,11 @@ class PodmanNet(Podman):
         super().__init__("runc", name="podman-" + network,
                          label="podman (runc) `--network %s`" % network)
         self.network = network
-        self.conf_text = ('[network]\nnetwork_backend = "cni"\ncni_plugin_dirs = ["%s"]\n\n'
-                          '[engine]\n' % CNI_DIR)
+        # (no CAP_SYS_RESOURCE here: a pod's infra container needs the
+        # ulimits the members get as flags)
+        self.conf_text = ('[containers]\ndefault_ulimits = ["nofile=1024:1024", '
+                          '"nproc=1024:1024"]\n\n[network]\nnetwork_backend = "cni"\n'
+                          'cni_plugin_dirs = ["%s"]\n\n[engine]\n' % CNI_DIR)
 
     def run_opts(self):
         opts = super().run_opts()
