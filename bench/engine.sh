@@ -26,6 +26,8 @@ die() { echo "engine.sh: $*" >&2; exit 1; }
 
 SELF=$(readlink -f "$0")
 BENCH_DIR=$(dirname "$SELF")
+# shellcheck source=bench/lib.sh
+. "$BENCH_DIR/lib.sh"
 REPO=$(dirname "$BENCH_DIR")
 PY=/usr/bin/python3
 
@@ -56,33 +58,10 @@ export NOTES
 # the stores on the host's disk (not a tmpfs): fsync costs count. A short
 # lowercase name: podman names an image pulled from oci:DIR after DIR, and
 # refuses a runroot longer than 50 characters
-W=/tmp/capsa-bench-eng.$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')
-mkdir -m 0700 "$W" || die "cannot make $W"
-PYPID=
-# shellcheck disable=SC2317  # (run from the traps)
-cleanup() {
-    set +e
-    # engine.py removes its containers and stops its daemons, also on
-    # SIGTERM; then unmount whatever is left under W and remove W
-    if [ -n "$PYPID" ]; then
-        kill -TERM "$PYPID" 2>/dev/null
-        while kill -0 "$PYPID" 2>/dev/null; do wait "$PYPID"; done
-    fi
-    awk -v w="$W" '$2 == w || index($2, w "/") == 1 {print $2}' /proc/self/mounts \
-        | sort -r | while read -r m; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null; done
-    rm -rf "$W"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_workdir "/tmp/capsa-bench-eng.$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')"
 mkdir "$W/log" "$W/run"
 # the engines' run-time state (runroot, exec-root, state) on a private
 # tmpfs, as under /run on a host
 mount -t tmpfs -o size=1g,mode=0700 capsa-bench-run "$W/run" || die "cannot mount a tmpfs on $W/run"
 export W REPO
-"$PY" "$BENCH_DIR/engine.py" &
-PYPID=$!
-rc=0
-wait "$PYPID" || rc=$?
-# a signal interrupts wait: the INT/TERM trap exits, the EXIT trap cleans up
-PYPID=
-exit "$rc"
+bench_run_py "$BENCH_DIR/engine.py"

@@ -25,6 +25,8 @@ die() { echo "network.sh: $*" >&2; exit 1; }
 
 SELF=$(readlink -f "$0")
 BENCH_DIR=$(dirname "$SELF")
+# shellcheck source=bench/lib.sh
+. "$BENCH_DIR/lib.sh"
 REPO=$(dirname "$BENCH_DIR")
 PY=/usr/bin/python3
 
@@ -66,28 +68,8 @@ mount -t tmpfs -o size=4m,mode=0755 capsa-bench-netns /run/netns \
 
 # the stores on the host's disk (not a tmpfs): fsync costs count; a short
 # name (podman refuses a runroot longer than 50 characters)
-W=/tmp/capsa-bench-net.$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')
-mkdir -m 0700 "$W" || die "cannot make $W"
-PYPID=
-# shellcheck disable=SC2317  # (run from the traps)
-cleanup() {
-    set +e
-    if [ -n "$PYPID" ]; then
-        kill -TERM "$PYPID" 2>/dev/null
-        while kill -0 "$PYPID" 2>/dev/null; do wait "$PYPID"; done
-    fi
-    awk -v w="$W" '$2 == w || index($2, w "/") == 1 {print $2}' /proc/self/mounts \
-        | sort -r | while read -r m; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null; done
-    rm -rf "$W"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_workdir "/tmp/capsa-bench-net.$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')"
 mkdir "$W/log" "$W/run"
 mount -t tmpfs -o size=1g,mode=0700 capsa-bench-run "$W/run" || die "cannot mount a tmpfs on $W/run"
 export W REPO NOTES="private network namespace (loopback up) and mount namespace; tmpfs over /var/lib/cni and /run/netns"
-"$PY" "$BENCH_DIR/network.py" &
-PYPID=$!
-rc=0
-wait "$PYPID" || rc=$?
-PYPID=
-exit "$rc"
+bench_run_py "$BENCH_DIR/network.py"

@@ -29,6 +29,8 @@ die() { echo "pull.sh: $*" >&2; exit 1; }
 
 SELF=$(readlink -f "$0")
 BENCH_DIR=$(dirname "$SELF")
+# shellcheck source=bench/lib.sh
+. "$BENCH_DIR/lib.sh"
 REPO=$(dirname "$BENCH_DIR")
 PY=/usr/bin/python3
 
@@ -80,28 +82,6 @@ for b in skopeo curl tar sha256sum docker-registry; do
     command -v "$b" >/dev/null || die "$b is required (apt-get install skopeo curl docker-registry)"
 done
 
-W=$(mktemp -d /tmp/capsa-bench-pull.XXXXXX)
-PYPID=
-# shellcheck disable=SC2317  # (run from the traps)
-cleanup() {
-    set +e
-    # pull.py stops its daemons and removes its stores, also on SIGTERM;
-    # then unmount whatever is left under W (nothing, normally) and rm W
-    if [ -n "$PYPID" ]; then
-        kill -TERM "$PYPID" 2>/dev/null
-        while kill -0 "$PYPID" 2>/dev/null; do wait "$PYPID"; done
-    fi
-    awk -v w="$W" '$2 == w || index($2, w "/") == 1 {print $2}' /proc/self/mounts \
-        | sort -r | while read -r m; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null; done
-    rm -rf "$W"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_workdir "$(mktemp -u /tmp/capsa-bench-pull.XXXXXX)"
 export W REPO CAPSACTL PULL_SH=$SELF
-"$PY" "$BENCH_DIR/pull.py" &
-PYPID=$!
-rc=0
-wait "$PYPID" || rc=$?
-# a signal interrupts wait: the INT/TERM trap exits, the EXIT trap cleans up
-PYPID=
-exit "$rc"
+bench_run_py "$BENCH_DIR/pull.py"

@@ -179,6 +179,8 @@ static int pod_record(struct cx_engine *e, const struct cx_pod_opts *o, json_t *
     cx_ctr_new_id(p->id);
     if (o->name && cx_ctr_name_check(o->name, err) < 0)
         return cx_error_prefix(err, "pod name");
+    if (o->hostname && cx_hostname_check(o->hostname, err) < 0)
+        return cx_error_prefix(err, "--hostname");
     if (o->name)
         p->name = cx_strdup(o->name);
     else if (cx_ctr_new_name(&e->store.db, &p->name, err) < 0)

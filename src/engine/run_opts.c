@@ -509,7 +509,10 @@ static int flag_value(int c, struct cx_run_opts *o, const char *arg, cx_error *e
     case O_NAME: return set_string(&o->name, "--name", arg, err);
     case 'w': return set_string(&o->workdir, "--workdir", arg, err);
     case 'u': return set_string(&o->user, "--user", arg, err);
-    case 'h': return set_string(&o->hostname, "--hostname", arg, err);
+    case 'h':
+        if (cx_hostname_check(arg, err) < 0)
+            return cx_error_prefix(err, "--hostname");
+        return set_string(&o->hostname, "--hostname", arg, err);
     case 'e': return add_env(o, "--env", arg, err);
     case O_ENV_FILE: return each_line(o, "--env-file", arg, add_env, err);
     case 'l': return add_label(o, "--label", arg, err);
@@ -620,6 +623,16 @@ static int parse_all(int argc, char **argv, struct cx_run_opts *o, cx_error *err
     o->image = cx_strdup(argv[optind]);
     o->args = cx_strv_copy(argv + optind + 1);
     return 0;
+}
+
+int cx_hostname_check(const char *h, cx_error *err)
+{
+    size_t n = strlen(h);
+    bool ok = n > 0 && n <= 64 && h[0] != '-' && h[0] != '.';
+    for (size_t i = 0; ok && i < n; i++)
+        ok = isalnum((unsigned char) h[i]) || h[i] == '-' || h[i] == '.' || h[i] == '_';
+    return ok ? 0 : cx_fail(err, 0, "\"%s\" is not a valid hostname (letters, digits, '-', '_' "
+                            "and '.', at most 64)", cx_printable(h, (char[112]){ 0 }));
 }
 
 int cx_run_opts_parse(int argc, char **argv, struct cx_run_opts *o, cx_error *err)

@@ -109,6 +109,10 @@ void cx_run_opts_init(struct cx_run_opts *o);
 json_t *cx_run_opts_to_json(const struct cx_run_opts *o);
 int cx_run_opts_from_json(json_t *j, struct cx_run_opts *o, cx_error *err);
 
+/* A hostname a container may have: 1 to 64 letters, digits, '-', '_', '.',
+ * not starting with '-' or '.'. */
+int cx_hostname_check(const char *h, cx_error *err);
+
 /* Parse a signal name or number ("SIGTERM", "TERM", "15", "sigkill"). */
 int cx_signal_parse(const char *s, int *sig, cx_error *err);
 

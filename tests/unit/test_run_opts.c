@@ -106,7 +106,8 @@ static void test_name_workdir_user_hostname(void **state)
     bad("--name|a b|i", "--name: \"a b\" is not a valid name ([a-zA-Z0-9][a-zA-Z0-9_.-]*)");
     bad("-w|srv|img", "--workdir: \"srv\" is not an absolute path");
 #define A65 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-    bad("--hostname|" A65 "|img", "--hostname: \"" A65 "\": 1 to 64 characters");
+    bad("--hostname|" A65 "|img", "--hostname: \"" A65 "\" is not a valid hostname (letters, "
+        "digits, '-', '_' and '.', at most 64)");
 }
 
 /* ---- environment, labels, annotations ---- */
@@ -421,6 +422,21 @@ static void test_network_pull_logs(void **state)
     cx_run_opts_free(&o);
     bad("--network|-bad|img", "--network: network name \"-bad\": want a letter or digit, "
         "then letters, digits, '_', '.' or '-' (at most 200)");
+    bad("--hostname|a/b|img", "--hostname: \"a/b\" is not a valid hostname (letters, digits, "
+        "'-', '_' and '.', at most 64)");
+    bad("-h|-x|img", "--hostname: \"-x\" is not a valid hostname (letters, digits, '-', '_' "
+        "and '.', at most 64)");
+    bad("--pod|p|--network|none|img", "--pod: the network, published ports and hostname are "
+        "the pod's: give --network, -p or --hostname to pod create");
+    bad("--pod|p|-p|80|img", "--pod: the network, published ports and hostname are the pod's: "
+        "give --network, -p or --hostname to pod create");
+    bad("--pod|p|--hostname|ok_name.x-1|img", "--pod: the network, published ports and "
+        "hostname are the pod's: give --network, -p or --hostname to pod create");
+    ok(&o, "--pod", "p", "img", NULL);
+    /* the pod's network: resolved at create, not the default network */
+    assert_int_equal(o.network, CX_NET_DEFAULT);
+    assert_string_equal(o.pod, "p");
+    cx_run_opts_free(&o);
     bad("--network|ns:/run/netns/x|img", "--network ns:/run/netns/x: not supported: use "
         "container:NAME or a network");
     bad("--network|container:|img", "--network container: name a container");
