@@ -110,6 +110,14 @@ void cx_strv_free(char **v)
     cx_strv_freep(&v);
 }
 
+void cx_strv_push(char ***v, char *s)
+{
+    size_t n = cx_strv_len(*v);
+    *v = cx_realloc(*v, (n + 2) * sizeof **v);
+    (*v)[n] = s;
+    (*v)[n + 1] = NULL;
+}
+
 int cx_read_file_at(int dirfd, const char *path, size_t max, char **out,
                     size_t *len, cx_error *err)
 {

@@ -22,6 +22,8 @@ bool cx_str_has_prefix(const char *s, const char *prefix);
 
 size_t cx_strv_len(char *const *v);
 void cx_strv_free(char **v);
+/* s (owned from now on) appended to the NULL-terminated *v (NULL: empty) */
+void cx_strv_push(char ***v, char *s);
 
 /* Read a whole file (at most max bytes) into a NUL-terminated buffer. */
 int cx_read_file_at(int dirfd, const char *path, size_t max, char **out,

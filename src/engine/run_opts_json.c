@@ -37,7 +37,10 @@ static const struct jfield {
     JF("stop_timeout", J_INT, stop_timeout), JF("log_max_size", J_I64, log_max_size),
     JF("log_none", J_BOOL, log_none), JF("image", J_STR, image), JF("args", J_STRV, args),
     JF("networks", J_STRV, networks), JF("publish", J_STRV, publish),
-    JF("publish_all", J_BOOL, publish_all),
+    JF("publish_all", J_BOOL, publish_all), JF("ip", J_STR, ip),
+    JF("mac_address", J_STR, mac), JF("aliases", J_STRV, aliases), JF("dns", J_STRV, dns),
+    JF("dns_search", J_STRV, dns_search), JF("dns_options", J_STRV, dns_options),
+    JF("add_hosts", J_STRV, add_hosts), JF("no_hosts", J_BOOL, no_hosts),
 };
 #define NJFIELDS (sizeof jfields / sizeof jfields[0])
 
