@@ -88,7 +88,7 @@ static int write_bundle(struct cx_engine *e, struct cx_ctr *c, const struct cx_i
              o->hostname ? o->hostname : c->id);
     if (!o->hostname && o->network == CX_NET_HOST && gethostname(hostname, sizeof hostname) < 0)
         snprintf(hostname, sizeof hostname, "localhost");
-    if (cx_etc_files_write(e, c->id, hostname, o->network == CX_NET_HOST, err) < 0)
+    if (cx_etc_files_write(e, c->id, hostname, o, err) < 0)
         return -1;
     _cleanup_free_ char *hn = cx_engine_ctr_path(e, c->id, "hostname");
     _cleanup_free_ char *hosts = cx_engine_ctr_path(e, c->id, "hosts");
@@ -191,6 +191,8 @@ int cx_ctr_create(struct cx_engine *e, const struct cx_image_rec *img,
     ro.publish = ports;
     ro.publish_all = false;
     o = &ro;
+    if (cx_ctr_net_check(e, o, err) < 0)
+        return -1;
     struct cx_ctr c = { .state = CX_CTR_CONFIGURED };
     cx_ctr_new_id(c.id);
     c.image_id = cx_strdup(img->id);
@@ -337,7 +339,7 @@ static int start_locked(struct cx_engine *e, struct cx_ctr *c, const struct cx_r
     if (r == 0)
         r = cx_volumes_copy_up(e, c->id, rootfs, err);
     if (r == 0)
-        r = cx_ctr_net_attach(e, c->id, o->publish, err);
+        r = cx_ctr_net_attach(e, c->id, o, err);
     _cleanup_close_ int run = r < 0 ? -1 : cx_engine_run_dir(e, c->id, true, err);
     if (run < 0 || runtime_delete(e, c->id, err) < 0)
         return -1;

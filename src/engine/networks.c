@@ -281,11 +281,12 @@ int cx_network_conf(struct cx_engine *e, const struct cx_network *n, struct cx_c
                     cx_error *err)
 {
     _cleanup_free_ char *ipam_dir = cx_asprintf("%s/cni/ipam", e->store.runroot);
+    _cleanup_free_ char *tuning_dir = cx_asprintf("%s/cni/tuning", e->store.runroot);
     _cleanup_(json_decrefp) json_t *routes = n->internal ? json_array()
                                              : json_pack("[{s:s}]", "dst", "0.0.0.0/0");
     _cleanup_(json_decrefp) json_t *doc = json_pack(
         "{s:s, s:s, s:[{s:s, s:s, s:b, s:b, s:b, s:{s:b}, s:{s:s, s:[[{s:s, s:s}]], s:O, "
-        "s:s}}, {s:s, s:b, s:{s:b}}, {s:s, s:s}, {s:s, s:{s:b}}]}",
+        "s:s}}, {s:s, s:b, s:{s:b}}, {s:s, s:s}, {s:s, s:s, s:{s:b}}]}",
         "cniVersion", "1.0.0", "name", n->name, "plugins",
         "type", "bridge", "bridge", n->bridge, "isGateway", !n->internal, "ipMasq",
         !n->internal, "hairpinMode", true, "capabilities", "ips", true,
@@ -293,7 +294,7 @@ int cx_network_conf(struct cx_engine *e, const struct cx_network *n, struct cx_c
         "routes", routes, "dataDir", ipam_dir,
         "type", "portmap", "snat", true, "capabilities", "portMappings", true,
         "type", "firewall", "backend", "iptables",
-        "type", "tuning", "capabilities", "mac", true);
+        "type", "tuning", "dataDir", tuning_dir, "capabilities", "mac", true);
     _cleanup_free_ char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
     if (!text)
         return cx_fail(err, ENOMEM, "network %s: cannot make its configuration", n->name);
