@@ -24,6 +24,16 @@ static json_t *ref_or(json_t *v, bool object)
     return v ? json_incref(v) : object ? json_object() : json_array();
 }
 
+/* podman's HostConfig, the part capsa has: the resolver and /etc/hosts */
+static json_t *host_config(json_t *opts)
+{
+    return json_pack("{s:o, s:o, s:o, s:o}",
+                     "Dns", ref_or(json_object_get(opts, "dns"), false),
+                     "DnsSearch", ref_or(json_object_get(opts, "dns_search"), false),
+                     "DnsOptions", ref_or(json_object_get(opts, "dns_options"), false),
+                     "ExtraHosts", ref_or(json_object_get(opts, "add_hosts"), false));
+}
+
 /* podman's container inspect document, the fields both have */
 static json_t *inspect_json(struct cx_engine *e, struct cx_ctr *c)
 {
@@ -59,14 +69,15 @@ static json_t *inspect_json(struct cx_engine *e, struct cx_ctr *c)
                                      ? json_integer_value(timeout) : 10));
     json_t *path = json_array_get(json_object_get(proc, "args"), 0);
     json_t *doc = json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:s, s:s, s:i, s:s, s:s, s:o, "
-                            "s:s, s:s, s:o}",
+                            "s:s, s:s, s:o, s:o}",
         "Id", c->id, "Created", created,
         "Path", path ? json_incref(path) : json_null(),
         "Args", ref_or(json_object_get(proc, "args"), false), "State", state,
         "Image", c->image_id, "ImageName", c->image_name, "Name", c->name,
         "RestartCount", c->restarts, "LogPath", logpath, "OCIRuntime", "capsa",
         "Config", config, "Rootfs", "", "Driver", "overlay",
-        "NetworkSettings", cx_ctr_net_settings(e, c->id, opts));
+        "NetworkSettings", cx_ctr_net_settings(e, c->id, opts),
+        "HostConfig", host_config(opts));
     json_decref(spec);
     json_decref(opts);
     return doc;

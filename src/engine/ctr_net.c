@@ -18,6 +18,7 @@
 #include "engine/networks.h"
 #include "store/lock.h"
 #include "net/cni.h"
+#include "net/ipv4.h"
 #include "net/netns.h"
 #include "net/ports.h"
 
@@ -216,24 +217,85 @@ static int ports_of_others(struct cx_engine *e, const char *id, const struct cx_
 }
 
 /* The record's ports, checked free, as the portMappings capability. */
-static int port_caps(struct cx_engine *e, const char *id, char *const *publish, json_t **caps,
+static int port_caps(struct cx_engine *e, const char *id, char *const *publish, json_t *caps,
                      cx_error *err)
 {
     struct cx_port *v = NULL;
     size_t n = 0;
-    *caps = NULL;
     if (cx_ports_parse_all(publish, &v, &n, err) < 0)
         return free(v), -1;
     int rc = ports_of_others(e, id, v, n, err);
     if (rc == 0)
         rc = cx_ports_check_free(v, n, err);
     if (rc == 0 && n)
-        *caps = json_pack("{s:o}", "portMappings", cx_ports_json(v, n));
+        json_object_set_new(caps, "portMappings", cx_ports_json(v, n));
     free(v);
     return rc;
 }
 
-int cx_ctr_net_attach(struct cx_engine *e, const char *id, char *const *publish,
+int cx_ctr_net_check(struct cx_engine *e, const struct cx_run_opts *o, cx_error *err)
+{
+    if (!o->ip || o->network != CX_NET_CNI || !o->networks || !o->networks[0])
+        return 0;
+    struct cx_network n;
+    struct cx_subnet s = { 0, 32 };
+    uint32_t ip = 0, gw = 0;
+    if (cx_network_get(e, o->networks[0], &n, err) < 0)
+        return -1;
+    int rc = cx_subnet_parse(n.subnet, &s, err);
+    if (rc == 0 && (cx_ipv4_parse(o->ip, &ip) < 0 || cx_ipv4_parse(n.gateway, &gw) < 0))
+        rc = cx_fail(err, EINVAL, "--ip %s: network %s's record is damaged", o->ip, n.name);
+    uint32_t host = ip & ~(~0u << (32 - s.len));
+    if (rc == 0 && !cx_subnet_has(&s, ip))
+        rc = cx_fail(err, EINVAL, "--ip %s: not in network %s's subnet %s", o->ip, n.name,
+                     n.subnet);
+    else if (rc == 0 && (host == 0 || host == ~(~0u << (32 - s.len))))
+        rc = cx_fail(err, EINVAL, "--ip %s: not a host address of network %s's subnet %s "
+                     "(its network or broadcast address)", o->ip, n.name, n.subnet);
+    else if (rc == 0 && ip == gw)
+        rc = cx_fail(err, EINVAL, "--ip %s: the gateway of network %s (subnet %s)", o->ip,
+                     n.name, n.subnet);
+    cx_network_free(&n);
+    return rc;
+}
+
+/* --ip: an address another container of the store holds on network is an
+ * error before anything is added (host-local's would name no one). */
+static int ip_of_others(struct cx_engine *e, const char *id, const char *network,
+                        const char *ip, cx_error *err)
+{
+    _cleanup_stmt_ sqlite3_stmt *st = NULL;
+    if (cx_db_prepare(&e->store.db, "SELECT c.name FROM container_networks cn JOIN "
+                      "containers c ON c.id = cn.container_id WHERE cn.network = ?1 AND "
+                      "cn.container_id != ?2 AND (cn.ip = ?3 OR cn.ip LIKE ?3 || '/%')",
+                      &st, err) < 0)
+        return -1;
+    const char *v[] = { network, id, ip };
+    for (int k = 0; k < 3; k++)
+        sqlite3_bind_text(st, k + 1, v[k], -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        return cx_fail(err, EADDRINUSE, "--ip %s: the address is in use on network %s by "
+                       "container %s", ip, network, cx_db_text(st, 0));
+    return 0;
+}
+
+/* The first network's capability arguments: portMappings, ips, mac. */
+static int first_caps(struct cx_engine *e, const char *id, const struct cx_run_opts *o,
+                      const char *network, json_t **caps, cx_error *err)
+{
+    *caps = json_object();
+    if (port_caps(e, id, o->publish, *caps, err) < 0)
+        return -1;
+    if (o->ip && ip_of_others(e, id, network, o->ip, err) < 0)
+        return -1;
+    if (o->ip)
+        json_object_set_new(*caps, "ips", json_pack("[s]", o->ip));
+    if (o->mac)
+        json_object_set_new(*caps, "mac", json_string(o->mac));
+    return 0;
+}
+
+int cx_ctr_net_attach(struct cx_engine *e, const char *id, const struct cx_run_opts *o,
                       cx_error *err)
 {
     struct attachment *a;
@@ -254,7 +316,7 @@ int cx_ctr_net_attach(struct cx_engine *e, const char *id, char *const *publish,
         cx_log_error_as_warning(&ignored);
     ignored = (cx_error){ 0 };
     _cleanup_(json_decrefp) json_t *caps = NULL;
-    int rc = port_caps(e, id, publish, &caps, err);
+    int rc = first_caps(e, id, o, a[0].network, &caps, err);
     if (rc == 0)
         rc = cx_mkdir_p(cache, 0700, err) < 0 ? -1 : cx_netns_create(dir, id, &ns, err);
     for (size_t i = 0; rc == 0 && i < n; i++) {
@@ -263,9 +325,14 @@ int cx_ctr_net_attach(struct cx_engine *e, const char *id, char *const *publish,
     }
     if (rc < 0)
         cx_ctr_net_detach(e, id, &ignored);
-    for (size_t i = 0; rc == 0 && i < n; i++)
+    bool user = false;   /* else its own line only: the default network has no names */
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        user |= strcmp(a[i].network, CX_NETWORK_DEFAULT) != 0;
         if (cx_hosts_refresh(e, a[i].network, &ignored) < 0)
             cx_log_error_as_warning(&ignored);
+    }
+    if (rc == 0 && !user && cx_hosts_refresh_one(e, id, &ignored) < 0)
+        cx_log_error_as_warning(&ignored);
     free(r.copy);
     attachments_free(a, n);
     return rc;
@@ -368,11 +435,15 @@ json_t *cx_ctr_net_settings(struct cx_engine *e, const char *id, json_t *opts)
         char ip[16];
         int len;
         split_cidr(cx_db_text(st, 1), ip, &len);
+        json_t *aliases = strcmp(cx_db_text(st, 0), CX_NETWORK_DEFAULT) == 0 ? NULL
+                          : json_object_get(opts, "aliases");
         json_object_set_new(nets, cx_db_text(st, 0),
-                            json_pack("{s:s, s:i, s:s, s:s, s:s}", "IPAddress", ip,
+                            json_pack("{s:s, s:i, s:s, s:s, s:s, s:o}", "IPAddress", ip,
                                       "IPPrefixLen", len, "Gateway", cx_db_text(st, 4),
                                       "MacAddress", cx_db_text(st, 2), "InterfaceName",
-                                      cx_db_text(st, 3)));
+                                      cx_db_text(st, 3), "Aliases",
+                                      json_is_array(aliases) ? json_incref(aliases)
+                                                             : json_array()));
         if (first) {
             json_object_set_new(s, "IPAddress", json_string(ip));
             json_object_set_new(s, "IPPrefixLen", json_integer(len));

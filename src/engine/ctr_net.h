@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "engine/engine.h"
+#include "engine/run_opts.h"
 
 /* <runroot>/netns/<id> */
 char *cx_ctr_netns_path(struct cx_engine *e, const char *id);
@@ -22,8 +23,11 @@ int cx_ctr_net_record(struct cx_engine *e, const char *id, char *const *networks
  * now), the image's ExposedPorts for -P; *out NULL-terminated. */
 int cx_ctr_ports_resolve(char *const *publish, bool all, json_t *exposed, char ***out,
                          cx_error *err);
-/* publish: the resolved -p of the record (its first network gets them) */
-int cx_ctr_net_attach(struct cx_engine *e, const char *id, char *const *publish,
+/* --ip in the subnet of its network, not its gateway: before create */
+int cx_ctr_net_check(struct cx_engine *e, const struct cx_run_opts *o, cx_error *err);
+/* o: the record's options; the first network gets the resolved -p
+ * (portMappings), --ip (ips) and --mac-address (mac) */
+int cx_ctr_net_attach(struct cx_engine *e, const char *id, const struct cx_run_opts *o,
                       cx_error *err);
 /* network connect/disconnect: the container (by name or ID) joins or
  * leaves network now if it runs, else at its next start.  Only for a

@@ -7,17 +7,22 @@
 #include <stdbool.h>
 
 #include "engine/engine.h"
+#include "engine/run_opts.h"
 
-/* host_network: the host's resolv.conf as it is; otherwise its loopback
- * nameservers (unreachable from another network namespace) dropped. */
+/* resolv.conf: the host's, its loopback nameservers (unreachable from
+ * another network namespace) dropped unless o's network is the host's;
+ * --dns, --dns-search and --dns-option each replace their part.  hosts:
+ * localhost, the --add-host lines, and the hostname on 127.0.1.1 unless
+ * the container is on networks (hosts.c gives it its address there). */
 int cx_etc_files_write(struct cx_engine *e, const char *id, const char *hostname,
-                       bool host_network, cx_error *err);
+                       const struct cx_run_opts *o, cx_error *err);
 
 /* The first line of a hostname file into hostname (unchanged when the
  * file cannot be read). */
 void cx_hostname_read(const char *path, char hostname[65]);
 
-/* resolv.conf text for a container from the host's text (pure). */
-char *cx_resolv_conf_for_container(const char *host, bool host_network);
+/* The files' text (pure) from the host's resolv.conf text and o. */
+char *cx_resolv_conf_for_container(const char *host, const struct cx_run_opts *o);
+char *cx_hosts_for_container(const char *hostname, const struct cx_run_opts *o);
 
 #endif

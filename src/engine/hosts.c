@@ -16,24 +16,51 @@
 #include "common/cleanup.h"
 #include "common/util.h"
 #include "engine/networks.h"
+#include "engine/run_opts.h"
 #include "store/lock.h"
 
 #define MARK "# capsa: the containers on its networks\n"
 
 struct peer {
-    char *id, *name, *ip;
+    char *id, *name, *ip, *aliases;   /* aliases: " a b", or "" */
 };
 
 static void peers_free(struct peer *p, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        free(p[i].id), free(p[i].name), free(p[i].ip);
+        free(p[i].id), free(p[i].name), free(p[i].ip), free(p[i].aliases);
     free(p);
 }
 
+/* --network-alias of a container's record (its options, JSON) */
+static char *aliases_of(const char *opts)
+{
+    _cleanup_(json_decrefp) json_t *o = json_loads(opts, 0, NULL);
+    char *out = cx_strdup("");
+    size_t i;
+    json_t *a;
+    json_array_foreach(json_object_get(o, "aliases"), i, a) {
+        const char *s = json_string_value(a);
+        if (s && cx_host_name_ok(s)) {
+            char *next = cx_asprintf("%s %s", out, s);
+            free(out);
+            out = next;
+        }
+    }
+    return out;
+}
+
+static struct peer peer_of(sqlite3_stmt *st)
+{
+    char *ip = cx_strdup(cx_db_text(st, 2));
+    ip[strcspn(ip, "/")] = '\0';   /* "10.100.0.5/24" */
+    return (struct peer){ cx_strdup(cx_db_text(st, 0)), cx_strdup(cx_db_text(st, 1)), ip,
+                          aliases_of(cx_db_text(st, 3)) };
+}
+
 /* The attached containers that share a user network with container id
- * (itself included), or, with id NULL, the attached containers of
- * network: their ID, name and address. */
+ * (not itself), or, with id NULL, the attached containers of network:
+ * their ID, name, address and aliases. */
 static int query(struct cx_engine *e, const char *id, const char *network, struct peer **out,
                  size_t *n, cx_error *err)
 {
@@ -41,40 +68,69 @@ static int query(struct cx_engine *e, const char *id, const char *network, struc
     *out = NULL;
     *n = 0;
     if (cx_db_prepare(&e->store.db, id
-                      ? "SELECT DISTINCT c.id, c.name, b.ip FROM container_networks a "
+                      ? "SELECT DISTINCT c.id, c.name, b.ip, c.opts FROM container_networks a "
                         "JOIN container_networks b ON a.network = b.network "
                         "JOIN containers c ON c.id = b.container_id WHERE a.container_id = ?1 "
-                        "AND a.network != ?2 AND b.ip != '' ORDER BY c.name, b.ip"
-                      : "SELECT c.id, c.name, cn.ip FROM container_networks cn JOIN containers "
-                        "c ON c.id = cn.container_id WHERE cn.network = ?2 AND cn.ip != ''",
+                        "AND b.container_id != ?1 AND a.network != ?2 AND b.ip != '' "
+                        "ORDER BY c.name, b.ip"
+                      : "SELECT c.id, c.name, cn.ip, c.opts FROM container_networks cn JOIN "
+                        "containers c ON c.id = cn.container_id WHERE cn.network = ?2 AND "
+                        "cn.ip != ''",
                       &st, err) < 0)
         return -1;
     sqlite3_bind_text(st, 1, id ? id : "", -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, id ? CX_NETWORK_DEFAULT : network, -1, SQLITE_STATIC);
     while (sqlite3_step(st) == SQLITE_ROW) {
         *out = cx_realloc(*out, (*n + 1) * sizeof **out);
-        char *ip = cx_strdup(cx_db_text(st, 2));
-        ip[strcspn(ip, "/")] = '\0';   /* "10.100.0.5/24" */
-        (*out)[(*n)++] = (struct peer){ cx_strdup(cx_db_text(st, 0)),
-                                        cx_strdup(cx_db_text(st, 1)), ip };
+        (*out)[(*n)++] = peer_of(st);
     }
     return 0;
 }
 
-/* "IP\tname id12" for each peer of id */
+/* The container's own line, podman's "IP hostname name": its address on
+ * its first network, its hostname (the file's), name, short ID and
+ * aliases, each once; "" when it has no address. */
+static char *self_text(struct cx_engine *e, const char *id, cx_error *err)
+{
+    _cleanup_stmt_ sqlite3_stmt *st = NULL;
+    if (cx_db_prepare(&e->store.db, "SELECT c.id, c.name, cn.ip, c.opts FROM "
+                      "container_networks cn JOIN containers c ON c.id = cn.container_id "
+                      "WHERE cn.container_id = ? AND cn.ip != '' ORDER BY cn.ifname LIMIT 1",
+                      &st, err) < 0)
+        return NULL;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_ROW)
+        return cx_strdup("");
+    struct peer *me = cx_calloc(1, sizeof *me);
+    *me = peer_of(st);
+    _cleanup_free_ char *hn = NULL;
+    _cleanup_close_ int dir = cx_engine_ctr_dir(e, id, false, &(cx_error){ 0 });
+    if (dir < 0 || cx_read_file_at(dir, "hostname", 256, &hn, NULL, &(cx_error){ 0 }) < 0)
+        hn = cx_strdup("");
+    hn[strcspn(hn, "\n")] = '\0';
+    char id12[13];
+    snprintf(id12, sizeof id12, "%.12s", me->id);
+    bool named = strcmp(hn, me->name) == 0 || !cx_host_name_ok(hn);
+    char *text = cx_asprintf("%s\t%s%s%s%s%s%s\n", me->ip, named ? "" : hn, named ? "" : " ",
+                             me->name, strcmp(hn, id12) == 0 ? "" : " ",
+                             strcmp(hn, id12) == 0 ? "" : id12, me->aliases);
+    peers_free(me, 1);
+    return text;
+}
+
+/* id's own line, then "IP\tname id12 aliases" for each peer of id */
 static char *peers_text(struct cx_engine *e, const char *id, cx_error *err)
 {
     struct peer *p;
     size_t n;
-    if (query(e, id, NULL, &p, &n, err) < 0)
-        return NULL;
-    size_t cap = 1;
-    for (size_t i = 0; i < n; i++)
-        cap += strlen(p[i].ip) + strlen(p[i].name) + 16;
-    char *text = cx_calloc(cap, 1);
+    char *text = self_text(e, id, err);
+    if (!text || query(e, id, NULL, &p, &n, err) < 0)
+        return free(text), NULL;
     for (size_t i = 0; i < n; i++) {
-        size_t o = strlen(text);
-        snprintf(text + o, cap - o, "%s\t%s %.12s\n", p[i].ip, p[i].name, p[i].id);
+        char *next = cx_asprintf("%s%s\t%s %.12s%s\n", text, p[i].ip, p[i].name, p[i].id,
+                                 p[i].aliases);
+        free(text);
+        text = next;
     }
     peers_free(p, n);
     return text;

@@ -99,7 +99,7 @@ static int write_bundle(struct cx_engine *e, struct cx_ctr *c, const struct cx_i
     _cleanup_free_ char *resolv = cx_engine_ctr_path(e, net_of ? net_of : c->id, "resolv.conf");
     if (uts_of)
         cx_hostname_read(hn, hostname);
-    if (cx_etc_files_write(e, c->id, hostname, o->network == CX_NET_HOST, err) < 0)
+    if (cx_etc_files_write(e, c->id, hostname, o, err) < 0)
         return -1;
     _cleanup_free_ char *cg = cx_asprintf("/capsa/%s", c->id);
     _cleanup_free_ char *netns = o->network == CX_NET_CNI ? cx_ctr_netns_path(e, c->id) : NULL;
@@ -201,6 +201,8 @@ static int create_resolved(struct cx_engine *e, const struct cx_image_rec *img,
     ro.publish = ports;
     ro.publish_all = false;
     o = &ro;
+    if (cx_ctr_net_check(e, o, err) < 0)
+        return -1;
     struct cx_ctr c = { .state = CX_CTR_CONFIGURED };
     cx_ctr_new_id(c.id);
     c.image_id = cx_strdup(img->id);
@@ -361,7 +363,7 @@ static int start_locked(struct cx_engine *e, struct cx_ctr *c, const struct cx_r
     if (r == 0)
         r = cx_volumes_copy_up(e, c->id, rootfs, err);
     if (r == 0)
-        r = cx_ctr_net_attach(e, c->id, o->publish, err);
+        r = cx_ctr_net_attach(e, c->id, o, err);
     if (r == 0)
         r = cx_ns_joins_apply(e, c->id, o, err);
     _cleanup_close_ int run = r < 0 ? -1 : cx_engine_run_dir(e, c->id, true, err);

@@ -331,6 +331,7 @@ int cx_network_conf(struct cx_engine *e, const struct cx_network *n, json_t *cap
                     struct cx_cni_conf *out, cx_error *err)
 {
     _cleanup_free_ char *ipam_dir = cx_asprintf("%s/cni/ipam", e->store.runroot);
+    _cleanup_free_ char *tuning_dir = cx_asprintf("%s/cni/tuning", e->store.runroot);
     _cleanup_(json_decrefp) json_t *routes = n->internal ? json_array()
                                              : json_pack("[{s:s}]", "dst", "0.0.0.0/0");
     _cleanup_(json_decrefp) json_t *doc = json_pack(
@@ -347,8 +348,9 @@ int cx_network_conf(struct cx_engine *e, const struct cx_network *n, json_t *cap
                                                  "snat", true, "capabilities", "portMappings",
                                                  true));
     if (json_object_get(caps, "mac"))
-        json_array_append_new(plugins, json_pack("{s:s, s:{s:b}}", "type", "tuning",
-                                                 "capabilities", "mac", true));
+        json_array_append_new(plugins, json_pack("{s:s, s:s, s:{s:b}}", "type", "tuning",
+                                                 "dataDir", tuning_dir, "capabilities", "mac",
+                                                 true));
     _cleanup_free_ char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
     if (!text)
         return cx_fail(err, ENOMEM, "network %s: cannot make its configuration", n->name);

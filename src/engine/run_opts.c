@@ -440,6 +440,8 @@ enum {
     O_ULIMIT, O_INIT, O_RESTART, O_NETWORK, O_PULL, O_LABEL_FILE, O_ANNOTATION,
     O_STOP_SIGNAL, O_STOP_TIMEOUT, O_LOG_OPT, O_LOG_DRIVER, O_DETACH, O_INTERACTIVE, O_TTY,
     O_POD,
+    O_NO_HOSTS,
+    O_NET_FLAG,  /* + enum cx_net_flag: run_opts_net.c */
 };
 
 static const struct option long_opts[] = {
@@ -483,6 +485,15 @@ static const struct option long_opts[] = {
     { "log-driver", required_argument, NULL, O_LOG_DRIVER },
     { "publish", required_argument, NULL, 'p' },
     { "publish-all", optional_argument, NULL, 'P' },
+    { "ip", required_argument, NULL, O_NET_FLAG + CX_NF_IP },
+    { "mac-address", required_argument, NULL, O_NET_FLAG + CX_NF_MAC },
+    { "network-alias", required_argument, NULL, O_NET_FLAG + CX_NF_ALIAS },
+    { "dns", required_argument, NULL, O_NET_FLAG + CX_NF_DNS },
+    { "dns-search", required_argument, NULL, O_NET_FLAG + CX_NF_DNS_SEARCH },
+    { "dns-option", required_argument, NULL, O_NET_FLAG + CX_NF_DNS_OPTION },
+    { "dns-opt", required_argument, NULL, O_NET_FLAG + CX_NF_DNS_OPTION },
+    { "add-host", required_argument, NULL, O_NET_FLAG + CX_NF_ADD_HOST },
+    { "no-hosts", optional_argument, NULL, O_NO_HOSTS },
     { NULL, 0, NULL, 0 },
 };
 
@@ -497,6 +508,7 @@ static int flag_bool(int c, struct cx_run_opts *o, const char *arg, cx_error *er
     case O_PRIVILEGED: return parse_bool("--privileged", arg, &o->privileged, err);
     case O_INIT: return parse_bool("--init", arg, &o->init, err);
     case 'P': return parse_bool("--publish-all", arg, &o->publish_all, err);
+    case O_NO_HOSTS: return parse_bool("--no-hosts", arg, &o->no_hosts, err);
     }
     return 1;
 }
@@ -505,6 +517,8 @@ static int flag_value(int c, struct cx_run_opts *o, const char *arg, cx_error *e
 {
     int64_t v;
     int sig, k = 0;
+    if (c >= O_NET_FLAG && c <= O_NET_FLAG + CX_NF_ADD_HOST)
+        return cx_run_opts_net_flag(o, (enum cx_net_flag) (c - O_NET_FLAG), arg, err);
     switch (c) {
     case O_NAME: return set_string(&o->name, "--name", arg, err);
     case 'w': return set_string(&o->workdir, "--workdir", arg, err);
@@ -617,6 +631,8 @@ static int parse_all(int argc, char **argv, struct cx_run_opts *o, cx_error *err
     if ((o->publish || o->publish_all) && o->network != CX_NET_CNI)
         return cx_fail(err, 0, "-p/-P: published ports need a network (not --network none, "
                        "host or container:)");
+    if (cx_run_opts_net_check(o, err) < 0)
+        return -1;
     if (o->rm && o->restart != CX_RESTART_NO)
         return cx_fail(err, 0, "--restart: conflicts with --rm (a removed container cannot "
                        "restart)");
@@ -649,9 +665,11 @@ void cx_run_opts_free(struct cx_run_opts *o)
 {
     char **strs[] = { &o->name, &o->detach_keys, &o->workdir, &o->user, &o->hostname,
                       &o->seccomp, &o->stop_signal, &o->image, &o->pod,
-                      &o->ns_join[0], &o->ns_join[1], &o->ns_join[2], &o->ns_join[3] };
+                      &o->ns_join[0], &o->ns_join[1], &o->ns_join[2], &o->ns_join[3],
+                      &o->ip, &o->mac };
     char ***strvs[] = { &o->env, &o->entrypoint, &o->cap_add, &o->cap_drop, &o->labels,
-                        &o->annotations, &o->args, &o->networks, &o->publish };
+                        &o->annotations, &o->args, &o->networks, &o->publish, &o->aliases,
+                        &o->dns, &o->dns_search, &o->dns_options, &o->add_hosts };
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         free(*strs[i]);
     for (size_t i = 0; i < sizeof strvs / sizeof strvs[0]; i++)

@@ -80,6 +80,14 @@ struct cx_run_opts {
     char *ns_join[CX_NS_JOINABLE];  /* set at create: the ID of the container whose
                                   * namespace of each kind it enters (its pod's
                                   * infra container, --network container:X) */
+    char *ip;                    /* --ip: the address on the (only) network, or NULL */
+    char *mac;                   /* --mac-address as "aa:bb:cc:dd:ee:ff", or NULL */
+    char **aliases;              /* --network-alias: more names on user networks */
+    char **dns;                  /* --dns: the nameservers ({"none"}: no resolv.conf) */
+    char **dns_search;           /* --dns-search ("." among them: none) */
+    char **dns_options;          /* --dns-option; each NULL: the host's */
+    char **add_hosts;            /* --add-host "HOST[;HOST...]:IP", checked */
+    bool no_hosts;               /* --no-hosts: the image's /etc/hosts left alone */
     enum cx_pull_policy pull;
     char **labels;               /* "k=v" */
     char **annotations;          /* "k=v" */
@@ -112,6 +120,22 @@ int cx_run_opts_from_json(json_t *j, struct cx_run_opts *o, cx_error *err);
 /* A hostname a container may have: 1 to 64 letters, digits, '-', '_', '.',
  * not starting with '-' or '.'. */
 int cx_hostname_check(const char *h, cx_error *err);
+/* run_opts_net.c: the network flags of a container (--ip, --mac-address,
+ * --network-alias, --dns, --dns-search, --dns-option, --add-host), each
+ * checked as given; cx_run_opts_net_check checks them together with
+ * --network and --no-hosts once all flags are read. */
+enum cx_net_flag { CX_NF_IP, CX_NF_MAC, CX_NF_ALIAS, CX_NF_DNS, CX_NF_DNS_SEARCH,
+                   CX_NF_DNS_OPTION, CX_NF_ADD_HOST };
+int cx_run_opts_net_flag(struct cx_run_opts *o, enum cx_net_flag f, const char *arg,
+                         cx_error *err);
+int cx_run_opts_net_check(const struct cx_run_opts *o, cx_error *err);
+/* --dns none: no /etc/resolv.conf is made */
+bool cx_run_opts_dns_none(const struct cx_run_opts *o);
+/* An --add-host value "HOST[;HOST...]:IP" as the /etc/hosts line
+ * "IP\tHOST HOST...\n" (IPv6 may be in brackets); NULL and err when bad. */
+char *cx_add_host_line(const char *arg, cx_error *err);
+/* A name /etc/hosts may hold: [a-zA-Z0-9][a-zA-Z0-9_.-]*, 1 to 253 */
+bool cx_host_name_ok(const char *s);
 
 /* Parse a signal name or number ("SIGTERM", "TERM", "15", "sigkill"). */
 int cx_signal_parse(const char *s, int *sig, cx_error *err);

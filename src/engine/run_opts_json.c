@@ -40,6 +40,10 @@ static const struct jfield {
     JF("publish_all", J_BOOL, publish_all), JF("pod", J_STR, pod),
     JF("join_pid", J_STR, ns_join[CX_NS_PID]), JF("join_net", J_STR, ns_join[CX_NS_NET]),
     JF("join_ipc", J_STR, ns_join[CX_NS_IPC]), JF("join_uts", J_STR, ns_join[CX_NS_UTS]),
+    JF("ip", J_STR, ip),
+    JF("mac_address", J_STR, mac), JF("aliases", J_STRV, aliases), JF("dns", J_STRV, dns),
+    JF("dns_search", J_STRV, dns_search), JF("dns_options", J_STRV, dns_options),
+    JF("add_hosts", J_STRV, add_hosts), JF("no_hosts", J_BOOL, no_hosts),
 };
 #define NJFIELDS (sizeof jfields / sizeof jfields[0])
 

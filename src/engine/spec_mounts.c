@@ -476,9 +476,12 @@ static size_t defaults(const struct cx_run_opts *o, const struct cx_spec_ctx *ct
     const char *const *etc = o->read_only ? o_etc_ro : o_etc;
     if (ctx->hostname_file)
         push(v, &n, (struct mnt) { "/etc/hostname", "bind", ctx->hostname_file, etc, NULL });
-    if (ctx->hosts_file)
+    if (ctx->hosts_file && !o->no_hosts)
         push(v, &n, (struct mnt) { "/etc/hosts", "bind", ctx->hosts_file, etc, NULL });
-    if (ctx->resolv_file && o->network != CX_NET_NONE)
+    /* --network none: only the resolver the flags asked for (podman's) */
+    bool dns_flags = o->dns || o->dns_search || o->dns_options;
+    if (ctx->resolv_file && (o->network != CX_NET_NONE || dns_flags) &&
+        !cx_run_opts_dns_none(o))
         push(v, &n, (struct mnt) { "/etc/resolv.conf", "bind", ctx->resolv_file, etc, NULL });
     return n;
 }

@@ -237,12 +237,19 @@ def test_names_resolve_on_a_user_network(net):
     assert "127.0.0.1\tlocalhost" in hosts
     net.ok("rm", "-f", "beta")
     hosts = net.ok("exec", "alpha", "cat", "/etc/hosts").stdout
-    assert "beta" not in hosts and "\talpha " in hosts
+    # its own line, podman's "IP hostname name" (the hostname: the short ID)
+    own = "%s\t%s alpha\n" % (addr_of(net, "alpha"), net.inspect("alpha")["Id"][:12])
+    assert "beta" not in hosts and own in hosts
     net.fails("exec", "alpha", "ping", "-c1", "-W1", "beta")
-    # the default network resolves no names (as podman's and docker's)
-    net.ok("run", "-d", "--name", "d1", "--network", "bridge", "busybox", "sleep", "1000")
+    # the default network resolves no names (as podman's and docker's): its
+    # own line only
+    net.ok("run", "-d", "--name", "d1", "--network", "bridge", "--hostname", "h1", "busybox",
+           "sleep", "1000")
+    net.ok("run", "-d", "--name", "d2", "--network", "bridge", "busybox", "sleep", "1000")
     hosts = net.ok("exec", "d1", "cat", "/etc/hosts").stdout
-    assert "# capsa" not in hosts and "\td1 " not in hosts
+    own = "%s\th1 d1 %s\n" % (addr_of(net, "d1"), net.inspect("d1")["Id"][:12])
+    assert own in hosts and "\td2 " not in hosts
+    assert net.ok("exec", "d1", "hostname", "-i").stdout.strip() == addr_of(net, "d1")
 
 
 def test_connect_and_disconnect_a_running_container(net):
@@ -264,3 +271,105 @@ def test_connect_and_disconnect_a_running_container(net):
     net.ok("run", "-d", "--name", "plain", "--network", "none", "busybox", "sleep", "1000")
     r = net.fails("network", "connect", "front", "plain", code=125)
     assert "not on networks" in r.stderr
+
+
+def test_static_address_and_mac(net):
+    net.ok("network", "create", "--subnet", "10.129.0.0/24", "fixed")
+    mac = "92:d0:c6:0a:29:33"
+    net.ok("run", "-d", "--name", "s1", "--network", "fixed", "--ip", "10.129.0.50",
+           "--mac-address", mac.upper(), "busybox", "sleep", "1000")
+    assert addr_of(net, "s1") == "10.129.0.50"
+    assert "link/ether %s " % mac in net.ok("exec", "s1", "ip", "link", "show", "eth0").stdout
+    ns = net.inspect("s1")["NetworkSettings"]
+    assert ns["MacAddress"] == mac and ns["Networks"]["fixed"]["IPAddress"] == "10.129.0.50"
+    # the address another container holds: refused at its start, naming the holder
+    r = net.fails("run", "--rm", "--network", "fixed", "--ip", "10.129.0.50", "busybox", "true",
+                  code=125)
+    assert "10.129.0.50" in r.stderr and "in use" in r.stderr and "s1" in r.stderr, r.stderr
+    # outside the subnet, its gateway, its broadcast address: refused before anything is made
+    for ip, words in (("10.130.0.5", "not in network fixed's subnet 10.129.0.0/24"),
+                      ("10.129.0.1", "the gateway of network fixed (subnet 10.129.0.0/24)"),
+                      ("10.129.0.255", "broadcast")):
+        r = net.fails("create", "--network", "fixed", "--ip", ip, "busybox", "true", code=125)
+        assert words in r.stderr, r.stderr
+    r = net.fails("run", "--rm", "--network", "fixed,bridge", "--ip", "10.129.0.9", "busybox",
+                  "true", code=125)
+    assert "one network" in r.stderr
+    assert [c["Names"] for c in net.ps()] == [["s1"]]
+    # a restart keeps both
+    net.ok("restart", "-t", "0", "s1")
+    assert addr_of(net, "s1") == "10.129.0.50"
+    assert "link/ether %s " % mac in net.ok("exec", "s1", "ip", "link", "show", "eth0").stdout
+    net.ok("rm", "-f", "s1")
+    leases = os.path.join(net.runroot, "cni", "ipam", "fixed")
+    assert [f for f in os.listdir(leases) if f[0].isdigit()] == []
+    assert os.listdir(os.path.join(net.runroot, "cni", "tuning")) == []
+
+
+def test_aliases_resolve_from_a_peer(net):
+    net.ok("network", "create", "--subnet", "10.131.0.0/24", "al")
+    net.ok("run", "-d", "--name", "db", "--network", "al", "--network-alias", "database",
+           "--network-alias", "pg.local", "busybox", "sleep", "1000")
+    net.ok("run", "-d", "--name", "app", "--network", "al", *RAW, "busybox", "sleep", "1000")
+    net.ok("exec", "app", "ping", "-c1", "-W2", "database")
+    net.ok("exec", "app", "ping", "-c1", "-W2", "pg.local")
+    hosts = net.ok("exec", "app", "cat", "/etc/hosts").stdout
+    ipdb, iddb = addr_of(net, "db"), net.inspect("db")["Id"][:12]
+    assert "%s\tdb %s database pg.local\n" % (ipdb, iddb) in hosts, hosts
+    assert net.inspect("db")["NetworkSettings"]["Networks"]["al"]["Aliases"] == [
+        "database", "pg.local"]
+    r = net.fails("run", "--rm", "--network", "bridge", "--network-alias", "x", "busybox",
+                  "true", code=125)
+    assert "user-created networks" in r.stderr, r.stderr
+
+
+def test_dns_flags(net):
+    net.ok("network", "create", "--subnet", "10.132.0.0/24", "dn")
+    r = net.ok("run", "--rm", "--network", "dn", "--dns", "10.0.0.53", "--dns", "10.0.0.54",
+               "--dns-search", "example.com", "--dns-option", "ndots:2", "busybox", "cat",
+               "/etc/resolv.conf")
+    lines = r.stdout.splitlines()
+    assert [x for x in lines if x.startswith("nameserver")] == [
+        "nameserver 10.0.0.53", "nameserver 10.0.0.54"]
+    assert [x for x in lines if x.startswith(("search", "domain"))] == ["search example.com"]
+    assert [x for x in lines if x.startswith("options")] == ["options ndots:2"]
+    # --dns-search .: none; --network none still gets the resolver asked for
+    r = net.ok("run", "--rm", "--network", "none", "--dns", "10.0.0.53", "--dns-search", ".",
+               "busybox", "cat", "/etc/resolv.conf")
+    assert "nameserver 10.0.0.53" in r.stdout and "search" not in r.stdout
+    r = net.ok("run", "--rm", "--network", "none", "--dns", "none", "busybox", "sh", "-c",
+               "test -e /etc/resolv.conf && echo present || echo absent")
+    assert r.stdout == "absent\n"
+    net.ok("create", "--name", "c", "--network", "dn", "--dns", "10.0.0.53", "--dns-search",
+           "a.example", "--dns-option", "edns0", "--add-host", "h:10.1.1.1", "busybox")
+    hc = net.inspect("c")["HostConfig"]
+    assert (hc["Dns"], hc["DnsSearch"], hc["DnsOptions"], hc["ExtraHosts"]) == (
+        ["10.0.0.53"], ["a.example"], ["edns0"], ["h:10.1.1.1"])
+    r = net.fails("run", "--rm", "--network", "dn", "--dns", "10.0.0", "busybox", "true",
+                  code=125)
+    assert "--dns: \"10.0.0\" is not an IP address" in r.stderr
+
+
+def test_add_host_and_no_hosts(net):
+    net.ok("network", "create", "--subnet", "10.133.0.0/24", "ah")
+    net.ok("run", "-d", "--name", "h1", "--network", "ah", "--add-host", "db;db.local:10.9.8.7",
+           "--add-host", "six:fd00::7", "busybox", "sleep", "1000")
+    hosts = net.ok("exec", "h1", "cat", "/etc/hosts").stdout
+    assert "10.9.8.7\tdb db.local\n" in hosts and "fd00::7\tsix\n" in hosts
+    # a peer joins: the file is rewritten below the marker, the lines stay above it
+    net.ok("run", "-d", "--name", "h2", "--network", "ah", "busybox", "sleep", "1000")
+    hosts = net.ok("exec", "h1", "cat", "/etc/hosts").stdout
+    assert "\th2 " in hosts and hosts.index("10.9.8.7\tdb") < hosts.index("# capsa")
+    assert "fd00::7\tsix\n" in hosts
+    net.ok("rm", "-f", "h2")
+    assert "10.9.8.7\tdb db.local\n" in net.ok("exec", "h1", "cat", "/etc/hosts").stdout
+    # --no-hosts: the image's /etc/hosts (this image has none)
+    r = net.ok("run", "--rm", "--network", "ah", "--no-hosts", "busybox", "sh", "-c",
+               "test -e /etc/hosts && echo present || echo absent")
+    assert r.stdout == "absent\n"
+    r = net.fails("run", "--rm", "--network", "ah", "--no-hosts", "--add-host", "a:10.0.0.1",
+                  "busybox", "true", code=125)
+    assert "conflicts with --no-hosts" in r.stderr
+    r = net.fails("run", "--rm", "--network", "ah", "--add-host", "a b:10.0.0.1", "busybox",
+                  "true", code=125)
+    assert "not a valid host name" in r.stderr
