@@ -2,6 +2,7 @@
 #include "engine/ctr_net.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -295,46 +296,125 @@ static int first_caps(struct cx_engine *e, const char *id, const struct cx_run_o
     return 0;
 }
 
-int cx_ctr_net_attach(struct cx_engine *e, const char *id, const struct cx_run_opts *o,
-                      cx_error *err)
-{
+/* ---- attach: the plugins' ADD in a thread of its own, while the shim
+   and the runtime make the container ---- */
+
+struct cx_net_job {
+    char *id, *ns, *cache;
+    struct rt rt;
     struct attachment *a;
     size_t n;
-    if (attachments(e, id, &a, &n, err) < 0)
-        return -1;
-    if (n == 0)
-        return attachments_free(a, n), 0;
+    struct cx_cni_conf *confs;
+    json_t *caps, **results;
+    int rc;
+    cx_error err;
+    pthread_t thread;
+    bool threaded;
+};
+
+static void job_free(struct cx_net_job *j)
+{
+    for (size_t i = 0; j->confs && i < j->n; i++) {
+        cx_cni_conf_free(&j->confs[i]);
+        json_decref(j->results[i]);
+    }
+    free(j->confs);
+    free(j->results);
+    attachments_free(j->a, j->n);
+    json_decref(j->caps);
+    free(j->rt.copy);
+    free(j->id), free(j->ns), free(j->cache);
+    free(j);
+}
+
+/* the thread: no database, no engine; the plugins only */
+static void *job_add(void *arg)
+{
+    struct cx_net_job *j = arg;
+    for (size_t i = 0; j->rc == 0 && i < j->n; i++) {
+        struct cx_cni_attach at = { .container_id = j->id, .netns = j->ns,
+                                    .ifname = j->a[i].ifname,
+                                    .capability_args = i == 0 ? j->caps : NULL };
+        j->rc = cx_cni_add(&j->rt.rt, &j->confs[i], &at, j->cache, &j->results[i], &j->err);
+        CX_FAULT("network added");
+    }
+    return NULL;
+}
+
+/* each network's configuration, its rules made (once per boot) */
+static int job_confs(struct cx_engine *e, struct cx_net_job *j, cx_error *err)
+{
+    j->confs = cx_calloc(j->n, sizeof *j->confs);
+    j->results = cx_calloc(j->n, sizeof *j->results);
+    for (size_t i = 0; i < j->n; i++) {
+        struct cx_network n;
+        if (cx_network_get(e, j->a[i].network, &n, err) < 0)
+            return -1;
+        int rc = cx_network_rules(e, &n, err) < 0 ? -1
+                 : cx_network_conf(e, &n, i == 0 ? j->caps : NULL, &j->confs[i], err);
+        cx_network_free(&n);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int cx_ctr_net_attach_begin(struct cx_engine *e, const char *id, const struct cx_run_opts *o,
+                            struct cx_net_job **out, cx_error *err)
+{
+    struct cx_net_job *j = cx_calloc(1, sizeof *j);
+    *out = NULL;
+    int rc = attachments(e, id, &j->a, &j->n, err);
+    if (rc < 0 || j->n == 0) {
+        job_free(j);
+        return rc;
+    }
+    j->id = cx_strdup(id);
+    j->cache = cx_asprintf("%s/cni/results", e->store.runroot);
     _cleanup_free_ char *dir = cx_asprintf("%s/netns", e->store.runroot);
-    _cleanup_free_ char *cache = cx_asprintf("%s/cni/results", e->store.runroot);
-    _cleanup_free_ char *ns = NULL;
-    struct rt r;
-    rt_init(&r);
+    rt_init(&j->rt);
     /* what an earlier run left (a start or stop that was killed, a DEL
        that failed): DELed before this ADD, which overwrites what was kept */
     cx_error ignored = { 0 };
     if (cx_net_gc_ctr(e, id, true, &ignored) < 0)
         cx_log_error_as_warning(&ignored);
-    ignored = (cx_error){ 0 };
-    _cleanup_(json_decrefp) json_t *caps = NULL;
-    int rc = first_caps(e, id, o, a[0].network, &caps, err);
-    if (rc == 0)
-        rc = cx_mkdir_p(cache, 0700, err) < 0 ? -1 : cx_netns_create(dir, id, &ns, err);
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        rc = add_one(e, &r, id, ns, &a[i], cache, i == 0 ? caps : NULL, err);
-        CX_FAULT("network added");
+    if (first_caps(e, id, o, j->a[0].network, &j->caps, err) < 0 ||
+        job_confs(e, j, err) < 0 || cx_mkdir_p(j->cache, 0700, err) < 0 ||
+        cx_netns_create(dir, id, &j->ns, err) < 0) {
+        job_free(j);
+        return -1;
     }
-    if (rc < 0)
-        cx_ctr_net_detach(e, id, &ignored);
+    j->threaded = pthread_create(&j->thread, NULL, job_add, j) == 0;
+    if (!j->threaded)
+        job_add(j);
+    *out = j;
+    return 0;
+}
+
+int cx_ctr_net_attach_end(struct cx_engine *e, struct cx_net_job *j, cx_error *err)
+{
+    if (!j)
+        return 0;
+    if (j->threaded)
+        pthread_join(j->thread, NULL);
+    int rc = j->rc;
+    for (size_t i = 0; i < j->n; i++)
+        if (j->results[i])
+            record_result(e, j->id, j->a[i].network, j->a[i].ifname, j->results[i]);
+    cx_error ignored = { 0 };
+    if (rc < 0) {
+        *err = j->err;
+        cx_ctr_net_detach(e, j->id, &ignored);
+    }
     bool user = false;   /* else its own line only: the default network has no names */
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        user |= strcmp(a[i].network, CX_NETWORK_DEFAULT) != 0;
-        if (cx_hosts_refresh(e, a[i].network, &ignored) < 0)
+    for (size_t i = 0; rc == 0 && i < j->n; i++) {
+        user |= strcmp(j->a[i].network, CX_NETWORK_DEFAULT) != 0;
+        if (cx_hosts_refresh(e, j->a[i].network, &ignored) < 0)
             cx_log_error_as_warning(&ignored);
     }
-    if (rc == 0 && !user && cx_hosts_refresh_one(e, id, &ignored) < 0)
+    if (rc == 0 && !user && cx_hosts_refresh_one(e, j->id, &ignored) < 0)
         cx_log_error_as_warning(&ignored);
-    free(r.copy);
-    attachments_free(a, n);
+    job_free(j);
     return rc;
 }
 

@@ -27,8 +27,16 @@ int cx_ctr_ports_resolve(char *const *publish, bool all, json_t *exposed, char *
 int cx_ctr_net_check(struct cx_engine *e, const struct cx_run_opts *o, cx_error *err);
 /* o: the record's options; the first network gets the resolved -p
  * (portMappings), --ip (ips) and --mac-address (mac) */
-int cx_ctr_net_attach(struct cx_engine *e, const char *id, const struct cx_run_opts *o,
-                      cx_error *err);
+struct cx_net_job;
+/* The start's part, before the shim: the namespace made and pinned, each
+ * network's configuration made, then the plugins' ADD started in a thread
+ * of its own (*job NULL: the container is on no network). */
+int cx_ctr_net_attach_begin(struct cx_engine *e, const char *id, const struct cx_run_opts *o,
+                            struct cx_net_job **job, cx_error *err);
+/* Then, before the container's process runs: ADD waited for, the
+   addresses recorded, the hosts files rewritten; on failure what was
+   added is DELed.  Frees job. */
+int cx_ctr_net_attach_end(struct cx_engine *e, struct cx_net_job *job, cx_error *err);
 /* network connect/disconnect: the container (by name or ID) joins or
  * leaves network now if it runs, else at its next start.  Only for a
  * container on CNI networks (not --network none, host or the private

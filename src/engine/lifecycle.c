@@ -348,6 +348,32 @@ static int exec_failure_code(const cx_error *err)
     return 125;
 }
 
+/* A new runtime container under a new shim (an old one's exit written first). */
+static int shim_up(struct cx_engine *e, struct cx_ctr *c, const struct cx_run_opts *o,
+                   int *pid, int *code, cx_error *err)
+{
+    _cleanup_close_ int run = cx_engine_run_dir(e, c->id, true, err);
+    if (run < 0 || runtime_delete(e, c->id, err) < 0)
+        return -1;
+    /* a shim left by an interrupted start writes its exit file once the
+       runtime's container is gone: let it, before the new run begins */
+    int code_ignored;
+    int64_t when_ignored;
+    for (int i = 0; i < 1000 && shim_alive(e, c) &&
+                    !read_exit_file(e, c->id, &code_ignored, &when_ignored); i++)
+        sleep_ms(10);
+    unlinkat(run, "exit", 0);
+    unlinkat(run, "oom", 0);
+    struct cx_shim_req req = { .id = c->id, .name = c->name, .tty = o->tty,
+                               .stdin_open = o->interactive, .log_max = o->log_max_size };
+    CX_FAULT("shim starting");
+    if (cx_shim_create(e, &req, pid, err) < 0) {
+        *code = exec_failure_code(err);
+        return -1;
+    }
+    return 0;
+}
+
 static int start_locked(struct cx_engine *e, struct cx_ctr *c, const struct cx_run_opts *o,
                         cx_before_start_fn before, void *arg, int *code, cx_error *err)
 {
@@ -362,30 +388,21 @@ static int start_locked(struct cx_engine *e, struct cx_ctr *c, const struct cx_r
     cx_image_rec_free(&img);
     if (r == 0)
         r = cx_volumes_copy_up(e, c->id, rootfs, err);
+    struct cx_net_job *job = NULL;
     if (r == 0)
-        r = cx_ctr_net_attach(e, c->id, o, err);
+        r = cx_ctr_net_attach_begin(e, c->id, o, &job, err);
     if (r == 0)
         r = cx_ns_joins_apply(e, c->id, o, err);
-    _cleanup_close_ int run = r < 0 ? -1 : cx_engine_run_dir(e, c->id, true, err);
-    if (run < 0 || runtime_delete(e, c->id, err) < 0)
-        return -1;
-    /* a shim left by an interrupted start writes its exit file once the
-       runtime's container is gone: let it, before the new run begins */
-    int code_ignored;
-    int64_t when_ignored;
-    for (int i = 0; i < 1000 && shim_alive(e, c) &&
-                    !read_exit_file(e, c->id, &code_ignored, &when_ignored); i++)
-        sleep_ms(10);
-    unlinkat(run, "exit", 0);
-    unlinkat(run, "oom", 0);
-    struct cx_shim_req req = { .id = c->id, .name = c->name, .tty = o->tty,
-                               .stdin_open = o->interactive, .log_max = o->log_max_size };
     int pid = 0;
-    CX_FAULT("shim starting");
-    if (cx_shim_create(e, &req, &pid, err) < 0) {
-        *code = exec_failure_code(err);
+    if (r == 0)
+        r = shim_up(e, c, o, &pid, code, err);
+    /* the plugins' ADD ran meanwhile: done before the process runs */
+    if (cx_ctr_net_attach_end(e, job, r == 0 ? err : &(cx_error){ 0 }) < 0 && r == 0) {
+        runtime_delete(e, c->id, &(cx_error){ 0 });
         return -1;
     }
+    if (r < 0)
+        return -1;
     CX_FAULT("runtime container created");
     c->state = CX_CTR_CREATED;
     c->pid = pid;

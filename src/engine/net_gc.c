@@ -113,6 +113,10 @@ static void del_kept(struct cx_engine *e, const char *id, bool final, struct sta
     struct dirent *de;
     while (d && (de = readdir(d))) {
         char net[256], cid[65], ifname[16];
+        /* a kept attachment half written by a killed capsactl (".NAME.tmp.PID";
+           under the container's lock nobody else writes its files) */
+        if (de->d_name[0] == '.' && strstr(de->d_name, id) && strstr(de->d_name, ".tmp."))
+            unlinkat(dirfd(d), de->d_name, 0);
         if (!cache_name(de->d_name, net, cid, ifname) || strcmp(cid, id) != 0)
             continue;
         s->no_ns |= !ns;
