@@ -130,6 +130,14 @@ def make_root(root, pkgs):
                 place(os.path.join(path, name), root)
         else:
             place(path, root)
+    # the links update-alternatives makes (/usr/sbin/iptables ->
+    # /etc/alternatives/iptables) belong to no package's file list
+    for d in ("/usr/bin", "/usr/sbin"):
+        for name in os.listdir(d):
+            link = os.path.join(d, name)
+            if os.path.islink(link) and os.readlink(link).startswith("/etc/alternatives/") \
+                    and os.path.lexists(root + os.readlink(link)):
+                place(link, root)
     for d in ("proc", "sys", "dev", "run", "tmp", "src", "old"):
         os.makedirs(os.path.join(root, d), exist_ok=True)
     os.chmod(os.path.join(root, "tmp"), 0o1777)
