@@ -85,3 +85,18 @@ def write_raw(path, header, fmt, rows):
             f.write(header + "\n")
             for row in rows:
                 f.write(fmt % row + "\n")
+
+
+def print_problems(contenders):
+    """The "Problems" section: each contender's failures (the first one
+    shown), then every problem() noted; nothing when there is none."""
+    fails = [c for c in contenders if c.failures]
+    if problems or fails:
+        print("## Problems")
+        print()
+        for c in fails:
+            print("- %s: %d failure(s); first: %s" % (c.name, c.failures, (
+                c.first_fail or "").replace("\n", " ")[:1200]))
+        for p in problems:
+            print("- " + p.replace("\n", " "))
+        print()

@@ -16,7 +16,8 @@ import subprocess
 import sys
 import time
 
-from common import cell, cpu_model, emit, median, out, p90, ram_gib, ratio, write_raw
+from common import (cell, cpu_model, emit, median, out, p90, print_problems, ram_gib, ratio,
+                    write_raw)
 from engine_lib import *  # noqa: F401,F403  (settings, helpers, contenders)
 
 
@@ -772,16 +773,7 @@ def report(cs, skipped, keep, jobs_before, t_begin):
     targets(cs, keep)
     write_raw(RAW, "section,op,contender,round,ns,ns_done,cpu_ms,maxrss_kb,ok",
               "%s,%s,%s,%s,%d,%d,%.3f,%d,%d", raw)
-    fails = [c for c in cs if c.failures]
-    if problems or fails:
-        print("## Problems")
-        print()
-        for c in fails:
-            print("- %s: %d failure(s); first: %s" % (c.name, c.failures, (
-                c.first_fail or "").replace("\n", " ")[:1200]))
-        for p in problems:
-            print("- " + p.replace("\n", " "))
-        print()
+    print_problems(cs)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,8 @@ import subprocess
 import sys
 import time
 
-from common import cell, emit, median, out, p90, problem, problems, ratio, write_raw
+from common import (cell, emit, median, out, p90, print_problems, problem, ratio,
+                    write_raw)
 from engine import (cgroup_parents_present, col, host_dirs_absent, host_line, ms,
                     other_jobs, remove_new_cgroup_parents, remove_new_host_dirs, shuffled,
                     timed)
@@ -483,16 +484,7 @@ def report(cs, skipped, done, jobs_before, t_begin):
     targets(done)
     write_raw(RAW, "section,op,contender,round,ns,ns_done,cpu_ms,maxrss_kb,ok",
               "%s,%s,%s,%s,%d,%d,%.3f,%d,%d", raw)
-    fails = [c for c in cs if c.failures]
-    if problems or fails:
-        print("## Problems")
-        print()
-        for c in fails:
-            print("- %s: %d failure(s); first: %s" % (c.name, c.failures, (
-                c.first_fail or "").replace("\n", " ")[:1200]))
-        for p in problems:
-            print("- " + p.replace("\n", " "))
-        print()
+    print_problems(cs)
 
 
 if __name__ == "__main__":

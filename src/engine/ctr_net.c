@@ -139,21 +139,29 @@ static void record_result(struct cx_engine *e, const char *id, const char *netwo
     sqlite3_step(st);
 }
 
+/* The configuration of network name for an attachment with capability
+ * arguments caps, its rules made first (once per boot). */
+static int network_conf(struct cx_engine *e, const char *name, json_t *caps,
+                        struct cx_cni_conf *out, cx_error *err)
+{
+    struct cx_network n;
+    if (cx_network_get(e, name, &n, err) < 0)
+        return -1;
+    int rc = cx_network_rules(e, &n, err) < 0 ? -1 : cx_network_conf(e, &n, caps, out, err);
+    cx_network_free(&n);
+    return rc;
+}
+
 static int add_one(struct cx_engine *e, const struct rt *r, const char *id, const char *ns,
                    const struct attachment *a, const char *cache, json_t *caps, cx_error *err)
 {
-    struct cx_network n;
-    if (cx_network_get(e, a->network, &n, err) < 0)
-        return -1;
     struct cx_cni_conf c;
-    int rc = cx_network_rules(e, &n, err) < 0 ? -1 : cx_network_conf(e, &n, caps, &c, err);
-    cx_network_free(&n);
-    if (rc < 0)
+    if (network_conf(e, a->network, caps, &c, err) < 0)
         return -1;
     struct cx_cni_attach at = { .container_id = id, .netns = ns, .ifname = a->ifname,
                                 .capability_args = caps };
     json_t *result = NULL;
-    rc = cx_cni_add(&r->rt, &c, &at, cache, &result, err);
+    int rc = cx_cni_add(&r->rt, &c, &at, cache, &result, err);
     if (rc == 0)
         record_result(e, id, a->network, a->ifname, result);
     json_decref(result);
@@ -346,16 +354,9 @@ static int job_confs(struct cx_engine *e, struct cx_net_job *j, cx_error *err)
 {
     j->confs = cx_calloc(j->n, sizeof *j->confs);
     j->results = cx_calloc(j->n, sizeof *j->results);
-    for (size_t i = 0; i < j->n; i++) {
-        struct cx_network n;
-        if (cx_network_get(e, j->a[i].network, &n, err) < 0)
+    for (size_t i = 0; i < j->n; i++)
+        if (network_conf(e, j->a[i].network, i == 0 ? j->caps : NULL, &j->confs[i], err) < 0)
             return -1;
-        int rc = cx_network_rules(e, &n, err) < 0 ? -1
-                 : cx_network_conf(e, &n, i == 0 ? j->caps : NULL, &j->confs[i], err);
-        cx_network_free(&n);
-        if (rc < 0)
-            return -1;
-    }
     return 0;
 }
 
