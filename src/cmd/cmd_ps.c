@@ -26,7 +26,9 @@ static bool contains(const pid_t *pids, size_t n, long pid)
 static int pid_column(char *header)
 {
     int col = 0;
-    for (char *tok = strtok(header, " \t\n"); tok; tok = strtok(NULL, " \t\n"), col++)
+    char *save = NULL;
+    for (char *tok = strtok_r(header, " \t\n", &save); tok;
+         tok = strtok_r(NULL, " \t\n", &save), col++)
         if (strcmp(tok, "PID") == 0)
             return col;
     return -1;
@@ -35,9 +37,10 @@ static int pid_column(char *header)
 static long field(const char *line, int col)
 {
     _cleanup_free_ char *copy = cx_strdup(line);
-    char *tok = strtok(copy, " \t\n");
+    char *save = NULL;
+    char *tok = strtok_r(copy, " \t\n", &save);
     for (int i = 0; tok && i < col; i++)
-        tok = strtok(NULL, " \t\n");
+        tok = strtok_r(NULL, " \t\n", &save);
     int64_t v;
     return tok && cx_parse_i64(tok, &v) == 0 ? (long) v : -1;
 }

@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,13 @@ static struct {
     bool debug, no_stderr;
     const char *program;
 } sink = { -1, CX_LOG_TEXT, false, false, "capsa" };
+
+/* Held around each line's write(s): capsad logs from several threads at
+ * once, and a line written in pieces (short writes) must not interleave
+ * with another.  The sink's settings are made once at start-up, before
+ * any thread; a child forked by a threaded program must not log before
+ * its exec (none does: they run async-signal-safe code only). */
+static pthread_mutex_t sink_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *level_name[] = { "debug", "info", "warning", "error" };
 
@@ -49,13 +57,34 @@ static void timestamp(char *buf, size_t len)
 
 static void write_all(int fd, const char *buf, size_t len)
 {
+    pthread_mutex_lock(&sink_lock);
     while (len > 0) {
         ssize_t n = write(fd, buf, len);
         if (n <= 0)
-            return;
+            break;
         buf += n;
         len -= (size_t) n;
     }
+    pthread_mutex_unlock(&sink_lock);
+}
+
+/* One line to stderr, formatted first and written under the lock (on the
+ * stack: this also reports running out of memory).  A line longer than
+ * the buffer is cut, its newline kept. */
+static void __attribute__((format(printf, 1, 2))) err_line(const char *fmt, ...)
+{
+    char line[CX_ERROR_MAX + 512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (n <= 0)
+        return;
+    if ((size_t) n >= sizeof line) {
+        n = sizeof line - 1;
+        line[n - 1] = '\n';
+    }
+    write_all(STDERR_FILENO, line, (size_t) n);
 }
 
 void cx_log_record(enum cx_log_level level, const char *msg)
@@ -97,13 +126,11 @@ void cx_log(enum cx_log_level level, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     if (level >= CX_LOG_WARN)
-        dprintf(STDERR_FILENO, "%s: %s%s\n", sink.program,
-                level == CX_LOG_WARN ? "warning: " : "", msg);
+        err_line("%s: %s%s\n", sink.program, level == CX_LOG_WARN ? "warning: " : "", msg);
     else if (sink.fd < 0 && !sink.no_stderr) { /* --debug without --log: as runc */
         char ts[64];
         timestamp(ts, sizeof ts);
-        dprintf(STDERR_FILENO, "time=\"%s\" level=%s msg=\"%s\"\n", ts, level_name[level],
-                msg);
+        err_line("time=\"%s\" level=%s msg=\"%s\"\n", ts, level_name[level], msg);
     }
     cx_log_record(level, msg);
 }
@@ -112,7 +139,7 @@ void cx_log_error(const cx_error *err)
 {
     char msg[CX_ERROR_MAX + 128];
     cx_error_format(err, msg, sizeof msg);
-    dprintf(STDERR_FILENO, "%s: %s\n", sink.program, msg);
+    err_line("%s: %s\n", sink.program, msg);
     cx_log_record(CX_LOG_ERROR, msg);
 }
 

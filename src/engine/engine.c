@@ -12,6 +12,7 @@
 #include "common/cleanup.h"
 #include "common/util.h"
 #include "image/manifest.h"
+#include "runtime/procinfo.h"
 
 static int open_subdir(int dirfd, const char *base, const char *name, cx_error *err)
 {
@@ -127,15 +128,10 @@ char *cx_engine_run_path(struct cx_engine *e, const char *id, const char *name)
                 : cx_asprintf("%s/containers/%s", e->store.runroot, id);
 }
 
+/* the runtime's reader (read once, behind pthread_once: threads share it) */
 const char *cx_boot_id(void)
 {
-    static char id[64];
-    if (id[0])
-        return id;
-    _cleanup_fclose_ FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
-    if (f && fgets(id, sizeof id, f))
-        id[strcspn(id, "\n")] = '\0';
-    return id;
+    return proc_boot_id();
 }
 
 unsigned long long cx_pid_start(int pid)

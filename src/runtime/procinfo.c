@@ -2,6 +2,7 @@
 #include "runtime/procinfo.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,21 +41,24 @@ int proc_stat(pid_t pid, uint64_t *start_time, char *state)
     return 0;
 }
 
-const char *proc_boot_id(void)
+/* Read once per process: capsad's threads load states at the same time,
+ * and none may see the buffer half-filled by another. */
+static char boot_id[64];
+static pthread_once_t boot_id_once = PTHREAD_ONCE_INIT;
+
+static void read_boot_id(void)
 {
-    static char id[64];
-    if (id[0])
-        return id;
     _cleanup_close_ int fd = open("/proc/sys/kernel/random/boot_id",
                                   O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return "";
-    ssize_t n = read(fd, id, sizeof id - 1);
-    if (n <= 0)
-        return id[0] = '\0', "";
-    id[n] = '\0';
-    id[strcspn(id, "\n")] = '\0';
-    return id;
+    ssize_t n = fd < 0 ? -1 : read(fd, boot_id, sizeof boot_id - 1);
+    boot_id[n > 0 ? n : 0] = '\0';
+    boot_id[strcspn(boot_id, "\n")] = '\0';
+}
+
+const char *proc_boot_id(void)
+{
+    pthread_once(&boot_id_once, read_boot_id);
+    return boot_id;
 }
 
 bool proc_is_same(pid_t pid, uint64_t start_time)

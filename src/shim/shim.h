@@ -17,8 +17,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "common/loop.h"
 #include "shim/logfile.h"
-#include "shim/loop.h"
 #include "shim/options.h"
 
 #define SHIM_BUF 8192      /* one read of a stream: podman reads 8192 + 1 */

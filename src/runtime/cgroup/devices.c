@@ -136,7 +136,8 @@ static int read_list(const char *dir, struct whitelist *w, size_t cap, cx_error 
         return cx_fail_errno(err, "cgroup: read %s/devices.list", dir);
     w->allow_all = false;
     w->n = 0;
-    for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+    char *save = NULL;
+    for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         char type, ma[24], mi[24], acc[8];
         if (sscanf(line, "%c %23[^:]:%23s %7s", &type, ma, mi, acc) != 4)
             continue;

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/util.h"
 #include "runtime/cgroup/internal.h"
 
 #define MAX_INSNS 4096
@@ -98,6 +99,7 @@ static int bpf(int cmd, union bpf_attr *attr)
 }
 
 #define PROG_NAME "capsa_devices"
+#define LOG_SIZE 4096   /* the verifier's log, quoted in the error */
 
 /* An fd of our program attached to cg, or -1 when there is none. */
 static int ours_attached(int cg)
@@ -126,14 +128,16 @@ static int ours_attached(int cg)
 int cg_bpf_devices(const char *dir, const struct oci_device_rule *rules, size_t n,
                    cx_error *err)
 {
-    static struct prog p; /* 32 KiB: not on the stack */
-    static char log[4096];
-    build(&p, rules, n);
-    if (p.n >= MAX_INSNS)
+    /* 32 KiB + 4 KiB: on the heap, not the stack (capsad's workers have
+     * 512 KiB stacks) nor in static storage (two threads may load at once) */
+    _cleanup_free_ struct prog *p = cx_calloc(1, sizeof *p);
+    _cleanup_free_ char *log = cx_calloc(1, LOG_SIZE);
+    build(p, rules, n);
+    if (p->n >= MAX_INSNS)
         return cx_fail(err, 0, "linux.resources.devices: too many rules for one program");
     union bpf_attr load = {
         .prog_type = BPF_PROG_TYPE_CGROUP_DEVICE,
-        .insns = (uint64_t) (uintptr_t) p.insn, .insn_cnt = (uint32_t) p.n,
+        .insns = (uint64_t) (uintptr_t) p->insn, .insn_cnt = (uint32_t) p->n,
         .license = (uint64_t) (uintptr_t) "GPL",
     };
     memcpy(load.prog_name, PROG_NAME, sizeof PROG_NAME);
@@ -141,7 +145,7 @@ int cg_bpf_devices(const char *dir, const struct oci_device_rule *rules, size_t 
     if (prog < 0) { /* again, with the verifier's log for the message */
         int e = errno;
         load.log_buf = (uint64_t) (uintptr_t) log;
-        load.log_size = sizeof log;
+        load.log_size = LOG_SIZE;
         load.log_level = 1;
         log[0] = '\0';
         cx_close(bpf(BPF_PROG_LOAD, &load));

@@ -45,7 +45,8 @@ static bool parse_mount(char *line, struct cg_hier *h)
     }
     if (strcmp(fstype, "cgroup") != 0)
         return false;
-    for (char *tok = strtok(super, ","); tok; tok = strtok(NULL, ",")) {
+    char *save = NULL;
+    for (char *tok = strtok_r(super, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         if (generic_option(tok))
             continue;
         size_t used = strlen(h->ctrls);

@@ -38,7 +38,8 @@ static json_t *read_kv(const char *dir, const char *file)
     json_t *o = json_object();
     if (dir == NULL || cg_read(dir, file, buf, sizeof buf) <= 0)
         return o;
-    for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+    char *save = NULL;
+    for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         char key[128];
         unsigned long long v;
         if (sscanf(line, "%127s %llu", key, &v) == 2)
@@ -60,10 +61,10 @@ static json_t *cpu_stats(json_t *cg)
     json_t *stat = read_kv(cpu, "cpu.stat");
     json_t *usage = json_object(), *percpu = json_array();
     if (acct) {
-        char buf[4096];
+        char buf[4096], *save = NULL;
         json_object_set_new(usage, "total", json_integer(read_num(acct, "cpuacct.usage")));
         if (cg_read(acct, "cpuacct.usage_percpu", buf, sizeof buf) > 0)
-            for (char *t = strtok(buf, " \n"); t; t = strtok(NULL, " \n"))
+            for (char *t = strtok_r(buf, " \n", &save); t; t = strtok_r(NULL, " \n", &save))
                 json_array_append_new(percpu, json_integer((json_int_t) strtoull(t, NULL, 10)));
         json_t *ticks = read_kv(acct, "cpuacct.stat");
         long hz = sysconf(_SC_CLK_TCK);
@@ -137,7 +138,8 @@ static json_t *blkio_v1_list(const char *dir, const char *file)
     json_t *a = json_array();
     if (cg_read(dir, file, buf, sizeof buf) <= 0)
         return a;
-    for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+    char *save = NULL;
+    for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         unsigned maj, min;
         char op[16];
         unsigned long long v;
@@ -153,7 +155,8 @@ static void blkio_v2(const char *dir, json_t *bytes, json_t *ios)
     char buf[16384];
     if (cg_read(dir, "io.stat", buf, sizeof buf) <= 0)
         return;
-    for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+    char *save = NULL;
+    for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         unsigned maj, min;
         unsigned long long rb = 0, wb = 0, ri = 0, wi = 0;
         if (sscanf(line, "%u:%u", &maj, &min) != 2)

@@ -30,7 +30,8 @@ static void enable_in(const char *parent)
     if (cg_read(parent, "cgroup.controllers", avail, sizeof avail) < 0)
         return;
     avail[strcspn(avail, "\n")] = '\0';
-    for (char *tok = strtok(avail, " "); tok; tok = strtok(NULL, " "))
+    char *save = NULL;
+    for (char *tok = strtok_r(avail, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
         snprintf(want + strlen(want), sizeof want - strlen(want), "%s+%s",
                  want[0] ? " " : "", tok);
     cx_error ignore = { 0 }; /* a parent with processes of its own refuses: fine */

@@ -1,8 +1,10 @@
 /* loop.c: see loop.h. */
-#include "shim/loop.h"
+#include "common/loop.h"
 
+#include <errno.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -108,4 +110,34 @@ int loop_timer_fd(int64_t ms, cx_error *err)
         return cx_fail(err, e, "timerfd_settime");
     }
     return fd;
+}
+
+int loop_wakeup_fd(cx_error *err)
+{
+    int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (fd < 0)
+        return cx_fail_errno(err, "eventfd");
+    return fd;
+}
+
+void loop_wakeup(int fd)
+{
+    uint64_t one = 1;
+    /* EAGAIN means the counter is saturated: the loop is woken anyway */
+    int saved = errno;
+    ssize_t n;
+    do
+        n = write(fd, &one, sizeof one);
+    while (n < 0 && errno == EINTR);
+    errno = saved;
+}
+
+uint64_t loop_wakeup_drain(int fd)
+{
+    uint64_t n;
+    ssize_t r;
+    do
+        r = read(fd, &n, sizeof n);
+    while (r < 0 && errno == EINTR);
+    return r == (ssize_t) sizeof n ? n : 0;
 }

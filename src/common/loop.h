@@ -1,9 +1,15 @@
-/* loop.h: the shim's event loop: one epoll set, every source a struct
- * with its fd and callback; no threads.  Signals arrive through a
- * signalfd, the container's death through its pidfd, deadlines through
- * timerfds, all as ordinary sources. */
-#ifndef CAPSA_SHIM_LOOP_H
-#define CAPSA_SHIM_LOOP_H
+/* loop.h: an event loop for capsa-shim and capsad: one epoll set, every
+ * source a struct with its fd and callback.  Signals arrive through a
+ * signalfd, a child's death through its pidfd, deadlines through timerfds,
+ * work finished by other threads through an eventfd, all as ordinary
+ * sources.
+ *
+ * The loop is single-threaded: only the thread that runs loop_once() may
+ * call the loop_* functions on it or touch its sources.  A program with
+ * worker threads (capsad) hands their results over through a queue it
+ * locks itself and wakes the loop with an eventfd (loop_wakeup_fd below). */
+#ifndef CAPSA_COMMON_LOOP_H
+#define CAPSA_COMMON_LOOP_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -49,5 +55,20 @@ void loop_close(struct loop *l);
 int64_t loop_now_ms(void);
 /* A one-shot timerfd firing after ms milliseconds (CLOCK_MONOTONIC). */
 int loop_timer_fd(int64_t ms, cx_error *err);
+
+/* Waking the loop from other threads.  loop_wakeup_fd() makes an eventfd
+ * (non-blocking, close-on-exec) to add as a source for EPOLLIN.  A worker
+ * pushes its result onto a queue under the queue's mutex, unlocks, then
+ * calls loop_wakeup(fd).  The source's callback first calls
+ * loop_wakeup_drain(fd), then takes the whole queue under the mutex:
+ * draining first means a wake-up posted after the queue was taken stays
+ * pending and fires the callback again, so no result is left waiting.
+ * loop_wakeup() may be called from any thread and from a signal handler
+ * (one write(2)); wake-ups posted before the loop runs coalesce into one
+ * callback. */
+int loop_wakeup_fd(cx_error *err);
+void loop_wakeup(int fd);
+/* The wake-ups posted since the last drain (0: none). */
+uint64_t loop_wakeup_drain(int fd);
 
 #endif
