@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -20,6 +21,49 @@ int cx_unix_connect(const char *path, const char *what, cx_error *err)
         return cx_fail_errno(err, "%s: socket", what);
     if (connect(fd, (struct sockaddr *) &sa, sizeof sa) < 0)
         return cx_fail_errno(err, "connect to the %s %s", what, path);
+    return TAKE_FD(fd);
+}
+
+/* Whether a live process listens at path: connect tells (ECONNREFUSED:
+ * the socket file outlived its listener). */
+static int probe_stale(const char *path, const char *what, cx_error *err)
+{
+    struct stat st;
+    if (lstat(path, &st) < 0)
+        return errno == ENOENT ? 0 : cx_fail_errno(err, "%s: stat %s", what, path);
+    if (!S_ISSOCK(st.st_mode))
+        return cx_fail(err, EEXIST, "%s: %s exists and is not a socket", what, path);
+    cx_error ignored;
+    _cleanup_close_ int fd = cx_unix_connect(path, what, &ignored);
+    if (fd >= 0)
+        return cx_fail(err, EADDRINUSE, "%s: another process listens on %s", what, path);
+    if (unlink(path) < 0 && errno != ENOENT)
+        return cx_fail_errno(err, "%s: remove the stale socket %s", what, path);
+    return 0;
+}
+
+int cx_unix_listen(const char *path, mode_t mode, const char *what, cx_error *err)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    if (strlen(path) >= sizeof sa.sun_path)
+        return cx_fail(err, ENAMETOOLONG, "%s: %s: path too long for a unix socket", what, path);
+    memcpy(sa.sun_path, path, strlen(path) + 1);
+    if (probe_stale(path, what, err) < 0)
+        return -1;
+    _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0)
+        return cx_fail_errno(err, "%s: socket", what);
+    /* bound with no access, then opened to mode: never a moment wider */
+    mode_t old = umask(0777);
+    int rc = bind(fd, (struct sockaddr *) &sa, sizeof sa);
+    umask(old);
+    if (rc < 0)
+        return cx_fail_errno(err, "%s: bind %s", what, path);
+    if (chmod(path, mode) < 0 || listen(fd, 128) < 0) {
+        int e = errno;
+        unlink(path);
+        return cx_fail(err, e, "%s: listen on %s", what, path);
+    }
     return TAKE_FD(fd);
 }
 

@@ -13,6 +13,12 @@
  * errors ("console socket"). */
 int cx_unix_connect(const char *path, const char *what, cx_error *err);
 
+/* A listening, non-blocking, close-on-exec socket at path with mode.  A
+ * socket file left by a process that died is replaced; one that a live
+ * process listens on is an error (`what` names this program), and so is
+ * any other kind of file. */
+int cx_unix_listen(const char *path, mode_t mode, const char *what, cx_error *err);
+
 /* All of data (len > 0), fd (if >= 0) riding with the first sendmsg; EINTR
  * retried, SIGPIPE never raised.  Returns 0, or -1 with errno set. */
 int cx_send_with_fd(int sock, const void *data, size_t len, int fd);

@@ -30,6 +30,7 @@ void cx_network_free(struct cx_network *n)
     free(n->subnet);
     free(n->gateway);
     free(n->labels);
+    free(n->conf_file);
     cx_strv_free(n->containers);
     memset(n, 0, sizeof *n);
 }
@@ -41,7 +42,7 @@ void cx_networks_free(struct cx_network *n, size_t count)
     free(n);
 }
 
-#define COLUMNS "name, id, bridge, subnet, gateway, internal, labels, created"
+#define COLUMNS "name, id, bridge, subnet, gateway, internal, labels, created, conf_file"
 
 static void from_row(struct cx_engine *e, sqlite3_stmt *st, struct cx_network *n)
 {
@@ -54,6 +55,7 @@ static void from_row(struct cx_engine *e, sqlite3_stmt *st, struct cx_network *n
     n->internal = sqlite3_column_int(st, 5) != 0;
     n->labels = cx_strdup(cx_db_text(st, 6));
     n->created = sqlite3_column_int64(st, 7);
+    n->conf_file = cx_strdup(cx_db_text(st, 8));
     cx_error ignored = { 0 };
     if (cx_db_texts(&e->store.db, "SELECT container_id FROM container_networks WHERE "
                     "network = ? ORDER BY container_id", n->name, &n->containers,
@@ -265,6 +267,48 @@ int cx_network_get(struct cx_engine *e, const char *what, struct cx_network *out
            : found ? 0 : cx_fail(err, ENOENT, "network %s not found", what);
 }
 
+int cx_network_of_file(struct cx_engine *e, const char *path, const struct cx_cni_conf *conf,
+                       struct cx_network *out, cx_error *err)
+{
+    bool found;
+    if (by_name(e, conf->name, out, &found, err) < 0)
+        return -1;
+    if (found && !out->conf_file[0]) {
+        cx_network_free(out);
+        return cx_fail(err, EEXIST, "the CNI configuration %s names network %s, which is a "
+                       "capsactl network: rename one of them", path, conf->name);
+    }
+    if (found && strcmp(out->conf_file, path) == 0)
+        return 0;
+    if (found) {
+        cx_network_free(out);
+        if (cx_db_run(&e->store.db, "UPDATE networks SET conf_file = ?2 WHERE name = ?1",
+                      conf->name, path, err) < 0)
+            return -1;
+    } else {
+        /* bridge: a placeholder no interface has, unique as the column wants */
+        char id[65];
+        cx_ctr_new_id(id);
+        _cleanup_free_ char *bridge = cx_asprintf("cni:%s", conf->name);
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        if (cx_db_prepare(&e->store.db, "INSERT OR IGNORE INTO networks (name, id, bridge, "
+                          "subnet, gateway, created, conf_file) VALUES (?, ?, ?, '', '', ?, ?)",
+                          &st, err) < 0)
+            return -1;
+        sqlite3_bind_text(st, 1, conf->name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, bridge, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, cx_now_ns());
+        sqlite3_bind_text(st, 5, path, -1, SQLITE_STATIC);
+        if (cx_db_step_done(&e->store.db, st, err) < 0)
+            return -1;
+    }
+    if (by_name(e, conf->name, out, &found, err) < 0)
+        return -1;
+    return found ? 0 : cx_fail(err, ENOENT, "network %s: gone right after it was made",
+                               conf->name);
+}
+
 /* A marker per network under <runroot>/cni/rules: its firewall rules are
  * in place (the runroot is a tmpfs: a reboot clears both). */
 static char *rules_marker(struct cx_engine *e, const char *name)
@@ -281,7 +325,7 @@ static void fw_of(const struct cx_network *n, struct cx_fw_net *fw)
 int cx_network_rules(struct cx_engine *e, const struct cx_network *n, cx_error *err)
 {
     _cleanup_free_ char *marker = rules_marker(e, n->name);
-    if (access(marker, F_OK) == 0)
+    if (n->conf_file[0] || access(marker, F_OK) == 0)
         return 0;
     struct cx_fw_net fw;
     fw_of(n, &fw);
@@ -312,11 +356,13 @@ int cx_network_remove(struct cx_engine *e, const char *name, cx_error *err)
                     "remove them, or disconnect them first", n.name, n.containers[0],
                     n.ncontainers - 1);
     else if ((r = cx_db_run(&e->store.db, "DELETE FROM networks WHERE name = ?", n.name, NULL,
-                            err)) == 0)
+                            err)) == 0 && !n.conf_file[0])
         r = cx_link_delete(n.bridge, err);   /* the bridge plugin leaves it */
-    if (r == 0)
+    if (n.conf_file[0]) {
+        /* a file's network: its plugins' leftovers are the file's business */
+    } else if (r == 0)
         r = rules_remove(e, &n, err);
-    if (r == 0 && !n.ncontainers) {
+    if (r == 0 && !n.ncontainers && !n.conf_file[0]) {
         cx_error gc = { 0 };  /* and what its plugins left: a warning, the network is gone */
         if (cx_net_gc_network(e, &n, &gc) < 0)
             cx_log_error_as_warning(&gc);
@@ -330,6 +376,8 @@ int cx_network_remove(struct cx_engine *e, const char *name, cx_error *err)
 int cx_network_conf(struct cx_engine *e, const struct cx_network *n, json_t *caps,
                     struct cx_cni_conf *out, cx_error *err)
 {
+    if (n->conf_file[0])   /* read at each use: the admin may change it */
+        return cx_cni_conf_load(n->conf_file, out, err);
     _cleanup_free_ char *ipam_dir = cx_asprintf("%s/cni/ipam", e->store.runroot);
     _cleanup_free_ char *tuning_dir = cx_asprintf("%s/cni/tuning", e->store.runroot);
     _cleanup_(json_decrefp) json_t *routes = n->internal ? json_array()

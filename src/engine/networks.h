@@ -19,6 +19,9 @@
 
 struct cx_network {
     char *name, *id, *bridge, *subnet, *gateway, *labels;
+    char *conf_file;     /* "": capsactl's bridge network; else the CNI
+                          * configuration file it is (no bridge, subnet or
+                          * rules of ours: the file's plugins do it all) */
     bool internal;
     int64_t created;
     char **containers;   /* the IDs of the containers on it */
@@ -49,6 +52,11 @@ int cx_network_remove(struct cx_engine *e, const char *name, cx_error *err);
  * host-local, portmap when there are ports, tuning when there is a MAC. */
 int cx_network_conf(struct cx_engine *e, const struct cx_network *n, json_t *caps,
                     struct cx_cni_conf *out, cx_error *err);
+/* The network the CNI configuration file path (already read into conf)
+ * describes, recorded under conf's name (or its record updated to path).
+ * A capsactl network of that name: EEXIST. */
+int cx_network_of_file(struct cx_engine *e, const char *path, const struct cx_cni_conf *conf,
+                       struct cx_network *out, cx_error *err);
 /* n's firewall rules (net/fwrules.h), made once per boot: a marker under
  * <runroot>/cni/rules says they are there. */
 int cx_network_rules(struct cx_engine *e, const struct cx_network *n, cx_error *err);

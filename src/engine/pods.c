@@ -176,7 +176,10 @@ static json_t *strv_json(char *const *v)
 static int pod_record(struct cx_engine *e, const struct cx_pod_opts *o, json_t *shares,
                       struct cx_pod *p, cx_error *err)
 {
-    cx_ctr_new_id(p->id);
+    if (o->id)
+        snprintf(p->id, sizeof p->id, "%s", o->id);
+    else
+        cx_ctr_new_id(p->id);
     if (o->name && cx_ctr_name_check(o->name, err) < 0)
         return cx_error_prefix(err, "pod name");
     if (o->hostname && cx_hostname_check(o->hostname, err) < 0)
@@ -236,6 +239,8 @@ static int infra_create(struct cx_engine *e, struct cx_pod *p, const struct cx_p
 {
     _cleanup_(cx_run_opts_free) struct cx_run_opts o;
     infra_opts(p, po, &o);
+    if (po->infra_hook && po->infra_hook(&o, po->hook_data, err) < 0)
+        return -1;
     struct cx_image_rec img = { 0 };
     struct cx_image_config cfg = { 0 };
     bool found = false;

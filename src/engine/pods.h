@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "engine/engine.h"
+#include "engine/run_opts.h"
 
 #include "capsa-config.h"
 
@@ -42,6 +43,11 @@ struct cx_pod_opts {
     const char *hostname;  /* NULL: the pod's name */
     const char *shares;    /* --share: a comma list of net, ipc, uts, pid (NULL: net,ipc,uts) */
     const char *infra_image;  /* NULL: CX_INFRA_IMAGE */
+    const char *id;        /* NULL: a new one (capsad reserves its ID first) */
+    /* capsad: more options for the infra container (sysctls, DNS, the
+     * cgroup parent, its security context), run after the pod's own */
+    int (*infra_hook)(struct cx_run_opts *o, void *data, cx_error *err);
+    void *hook_data;
 };
 
 void cx_pod_free(struct cx_pod *p);

@@ -138,6 +138,34 @@ static const char *const migrations[] = {
     "  container_id TEXT PRIMARY KEY REFERENCES containers(id) ON DELETE CASCADE,"
     "  pod_id TEXT NOT NULL REFERENCES pods(id));"
     "CREATE INDEX pod_containers_pod ON pod_containers(pod_id);",
+    /* 5 -> 6: what capsad (the CRI server) adds to pods and containers:
+       the kubelet's name for each (name_key: unique, so a retried request
+       finds what the first made), its config as the kubelet sent it (a
+       packed protobuf), and the CRI states the engine does not have.  The
+       rows are written before the pod or container exists and have no
+       foreign key: a row whose object is gone is removed at start */
+    "CREATE TABLE cri_sandboxes ("
+    "  id TEXT PRIMARY KEY,"
+    "  name_key TEXT NOT NULL UNIQUE,"
+    "  state TEXT NOT NULL CHECK (state IN ('creating', 'ready', 'stopped')),"
+    "  config BLOB NOT NULL,"
+    "  config_digest TEXT NOT NULL,"
+    "  runtime_handler TEXT NOT NULL DEFAULT '',"
+    "  created INTEGER NOT NULL);"
+    "CREATE TABLE cri_containers ("
+    "  id TEXT PRIMARY KEY,"
+    "  sandbox_id TEXT NOT NULL,"
+    "  name_key TEXT NOT NULL UNIQUE,"
+    "  state TEXT NOT NULL CHECK (state IN ('creating', 'created')),"
+    "  config BLOB NOT NULL,"
+    "  config_digest TEXT NOT NULL,"
+    "  log_path TEXT NOT NULL DEFAULT '',"
+    "  start_error TEXT NOT NULL DEFAULT '',"
+    "  created INTEGER NOT NULL);"
+    "CREATE INDEX cri_containers_sandbox ON cri_containers(sandbox_id);"
+    /* and networks whose configuration is a file of a CNI directory
+       (capsad's pods' network, as the node's admin wrote it) */
+    "ALTER TABLE networks ADD COLUMN conf_file TEXT NOT NULL DEFAULT '';",
 };
 
 int cx_db_fail(struct cx_db *db, const char *what, cx_error *err)

@@ -1,0 +1,145 @@
+/* capsad.c: main() of the Kubernetes CRI server: the configuration, one
+ * capsad per runroot (a lock), the socket (or systemd's), then the
+ * server (src/cri) until SIGTERM.  Containers never depend on capsad
+ * running: their shims are detached and their exit command is capsactl's. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "capsa-config.h"
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "cri/handlers.h"
+#include "cri/recover.h"
+
+/* systemd's socket activation: fd 3 when LISTEN_PID names us */
+static int activated_fd(void)
+{
+    const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+    int p, n;
+    if (!pid || !fds || cx_parse_int(pid, &p) < 0 || p != getpid() ||
+        cx_parse_int(fds, &n) < 0 || n < 1)
+        return -1;
+    unsetenv("LISTEN_PID");
+    unsetenv("LISTEN_FDS");
+    unsetenv("LISTEN_FDNAMES");
+    fcntl(3, F_SETFD, FD_CLOEXEC);
+    return 3;
+}
+
+/* sd_notify("READY=1") without libsystemd: one datagram to $NOTIFY_SOCKET */
+static void notify_ready(void)
+{
+    const char *path = getenv("NOTIFY_SOCKET");
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    if (!path || (path[0] != '/' && path[0] != '@') || strlen(path) >= sizeof sa.sun_path)
+        return;
+    memcpy(sa.sun_path, path, strlen(path));
+    socklen_t len = offsetof(struct sockaddr_un, sun_path) + strlen(path);
+    if (sa.sun_path[0] == '@')
+        sa.sun_path[0] = '\0';
+    _cleanup_close_ int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd >= 0)
+        sendto(fd, "READY=1", 7, MSG_NOSIGNAL, (struct sockaddr *) &sa, len);
+}
+
+/* One capsad per runroot: a second one would recover the first's pods. */
+static int lock_runroot(const char *runroot, cx_error *err)
+{
+    if (cx_mkdir_p(runroot, 0700, err) < 0)
+        return -1;
+    _cleanup_free_ char *path = cx_asprintf("%s/capsad.lock", runroot);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return cx_fail_errno(err, "open %s", path);
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        int e = errno;
+        close(fd);
+        return cx_fail(err, e == EWOULDBLOCK ? EBUSY : e,
+                       "another capsad serves the runroot %s (%s is locked)", runroot, path);
+    }
+    return fd;     /* kept open for the life of the process */
+}
+
+/* The socket's directory: made root-only when missing. */
+static int socket_dir(const char *path, cx_error *err)
+{
+    _cleanup_free_ char *dir = cx_strdup(path);
+    char *slash = strrchr(dir, '/');
+    if (slash == NULL || slash == dir)
+        return 0;
+    *slash = '\0';
+    struct stat st;
+    if (stat(dir, &st) == 0)
+        return 0;
+    return cx_mkdir_p(dir, 0700, err);
+}
+
+static enum cx_log_level log_level(const char *s)
+{
+    return strcmp(s, "debug") == 0 ? CX_LOG_DEBUG : strcmp(s, "warn") == 0 ? CX_LOG_WARN
+         : strcmp(s, "error") == 0 ? CX_LOG_ERROR : CX_LOG_INFO;
+}
+
+static int serve(struct cri_config *cfg, cx_error *err)
+{
+    struct capsad d = { .cfg = cfg };
+    /* the engine's CNI runs find the plugins there (and the shims' exit
+     * commands, which inherit it) */
+    setenv("CNI_PATH", cfg->cni_bin_dir, 1);
+    if (lock_runroot(cfg->runroot, err) < 0)
+        return -1;
+    int listen_fd = activated_fd();
+    if (listen_fd < 0 && socket_dir(cfg->listen_path, err) < 0)
+        return -1;
+    if (cri_recover(&d, err) < 0)
+        return cx_error_prefix(err, "recovering the pods and containers of %s", cfg->root);
+    struct cri_server_opts o = {
+        .socket_path = cfg->listen_path, .listen_fd = listen_fd, .root = cfg->root,
+        .runroot = cfg->runroot, .methods = cri_methods, .app = &d,
+    };
+    struct cri_server *s = NULL;
+    int rc = cri_server_new(&s, &o, err);
+    if (rc == 0) {
+        cx_log(CX_LOG_INFO, "capsad %s serving CRI v1 on %s", CAPSA_VERSION, cfg->listen_path);
+        notify_ready();
+        rc = cri_server_run(s, err);
+    }
+    cri_server_free(s);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    cx_log_set_program("capsad");
+    struct cri_config cfg;
+    cx_error err = { 0 };
+    if (cri_config_load(&cfg, argc, argv, &err) < 0) {
+        cx_log_error(&err);
+        fprintf(stderr, "Try 'capsad --help'.\n");
+        return 2;
+    }
+    if (cfg.help || cfg.version) {
+        if (cfg.help)
+            cri_config_usage(stdout);
+        else
+            printf("capsad version %s%s%s\n", CAPSA_VERSION, CAPSA_COMMIT[0] ? " commit " : "",
+                   CAPSA_COMMIT);
+        cri_config_free(&cfg);
+        return 0;
+    }
+    cx_log_init(NULL, CX_LOG_TEXT, log_level(cfg.log_level) == CX_LOG_DEBUG, &err);
+    int rc = serve(&cfg, &err);
+    if (rc < 0)
+        cx_log_error(&err);
+    cri_config_free(&cfg);
+    return rc < 0 ? 1 : 0;
+}

@@ -1,0 +1,46 @@
+/* dispatch.c: the method table: every method of both CRI services, by the
+ * names of the generated descriptors, with capsad's handler where it has
+ * one.  A method in the services without a handler is answered
+ * UNIMPLEMENTED naming it; a path in neither, "unknown method". */
+#include <string.h>
+
+#include "cri/handlers.h"
+#include "cri/server_internal.h"
+
+#define RT(name, fn) { "RuntimeService", #name, fn, NULL }
+#define RT_STREAM(name, fn) { "RuntimeService", #name, NULL, fn }
+#define IMG(name, fn) { "ImageService", #name, fn, NULL }
+
+const struct cri_method cri_methods[] = {
+    RT(Version, cri_version),
+    RT(Status, cri_status),
+    RT(RuntimeConfig, cri_runtime_config),
+    RT(UpdateRuntimeConfig, cri_update_runtime_config),
+    RT(CheckpointContainer, cri_checkpoint_container),
+    RT(ListMetricDescriptors, cri_list_metric_descriptors),
+    RT(ListPodSandboxMetrics, cri_list_pod_sandbox_metrics),
+    RT(RunPodSandbox, cri_run_pod_sandbox),
+    RT(StopPodSandbox, cri_stop_pod_sandbox),
+    RT(RemovePodSandbox, cri_remove_pod_sandbox),
+    RT(PodSandboxStatus, cri_pod_sandbox_status),
+    RT(ListPodSandbox, cri_list_pod_sandbox),
+    { 0 },
+};
+
+static const ProtobufCServiceDescriptor *service(const char *name)
+{
+    if (strcmp(name, "RuntimeService") == 0)
+        return &runtime__v1__runtime_service__descriptor;
+    if (strcmp(name, "ImageService") == 0)
+        return &runtime__v1__image_service__descriptor;
+    return NULL;
+}
+
+const ProtobufCMethodDescriptor *cri_method_descriptor(const char *svc, const char *name)
+{
+    const ProtobufCServiceDescriptor *d = service(svc);
+    for (unsigned i = 0; d && i < d->n_methods; i++)
+        if (strcmp(d->methods[i].name, name) == 0)
+            return &d->methods[i];
+    return NULL;
+}

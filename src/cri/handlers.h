@@ -1,0 +1,58 @@
+/* handlers.h: capsad's CRI handlers, one declaration per method, and
+ * the daemon state they share (struct capsad, the server's app). */
+#ifndef CAPSA_CRI_HANDLERS_H
+#define CAPSA_CRI_HANDLERS_H
+
+#include "cri.pb-c.h"
+#include "cri/config.h"
+#include "cri/server.h"
+
+struct capsad {
+    struct cri_config *cfg;
+    char *exe_dir;               /* where capsad runs from (helpers beside it) */
+};
+
+extern const struct cri_method cri_methods[];
+
+/* Copy map entries (key/value strings shared, not copied) from one
+ * message's entry type to another's. */
+#define CRI_COPY_MAP(ctx, dst, ndst, src, nsrc, Type, init)                       \
+    do {                                                                         \
+        (ndst) = (nsrc);                                                         \
+        (dst) = arena_alloc(&(ctx)->arena, ((nsrc) + 1) * sizeof *(dst));        \
+        for (size_t i_ = 0; i_ < (nsrc); i_++) {                                 \
+            Type *e_ = CRI_NEW(ctx, Type, init);                                 \
+            e_->key = (src)[i_]->key;                                            \
+            e_->value = (src)[i_]->value;                                        \
+            (dst)[i_] = e_;                                                      \
+        }                                                                        \
+    } while (0)
+/* A map of one entry k: v (v copied into the arena). */
+#define CRI_MAP_ONE(ctx, dst, ndst, Type, init, k, v)                             \
+    do {                                                                         \
+        (ndst) = 1;                                                              \
+        (dst) = arena_alloc(&(ctx)->arena, sizeof *(dst));                       \
+        (dst)[0] = CRI_NEW(ctx, Type, init);                                     \
+        (dst)[0]->key = (char *) (k);                                            \
+        (dst)[0]->value = arena_strdup(&(ctx)->arena, (v) ? (v) : "");           \
+    } while (0)
+
+#define CRI_HANDLER(fn) \
+    int fn(struct cri_ctx *ctx, const ProtobufCMessage *in, ProtobufCMessage **out, cx_error *err)
+
+/* runtime_info.c */
+CRI_HANDLER(cri_version);
+CRI_HANDLER(cri_status);
+CRI_HANDLER(cri_runtime_config);
+CRI_HANDLER(cri_update_runtime_config);
+CRI_HANDLER(cri_checkpoint_container);
+CRI_HANDLER(cri_list_metric_descriptors);
+CRI_HANDLER(cri_list_pod_sandbox_metrics);
+/* runtime_sandbox.c */
+CRI_HANDLER(cri_run_pod_sandbox);
+CRI_HANDLER(cri_stop_pod_sandbox);
+CRI_HANDLER(cri_remove_pod_sandbox);
+CRI_HANDLER(cri_pod_sandbox_status);
+CRI_HANDLER(cri_list_pod_sandbox);
+
+#endif

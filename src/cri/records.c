@@ -1,0 +1,143 @@
+/* records.c: see records.h. */
+#include "cri/records.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cleanup.h"
+#include "common/util.h"
+
+void cri_sandbox_free(struct cri_sandbox *s)
+{
+    free(s->name_key);
+    free(s->state);
+    free(s->digest);
+    free(s->handler);
+    free(s->config);
+    free(s->infra_id);
+    memset(s, 0, sizeof *s);
+}
+
+void cri_sandboxes_free(struct cri_sandbox *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        cri_sandbox_free(&v[i]);
+    free(v);
+}
+
+int cri_sandbox_insert(struct cx_db *db, const struct cri_sandbox *s, cx_error *err)
+{
+    _cleanup_stmt_ sqlite3_stmt *st = NULL;
+    if (cx_db_prepare(db, "INSERT INTO cri_sandboxes (id, name_key, state, config, "
+                      "config_digest, runtime_handler, created) VALUES (?, ?, 'creating', ?, "
+                      "?, ?, ?)", &st, err) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, s->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, s->name_key, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 3, s->config, (int) s->config_len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, s->digest, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, s->handler, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, s->created);
+    if (sqlite3_step(st) == SQLITE_DONE)
+        return 0;
+    if (sqlite3_extended_errcode(db->h) == SQLITE_CONSTRAINT_UNIQUE)
+        return cx_fail(err, EEXIST, "the sandbox name %s is reserved", s->name_key);
+    return cx_db_fail(db, "recording the sandbox", err);
+}
+
+#define COLUMNS "s.id, s.name_key, s.state, s.config, s.config_digest, s.runtime_handler, " \
+                "s.created, p.infra_id, p.id IS NOT NULL"
+#define FROM " FROM cri_sandboxes s LEFT JOIN pods p ON p.id = s.id"
+
+static void from_row(sqlite3_stmt *st, struct cri_sandbox *s)
+{
+    memset(s, 0, sizeof *s);
+    snprintf(s->id, sizeof s->id, "%s", cx_db_text(st, 0));
+    s->name_key = cx_strdup(cx_db_text(st, 1));
+    s->state = cx_strdup(cx_db_text(st, 2));
+    int n = sqlite3_column_bytes(st, 3);
+    s->config = cx_calloc(1, (size_t) n + 1);
+    if (n > 0)
+        memcpy(s->config, sqlite3_column_blob(st, 3), (size_t) n);
+    s->config_len = (size_t) n;
+    s->digest = cx_strdup(cx_db_text(st, 4));
+    s->handler = cx_strdup(cx_db_text(st, 5));
+    s->created = sqlite3_column_int64(st, 6);
+    s->infra_id = cx_strdup(cx_db_text(st, 7));
+    s->pod_exists = sqlite3_column_int(st, 8) != 0;
+}
+
+static int select_rows(struct cx_db *db, const char *where, const char *arg,
+                       struct cri_sandbox **out, size_t *n, cx_error *err)
+{
+    _cleanup_stmt_ sqlite3_stmt *st = NULL;
+    _cleanup_free_ char *sql = cx_asprintf("SELECT " COLUMNS FROM "%s ORDER BY s.created, s.id",
+                                           where);
+    *out = NULL;
+    *n = 0;
+    if (cx_db_prepare(db, sql, &st, err) < 0)
+        return -1;
+    if (arg)
+        sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        *out = cx_realloc(*out, (*n + 1) * sizeof **out);
+        from_row(st, &(*out)[(*n)++]);
+    }
+    if (rc != SQLITE_DONE) {
+        cri_sandboxes_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+        return cx_db_fail(db, "reading the sandboxes", err);
+    }
+    return 0;
+}
+
+int cri_sandbox_get(struct cx_db *db, const char *what, bool by_name, struct cri_sandbox *out,
+                    bool *found, cx_error *err)
+{
+    struct cri_sandbox *v;
+    size_t n;
+    *found = false;
+    if (by_name) {
+        if (select_rows(db, " WHERE s.name_key = ?1", what, &v, &n, err) < 0)
+            return -1;
+    } else {
+        /* an ID or a unique prefix of one: hex only, so GLOB sees no pattern */
+        if (what[0] == '\0' || strspn(what, "0123456789abcdef") != strlen(what) ||
+            strlen(what) > 64)
+            return 0;
+        _cleanup_free_ char *glob = cx_asprintf("%s*", what);
+        if (select_rows(db, " WHERE s.id GLOB ?1", glob, &v, &n, err) < 0)
+            return -1;
+        if (n > 1) {
+            cri_sandboxes_free(v, n);
+            return cx_fail(err, EINVAL, "sandbox ID prefix %s is ambiguous", what);
+        }
+    }
+    if (n == 1) {
+        *out = v[0];
+        *found = true;
+        free(v);
+        return 0;
+    }
+    cri_sandboxes_free(v, n);
+    return 0;
+}
+
+int cri_sandbox_list(struct cx_db *db, struct cri_sandbox **out, size_t *n, cx_error *err)
+{
+    return select_rows(db, "", NULL, out, n, err);
+}
+
+int cri_sandbox_set_state(struct cx_db *db, const char *id, const char *state, cx_error *err)
+{
+    return cx_db_run(db, "UPDATE cri_sandboxes SET state = ?2 WHERE id = ?1", id, state, err);
+}
+
+int cri_sandbox_delete(struct cx_db *db, const char *id, cx_error *err)
+{
+    return cx_db_run(db, "DELETE FROM cri_sandboxes WHERE id = ?1", id, NULL, err);
+}

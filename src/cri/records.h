@@ -1,0 +1,36 @@
+/* records.h: capsad's rows beside the engine's (schema 6): one per
+ * sandbox (the pod of the same id) and per container, holding the
+ * kubelet's name for it (name_key, unique: the reservation), the config
+ * it sent (packed, answered back as sent), and the CRI state.  A row is
+ * written first ("creating") and the engine object after, so a capsad
+ * killed in between leaves a row that start-up recovery finds. */
+#ifndef CAPSA_CRI_RECORDS_H
+#define CAPSA_CRI_RECORDS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "store/db.h"
+
+struct cri_sandbox {
+    char id[65];
+    char *name_key, *state, *digest, *handler;
+    uint8_t *config;
+    size_t config_len;
+    int64_t created;
+    char *infra_id;             /* the pod's ("" when the pod is gone) */
+    bool pod_exists;
+};
+
+void cri_sandbox_free(struct cri_sandbox *s);
+void cri_sandboxes_free(struct cri_sandbox *v, size_t n);
+/* Insert in state "creating"; a taken name_key: EEXIST. */
+int cri_sandbox_insert(struct cx_db *db, const struct cri_sandbox *s, cx_error *err);
+/* By full id or a unique prefix; by_name: by name_key.  Absent: *found false. */
+int cri_sandbox_get(struct cx_db *db, const char *what, bool by_name, struct cri_sandbox *out,
+                    bool *found, cx_error *err);
+int cri_sandbox_list(struct cx_db *db, struct cri_sandbox **out, size_t *n, cx_error *err);
+int cri_sandbox_set_state(struct cx_db *db, const char *id, const char *state, cx_error *err);
+int cri_sandbox_delete(struct cx_db *db, const char *id, cx_error *err);
+
+#endif

@@ -1,0 +1,45 @@
+/* recover.c: see recover.h. */
+#include "cri/recover.h"
+
+#include <string.h>
+
+#include "common/log.h"
+#include "cri/records.h"
+#include "engine/engine.h"
+#include "engine/pods.h"
+
+static void sandboxes(struct cx_engine *e)
+{
+    struct cri_sandbox *v;
+    size_t n;
+    cx_error err = { 0 };
+    if (cri_sandbox_list(&e->store.db, &v, &n, &err) < 0) {
+        cx_log_error_as_warning(&err);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        bool creating = strcmp(v[i].state, "creating") == 0;
+        if (!creating && v[i].pod_exists)
+            continue;
+        cx_error one = { 0 };
+        if (creating && v[i].pod_exists && cx_pod_remove(e, v[i].id, true, &one) < 0) {
+            cx_log_error_as_warning(&one);
+            continue;
+        }
+        cx_log(CX_LOG_INFO, "sandbox %.12s (%s): %s", v[i].id, v[i].name_key,
+               creating ? "half made when capsad stopped: removed" : "its pod is gone");
+        if (cri_sandbox_delete(&e->store.db, v[i].id, &one) < 0)
+            cx_log_error_as_warning(&one);
+    }
+    cri_sandboxes_free(v, n);
+}
+
+int cri_recover(struct capsad *d, cx_error *err)
+{
+    struct cx_engine e;
+    if (cri_engine_open(&e, d->cfg->root, d->cfg->runroot, err) < 0)
+        return -1;
+    sandboxes(&e);
+    cx_engine_close(&e);
+    return 0;
+}

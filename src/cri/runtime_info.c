@@ -1,0 +1,137 @@
+/* runtime_info.c: what the kubelet asks about the runtime itself: Version,
+ * Status (RuntimeReady, NetworkReady), RuntimeConfig (the cgroup driver,
+ * which the kubelet's must match), UpdateRuntimeConfig, and the methods
+ * capsad answers without a feature behind them. */
+#include <jansson.h>
+#include <string.h>
+
+#include "common/cleanup.h"
+#include "cri/handlers.h"
+#include "net/cni_confdir.h"
+
+#include "capsa-config.h"
+
+/* the kubelet's CRI API version these messages are */
+#define CRI_API_VERSION "v1"
+
+CRI_HANDLER(cri_version)
+{
+    (void) in;
+    (void) err;
+    Runtime__V1__VersionResponse *r =
+        CRI_NEW(ctx, Runtime__V1__VersionResponse, runtime__v1__version_response__init);
+    r->version = "0.1.0";
+    r->runtime_name = "capsa";
+    r->runtime_version = CAPSA_VERSION;
+    r->runtime_api_version = CRI_API_VERSION;
+    *out = &r->base;
+    return 0;
+}
+
+static Runtime__V1__RuntimeCondition *condition(struct cri_ctx *ctx, const char *type,
+                                                bool ok, const char *reason,
+                                                const char *message)
+{
+    Runtime__V1__RuntimeCondition *c =
+        CRI_NEW(ctx, Runtime__V1__RuntimeCondition, runtime__v1__runtime_condition__init);
+    c->type = (char *) type;
+    c->status = ok;
+    c->reason = arena_strdup(&ctx->arena, reason);
+    c->message = arena_strdup(&ctx->arena, message);
+    return c;
+}
+
+/* NetworkReady: a valid configuration in the CNI directory */
+static Runtime__V1__RuntimeCondition *network_ready(struct cri_ctx *ctx)
+{
+    struct capsad *d = ctx->app;
+    struct cx_cni_conf conf;
+    _cleanup_free_ char *path = NULL;
+    cx_error err = { 0 };
+    if (cx_cni_confdir_first(d->cfg->cni_conf_dir, &conf, &path, &err) < 0) {
+        char msg[CX_ERROR_MAX + 64];
+        cx_error_format(&err, msg, sizeof msg);
+        return condition(ctx, "NetworkReady", false, "NetworkPluginNotReady", msg);
+    }
+    cx_cni_conf_free(&conf);
+    return condition(ctx, "NetworkReady", true, "", "");
+}
+
+CRI_HANDLER(cri_status)
+{
+    (void) err;
+    const Runtime__V1__StatusRequest *req = (const void *) in;
+    struct capsad *d = ctx->app;
+    Runtime__V1__StatusResponse *r =
+        CRI_NEW(ctx, Runtime__V1__StatusResponse, runtime__v1__status_response__init);
+    r->status = CRI_NEW(ctx, Runtime__V1__RuntimeStatus, runtime__v1__runtime_status__init);
+    r->status->n_conditions = 2;
+    r->status->conditions = arena_alloc(&ctx->arena, 2 * sizeof *r->status->conditions);
+    r->status->conditions[0] = condition(ctx, "RuntimeReady", true, "", "");
+    r->status->conditions[1] = network_ready(ctx);
+    if (req->verbose) {
+        json_auto_t *cfg = cri_config_json(d->cfg);
+        _cleanup_free_ char *text = json_dumps(cfg, JSON_COMPACT);
+        r->n_info = 1;
+        r->info = arena_alloc(&ctx->arena, sizeof *r->info);
+        r->info[0] = CRI_NEW(ctx, Runtime__V1__StatusResponse__InfoEntry,
+                             runtime__v1__status_response__info_entry__init);
+        r->info[0]->key = "config";
+        r->info[0]->value = arena_strdup(&ctx->arena, text ? text : "{}");
+    }
+    *out = &r->base;
+    return 0;
+}
+
+CRI_HANDLER(cri_runtime_config)
+{
+    (void) in;
+    (void) err;
+    struct capsad *d = ctx->app;
+    Runtime__V1__RuntimeConfigResponse *r = CRI_NEW(
+        ctx, Runtime__V1__RuntimeConfigResponse, runtime__v1__runtime_config_response__init);
+    r->linux = CRI_NEW(ctx, Runtime__V1__LinuxRuntimeConfiguration,
+                       runtime__v1__linux_runtime_configuration__init);
+    r->linux->cgroup_driver = strcmp(d->cfg->cgroup_manager, "systemd") == 0
+                                  ? RUNTIME__V1__CGROUP_DRIVER__SYSTEMD
+                                  : RUNTIME__V1__CGROUP_DRIVER__CGROUPFS;
+    *out = &r->base;
+    return 0;
+}
+
+CRI_HANDLER(cri_update_runtime_config)
+{
+    const Runtime__V1__UpdateRuntimeConfigRequest *req = (const void *) in;
+    (void) req;
+    (void) err;
+    /* the pod CIDR reaches a network only through cni_conf_template
+     * (not yet: the conf dir's network is used as the admin wrote it) */
+    *out = &CRI_NEW(ctx, Runtime__V1__UpdateRuntimeConfigResponse,
+                    runtime__v1__update_runtime_config_response__init)->base;
+    return 0;
+}
+
+CRI_HANDLER(cri_checkpoint_container)
+{
+    (void) in;
+    (void) out;
+    return cri_fail(ctx, err, GRPC_UNIMPLEMENTED, "capsa cannot checkpoint containers yet");
+}
+
+CRI_HANDLER(cri_list_metric_descriptors)
+{
+    (void) in;
+    (void) err;
+    *out = &CRI_NEW(ctx, Runtime__V1__ListMetricDescriptorsResponse,
+                    runtime__v1__list_metric_descriptors_response__init)->base;
+    return 0;
+}
+
+CRI_HANDLER(cri_list_pod_sandbox_metrics)
+{
+    (void) in;
+    (void) err;
+    *out = &CRI_NEW(ctx, Runtime__V1__ListPodSandboxMetricsResponse,
+                    runtime__v1__list_pod_sandbox_metrics_response__init)->base;
+    return 0;
+}
