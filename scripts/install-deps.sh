@@ -24,10 +24,13 @@ done
 # libyaml-dev (kube play's manifests)
 # capsactl's networks: the CNI plugins (bridge, host-local, portmap,
 # firewall, tuning) and the iptables they drive
+# capsad's HTTP/2 and protobuf: libnghttp2-dev, libprotobuf-c-dev and
+# protobuf-c-compiler (protoc-c, run at build time on src/cri/proto)
 pkgs="make meson ninja-build pkg-config gcc libc6-dev libjansson-dev libcap-dev
       libseccomp-dev libsystemd-dev busybox-static libsqlite3-dev libcurl4-openssl-dev
       libarchive-dev libssl-dev zlib1g-dev libzstd-dev libisal-dev libyaml-dev
-      containernetworking-plugins iptables"
+      containernetworking-plugins iptables
+      libnghttp2-dev libprotobuf-c-dev protobuf-c-compiler"
 # the peers the tests drive: runc (the compat reference), podman (with
 # catatonit, its --init), containerd and docker.io (dockerd 20.10, with tini
 # as its docker-init; tests/interop), crun (make bench), installed as users
@@ -51,6 +54,9 @@ if [ "$test" = 1 ]; then
     # tests/image: openssl (the token server's keys and signatures),
     # apache2-utils (htpasswd), sqlite3 (looking into the store)
     pkgs="$pkgs openssl apache2-utils sqlite3"
+    # tests/cri: the CRI tests' client (python3-grpcio, and protoc with
+    # python3-protobuf for the message classes made from our .proto)
+    pkgs="$pkgs python3-grpcio protobuf-compiler python3-protobuf"
     # docker-registry (Debian's distribution 2.8, the registry the image
     # tests pull from and push to), skopeo and umoci (images copied, inspected
     # and unpacked by the reference tools)
