@@ -39,8 +39,10 @@ static int k8s_name(const char *what, const char *v, cx_error *err)
     if (v == NULL || v[0] == '\0')
         return cx_fail(err, EINVAL, "sandbox config: metadata.%s is empty", what);
     char shown[112];
-    if (strlen(v) > 253 || strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                     "0123456789-.") != strlen(v))
+    static const char alnum[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    if (strlen(v) > 253 || !strchr(alnum, v[0]) || strstr(v, "..") ||
+        strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") !=
+            strlen(v))
         return cx_fail(err, EINVAL, "sandbox config: metadata.%s \"%s\" is not a Kubernetes "
                        "name", what, cx_printable(v, shown));
     return 0;
@@ -143,6 +145,7 @@ int cri_pod_spec_make(const Runtime__V1__PodSandboxConfig *c, struct cri_pod_spe
     const char *host = c->hostname[0] ? c->hostname : m->name;
     if (cx_hostname_check(host, err) < 0) {
         cri_pod_spec_free(s);
+        err->errnum = EINVAL;
         return cx_error_prefix(err, "sandbox config: hostname");
     }
     s->hostname = cx_strdup(host);

@@ -127,7 +127,18 @@ class Cri:
 
     msg = staticmethod(msg)
 
-    def call(self, method, request=None, timeout=None, **fields):
+    @property
+    def pb(self):
+        return pb()
+
+    @staticmethod
+    def methods():
+        """(service, method, server-streaming) of every method of our .proto."""
+        for svc in SERVICES:
+            for m in pb().DESCRIPTOR.services_by_name[svc].methods:
+                yield svc, m.name, m.server_streaming
+
+    def call(self, method, request=None, timeout=None, compression=None, **fields):
         """Call a method with request, or one built from fields; the reply
         message, or an iterator of them for a server-streaming method.
         timeout is the call's deadline in seconds (self.timeout if None)."""
@@ -149,7 +160,8 @@ class Cri:
         stub = kind("/%s/%s" % (svc.full_name, m.name),
                     request_serializer=lambda r: r.SerializeToString(),
                     response_deserializer=reply.FromString)
-        return stub(request, timeout=self.timeout if timeout is None else timeout)
+        return stub(request, timeout=self.timeout if timeout is None else timeout,
+                    compression=compression)
 
     def raw(self, path, data, timeout=None, stream=False):
         """Send data as the one message of a call to path
