@@ -24,6 +24,12 @@ const struct cri_method cri_methods[] = {
     RT(RemovePodSandbox, cri_remove_pod_sandbox),
     RT(PodSandboxStatus, cri_pod_sandbox_status),
     RT(ListPodSandbox, cri_list_pod_sandbox),
+    RT(CreateContainer, cri_create_container),
+    RT(StartContainer, cri_start_container),
+    RT(StopContainer, cri_stop_container),
+    RT(RemoveContainer, cri_remove_container),
+    RT(ContainerStatus, cri_container_status),
+    RT(ListContainers, cri_list_containers),
     { 0 },
 };
 

@@ -54,5 +54,12 @@ CRI_HANDLER(cri_stop_pod_sandbox);
 CRI_HANDLER(cri_remove_pod_sandbox);
 CRI_HANDLER(cri_pod_sandbox_status);
 CRI_HANDLER(cri_list_pod_sandbox);
+/* runtime_container.c, container_status.c */
+CRI_HANDLER(cri_create_container);
+CRI_HANDLER(cri_start_container);
+CRI_HANDLER(cri_stop_container);
+CRI_HANDLER(cri_remove_container);
+CRI_HANDLER(cri_container_status);
+CRI_HANDLER(cri_list_containers);
 
 #endif

@@ -33,4 +33,25 @@ int cri_sandbox_list(struct cx_db *db, struct cri_sandbox **out, size_t *n, cx_e
 int cri_sandbox_set_state(struct cx_db *db, const char *id, const char *state, cx_error *err);
 int cri_sandbox_delete(struct cx_db *db, const char *id, cx_error *err);
 
+struct cri_container {
+    char id[65];
+    char *sandbox_id, *name_key, *state, *digest, *log_path, *start_error;
+    uint8_t *config;
+    size_t config_len;
+    int64_t created;
+    bool ctr_exists;            /* the engine's container is there */
+};
+
+void cri_container_free(struct cri_container *c);
+void cri_containers_free(struct cri_container *v, size_t n);
+int cri_container_insert(struct cx_db *db, const struct cri_container *c, cx_error *err);
+int cri_container_get(struct cx_db *db, const char *what, bool by_name,
+                      struct cri_container *out, bool *found, cx_error *err);
+/* Every row, or a sandbox's (sandbox_id not NULL). */
+int cri_container_list(struct cx_db *db, const char *sandbox_id, struct cri_container **out,
+                       size_t *n, cx_error *err);
+int cri_container_set(struct cx_db *db, const char *id, const char *column, const char *value,
+                      cx_error *err);
+int cri_container_delete(struct cx_db *db, const char *id, cx_error *err);
+
 #endif

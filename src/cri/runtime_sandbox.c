@@ -245,6 +245,9 @@ CRI_HANDLER(cri_remove_pod_sandbox)
     if (found && sb.pod_exists)
         rc = cx_pod_remove(ctx->engine, sb.id, true, err);
     if (found && rc == 0)
+        rc = cx_db_run(&ctx->engine->store.db, "DELETE FROM cri_containers WHERE sandbox_id = ?",
+                       sb.id, NULL, err);
+    if (found && rc == 0)
         rc = cri_sandbox_delete(&ctx->engine->store.db, sb.id, err);
     if (found)
         cri_sandbox_free(&sb);

@@ -204,7 +204,10 @@ static int create_resolved(struct cx_engine *e, const struct cx_image_rec *img,
     if (cx_ctr_net_check(e, o, err) < 0)
         return -1;
     struct cx_ctr c = { .state = CX_CTR_CONFIGURED };
-    cx_ctr_new_id(c.id);
+    if (out->id[0])
+        memcpy(c.id, out->id, sizeof c.id);   /* reserved by the caller */
+    else
+        cx_ctr_new_id(c.id);
     c.image_id = cx_strdup(img->id);
     c.image_name = cx_strdup(img->nnames ? img->names[0] : img->id);
     c.created = cx_now_ns();

@@ -16,7 +16,9 @@
 int64_t cx_now_ns(void);
 
 /* Record a container from an image and options, make its bundle (rootfs
- * mounted, config.json written).  On failure nothing is left. */
+ * mounted, config.json written).  On failure nothing is left.  out is
+ * zeroed by the caller, or has the ID to use in out->id (capsad reserves
+ * IDs before it creates). */
 int cx_ctr_create(struct cx_engine *e, const struct cx_image_rec *img,
                   const struct cx_image_config *cfg, const struct cx_run_opts *o,
                   struct cx_ctr *out, cx_error *err);

@@ -156,7 +156,7 @@ static const char *const migrations[] = {
     "  id TEXT PRIMARY KEY,"
     "  sandbox_id TEXT NOT NULL,"
     "  name_key TEXT NOT NULL UNIQUE,"
-    "  state TEXT NOT NULL CHECK (state IN ('creating', 'created')),"
+    "  state TEXT NOT NULL CHECK (state IN ('creating', 'created', 'started')),"
     "  config BLOB NOT NULL,"
     "  config_digest TEXT NOT NULL,"
     "  log_path TEXT NOT NULL DEFAULT '',"

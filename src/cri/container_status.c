@@ -1,0 +1,222 @@
+/* container_status.c: ContainerStatus and ListContainers, from capsad's
+ * rows (the config as sent: metadata, image, labels, annotations, mounts)
+ * and the engine's record (state, times, exit code, OOM). */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cleanup.h"
+#include "common/util.h"
+#include "cri/handlers.h"
+#include "cri/records.h"
+#include "engine/containers.h"
+#include "engine/lifecycle.h"
+
+struct view {
+    Runtime__V1__ContainerState state;
+    const char *reason;
+    int exit_code;
+    struct cx_ctr c;
+    bool have;
+};
+
+/* The CRI's view of an engine container: a failed start is an exit with
+ * reason StartError; a memory kill OOMKilled; a lost exit code 255. */
+static void view_of(struct cx_engine *e, const struct cri_container *row, struct view *v)
+{
+    memset(v, 0, sizeof *v);
+    v->state = RUNTIME__V1__CONTAINER_STATE__CONTAINER_UNKNOWN;
+    v->reason = "";
+    bool found;
+    if (cx_ctr_lookup(&e->store.db, row->id, &v->c, &found, &(cx_error){ 0 }) < 0 || !found)
+        return;
+    v->have = true;
+    cx_ctr_sync(e, &v->c);
+    switch (v->c.state) {
+    case CX_CTR_CONFIGURED:
+    case CX_CTR_CREATED:
+        v->state = RUNTIME__V1__CONTAINER_STATE__CONTAINER_CREATED;
+        break;
+    case CX_CTR_RUNNING:
+    case CX_CTR_PAUSED:
+        v->state = RUNTIME__V1__CONTAINER_STATE__CONTAINER_RUNNING;
+        break;
+    case CX_CTR_EXITED:
+        v->state = RUNTIME__V1__CONTAINER_STATE__CONTAINER_EXITED;
+        v->exit_code = v->c.has_exit ? v->c.exit_code : 255;
+        v->reason = v->c.oom ? "OOMKilled" : !v->c.has_exit ? "Unknown"
+                  : v->exit_code == 0 ? "Completed" : "Error";
+        break;
+    case CX_CTR_REMOVING:
+        break;
+    }
+    if (row->start_error[0]) {
+        v->state = RUNTIME__V1__CONTAINER_STATE__CONTAINER_EXITED;
+        v->reason = "StartError";
+        v->exit_code = 128;
+    }
+}
+
+static const Runtime__V1__ContainerConfig *config_of(struct cri_ctx *ctx,
+                                                     const struct cri_container *row)
+{
+    return (const void *) cri_unpack(ctx, &runtime__v1__container_config__descriptor,
+                                     row->config, row->config_len);
+}
+
+static char *image_ref(struct cri_ctx *ctx, const struct view *v)
+{
+    return v->have ? arena_printf(&ctx->arena, "sha256:%s", v->c.image_id) : "";
+}
+
+static Runtime__V1__ContainerMetadata *metadata(struct cri_ctx *ctx,
+                                                const Runtime__V1__ContainerConfig *c)
+{
+    return c && c->metadata ? c->metadata
+                            : CRI_NEW(ctx, Runtime__V1__ContainerMetadata,
+                                      runtime__v1__container_metadata__init);
+}
+
+static Runtime__V1__ImageSpec *image_spec(struct cri_ctx *ctx,
+                                          const Runtime__V1__ContainerConfig *c)
+{
+    return c && c->image ? c->image
+                         : CRI_NEW(ctx, Runtime__V1__ImageSpec, runtime__v1__image_spec__init);
+}
+
+CRI_HANDLER(cri_container_status)
+{
+    const Runtime__V1__ContainerStatusRequest *req = (const void *) in;
+    struct cx_engine *e = cri_engine(ctx, err);
+    if (e == NULL)
+        return -1;
+    struct cri_container row;
+    bool found;
+    if (cri_container_get(&e->store.db, req->container_id, false, &row, &found, err) < 0)
+        return -1;
+    if (!found || strcmp(row.state, "creating") == 0 || !row.ctr_exists) {
+        if (found)
+            cri_container_free(&row);
+        return cri_fail(ctx, err, GRPC_NOT_FOUND, "container %s not found", req->container_id);
+    }
+    const Runtime__V1__ContainerConfig *c = config_of(ctx, &row);
+    struct view v;
+    view_of(e, &row, &v);
+    Runtime__V1__ContainerStatus *st =
+        CRI_NEW(ctx, Runtime__V1__ContainerStatus, runtime__v1__container_status__init);
+    st->id = arena_strdup(&ctx->arena, row.id);
+    st->metadata = metadata(ctx, c);
+    st->state = v.state;
+    st->created_at = row.created;
+    st->started_at = v.have ? v.c.started : 0;
+    st->finished_at = v.have && v.state == RUNTIME__V1__CONTAINER_STATE__CONTAINER_EXITED
+                          ? (v.c.finished ? v.c.finished : row.created) : 0;
+    st->exit_code = v.exit_code;
+    st->image = image_spec(ctx, c);
+    st->image_ref = image_ref(ctx, &v);
+    st->image_id = st->image_ref;
+    st->reason = (char *) v.reason;
+    st->message = arena_strdup(&ctx->arena, row.start_error);
+    st->log_path = c && c->log_path[0] ? c->log_path : "";
+    if (c) {
+        CRI_COPY_MAP(ctx, st->labels, st->n_labels, c->labels, c->n_labels,
+                     Runtime__V1__ContainerStatus__LabelsEntry,
+                     runtime__v1__container_status__labels_entry__init);
+        CRI_COPY_MAP(ctx, st->annotations, st->n_annotations, c->annotations,
+                     c->n_annotations, Runtime__V1__ContainerStatus__AnnotationsEntry,
+                     runtime__v1__container_status__annotations_entry__init);
+        st->n_mounts = c->n_mounts;
+        st->mounts = c->mounts;
+    }
+    Runtime__V1__ContainerStatusResponse *r = CRI_NEW(
+        ctx, Runtime__V1__ContainerStatusResponse, runtime__v1__container_status_response__init);
+    r->status = st;
+    if (req->verbose) {
+        json_auto_t *info = json_pack("{s:i, s:s, s:s}", "pid", v.have ? v.c.pid : 0,
+                                      "sandboxID", row.sandbox_id, "name",
+                                      v.have ? v.c.name : "");
+        _cleanup_free_ char *text = json_dumps(info, JSON_COMPACT);
+        CRI_MAP_ONE(ctx, r->info, r->n_info, Runtime__V1__ContainerStatusResponse__InfoEntry,
+                    runtime__v1__container_status_response__info_entry__init, "info", text);
+    }
+    if (v.have)
+        cx_ctr_free(&v.c);
+    cri_container_free(&row);
+    *out = &r->base;
+    return 0;
+}
+
+static bool labels_match(const Runtime__V1__ContainerConfig *c,
+                         Runtime__V1__ContainerFilter__LabelSelectorEntry **sel, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        bool hit = false;
+        for (size_t j = 0; c && j < c->n_labels && !hit; j++)
+            hit = strcmp(c->labels[j]->key, sel[i]->key) == 0 &&
+                  strcmp(c->labels[j]->value, sel[i]->value) == 0;
+        if (!hit)
+            return false;
+    }
+    return true;
+}
+
+static Runtime__V1__Container *item(struct cri_ctx *ctx, const struct cri_container *row,
+                                    const Runtime__V1__ContainerConfig *c,
+                                    const struct view *v)
+{
+    Runtime__V1__Container *it =
+        CRI_NEW(ctx, Runtime__V1__Container, runtime__v1__container__init);
+    it->id = arena_strdup(&ctx->arena, row->id);
+    it->pod_sandbox_id = arena_strdup(&ctx->arena, row->sandbox_id);
+    it->metadata = metadata(ctx, c);
+    it->image = image_spec(ctx, c);
+    it->image_ref = image_ref(ctx, v);
+    it->image_id = it->image_ref;
+    it->state = v->state;
+    it->created_at = row->created;
+    if (c) {
+        CRI_COPY_MAP(ctx, it->labels, it->n_labels, c->labels, c->n_labels,
+                     Runtime__V1__Container__LabelsEntry,
+                     runtime__v1__container__labels_entry__init);
+        CRI_COPY_MAP(ctx, it->annotations, it->n_annotations, c->annotations,
+                     c->n_annotations, Runtime__V1__Container__AnnotationsEntry,
+                     runtime__v1__container__annotations_entry__init);
+    }
+    return it;
+}
+
+CRI_HANDLER(cri_list_containers)
+{
+    const Runtime__V1__ListContainersRequest *req = (const void *) in;
+    const Runtime__V1__ContainerFilter *f = req->filter;
+    struct cx_engine *e = cri_engine(ctx, err);
+    if (e == NULL)
+        return -1;
+    struct cri_container *v;
+    size_t n;
+    if (cri_container_list(&e->store.db, NULL, &v, &n, err) < 0)
+        return -1;
+    Runtime__V1__ListContainersResponse *r = CRI_NEW(
+        ctx, Runtime__V1__ListContainersResponse, runtime__v1__list_containers_response__init);
+    r->containers = arena_alloc(&ctx->arena, (n + 1) * sizeof *r->containers);
+    for (size_t i = 0; i < n; i++) {
+        const struct cri_container *row = &v[i];
+        if (strcmp(row->state, "creating") == 0 || !row->ctr_exists ||
+            (f && f->id[0] && !cx_str_has_prefix(row->id, f->id)) ||
+            (f && f->pod_sandbox_id[0] && !cx_str_has_prefix(row->sandbox_id, f->pod_sandbox_id)))
+            continue;
+        const Runtime__V1__ContainerConfig *c = config_of(ctx, row);
+        if (f && !labels_match(c, f->label_selector, f->n_label_selector))
+            continue;
+        struct view vw;
+        view_of(e, row, &vw);
+        if (!f || !f->state || f->state->state == vw.state)
+            r->containers[r->n_containers++] = item(ctx, row, c, &vw);
+        if (vw.have)
+            cx_ctr_free(&vw.c);
+    }
+    cri_containers_free(v, n);
+    *out = &r->base;
+    return 0;
+}

@@ -1,0 +1,151 @@
+/* records_ctr.c: capsad's container rows (records.h). */
+#include "cri/records.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cleanup.h"
+#include "common/util.h"
+
+void cri_container_free(struct cri_container *c)
+{
+    free(c->sandbox_id);
+    free(c->name_key);
+    free(c->state);
+    free(c->digest);
+    free(c->log_path);
+    free(c->start_error);
+    free(c->config);
+    memset(c, 0, sizeof *c);
+}
+
+void cri_containers_free(struct cri_container *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        cri_container_free(&v[i]);
+    free(v);
+}
+
+int cri_container_insert(struct cx_db *db, const struct cri_container *c, cx_error *err)
+{
+    _cleanup_stmt_ sqlite3_stmt *st = NULL;
+    if (cx_db_prepare(db, "INSERT INTO cri_containers (id, sandbox_id, name_key, state, config, "
+                      "config_digest, log_path, created) VALUES (?, ?, ?, 'creating', ?, ?, ?, "
+                      "?)", &st, err) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, c->sandbox_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, c->name_key, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 4, c->config, (int) c->config_len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, c->digest, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, c->log_path ? c->log_path : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 7, c->created);
+    if (sqlite3_step(st) == SQLITE_DONE)
+        return 0;
+    if (sqlite3_extended_errcode(db->h) == SQLITE_CONSTRAINT_UNIQUE)
+        return cx_fail(err, EEXIST, "the container name %s is reserved", c->name_key);
+    return cx_db_fail(db, "recording the container", err);
+}
+
+#define COLUMNS "r.id, r.sandbox_id, r.name_key, r.state, r.config, r.config_digest, " \
+                "r.log_path, r.start_error, r.created, c.id IS NOT NULL"
+#define FROM " FROM cri_containers r LEFT JOIN containers c ON c.id = r.id"
+
+static void from_row(sqlite3_stmt *st, struct cri_container *c)
+{
+    memset(c, 0, sizeof *c);
+    snprintf(c->id, sizeof c->id, "%s", cx_db_text(st, 0));
+    c->sandbox_id = cx_strdup(cx_db_text(st, 1));
+    c->name_key = cx_strdup(cx_db_text(st, 2));
+    c->state = cx_strdup(cx_db_text(st, 3));
+    int n = sqlite3_column_bytes(st, 4);
+    c->config = cx_calloc(1, (size_t) n + 1);
+    if (n > 0)
+        memcpy(c->config, sqlite3_column_blob(st, 4), (size_t) n);
+    c->config_len = (size_t) n;
+    c->digest = cx_strdup(cx_db_text(st, 5));
+    c->log_path = cx_strdup(cx_db_text(st, 6));
+    c->start_error = cx_strdup(cx_db_text(st, 7));
+    c->created = sqlite3_column_int64(st, 8);
+    c->ctr_exists = sqlite3_column_int(st, 9) != 0;
+}
+
+static int select_rows(struct cx_db *db, const char *where, const char *arg,
+                       struct cri_container **out, size_t *n, cx_error *err)
+{
+    _cleanup_stmt_ sqlite3_stmt *st = NULL;
+    _cleanup_free_ char *sql = cx_asprintf("SELECT " COLUMNS FROM "%s ORDER BY r.created, r.id",
+                                           where);
+    *out = NULL;
+    *n = 0;
+    if (cx_db_prepare(db, sql, &st, err) < 0)
+        return -1;
+    if (arg)
+        sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        *out = cx_realloc(*out, (*n + 1) * sizeof **out);
+        from_row(st, &(*out)[(*n)++]);
+    }
+    if (rc != SQLITE_DONE) {
+        cri_containers_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+        return cx_db_fail(db, "reading the containers", err);
+    }
+    return 0;
+}
+
+int cri_container_get(struct cx_db *db, const char *what, bool by_name,
+                      struct cri_container *out, bool *found, cx_error *err)
+{
+    struct cri_container *v;
+    size_t n;
+    *found = false;
+    if (by_name) {
+        if (select_rows(db, " WHERE r.name_key = ?1", what, &v, &n, err) < 0)
+            return -1;
+    } else {
+        if (what[0] == '\0' || strspn(what, "0123456789abcdef") != strlen(what) ||
+            strlen(what) > 64)
+            return 0;
+        _cleanup_free_ char *glob = cx_asprintf("%s*", what);
+        if (select_rows(db, " WHERE r.id GLOB ?1", glob, &v, &n, err) < 0)
+            return -1;
+        if (n > 1) {
+            cri_containers_free(v, n);
+            return cx_fail(err, EINVAL, "container ID prefix %s is ambiguous", what);
+        }
+    }
+    if (n == 1) {
+        *out = v[0];
+        *found = true;
+        free(v);
+        return 0;
+    }
+    cri_containers_free(v, n);
+    return 0;
+}
+
+int cri_container_list(struct cx_db *db, const char *sandbox_id, struct cri_container **out,
+                       size_t *n, cx_error *err)
+{
+    return select_rows(db, sandbox_id ? " WHERE r.sandbox_id = ?1" : "", sandbox_id, out, n,
+                       err);
+}
+
+int cri_container_set(struct cx_db *db, const char *id, const char *column, const char *value,
+                      cx_error *err)
+{
+    /* column: one of ours, never from a request */
+    _cleanup_free_ char *sql = cx_asprintf("UPDATE cri_containers SET %s = ?2 WHERE id = ?1",
+                                           column);
+    return cx_db_run(db, sql, id, value, err);
+}
+
+int cri_container_delete(struct cx_db *db, const char *id, cx_error *err)
+{
+    return cx_db_run(db, "DELETE FROM cri_containers WHERE id = ?1", id, NULL, err);
+}

@@ -1,0 +1,181 @@
+"""Containers through the CRI: create from the image and the config as the
+kubelet merges them, start once, status with exit codes and reasons,
+stop, remove, list filters, hostile configs."""
+import json
+import os
+import time
+
+import grpc
+import pytest
+
+import procs
+from conftest import pod_config
+
+CODE = grpc.StatusCode
+CREATED, RUNNING, EXITED = 0, 1, 2
+IMAGE = "localhost/busybox:latest"
+
+
+def code_of(fn):
+    with pytest.raises(grpc.RpcError) as e:
+        fn()
+    return e.value.code(), e.value.details()
+
+
+def ctr_config(name, command=None, args=None, **extra):
+    cfg = {"metadata": {"name": name, "attempt": 0}, "image": {"image": IMAGE},
+           "log_path": name + ".log", "labels": {"c": name}, "annotations": {"a": "1"}}
+    if command is not None:
+        cfg["command"] = command
+    if args is not None:
+        cfg["args"] = args
+    cfg.update(extra)
+    return cfg
+
+
+@pytest.fixture
+def pod(cri, tmp_path):
+    cfg = pod_config(log_directory=str(tmp_path / "logs"))
+    os.makedirs(cfg["log_directory"])
+    pid = cri.call("RunPodSandbox", config=cfg).pod_sandbox_id
+    return pid, cfg
+
+
+def create(cri, pod, cfg):
+    pid, pcfg = pod
+    return cri.call("CreateContainer", pod_sandbox_id=pid, config=cfg,
+                    sandbox_config=pcfg).container_id
+
+
+def cstatus(cri, cid, verbose=False):
+    return cri.call("ContainerStatus", container_id=cid, verbose=verbose).status
+
+
+def wait_exit(cri, cid, timeout=20):
+    procs.wait_for(lambda: cstatus(cri, cid).state == EXITED, timeout=timeout,
+                   what="container %s exited" % cid[:12])
+    return cstatus(cri, cid)
+
+
+def test_lifecycle_and_exit_codes(cri, pod, capsad):
+    cid = create(cri, pod, ctr_config("sleeper", ["sh", "-c", "sleep 300"]))
+    st = cstatus(cri, cid)
+    assert st.state == CREATED and st.metadata.name == "sleeper"
+    assert st.image.image == IMAGE and st.image_ref.startswith("sha256:")
+    assert dict(st.labels) == {"c": "sleeper"}
+    assert st.log_path == "sleeper.log"
+    cri.call("StartContainer", container_id=cid)
+    st = cstatus(cri, cid)
+    assert st.state == RUNNING and st.started_at >= st.created_at > 0
+    # starts once
+    code, msg = code_of(lambda: cri.call("StartContainer", container_id=cid))
+    assert code == CODE.FAILED_PRECONDITION
+    t0 = time.monotonic()
+    cri.call("StopContainer", request=cri.msg("StopContainerRequest", container_id=cid,
+                                              timeout=1))
+    assert time.monotonic() - t0 < 10
+    st = cstatus(cri, cid)
+    assert st.state == EXITED and st.exit_code in (137, 143) and st.reason == "Error"
+    assert st.finished_at >= st.started_at
+    # exit codes as the process left them; the reason Completed for 0
+    a = create(cri, pod, ctr_config("zero", ["true"]))
+    b = create(cri, pod, ctr_config("three", ["sh", "-c", "exit 3"]))
+    for c in (a, b):
+        cri.call("StartContainer", container_id=c)
+    assert (wait_exit(cri, a).exit_code, wait_exit(cri, a).reason) == (0, "Completed")
+    assert (wait_exit(cri, b).exit_code, wait_exit(cri, b).reason) == (3, "Error")
+    # capsactl sees them as members of the pod
+    ps = json.loads(capsad.capsactl("ps", "-a", "--format", "json").stdout)
+    assert {cid, a, b} <= {c["Id"] for c in ps}
+    for c in (cid, a, b):
+        cri.call("RemoveContainer", container_id=c)
+        cri.call("RemoveContainer", container_id=c)
+        code, _ = code_of(lambda: cstatus(cri, c))
+        assert code == CODE.NOT_FOUND
+
+
+def test_command_args_env_workdir(cri, pod, tmp_path):
+    """command replaces the image's entrypoint, args its cmd; env and the
+    working directory as given; the log at the kubelet's path."""
+    cfg = ctr_config("echo", ["sh", "-c"], ['echo "$GREETING from $(pwd)"'],
+                     envs=[{"key": "GREETING", "value": b"hello"}], working_dir="/tmp")
+    cid = create(cri, pod, cfg)
+    cri.call("StartContainer", container_id=cid)
+    assert wait_exit(cri, cid).exit_code == 0
+    log = os.path.join(pod[1]["log_directory"], "echo.log")
+    procs.wait_for(lambda: os.path.exists(log) and "hello" in open(log).read(), timeout=10,
+                   what="the log line")
+    line = open(log).read().splitlines()[0]
+    # CRI log format: time stream tag message
+    ts, stream, tag, msg = line.split(" ", 3)
+    assert stream == "stdout" and tag == "F" and msg == "hello from /tmp", line
+
+
+def test_list_filters(cri, pod):
+    a = create(cri, pod, ctr_config("a", ["sleep", "300"], labels={"tier": "x"}))
+    b = create(cri, pod, ctr_config("b", ["sleep", "300"], labels={"tier": "y"}))
+    cri.call("StartContainer", container_id=a)
+    ids = lambda **f: sorted(c.id for c in cri.call("ListContainers", filter=f).containers)
+    assert ids() == sorted([a, b])
+    assert ids(id=a[:10]) == [a]
+    assert ids(pod_sandbox_id=pod[0]) == sorted([a, b])
+    assert ids(pod_sandbox_id="ff" * 32) == []
+    assert ids(state={"state": RUNNING}) == [a]
+    assert ids(state={"state": CREATED}) == [b]
+    assert ids(label_selector={"tier": "y"}) == [b]
+
+
+def test_retry_same_config(cri, pod):
+    cfg = ctr_config("again", ["true"])
+    a = create(cri, pod, cfg)
+    assert create(cri, pod, cfg) == a
+    other = dict(cfg, args=["x"])
+    code, msg = code_of(lambda: create(cri, pod, other))
+    assert code == CODE.ALREADY_EXISTS and a in msg
+
+
+@pytest.mark.parametrize("change, text", [
+    ({"log_path": "../../etc/passwd"}, "log_path"),
+    ({"log_path": "/abs.log"}, "log_path"),
+    ({"mounts": [{"container_path": "/x/../../etc", "host_path": "/tmp"}]}, "container_path"),
+    ({"mounts": [{"container_path": "relative", "host_path": "/tmp"}]}, "container_path"),
+    ({"mounts": [{"container_path": "/data", "host_path": "tmp"}]}, "host_path"),
+    ({"metadata": {"name": "a/b"}}, "metadata.name"),
+    ({"envs": [{"key": "A=B", "value": b"x"}]}, "env"),
+    ({"linux": {"security_context": {"capabilities": {"add_capabilities": ["NOPE"]}}}},
+     "NOPE"),
+])
+def test_hostile_configs(cri, pod, capsad, change, text):
+    cfg = ctr_config("bad", ["true"])
+    cfg.update(change)
+    code, msg = code_of(lambda: create(cri, pod, cfg))
+    assert code == CODE.INVALID_ARGUMENT and text in msg, (code, msg)
+    assert list(cri.call("ListContainers").containers) == []
+    # only the infra container is in the engine
+    assert len(capsad.capsactl("ps", "-aq").stdout.split()) == 1
+
+
+def test_missing_sandbox_and_image(cri, pod):
+    code, _ = code_of(lambda: cri.call("CreateContainer", pod_sandbox_id="ab" * 32,
+                                       config=ctr_config("x", ["true"])))
+    assert code == CODE.NOT_FOUND
+    code, msg = code_of(lambda: create(cri, pod, dict(ctr_config("x", ["true"]),
+                                                       image={"image": "nosuch:1"})))
+    assert code == CODE.NOT_FOUND and "nosuch" in msg
+    cri.call("StopPodSandbox", pod_sandbox_id=pod[0])
+    code, _ = code_of(lambda: create(cri, pod, ctr_config("x", ["true"])))
+    assert code == CODE.FAILED_PRECONDITION
+    # unknown containers: stop and status NotFound, remove succeeds
+    code, _ = code_of(lambda: cri.call("StartContainer", container_id="cd" * 32))
+    assert code == CODE.NOT_FOUND
+    cri.call("RemoveContainer", container_id="cd" * 32)
+
+
+def test_pod_removal_takes_containers(cri, pod, capsad):
+    a = create(cri, pod, ctr_config("a", ["sleep", "300"]))
+    cri.call("StartContainer", container_id=a)
+    cri.call("StopPodSandbox", pod_sandbox_id=pod[0])
+    assert cstatus(cri, a).state == EXITED
+    cri.call("RemovePodSandbox", pod_sandbox_id=pod[0])
+    assert list(cri.call("ListContainers").containers) == []
+    assert capsad.capsactl("ps", "-aq").stdout.strip() == ""
