@@ -30,6 +30,7 @@ const struct cri_method cri_methods[] = {
     RT(RemoveContainer, cri_remove_container),
     RT(ContainerStatus, cri_container_status),
     RT(ListContainers, cri_list_containers),
+    RT(ExecSync, cri_exec_sync),
     { 0 },
 };
 

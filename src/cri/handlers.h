@@ -61,5 +61,7 @@ CRI_HANDLER(cri_stop_container);
 CRI_HANDLER(cri_remove_container);
 CRI_HANDLER(cri_container_status);
 CRI_HANDLER(cri_list_containers);
+/* runtime_exec.c */
+CRI_HANDLER(cri_exec_sync);
 
 #endif

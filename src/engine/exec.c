@@ -1,5 +1,6 @@
 /* exec.c: see exec.h. */
 #include "engine/exec.h"
+#include "engine/exec_internal.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -90,13 +91,8 @@ int cx_exec_process(json_t *ctr_process, const struct cx_exec_req *r, int rootfd
     return 0;
 }
 
-struct session {
-    char id[65];
-    char *dir;              /* <runroot>/containers/<id>/exec-<sid> */
-    int dirfd;
-};
 
-static int session_open(struct cx_engine *e, const struct cx_ctr *c, struct session *s,
+static int session_open(struct cx_engine *e, const struct cx_ctr *c, struct cx_exec_session *s,
                         cx_error *err)
 {
     cx_ctr_new_id(s->id);
@@ -112,8 +108,8 @@ static int session_open(struct cx_engine *e, const struct cx_ctr *c, struct sess
     return s->dirfd < 0 ? cx_fail_errno(err, "open %s", s->dir) : 0;
 }
 
-static void session_close(struct cx_engine *e, const struct cx_ctr *c, struct session *s,
-                          bool remove)
+void cx_exec_session_close(struct cx_engine *e, const struct cx_ctr *c,
+                           struct cx_exec_session *s, bool remove)
 {
     s->dirfd = cx_close(s->dirfd);
     if (remove && s->dir) {
@@ -127,7 +123,7 @@ static void session_close(struct cx_engine *e, const struct cx_ctr *c, struct se
 }
 
 /* process.json for the runtime, from the container's config.json */
-static int write_process(struct cx_engine *e, const struct cx_ctr *c, const struct session *s,
+static int write_process(struct cx_engine *e, const struct cx_ctr *c, const struct cx_exec_session *s,
                          const struct cx_exec_req *r, cx_error *err)
 {
     _cleanup_free_ char *cfg = cx_engine_ctr_path(e, c->id, "config.json");
@@ -146,7 +142,7 @@ static int write_process(struct cx_engine *e, const struct cx_ctr *c, const stru
     return cx_write_file_atomic_at(s->dirfd, "process.json", text, strlen(text), 0600, err);
 }
 
-static void exec_argv(struct cx_engine *e, const struct cx_ctr *c, const struct session *s,
+static void exec_argv(struct cx_engine *e, const struct cx_ctr *c, const struct cx_exec_session *s,
                       const struct cx_exec_req *r, char **own, const char **v)
 {
     size_t n = 0;
@@ -170,7 +166,7 @@ static void exec_argv(struct cx_engine *e, const struct cx_ctr *c, const struct 
     v[n] = NULL;
 }
 
-static int exec_code_of(const cx_error *err)
+int cx_exec_code_of(const cx_error *err)
 {
     if (strstr(err->msg, "permission denied"))
         return 126;
@@ -195,13 +191,13 @@ static int make_pipes(int ours[3], int theirs[3], bool attach, cx_error *err)
     return 0;
 }
 
-static void close3(int fds[3])
+void cx_exec_close3(int fds[3])
 {
     for (int i = 0; i < 3; i++)
         fds[i] = cx_close(fds[i]);
 }
 
-static int run_session(struct cx_engine *e, const struct cx_ctr *c, const struct session *s,
+static int run_session(struct cx_engine *e, const struct cx_ctr *c, const struct cx_exec_session *s,
                        const struct cx_exec_req *r, int ours[3], int *code, cx_error *err)
 {
     int pid, value;
@@ -216,7 +212,7 @@ static int run_session(struct cx_engine *e, const struct cx_ctr *c, const struct
         if (write(ours[1], "1", 1) != 1)
             return cx_fail_errno(err, "exec: start pipe");
         if (cx_shim_sync_read(ours[0], 300000, "exec", &pid, err) < 0) {
-            *code = exec_code_of(err);
+            *code = cx_exec_code_of(err);
             return -1;
         }
         struct cx_attach_opts ao = { .tty = r->tty, .stdin_open = r->interactive,
@@ -235,42 +231,51 @@ static int run_session(struct cx_engine *e, const struct cx_ctr *c, const struct
         return 0;
     }
     if (cx_shim_sync_read(ours[0], 300000, "exec", &pid, err) < 0) {
-        *code = exec_code_of(err);
+        *code = cx_exec_code_of(err);
         return -1;
     }
     *code = 0;
     return 0;
 }
 
+int cx_exec_spawn(struct cx_engine *e, const struct cx_ctr *c, const struct cx_exec_req *r,
+                  struct cx_exec_session *s, int ours[3], cx_error *err)
+{
+    if (c->state != CX_CTR_RUNNING)
+        return cx_fail(err, EINVAL, "container %s is not running (%s): exec needs a running "
+                       "container", c->name, cx_ctr_state_name(c->state));
+    int theirs[3] = { -1, -1, -1 };
+    char *own[2] = { NULL, NULL };
+    const char *argv[48];
+    int rc = -1;
+    if (session_open(e, c, s, err) == 0 && write_process(e, c, s, r, err) == 0 &&
+        make_pipes(ours, theirs, !r->detach, err) == 0) {
+        exec_argv(e, c, s, r, own, argv);
+        int child = cx_shim_spawn(argv, theirs, err);
+        cx_exec_close3(theirs);
+        if (child > 0 && write(ours[1], "1", 1) == 1)
+            rc = 0;
+        else if (child > 0)
+            cx_fail_errno(err, "exec: start pipe");
+        if (child > 0)
+            cx_shim_reap(child);
+    }
+    cx_exec_close3(theirs);
+    free(own[0]);
+    free(own[1]);
+    return rc;
+}
+
 int cx_ctr_exec(struct cx_engine *e, const struct cx_ctr *c, const struct cx_exec_req *r,
                 int *code, cx_error *err)
 {
     *code = 125;
-    if (c->state != CX_CTR_RUNNING)
-        return cx_fail(err, EINVAL, "container %s is not running (%s): exec needs a running "
-                       "container", c->name, cx_ctr_state_name(c->state));
-    struct session s = { .dirfd = -1 };
-    int ours[3] = { -1, -1, -1 }, theirs[3] = { -1, -1, -1 };
-    char *own[2] = { NULL, NULL };
-    const char *argv[48];
-    int rc = -1;
-    if (session_open(e, c, &s, err) == 0 && write_process(e, c, &s, r, err) == 0 &&
-        make_pipes(ours, theirs, !r->detach, err) == 0) {
-        exec_argv(e, c, &s, r, own, argv);
-        int child = cx_shim_spawn(argv, theirs, err);
-        close3(theirs);
-        if (child > 0 && write(ours[1], "1", 1) == 1) {
-            cx_shim_reap(child);
-            rc = run_session(e, c, &s, r, ours, code, err);
-        } else if (child > 0) {
-            cx_shim_reap(child);
-            cx_fail_errno(err, "exec: start pipe");
-        }
-    }
-    close3(ours);
-    close3(theirs);
-    free(own[0]);
-    free(own[1]);
-    session_close(e, c, &s, !r->detach);
+    struct cx_exec_session s = { .dirfd = -1 };
+    int ours[3] = { -1, -1, -1 };
+    int rc = cx_exec_spawn(e, c, r, &s, ours, err);
+    if (rc == 0)
+        rc = run_session(e, c, &s, r, ours, code, err);
+    cx_exec_close3(ours);
+    cx_exec_session_close(e, c, &s, !r->detach);
     return rc;
 }

@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "engine/containers.h"
 #include "engine/engine.h"
@@ -23,6 +24,20 @@ struct cx_exec_req {
  * 126/127 when the command cannot run, 125 for an engine error. */
 int cx_ctr_exec(struct cx_engine *e, const struct cx_ctr *c, const struct cx_exec_req *r,
                 int *code, cx_error *err);
+
+/* The output of a process run to its end (capsad's ExecSync). */
+struct cx_exec_output {
+    char *out, *err;         /* malloc'd, NUL-terminated */
+    size_t out_len, err_len;
+    bool truncated;          /* a stream passed max: the rest was dropped */
+};
+void cx_exec_output_free(struct cx_exec_output *o);
+/* Run r (no terminal, no input) in c and gather its standard output and
+ * error, each at most max bytes; *code its exit code.  Past timeout_ms
+ * (< 0: none) the process is killed and the call fails with ETIMEDOUT. */
+int cx_ctr_exec_capture(struct cx_engine *e, const struct cx_ctr *c,
+                        const struct cx_exec_req *r, int64_t timeout_ms, size_t max,
+                        struct cx_exec_output *out, int *code, cx_error *err);
 
 /* The process JSON for the runtime (pure but for the user lookup through
  * rootfd): the container's process with r's args, env, cwd, user and tty. */

@@ -179,3 +179,36 @@ def test_pod_removal_takes_containers(cri, pod, capsad):
     cri.call("RemovePodSandbox", pod_sandbox_id=pod[0])
     assert list(cri.call("ListContainers").containers) == []
     assert capsad.capsactl("ps", "-aq").stdout.strip() == ""
+
+
+def exec_sync(cri, cid, cmd, timeout=0, deadline=None):
+    return cri.call("ExecSync", request=cri.msg("ExecSyncRequest", container_id=cid, cmd=cmd,
+                                                timeout=timeout), timeout=deadline)
+
+
+def test_exec_sync(cri, pod):
+    cid = create(cri, pod, ctr_config("probe", ["sleep", "300"]))
+    cri.call("StartContainer", container_id=cid)
+    r = exec_sync(cri, cid, ["sh", "-c", "echo out; echo err >&2; exit 3"])
+    assert (r.stdout, r.stderr, r.exit_code) == (b"out\n", b"err\n", 3)
+    assert exec_sync(cri, cid, ["true"]).exit_code == 0
+    # a command that is not there: the runtime's error, as containerd answers
+    code, msg = code_of(lambda: exec_sync(cri, cid, ["/no/such/binary"]))
+    assert code == CODE.UNKNOWN and "/no/such/binary" in msg, msg
+    # bounded output: 8 MiB of each stream at most
+    r = exec_sync(cri, cid, ["head", "-c", "9000000", "/dev/zero"], deadline=60)
+    assert len(r.stdout) == 8 << 20
+    # the timeout: DeadlineExceeded, soon, and the process gone
+    t0 = time.monotonic()
+    code, msg = code_of(lambda: exec_sync(cri, cid, ["sh", "-c", "sleep 60"], timeout=1))
+    assert code == CODE.DEADLINE_EXCEEDED, msg
+    assert time.monotonic() - t0 < 8
+    r = exec_sync(cri, cid, ["ps"])
+    assert b"sleep 60" not in r.stdout, r.stdout
+    # and the call's own deadline bounds it too
+    code, _ = code_of(lambda: exec_sync(cri, cid, ["sleep", "60"], deadline=1.5))
+    assert code == CODE.DEADLINE_EXCEEDED
+    cri.call("StopContainer", request=cri.msg("StopContainerRequest", container_id=cid,
+                                              timeout=0))
+    code, _ = code_of(lambda: exec_sync(cri, cid, ["true"]))
+    assert code == CODE.FAILED_PRECONDITION
