@@ -13,17 +13,9 @@
 #include "engine/containers.h"
 #include "engine/lifecycle.h"
 
-struct view {
-    Runtime__V1__ContainerState state;
-    const char *reason;
-    int exit_code;
-    struct cx_ctr c;
-    bool have;
-};
-
 /* The CRI's view of an engine container: a failed start is an exit with
  * reason StartError; a memory kill OOMKilled; a lost exit code 255. */
-static void view_of(struct cx_engine *e, const struct cri_container *row, struct view *v)
+void cri_ctr_view(struct cx_engine *e, const struct cri_container *row, struct cri_ctr_view *v)
 {
     memset(v, 0, sizeof *v);
     v->state = RUNTIME__V1__CONTAINER_STATE__CONTAINER_UNKNOWN;
@@ -65,7 +57,7 @@ static const Runtime__V1__ContainerConfig *config_of(struct cri_ctx *ctx,
                                      row->config, row->config_len);
 }
 
-static char *image_ref(struct cri_ctx *ctx, const struct view *v)
+static char *image_ref(struct cri_ctx *ctx, const struct cri_ctr_view *v)
 {
     return v->have ? arena_printf(&ctx->arena, "sha256:%s", v->c.image_id) : "";
 }
@@ -101,8 +93,8 @@ CRI_HANDLER(cri_container_status)
         return cri_fail(ctx, err, GRPC_NOT_FOUND, "container %s not found", req->container_id);
     }
     const Runtime__V1__ContainerConfig *c = config_of(ctx, &row);
-    struct view v;
-    view_of(e, &row, &v);
+    struct cri_ctr_view v;
+    cri_ctr_view(e, &row, &v);
     Runtime__V1__ContainerStatus *st =
         CRI_NEW(ctx, Runtime__V1__ContainerStatus, runtime__v1__container_status__init);
     st->id = arena_strdup(&ctx->arena, row.id);
@@ -163,7 +155,7 @@ static bool labels_match(const Runtime__V1__ContainerConfig *c,
 
 static Runtime__V1__Container *item(struct cri_ctx *ctx, const struct cri_container *row,
                                     const Runtime__V1__ContainerConfig *c,
-                                    const struct view *v)
+                                    const struct cri_ctr_view *v)
 {
     Runtime__V1__Container *it =
         CRI_NEW(ctx, Runtime__V1__Container, runtime__v1__container__init);
@@ -209,8 +201,8 @@ CRI_HANDLER(cri_list_containers)
         const Runtime__V1__ContainerConfig *c = config_of(ctx, row);
         if (f && !labels_match(c, f->label_selector, f->n_label_selector))
             continue;
-        struct view vw;
-        view_of(e, row, &vw);
+        struct cri_ctr_view vw;
+        cri_ctr_view(e, row, &vw);
         if (!f || !f->state || f->state->state == vw.state)
             r->containers[r->n_containers++] = item(ctx, row, c, &vw);
         if (vw.have)

@@ -6,6 +6,7 @@
 #include "cri.pb-c.h"
 #include "cri/config.h"
 #include "cri/server.h"
+#include "engine/containers.h"
 
 struct capsad {
     struct cri_config *cfg;
@@ -37,6 +38,8 @@ extern const struct cri_method cri_methods[];
         (dst)[0]->value = arena_strdup(&(ctx)->arena, (v) ? (v) : "");           \
     } while (0)
 
+#define CRI_HANDLER_STREAM(fn) \
+    int fn(struct cri_ctx *ctx, const ProtobufCMessage *in, cx_error *err)
 #define CRI_HANDLER(fn) \
     int fn(struct cri_ctx *ctx, const ProtobufCMessage *in, ProtobufCMessage **out, cx_error *err)
 
@@ -61,6 +64,20 @@ CRI_HANDLER(cri_stop_container);
 CRI_HANDLER(cri_remove_container);
 CRI_HANDLER(cri_container_status);
 CRI_HANDLER(cri_list_containers);
+/* A CRI container's state as the kubelet reads it (container_status.c):
+ * the engine's state, a failed start as an exit (StartError), a memory
+ * kill as OOMKilled, a lost exit code as 255. */
+struct cri_container;
+struct cri_ctr_view {
+    Runtime__V1__ContainerState state;
+    const char *reason;
+    int exit_code;
+    struct cx_ctr c;          /* the engine's record, when have */
+    bool have;
+};
+void cri_ctr_view(struct cx_engine *e, const struct cri_container *row, struct cri_ctr_view *v);
+/* events.c */
+CRI_HANDLER_STREAM(cri_get_container_events);
 /* runtime_exec.c */
 CRI_HANDLER(cri_exec_sync);
 

@@ -212,3 +212,35 @@ def test_exec_sync(cri, pod):
                                               timeout=0))
     code, _ = code_of(lambda: exec_sync(cri, cid, ["true"]))
     assert code == CODE.FAILED_PRECONDITION
+
+
+def test_container_events(cri, pod):
+    """GetContainerEvents: created, started, stopped, deleted, in order,
+    for a container the test drives and for one that exits by itself."""
+    events = []
+    stream = cri.call("GetContainerEvents", timeout=60)
+
+    def read():
+        try:
+            for ev in stream:
+                events.append((ev.container_id, ev.container_event_type))
+        except Exception:
+            pass
+
+    import threading
+    t = threading.Thread(target=read, daemon=True)
+    t.start()
+    time.sleep(0.5)
+    a = create(cri, pod, ctr_config("ev", ["sleep", "300"]))
+    cri.call("StartContainer", container_id=a)
+    b = create(cri, pod, ctr_config("self", ["true"]))
+    cri.call("StartContainer", container_id=b)
+    wait_exit(cri, b)
+    cri.call("StopContainer", request=cri.msg("StopContainerRequest", container_id=a,
+                                              timeout=0))
+    cri.call("RemoveContainer", container_id=a)
+    procs.wait_for(lambda: (a, 3) in events and (b, 2) in events, timeout=10,
+                   what="the events")
+    stream.cancel()
+    assert [e for i, e in events if i == a] == [0, 1, 2, 3], events
+    assert [e for i, e in events if i == b] == [0, 1, 2], events
