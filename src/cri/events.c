@@ -86,7 +86,11 @@ static int diff(struct cri_ctx *ctx, struct cx_engine *e, struct table *t, bool 
             i++;
             continue;
         }
-        if (!quiet)
+        /* removed while running, between two looks: it stopped first */
+        if (!quiet && t->v[i].state == 1)
+            rc = send_event(ctx, t->v[i].id,
+                            RUNTIME__V1__CONTAINER_EVENT_TYPE__CONTAINER_STOPPED_EVENT, err);
+        if (!quiet && rc == 0)
             rc = send_event(ctx, t->v[i].id,
                             RUNTIME__V1__CONTAINER_EVENT_TYPE__CONTAINER_DELETED_EVENT, err);
         t->v[i] = t->v[--t->n];
