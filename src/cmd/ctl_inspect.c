@@ -42,7 +42,7 @@ static json_t *inspect_json(struct cx_engine *e, struct cx_ctr *c)
     ctl_format_rfc3339(c->started, started, sizeof started);
     ctl_format_rfc3339(c->finished, finished, sizeof finished);
     _cleanup_free_ char *cfgpath = cx_engine_ctr_path(e, c->id, "config.json");
-    _cleanup_free_ char *logpath = cx_engine_ctr_path(e, c->id, "ctr.log");
+    _cleanup_free_ char *logpath = cx_engine_log_path(e, c->id, c->opts);
     json_t *spec = json_load_file(cfgpath, 0, NULL);
     json_t *proc = json_object_get(spec, "process");
     json_t *opts = json_loads(c->opts, 0, NULL);
@@ -74,7 +74,7 @@ static json_t *inspect_json(struct cx_engine *e, struct cx_ctr *c)
         "Path", path ? json_incref(path) : json_null(),
         "Args", ref_or(json_object_get(proc, "args"), false), "State", state,
         "Image", c->image_id, "ImageName", c->image_name, "Name", c->name,
-        "RestartCount", c->restarts, "LogPath", logpath, "OCIRuntime", "capsa",
+        "RestartCount", c->restarts, "LogPath", logpath ? logpath : "", "OCIRuntime", "capsa",
         "Config", config, "Rootfs", "", "Driver", "overlay",
         "NetworkSettings", cx_ctr_net_settings(e, c->id, opts),
         "HostConfig", host_config(opts));
@@ -228,8 +228,11 @@ int ctl_logs(const struct ctl_global *g, int argc, char **argv, cx_error *err)
         struct follow f = { &e, c.id };
         o.done = follow_done;
         o.done_arg = &f;
-        _cleanup_free_ char *path = cx_engine_ctr_path(&e, c.id, "ctr.log");
-        if (access(path, F_OK) == 0 || o.follow)
+        _cleanup_free_ char *path = cx_engine_log_path(&e, c.id, c.opts);
+        if (path == NULL)  /* podman's answer too */
+            rc = cx_fail(err, EINVAL, "logs: container %s uses the none log driver: it keeps "
+                         "no log", c.name);
+        else if (access(path, F_OK) == 0 || o.follow)
             rc = cx_logread(path, &o, STDOUT_FILENO, STDERR_FILENO, err);
         cx_ctr_free(&c);
     }

@@ -2,6 +2,7 @@
 #include "engine/engine.h"
 
 #include <fcntl.h>
+#include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,6 +127,15 @@ char *cx_engine_run_path(struct cx_engine *e, const char *id, const char *name)
 {
     return name ? cx_asprintf("%s/containers/%s/%s", e->store.runroot, id, name)
                 : cx_asprintf("%s/containers/%s", e->store.runroot, id);
+}
+
+char *cx_engine_log_path(struct cx_engine *e, const char *id, const char *opts)
+{
+    json_auto_t *j = opts ? json_loads(opts, 0, NULL) : NULL;
+    const char *p = json_string_value(json_object_get(j, "log_path"));
+    if (json_is_true(json_object_get(j, "log_none")))
+        return NULL;
+    return p ? cx_strdup(p) : cx_engine_ctr_path(e, id, "ctr.log");
 }
 
 /* the runtime's reader (read once, behind pthread_once: threads share it) */

@@ -3,7 +3,8 @@
  *
  *   <root>/containers/<id>/config.json  the bundle capsa runs
  *   <root>/containers/<id>/upper, work  the container's overlay layer
- *   <root>/containers/<id>/ctr.log      its k8s-file log (capsa-shim's)
+ *   <root>/containers/<id>/ctr.log      its k8s-file log (capsa-shim's), unless
+ *                                       --log-opt path= puts it elsewhere
  *   <root>/containers/<id>/hostname, hosts, resolv.conf
  *   <root>/volumes/<name>/_data         named and anonymous volumes
  *   <runroot>/containers/<id>/rootfs    the merged root while it runs
@@ -29,6 +30,8 @@ struct cx_engine {
     char *self;                    /* capsactl, for the shim's exit command */
     char *root_opts[5];            /* "--root", R, "--runroot", RR, NULL */
     int ctrsfd, runctrsfd;         /* <root>/containers, <runroot>/containers */
+    bool systemd_cgroup;           /* the runtime's systemd cgroup driver (capsad may
+                                    * set it after open); false: cgroupfs */
 };
 
 /* Open the store and the engine's directories.  Helper binaries are found
@@ -53,6 +56,10 @@ int cx_engine_ctr_dir(struct cx_engine *e, const char *id, bool create, cx_error
 int cx_engine_run_dir(struct cx_engine *e, const char *id, bool create, cx_error *err);
 char *cx_engine_ctr_path(struct cx_engine *e, const char *id, const char *name);
 char *cx_engine_run_path(struct cx_engine *e, const char *id, const char *name);
+/* The container's k8s-file log: --log-opt path= as its record (opts, the
+ * run options' JSON) keeps it, else <root>/containers/<id>/ctr.log; NULL
+ * with --log-driver none (no log is kept). */
+char *cx_engine_log_path(struct cx_engine *e, const char *id, const char *opts);
 
 /* This boot's id (/proc/sys/kernel/random/boot_id), "" when unreadable. */
 const char *cx_boot_id(void);

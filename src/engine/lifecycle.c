@@ -89,7 +89,8 @@ static int write_bundle(struct cx_engine *e, struct cx_ctr *c, const struct cx_i
     char hostname[65];
     snprintf(hostname, sizeof hostname, "%.*s", o->hostname ? 64 : 12,
              o->hostname ? o->hostname : c->id);
-    if (!o->hostname && o->network == CX_NET_HOST && gethostname(hostname, sizeof hostname) < 0)
+    if (!o->hostname && (o->network == CX_NET_HOST || o->uts_host) &&
+        gethostname(hostname, sizeof hostname) < 0)
         snprintf(hostname, sizeof hostname, "localhost");
     /* in another's network namespace: its hosts and resolv.conf; in its
        UTS namespace: its hostname */
@@ -101,7 +102,9 @@ static int write_bundle(struct cx_engine *e, struct cx_ctr *c, const struct cx_i
         cx_hostname_read(hn, hostname);
     if (cx_etc_files_write(e, c->id, hostname, o, err) < 0)
         return -1;
-    _cleanup_free_ char *cg = cx_asprintf("/capsa/%s", c->id);
+    _cleanup_free_ char *cg = NULL;
+    if (cx_run_opts_cgroups_path(o, c->id, e->systemd_cgroup, &cg, err) < 0)
+        return -1;
     _cleanup_free_ char *netns = o->network == CX_NET_CNI ? cx_ctr_netns_path(e, c->id) : NULL;
     if (netns && cx_ctr_net_record(e, c->id, o->networks, err) < 0)
         return -1;
@@ -368,7 +371,8 @@ static int shim_up(struct cx_engine *e, struct cx_ctr *c, const struct cx_run_op
     unlinkat(run, "exit", 0);
     unlinkat(run, "oom", 0);
     struct cx_shim_req req = { .id = c->id, .name = c->name, .tty = o->tty,
-                               .stdin_open = o->interactive, .log_max = o->log_max_size };
+                               .stdin_open = o->interactive, .log_max = o->log_max_size,
+                               .log_path = o->log_path, .log_none = o->log_none };
     CX_FAULT("shim starting");
     if (cx_shim_create(e, &req, pid, err) < 0) {
         *code = exec_failure_code(err);

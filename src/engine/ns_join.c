@@ -168,7 +168,8 @@ int cx_ns_joins_apply(struct cx_engine *e, const char *id, const struct cx_run_o
         for (int j = 0; j < k && !pids[k]; j++)
             if (o->ns_join[j] && strcmp(o->ns_join[j], o->ns_join[k]) == 0)
                 pids[k] = pids[j];
-        if (!pids[k] && target_pid(e, o->ns_join[k], o->pod != NULL, &pids[k], err) < 0)
+        if (!pids[k] && target_pid(e, o->ns_join[k], o->pod && !o->no_infra_autostart,
+                                   &pids[k], err) < 0)
             return -1;
         any = true;
     }

@@ -213,6 +213,27 @@ int cx_user_resolve(int rootfd, const char *spec, struct cx_user *out, cx_error 
     return 0;
 }
 
+int cx_user_add_groups(int rootfd, char *const *groups, struct cx_user *u, cx_error *err)
+{
+    char buf[112];
+    _cleanup_free_ char *text = NULL;
+    if (groups == NULL || read_etc(rootfd, "/etc/group", &text, err) < 0)
+        return groups == NULL ? 0 : -1;
+    for (; *groups; groups++) {
+        gid_t gid = 0;
+        uint32_t num = 0;
+        /* find_group cuts the text into lines: a copy for each */
+        _cleanup_free_ char *copy = text ? cx_strdup(text) : NULL;
+        bool found = copy && find_group(copy, *groups, &gid);
+        if (!found && !parse_id(*groups, &num))  /* a number need not be listed */
+            return cx_fail(err, 0, "--group-add %s: %s", cx_printable(*groups, buf),
+                           text ? "no such group in the image's /etc/group"
+                                : "the image has no /etc/group to look it up in");
+        add_gid(u, found ? gid : num);
+    }
+    return 0;
+}
+
 void cx_user_free(struct cx_user *u)
 {
     free(u->additional);

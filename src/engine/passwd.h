@@ -23,6 +23,9 @@ struct cx_user {
  * name that does not is an error naming it.  NULL or "" is root. */
 int cx_user_resolve(int rootfd, const char *spec, struct cx_user *out, cx_error *err);
 void cx_user_free(struct cx_user *u);
+/* --group-add: each group (a name in rootfd's /etc/group, or a number that
+ * need not be there) appended to u's supplementary groups, once. */
+int cx_user_add_groups(int rootfd, char *const *groups, struct cx_user *u, cx_error *err);
 
 /* mkdir -p of an absolute path inside rootfd (0755, owned by uid:gid when
  * it is made); an existing non-directory is an error. */

@@ -38,9 +38,7 @@ static int parse_bool(const char *flag, const char *arg, bool *out, cx_error *er
     return 0;
 }
 
-/* Human sizes as podman reads them: digits[.digits][ ][kmgtp][i][b], any
- * case; base 1024 for memory, 1000 for log sizes. */
-static int parse_size(const char *s, unsigned base, int64_t *out)
+int cx_run_opts_size(const char *s, unsigned base, int64_t *out)
 {
     const char *p = s;
     long double v = 0, scale = 1;
@@ -219,7 +217,7 @@ static int add_ulimit(struct cx_run_opts *o, const char *arg, cx_error *err)
 static int parse_memory(struct cx_run_opts *o, const char *arg, cx_error *err)
 {
     int64_t v;
-    if (parse_size(arg, 1024, &v) < 0)
+    if (cx_run_opts_size(arg, 1024, &v) < 0)
         return cx_fail(err, 0, "--memory: invalid size \"%s\"", arg);
     if (v > 0 && v < MEMORY_MIN)
         return cx_fail(err, 0, "--memory: %s is below the minimum of 6MiB", arg);
@@ -299,25 +297,6 @@ static int parse_entrypoint(struct cx_run_opts *o, const char *arg, cx_error *er
     return 0;
 }
 
-static int parse_security_opt(struct cx_run_opts *o, const char *arg, cx_error *err)
-{
-    size_t k = strcspn(arg, "=:");
-    const char *v = arg[k] ? arg + k + 1 : NULL;
-    if (strncmp(arg, "no-new-privileges", k) == 0 && k == 17) {
-        if (parse_bool("--security-opt no-new-privileges", v, &o->no_new_privileges, err) < 0)
-            return -1;
-    } else if (k == 7 && strncmp(arg, "seccomp", 7) == 0 && v && v[0]) {
-        free(o->seccomp);
-        o->seccomp = cx_strdup(v);
-    } else if (k == 5 && strncmp(arg, "label", 5) == 0 && v && strcmp(v, "disable") == 0) {
-        /* no SELinux labelling is done: nothing to disable */
-    } else {
-        return cx_fail(err, 0, "--security-opt: \"%s\" is not supported (no-new-privileges, "
-                       "seccomp=unconfined|FILE, label=disable)", arg);
-    }
-    return 0;
-}
-
 /* A keyword flag: arg's value in a table of name -> value. */
 struct keyword {
     const char *name;
@@ -381,14 +360,23 @@ static const struct keyword log_drivers[] = {
     { "k8s-file", 0 }, { "json-file", 0 }, { "none", 1 }, { NULL, 0 },
 };
 
+/* --log-opt max-size=SIZE or path=PATH (the log file, absolute) */
 static int parse_log_opt(struct cx_run_opts *o, const char *arg, cx_error *err)
 {
+    if (cx_str_has_prefix(arg, "path=")) {
+        if (arg[5] != '/')
+            return cx_fail(err, 0, "--log-opt path=%s: not an absolute path", arg + 5);
+        free(o->log_path);
+        o->log_path = cx_strdup(arg + 5);
+        return 0;
+    }
     if (!cx_str_has_prefix(arg, "max-size="))
-        return cx_fail(err, 0, "--log-opt: \"%s\" is not supported (max-size=SIZE)", arg);
+        return cx_fail(err, 0, "--log-opt: \"%s\" is not supported (max-size=SIZE, path=PATH)",
+                       arg);
     const char *v = arg + 9;
     if (strcmp(v, "-1") == 0)
         return o->log_max_size = -1, 0;
-    if (parse_size(v, 1000, &o->log_max_size) < 0)
+    if (cx_run_opts_size(v, 1000, &o->log_max_size) < 0)
         return cx_fail(err, 0, "--log-opt: invalid size \"%s\"", v);
     return 0;
 }
@@ -440,8 +428,9 @@ enum {
     O_ULIMIT, O_INIT, O_RESTART, O_NETWORK, O_PULL, O_LABEL_FILE, O_ANNOTATION,
     O_STOP_SIGNAL, O_STOP_TIMEOUT, O_LOG_OPT, O_LOG_DRIVER, O_DETACH, O_INTERACTIVE, O_TTY,
     O_POD,
-    O_NO_HOSTS,
+    O_NO_HOSTS, O_GROUP_ADD,
     O_NET_FLAG,  /* + enum cx_net_flag: run_opts_net.c */
+    O_RES_FLAG = O_NET_FLAG + 32,  /* + enum cx_res_flag: run_opts_res.c */
 };
 
 static const struct option long_opts[] = {
@@ -494,6 +483,20 @@ static const struct option long_opts[] = {
     { "dns-opt", required_argument, NULL, O_NET_FLAG + CX_NF_DNS_OPTION },
     { "add-host", required_argument, NULL, O_NET_FLAG + CX_NF_ADD_HOST },
     { "no-hosts", optional_argument, NULL, O_NO_HOSTS },
+    { "group-add", required_argument, NULL, O_GROUP_ADD },
+    { "device", required_argument, NULL, O_RES_FLAG + CX_RF_DEVICE },
+    { "sysctl", required_argument, NULL, O_RES_FLAG + CX_RF_SYSCTL },
+    { "cgroup-parent", required_argument, NULL, O_RES_FLAG + CX_RF_CGROUP_PARENT },
+    { "pid", required_argument, NULL, O_RES_FLAG + CX_RF_PID },
+    { "ipc", required_argument, NULL, O_RES_FLAG + CX_RF_IPC },
+    { "uts", required_argument, NULL, O_RES_FLAG + CX_RF_UTS },
+    { "cpuset-cpus", required_argument, NULL, O_RES_FLAG + CX_RF_CPUSET_CPUS },
+    { "cpuset-mems", required_argument, NULL, O_RES_FLAG + CX_RF_CPUSET_MEMS },
+    { "cpu-quota", required_argument, NULL, O_RES_FLAG + CX_RF_CPU_QUOTA },
+    { "cpu-period", required_argument, NULL, O_RES_FLAG + CX_RF_CPU_PERIOD },
+    { "memory-swap", required_argument, NULL, O_RES_FLAG + CX_RF_MEMORY_SWAP },
+    { "memory-reservation", required_argument, NULL, O_RES_FLAG + CX_RF_MEMORY_RESERVATION },
+    { "oom-score-adj", required_argument, NULL, O_RES_FLAG + CX_RF_OOM_SCORE_ADJ },
     { NULL, 0, NULL, 0 },
 };
 
@@ -519,6 +522,8 @@ static int flag_value(int c, struct cx_run_opts *o, const char *arg, cx_error *e
     int sig, k = 0;
     if (c >= O_NET_FLAG && c <= O_NET_FLAG + CX_NF_ADD_HOST)
         return cx_run_opts_net_flag(o, (enum cx_net_flag) (c - O_NET_FLAG), arg, err);
+    if (c >= O_RES_FLAG && c <= O_RES_FLAG + CX_RF_OOM_SCORE_ADJ)
+        return cx_run_opts_res_flag(o, (enum cx_res_flag) (c - O_RES_FLAG), arg, err);
     switch (c) {
     case O_NAME: return set_string(&o->name, "--name", arg, err);
     case 'w': return set_string(&o->workdir, "--workdir", arg, err);
@@ -549,7 +554,8 @@ static int flag_value(int c, struct cx_run_opts *o, const char *arg, cx_error *e
     case O_TMPFS: return cx_mount_parse_tmpfs(o, arg, err);
     case O_CAP_ADD: return add_caps(&o->cap_add, "--cap-add", arg, err);
     case O_CAP_DROP: return add_caps(&o->cap_drop, "--cap-drop", arg, err);
-    case O_SECURITY_OPT: return parse_security_opt(o, arg, err);
+    case O_SECURITY_OPT: return cx_run_opts_security_opt(o, arg, err);
+    case O_GROUP_ADD: return cx_run_opts_group_add(o, arg, err);
     case 'm': return parse_memory(o, arg, err);
     case O_CPUS: return parse_cpus(o, arg, err);
     case 'c':
@@ -588,7 +594,7 @@ static int flag_value(int c, struct cx_run_opts *o, const char *arg, cx_error *e
 void cx_run_opts_init(struct cx_run_opts *o)
 {
     memset(o, 0, sizeof *o);
-    o->memory = o->cpu_quota = o->pids_limit = o->log_max_size = -1;
+    o->memory = o->cpu_quota = o->pids_limit = o->log_max_size = o->memory_reservation = -1;
     o->stop_timeout = -1;
 }
 
@@ -597,6 +603,7 @@ static int parse_flags(int argc, char **argv, struct cx_run_opts *o, cx_error *e
     opterr = 0;
     optind = 0;  /* a full re-initialization of getopt (glibc) */
     int c;
+    bool cpus = false, cfs = false;  /* --cpus; --cpu-quota or --cpu-period */
     while ((c = getopt_long(argc, argv, "+:ditc:e:h:l:m:p:Pu:v:w:", long_opts, NULL)) != -1) {
         if (c == '?') {
             if (optopt)
@@ -608,7 +615,12 @@ static int parse_flags(int argc, char **argv, struct cx_run_opts *o, cx_error *e
         int r = flag_bool(c, o, optarg, err);
         if (r <= 0 ? r < 0 : flag_value(c, o, optarg, err) < 0)
             return -1;
+        cpus |= c == O_CPUS;
+        cfs |= c == O_RES_FLAG + CX_RF_CPU_QUOTA || c == O_RES_FLAG + CX_RF_CPU_PERIOD;
     }
+    if (cpus && cfs)  /* --cpus is a quota over a period of its own */
+        return cx_fail(err, 0, "--cpus: conflicts with --cpu-quota and --cpu-period (give "
+                       "either)");
     return 0;
 }
 
@@ -631,7 +643,7 @@ static int parse_all(int argc, char **argv, struct cx_run_opts *o, cx_error *err
     if ((o->publish || o->publish_all) && o->network != CX_NET_CNI)
         return cx_fail(err, 0, "-p/-P: published ports need a network (not --network none, "
                        "host or container:)");
-    if (cx_run_opts_net_check(o, err) < 0)
+    if (cx_run_opts_net_check(o, err) < 0 || cx_run_opts_res_check(o, err) < 0)
         return -1;
     if (o->rm && o->restart != CX_RESTART_NO)
         return cx_fail(err, 0, "--restart: conflicts with --rm (a removed container cannot "
@@ -666,10 +678,12 @@ void cx_run_opts_free(struct cx_run_opts *o)
     char **strs[] = { &o->name, &o->detach_keys, &o->workdir, &o->user, &o->hostname,
                       &o->seccomp, &o->stop_signal, &o->image, &o->pod,
                       &o->ns_join[0], &o->ns_join[1], &o->ns_join[2], &o->ns_join[3],
-                      &o->ip, &o->mac };
+                      &o->ip, &o->mac, &o->log_path, &o->cgroup_parent, &o->cpuset_cpus,
+                      &o->cpuset_mems, &o->apparmor, &o->runtime };
     char ***strvs[] = { &o->env, &o->entrypoint, &o->cap_add, &o->cap_drop, &o->labels,
                         &o->annotations, &o->args, &o->networks, &o->publish, &o->aliases,
-                        &o->dns, &o->dns_search, &o->dns_options, &o->add_hosts };
+                        &o->dns, &o->dns_search, &o->dns_options, &o->add_hosts,
+                        &o->devices, &o->sysctls, &o->group_add, &o->mask, &o->unmask };
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         free(*strs[i]);
     for (size_t i = 0; i < sizeof strvs / sizeof strvs[0]; i++)

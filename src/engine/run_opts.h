@@ -95,6 +95,28 @@ struct cx_run_opts {
     int stop_timeout;            /* seconds, -1 unset (10) */
     int64_t log_max_size;        /* --log-opt max-size, -1 unlimited */
     bool log_none;               /* --log-driver none (else k8s-file) */
+    char *log_path;              /* --log-opt path=: the k8s-file log, NULL for
+                                  * <root>/containers/<id>/ctr.log */
+    /* run_opts_res.c: devices, kernel parameters, cgroup, namespaces */
+    char **devices;              /* --device, each "HOST:CONTAINER:PERMS" */
+    char **sysctls;              /* --sysctl "KEY=VALUE", a namespaced key */
+    char *cgroup_parent;         /* --cgroup-parent, NULL: the engine's default */
+    bool pid_host, ipc_host, uts_host;  /* --pid/--ipc/--uts host */
+    char *cpuset_cpus, *cpuset_mems;    /* --cpuset-cpus/-mems "0-3,5", or NULL */
+    int64_t memory_swap;         /* --memory-swap: memory + swap in bytes, -1
+                                  * unlimited, 0 unset (twice --memory) */
+    int64_t memory_reservation;  /* --memory-reservation, -1 unset */
+    bool has_oom_score_adj;      /* --oom-score-adj given: */
+    int oom_score_adj;           /* -1000..1000 */
+    /* run_opts_sec.c */
+    char **group_add;            /* --group-add GID or NAME (resolved at create) */
+    char **mask, **unmask;       /* --security-opt mask=, unmask= paths ("ALL") */
+    char *apparmor;              /* --security-opt apparmor=, NULL unset */
+    /* for capsad, no flag: */
+    char *runtime;               /* an OCI runtime binary for this container, NULL:
+                                  * the engine's (kept only: see CONTAINERS.md) */
+    bool no_infra_autostart;     /* a pod member's start fails when the infra
+                                  * container is not running (else started) */
     char *image;                 /* the first positional argument */
     char **args;                 /* the rest: the command, NULL-terminated */
 };
@@ -129,6 +151,37 @@ enum cx_net_flag { CX_NF_IP, CX_NF_MAC, CX_NF_ALIAS, CX_NF_DNS, CX_NF_DNS_SEARCH
 int cx_run_opts_net_flag(struct cx_run_opts *o, enum cx_net_flag f, const char *arg,
                          cx_error *err);
 int cx_run_opts_net_check(const struct cx_run_opts *o, cx_error *err);
+/* run_opts_res.c: --device, --sysctl, --cgroup-parent, --pid, --ipc,
+ * --uts, --cpuset-cpus, --cpuset-mems, --cpu-quota, --cpu-period,
+ * --memory-swap, --memory-reservation, --oom-score-adj, each checked as
+ * given; cx_run_opts_res_check checks them together with the others (a
+ * sysctl against the namespaces, swap against memory) once all are read. */
+enum cx_res_flag { CX_RF_DEVICE, CX_RF_SYSCTL, CX_RF_CGROUP_PARENT, CX_RF_PID, CX_RF_IPC,
+                   CX_RF_UTS, CX_RF_CPUSET_CPUS, CX_RF_CPUSET_MEMS, CX_RF_CPU_QUOTA,
+                   CX_RF_CPU_PERIOD, CX_RF_MEMORY_SWAP, CX_RF_MEMORY_RESERVATION,
+                   CX_RF_OOM_SCORE_ADJ };
+int cx_run_opts_res_flag(struct cx_run_opts *o, enum cx_res_flag f, const char *arg,
+                         cx_error *err);
+int cx_run_opts_res_check(const struct cx_run_opts *o, cx_error *err);
+/* linux.cgroupsPath of container id: "<parent>/capsa-<id>" (default parent:
+ * "/capsa/<id>" as before) for the cgroupfs driver, "<slice>:capsa:<id>"
+ * for the systemd driver (default slice machine.slice).  A parent that
+ * does not suit the driver (a slice for cgroupfs, a path for systemd) is
+ * an error naming --cgroup-parent.  *out: free it. */
+int cx_run_opts_cgroups_path(const struct cx_run_opts *o, const char *id, bool systemd,
+                             char **out, cx_error *err);
+/* A human size as podman reads it: digits[.digits][ ][kmgtp][i][b], any
+ * case, base 1024 (memory) or 1000 (log sizes); -1 when it is not one. */
+int cx_run_opts_size(const char *s, unsigned base, int64_t *out);
+/* A --device value "HOST:CONTAINER:PERMS" (as kept) split in place;
+ * false when it has not that form (a record edited by hand). */
+bool cx_device_split(char *dev, char **host, char **ctr, char **perms);
+
+/* run_opts_sec.c: --security-opt (no-new-privileges, seccomp=, label=disable,
+ * mask=, unmask=, apparmor=) and --group-add. */
+int cx_run_opts_security_opt(struct cx_run_opts *o, const char *arg, cx_error *err);
+int cx_run_opts_group_add(struct cx_run_opts *o, const char *arg, cx_error *err);
+
 /* --dns none: no /etc/resolv.conf is made */
 bool cx_run_opts_dns_none(const struct cx_run_opts *o);
 /* An --add-host value "HOST[;HOST...]:IP" as the /etc/hosts line

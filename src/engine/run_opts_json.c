@@ -44,6 +44,17 @@ static const struct jfield {
     JF("mac_address", J_STR, mac), JF("aliases", J_STRV, aliases), JF("dns", J_STRV, dns),
     JF("dns_search", J_STRV, dns_search), JF("dns_options", J_STRV, dns_options),
     JF("add_hosts", J_STRV, add_hosts), JF("no_hosts", J_BOOL, no_hosts),
+    /* added for capsad (a record made before has none: the defaults) */
+    JF("log_path", J_STR, log_path), JF("devices", J_STRV, devices),
+    JF("sysctls", J_STRV, sysctls), JF("cgroup_parent", J_STR, cgroup_parent),
+    JF("pid_host", J_BOOL, pid_host), JF("ipc_host", J_BOOL, ipc_host),
+    JF("uts_host", J_BOOL, uts_host), JF("cpuset_cpus", J_STR, cpuset_cpus),
+    JF("cpuset_mems", J_STR, cpuset_mems), JF("memory_swap", J_I64, memory_swap),
+    JF("memory_reservation", J_I64, memory_reservation),
+    JF("has_oom_score_adj", J_BOOL, has_oom_score_adj),
+    JF("oom_score_adj", J_INT, oom_score_adj), JF("group_add", J_STRV, group_add),
+    JF("mask", J_STRV, mask), JF("unmask", J_STRV, unmask), JF("apparmor", J_STR, apparmor),
+    JF("runtime", J_STR, runtime), JF("no_infra_autostart", J_BOOL, no_infra_autostart),
 };
 #define NJFIELDS (sizeof jfields / sizeof jfields[0])
 

@@ -68,7 +68,12 @@ static void shim_argv(struct cx_engine *e, const struct cx_shim_req *r, struct a
     add(a, "--persist-dir");
     add(a, own(a, cx_engine_run_path(e, r->id, NULL)));
     add(a, "-l");
-    add(a, own(a, cx_asprintf("k8s-file:%s/containers/%s/ctr.log", e->store.root, r->id)));
+    if (r->log_none)
+        add(a, "none");
+    else if (r->log_path)
+        add(a, own(a, cx_asprintf("k8s-file:%s", r->log_path)));
+    else
+        add(a, own(a, cx_asprintf("k8s-file:%s/containers/%s/ctr.log", e->store.root, r->id)));
     if (r->log_max > 0) {
         add(a, "--log-size-max");
         add(a, own(a, cx_asprintf("%lld", (long long) r->log_max)));
@@ -80,6 +85,10 @@ static void shim_argv(struct cx_engine *e, const struct cx_shim_req *r, struct a
     add(a, "--root");
     add(a, "--runtime-arg");
     add(a, e->runtime_root);
+    if (e->systemd_cgroup) {
+        add(a, "--runtime-arg");
+        add(a, "--systemd-cgroup");
+    }
     if (r->tty)
         add(a, "-t");
     if (r->stdin_open)

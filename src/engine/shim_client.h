@@ -14,6 +14,8 @@ struct cx_shim_req {
     const char *id, *name;
     bool tty, stdin_open;
     int64_t log_max;             /* -1: unlimited */
+    const char *log_path;        /* NULL: <root>/containers/<id>/ctr.log */
+    bool log_none;               /* no log at all (--log-driver none) */
 };
 
 /* Run the shim; on success *pid is the container's init (created, not

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +42,35 @@ static const char *const default_caps[] = {
     "CAP_NET_BIND_SERVICE", "CAP_SETFCAP", "CAP_SETGID", "CAP_SETPCAP", "CAP_SETUID",
     "CAP_SYS_CHROOT", NULL,
 };
+
+/* ---- masked and read-only paths ---- */
+
+static bool unmasked(const struct cx_run_opts *o, const char *path)
+{
+    for (char **u = o->unmask; u && *u; u++)
+        if (strcmp(*u, "ALL") == 0 || fnmatch(*u, path, FNM_PATHNAME) == 0)
+            return true;
+    return false;
+}
+
+json_t *cx_spec_paths(const struct cx_run_opts *o, bool readonly)
+{
+    json_t *a = json_array();
+    const char *const *dflt = readonly ? cx_spec_readonly_paths : cx_spec_masked_paths;
+    for (size_t i = 0; !o->privileged && dflt[i]; i++)
+        if (!unmasked(o, dflt[i]))
+            json_array_append_new(a, json_string(dflt[i]));
+    for (char **m = readonly ? NULL : o->mask; m && *m; m++) {
+        bool dup = false;
+        size_t i;
+        json_t *p;
+        json_array_foreach(a, i, p)
+            dup |= strcmp(json_string_value(p), *m) == 0;
+        if (!dup)
+            json_array_append_new(a, json_string(*m));
+    }
+    return a;
+}
 
 /* ---- capabilities ---- */
 

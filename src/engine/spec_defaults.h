@@ -15,6 +15,10 @@
 /* podman's linux.maskedPaths and linux.readonlyPaths (NULL-terminated). */
 extern const char *const cx_spec_masked_paths[];
 extern const char *const cx_spec_readonly_paths[];
+/* linux.maskedPaths (readonly false) or linux.readonlyPaths: those above
+ * (none for --privileged) but the ones --security-opt unmask= names (ALL,
+ * a path or a glob); then, masked only, --security-opt mask=. */
+json_t *cx_spec_paths(const struct cx_run_opts *o, bool readonly);
 
 /* The container's capabilities, sorted "CAP_*" names (NULL-terminated;
  * cx_strv_free): every one in the engine's bounding set for --privileged

@@ -22,6 +22,7 @@
 #include "engine/passwd.h"
 #include "engine/spec_defaults.h"
 #include "engine/spec_mounts.h"
+#include "engine/spec_res.h"
 #include "runtime/safepath.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
@@ -29,7 +30,6 @@
 #endif
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-#define PIDS_DEFAULT 2048
 
 static json_t *strings(const char *const *v)
 {
@@ -183,7 +183,8 @@ static int build_process(const struct cx_image_config *img, const struct cx_run_
 {
     _cleanup_(cx_user_free) struct cx_user u = { 0 };
     const char *spec = o->user ? o->user : (img ? img->user : NULL);
-    if (cx_user_resolve(ctx->rootfd, spec, &u, err) < 0)
+    if (cx_user_resolve(ctx->rootfd, spec, &u, err) < 0 ||
+        cx_user_add_groups(ctx->rootfd, o->group_add, &u, err) < 0)
         return -1;
     _cleanup_free_ char *cwd = NULL;
     json_t *args = NULL;
@@ -197,6 +198,11 @@ static int build_process(const struct cx_image_config *img, const struct cx_run_
         json_object_set_new(p, "terminal", json_true());
     if (o->no_new_privileges)
         json_object_set_new(p, "noNewPrivileges", json_true());
+    if (o->has_oom_score_adj)
+        json_object_set_new(p, "oomScoreAdj", json_integer(o->oom_score_adj));
+    /* unconfined is what no profile means: capsa applies none by default */
+    if (o->apparmor && strcmp(o->apparmor, "unconfined") != 0)
+        json_object_set_new(p, "apparmorProfile", json_string(o->apparmor));
     *out = p;
     return 0;
 }
@@ -204,49 +210,36 @@ static int build_process(const struct cx_image_config *img, const struct cx_run_
 /* ---- linux ---- */
 
 /* A namespace entered from another container (o->ns_join) gets its path at
- * each start, from that container's process then (ns_join.h). */
-static json_t *namespaces(const struct cx_run_opts *o, const char *netns_path)
+ * each start, from that container's process then (ns_join.h); one shared
+ * with the host (--network, --pid, --ipc, --uts host) is not listed. */
+static int namespaces(const struct cx_run_opts *o, const char *netns_path, json_t **out,
+                      cx_error *err)
 {
-    json_t *ns = json_array();
+    json_auto_t *ns = json_array();
     const char *const types[] = { "pid", "network", "ipc", "uts", "mount" };
     const enum cx_ns_kind kinds[] = { CX_NS_PID, CX_NS_NET, CX_NS_IPC, CX_NS_UTS };
-    for (size_t i = 0; i < 5; i++)
-        if (i < 4 && o->ns_join[kinds[i]])
+    const bool host[] = { o->pid_host, o->network == CX_NET_HOST, o->ipc_host, o->uts_host,
+                          false };
+    for (size_t i = 0; i < 5; i++) {
+        const char *join = i < 4 ? o->ns_join[kinds[i]] : NULL;
+        if (join && host[i])
+            return cx_fail(err, 0, "--%s host: the container enters the %s namespace of "
+                           "container %.12s (its pod's)", i == 1 ? "network" : types[i],
+                           types[i], join);
+        if (join)
             json_array_append_new(ns, json_pack("{s:s}", "type", types[i]));
         else if (i == 1 && netns_path)
             json_array_append_new(ns, json_pack("{s:s, s:s}", "type", "network", "path",
                                                 netns_path));
-        else if (i != 1 || o->network != CX_NET_HOST)
+        else if (!host[i])
             json_array_append_new(ns, json_pack("{s:s}", "type", types[i]));
+    }
     struct statfs sfs;
     /* a private cgroup namespace on a pure v2 host, as podman does */
     if (statfs("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC)
         json_array_append_new(ns, json_pack("{s:s}", "type", "cgroup"));
-    return ns;
-}
-
-static json_t *resources(const struct cx_run_opts *o)
-{
-    json_t *r = json_pack("{s:[{s:b,s:s}]}", "devices", "allow", o->privileged, "access", "rwm");
-    if (o->memory > 0) {
-        /* podman: swap twice the memory when only --memory is given */
-        json_int_t swap = o->memory <= INT64_MAX / 2 ? o->memory * 2 : -1;
-        json_object_set_new(r, "memory", json_pack("{s:I,s:I}", "limit",
-                                                    (json_int_t) o->memory, "swap", swap));
-    }
-    if (o->cpu_shares || o->cpu_quota > 0) {
-        json_t *cpu = json_object();
-        if (o->cpu_shares)
-            json_object_set_new(cpu, "shares", json_integer((json_int_t) o->cpu_shares));
-        if (o->cpu_quota > 0) {
-            json_object_set_new(cpu, "quota", json_integer(o->cpu_quota));
-            json_object_set_new(cpu, "period", json_integer((json_int_t) o->cpu_period));
-        }
-        json_object_set_new(r, "cpu", cpu);
-    }
-    json_int_t pids = o->pids_limit < 0 ? PIDS_DEFAULT : o->pids_limit == 0 ? -1 : o->pids_limit;
-    json_object_set_new(r, "pids", json_pack("{s:I}", "limit", pids));
-    return r;
+    *out = json_incref(ns);
+    return 0;
 }
 
 /* "shared" when a bind asks for shared propagation, "rslave" for slave:
@@ -264,33 +257,66 @@ static const char *root_propagation(const struct cx_run_opts *o)
     return prop;
 }
 
+/* linux.devices: the host's for --privileged (those at a --device path
+ * left out), then the --device nodes */
+static int devices(const struct cx_run_opts *o, json_t *mine, json_t **out, cx_error *err)
+{
+    json_t *all = NULL;
+    if (o->privileged && cx_spec_host_devices(&all, err) < 0)
+        return -1;
+    json_auto_t *v = all ? all : json_array();
+    for (size_t i = json_array_size(v); i-- > 0;) {
+        const char *path = json_string_value(json_object_get(json_array_get(v, i), "path"));
+        size_t j;
+        json_t *m;
+        json_array_foreach(mine, j, m)
+            if (strcmp(path, json_string_value(json_object_get(m, "path"))) == 0) {
+                json_array_remove(v, i);
+                break;
+            }
+    }
+    json_array_extend(v, mine);
+    *out = json_array_size(v) ? json_incref(v) : NULL;
+    return 0;
+}
+
 static int build_linux(const struct cx_run_opts *o, const struct cx_spec_ctx *ctx,
                        char *const *caps, json_t **out, cx_error *err)
 {
-    json_auto_t *l = json_pack("{s:o,s:o}", "resources", resources(o), "namespaces",
-                               namespaces(o, ctx->netns_path));
-    /* ping without CAP_NET_RAW, in its own netns */
-    if (o->network != CX_NET_HOST && !o->ns_join[CX_NS_NET])
-        json_object_set_new(l, "sysctl", json_pack("{s:s}", "net.ipv4.ping_group_range",
-                                                   "0 0"));
+    json_t *nodes = NULL, *rules = NULL, *ns = NULL, *sysctl = cx_spec_sysctl(o);
+    json_auto_t *sys = sysctl;
+    if (cx_spec_user_devices(o, &nodes, &rules, err) < 0)
+        return -1;
+    json_auto_t *n = nodes, *r = rules;
+    if (namespaces(o, ctx->netns_path, &ns, err) < 0)
+        return -1;
+    json_auto_t *l = json_pack("{s:o,s:o}", "resources", cx_spec_resources(o, r),
+                               "namespaces", ns);
+    if (sys)
+        json_object_set(l, "sysctl", sys);
     if (ctx->cgroups_path)
+
         json_object_set_new(l, "cgroupsPath", json_string(ctx->cgroups_path));
     const char *prop = root_propagation(o);
     if (prop)
         json_object_set_new(l, "rootfsPropagation", json_string(prop));
-    json_t *seccomp = NULL, *devices = NULL;
+    json_t *seccomp = NULL, *devs = NULL;
     if (cx_spec_seccomp(o, caps, &seccomp, err) < 0)
         return -1;
     if (seccomp)
         json_object_set_new(l, "seccomp", seccomp);
-    if (o->privileged) {
-        if (cx_spec_host_devices(&devices, err) < 0)
-            return -1;
-        json_object_set_new(l, "devices", devices);
-    } else {
-        json_object_set_new(l, "maskedPaths", strings(cx_spec_masked_paths));
-        json_object_set_new(l, "readonlyPaths", strings(cx_spec_readonly_paths));
-    }
+    if (devices(o, n, &devs, err) < 0)
+        return -1;
+    if (devs)
+        json_object_set_new(l, "devices", devs);
+    json_t *masked = cx_spec_paths(o, false), *ro = cx_spec_paths(o, true);
+    /* --privileged: none at all, unless --security-opt mask= */
+    if (!o->privileged || json_array_size(masked))
+        json_object_set(l, "maskedPaths", masked);
+    if (!o->privileged)
+        json_object_set(l, "readonlyPaths", ro);
+    json_decref(masked);
+    json_decref(ro);
     *out = json_incref(l);
     return 0;
 }
@@ -390,7 +416,7 @@ int cx_spec_build(const struct cx_image_config *img, const struct cx_run_opts *o
         json_object_set_new(root, "readonly", json_true());
     json_t *spec = json_pack("{s:s,s:O,s:o}", "ociVersion", "1.0.2-dev", "process", p,
                              "root", root);
-    if (ctx->hostname && !o->ns_join[CX_NS_UTS])  /* else the other's */
+    if (ctx->hostname && !o->ns_join[CX_NS_UTS] && !o->uts_host)  /* else the other's */
         json_object_set_new(spec, "hostname", json_string(ctx->hostname));
     json_object_set(spec, "mounts", m);
     json_object_set(spec, "annotations", a);

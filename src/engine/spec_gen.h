@@ -17,7 +17,7 @@ struct cx_spec_ctx {
     const char *hostname_file, *hosts_file, *resolv_file;  /* host paths, bound
                                   * at /etc/hostname, /etc/hosts, /etc/resolv.conf */
     const char *init_path;       /* capsa-init on the host, for --init */
-    const char *cgroups_path;    /* e.g. "/capsa/<id>" or "capsa-<id>" */
+    const char *cgroups_path;    /* cx_run_opts_cgroups_path(): "/capsa/<id>" ... */
     const char *netns_path;      /* the pinned namespace to join (CNI networks), or NULL */
     /* seccomp: the default comes from cx_seccomp_default() (seccomp_default.h) */
 };

@@ -432,6 +432,7 @@ static const char *const o_pts[] = { "nosuid", "noexec", "newinstance", "ptmxmod
                                      "mode=0620", "gid=5", NULL };
 static const char *const o_shm[] = { "nosuid", "noexec", "nodev", "mode=1777", "size=65536k",
                                      NULL };
+static const char *const o_shm_host[] = { "rbind", "nosuid", "noexec", "nodev", NULL };
 static const char *const o_cgroup[] = { "rprivate", "nosuid", "noexec", "nodev", "relatime",
                                         "ro", NULL };
 static const char *const o_cgroup_priv[] = { "rprivate", "nosuid", "noexec", "nodev",
@@ -465,7 +466,11 @@ static size_t defaults(const struct cx_run_opts *o, const struct cx_spec_ctx *ct
     push(v, &n, (struct mnt) { "/sys", "sysfs", "sysfs", priv ? o_sys_priv : o_sys, NULL });
     push(v, &n, (struct mnt) { "/dev/pts", "devpts", "devpts", o_pts, NULL });
     push(v, &n, (struct mnt) { "/dev/mqueue", "mqueue", "mqueue", o_proc, NULL });
-    push(v, &n, (struct mnt) { "/dev/shm", "tmpfs", "shm", o_shm, NULL });
+    /* --ipc host: the host's shared memory, as podman binds it */
+    if (o->ipc_host)
+        push(v, &n, (struct mnt) { "/dev/shm", "bind", "/dev/shm", o_shm_host, NULL });
+    else
+        push(v, &n, (struct mnt) { "/dev/shm", "tmpfs", "shm", o_shm, NULL });
     push(v, &n, (struct mnt) { "/sys/fs/cgroup", "cgroup", "cgroup",
                                priv ? o_cgroup_priv : o_cgroup, NULL });
     if (o->read_only) {

@@ -245,12 +245,12 @@ static void test_security_opt(void **state)
     assert_false(o.no_new_privileges);
     assert_string_equal(o.seccomp, "unconfined");
     cx_run_opts_free(&o);
-    bad("--security-opt|apparmor=unconfined|img", "--security-opt: \"apparmor=unconfined\" is "
-        "not supported (no-new-privileges, seccomp=unconfined|FILE, label=disable)");
     bad("--security-opt|label=type:x|img", "--security-opt: \"label=type:x\" is not supported "
-        "(no-new-privileges, seccomp=unconfined|FILE, label=disable)");
+        "(no-new-privileges, seccomp=unconfined|FILE, label=disable, mask=PATHS, "
+        "unmask=ALL|PATHS, apparmor=unconfined|PROFILE)");
     bad("--security-opt|seccomp=|img", "--security-opt: \"seccomp=\" is not supported "
-        "(no-new-privileges, seccomp=unconfined|FILE, label=disable)");
+        "(no-new-privileges, seccomp=unconfined|FILE, label=disable, mask=PATHS, "
+        "unmask=ALL|PATHS, apparmor=unconfined|PROFILE)");
     bad("--security-opt|no-new-privileges=1|img", "--security-opt no-new-privileges: invalid "
         "value \"1\" (true or false)");
 }
@@ -451,7 +451,8 @@ static void test_network_pull_logs(void **state)
         "newer)");
     bad("--log-driver|journald|img", "--log-driver: \"journald\" is not supported (k8s-file or "
         "none)");
-    bad("--log-opt|tag=x|img", "--log-opt: \"tag=x\" is not supported (max-size=SIZE)");
+    bad("--log-opt|tag=x|img", "--log-opt: \"tag=x\" is not supported (max-size=SIZE, "
+        "path=PATH)");
     bad("--log-opt|max-size=big|img", "--log-opt: invalid size \"big\"");
 }
 
