@@ -59,6 +59,14 @@ static int security(const Runtime__V1__LinuxContainerSecurityContext *sc, struct
         return 0;
     if (sc->privileged)
         add(a, "--privileged", NULL);
+    for (size_t i = 0; i < sc->n_supplemental_groups; i++)
+        addf(a, "--group-add", "%" PRId64, sc->supplemental_groups[i]);
+    const Runtime__V1__NamespaceOption *ns = sc->namespace_options;
+    if (ns && ns->pid == RUNTIME__V1__NAMESPACE_MODE__NODE)
+        add(a, "--pid", "host");
+    if (ns && ns->pid == RUNTIME__V1__NAMESPACE_MODE__TARGET)
+        return cx_fail(err, EINVAL, "container config: the TARGET PID namespace mode is not "
+                       "supported yet");
     if (sc->readonly_rootfs)
         add(a, "--read-only", NULL);
     if (sc->no_new_privs)
@@ -103,8 +111,33 @@ static void resources(const Runtime__V1__LinuxContainerResources *r, struct args
         addf(a, "--memory", "%" PRId64, r->memory_limit_in_bytes);
     if (r->cpu_shares > 0)
         addf(a, "--cpu-shares", "%" PRId64, r->cpu_shares);
-    if (r->cpu_quota > 0 && r->cpu_period > 0)
-        addf(a, "--cpus", "%.6f", (double) r->cpu_quota / (double) r->cpu_period);
+    if (r->cpu_quota > 0)
+        addf(a, "--cpu-quota", "%" PRId64, r->cpu_quota);
+    if (r->cpu_period > 0)
+        addf(a, "--cpu-period", "%" PRId64, r->cpu_period);
+    if (r->cpuset_cpus[0])
+        add(a, "--cpuset-cpus", r->cpuset_cpus);
+    if (r->cpuset_mems[0])
+        add(a, "--cpuset-mems", r->cpuset_mems);
+    if (r->oom_score_adj)
+        addf(a, "--oom-score-adj", "%" PRId64, r->oom_score_adj);
+    if (r->memory_swap_limit_in_bytes > 0 && r->memory_limit_in_bytes > 0)
+        addf(a, "--memory-swap", "%" PRId64, r->memory_swap_limit_in_bytes);
+}
+
+static int devices(const Runtime__V1__ContainerConfig *c, struct args *a, cx_error *err)
+{
+    for (size_t i = 0; i < c->n_devices; i++) {
+        const Runtime__V1__Device *d = c->devices[i];
+        if (d->host_path[0] != '/' || d->container_path[0] != '/' ||
+            cri_path_has_dotdot(d->container_path) || strchr(d->host_path, ':') ||
+            strchr(d->container_path, ':'))
+            return bad(err, "container config: device %s: paths must be absolute, without "
+                       "\"..\" or ':'", d->host_path);
+        addf(a, "--device", "%s:%s:%s", d->host_path, d->container_path,
+             d->permissions[0] ? d->permissions : "rwm");
+    }
+    return 0;
 }
 
 /* mounts: absolute, no "..", no /etc/hosts games; propagation as the
@@ -168,12 +201,18 @@ static char *engine_name(const Runtime__V1__ContainerConfig *c, const char *pod_
 }
 
 static int flags(const Runtime__V1__ContainerConfig *c, const char *sandbox_id,
-                 const char *image_id, struct cx_run_opts *o, cx_error *err)
+                 const char *image_id, const char *log, struct cx_run_opts *o, cx_error *err)
 {
     struct args a = { NULL };
     add(&a, "create", NULL);
     add(&a, "--pod", sandbox_id);
     add(&a, "--pull", "never");
+    if (log)
+        addf(&a, "--log-opt", "path=%s", log);
+    else
+        add(&a, "--log-driver", "none");
+    if (devices(c, &a, err) < 0)
+        return cx_strv_free(a.v), -1;
     if (c->working_dir[0])
         add(&a, "--workdir", c->working_dir);
     for (size_t i = 0; i < c->n_envs; i++) {
@@ -215,11 +254,13 @@ int cri_ctr_config(const Runtime__V1__ContainerConfig *c, const char *sandbox_id
     if (strpbrk(c->metadata->name, "/_ ") || strlen(c->metadata->name) > 63)
         return bad(err, "container config: metadata.name \"%s\" is not a Kubernetes name",
                    c->metadata->name);
-    if (flags(c, sandbox_id, image_id, o, err) < 0)
+    int rc = log_path(c, pod, s, err);
+    if (rc == 0 && flags(c, sandbox_id, image_id, s->log_path, o, err) < 0) {
+        cri_ctr_spec_free(s);
         return -1;
-    int rc = mounts(c, o, err);
+    }
     if (rc == 0)
-        rc = log_path(c, pod, s, err);
+        rc = mounts(c, o, err);
     if (rc < 0) {
         cx_run_opts_free(o);
         cri_ctr_spec_free(s);
@@ -233,6 +274,7 @@ int cri_ctr_config(const Runtime__V1__ContainerConfig *c, const char *sandbox_id
     for (size_t i = 0; i < c->n_args; i++)
         cx_strv_push(&o->args, cx_strdup(c->args[i]));
     o->name = engine_name(c, pod_name);
+    o->no_infra_autostart = true;   /* a dead sandbox is the kubelet's to recreate */
     s->name_key = cx_asprintf("%s_%s_%u", sandbox_id, c->metadata->name, c->metadata->attempt);
     return 0;
 }

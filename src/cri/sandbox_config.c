@@ -28,6 +28,7 @@ void cri_pod_spec_free(struct cri_pod_spec *s)
     cx_strv_free(s->dns);
     cx_strv_free(s->dns_search);
     cx_strv_free(s->dns_options);
+    cx_strv_free(s->sysctls);
     free(s->cgroup_parent);
     memset(s, 0, sizeof *s);
 }
@@ -112,6 +113,18 @@ static int namespaces(const Runtime__V1__PodSandboxConfig *c, struct cri_pod_spe
     return 0;
 }
 
+static int sysctls(const Runtime__V1__PodSandboxConfig *c, struct cri_pod_spec *s,
+                   cx_error *err)
+{
+    for (size_t i = 0; c->linux && i < c->linux->n_sysctls; i++) {
+        const char *k = c->linux->sysctls[i]->key, *v = c->linux->sysctls[i]->value;
+        if (!k[0] || strchr(k, '='))
+            return cx_fail(err, EINVAL, "sandbox config: sysctl \"%s\" is not a name", k);
+        cx_strv_push(&s->sysctls, cx_asprintf("%s=%s", k, v));
+    }
+    return 0;
+}
+
 /* The engine's pod name: readable when it fits its rules, else hashed */
 static char *pod_name(const char *key)
 {
@@ -149,7 +162,7 @@ int cri_pod_spec_make(const Runtime__V1__PodSandboxConfig *c, struct cri_pod_spe
         return cx_error_prefix(err, "sandbox config: hostname");
     }
     s->hostname = cx_strdup(host);
-    if (ports(c, s, err) < 0 || namespaces(c, s, err) < 0) {
+    if (ports(c, s, err) < 0 || namespaces(c, s, err) < 0 || sysctls(c, s, err) < 0) {
         cri_pod_spec_free(s);
         return -1;
     }
@@ -170,6 +183,16 @@ int cri_pod_spec_make(const Runtime__V1__PodSandboxConfig *c, struct cri_pod_spe
 int cri_pod_spec_infra(struct cx_run_opts *o, void *spec, cx_error *err)
 {
     struct cri_pod_spec *s = spec;
+    o->ipc_host = s->host_ipc;
+    o->pid_host = s->host_pid;
+    for (char **v = s->sysctls; v && *v; v++)
+        if (cx_run_opts_res_flag(o, CX_RF_SYSCTL, *v, err) < 0)
+            return cx_error_prefix(err, "sandbox config: sysctls");
+    if (s->cgroup_parent && cx_run_opts_res_flag(o, CX_RF_CGROUP_PARENT, s->cgroup_parent,
+                                                 err) < 0)
+        return cx_error_prefix(err, "sandbox config: cgroup_parent");
+    if (cx_run_opts_res_check(o, err) < 0)
+        return cx_error_prefix(err, "sandbox config");
     static const enum cx_net_flag kinds[] = { CX_NF_DNS, CX_NF_DNS_SEARCH, CX_NF_DNS_OPTION };
     char **const lists[] = { s->dns, s->dns_search, s->dns_options };
     for (int k = 0; k < 3; k++)

@@ -15,6 +15,7 @@ struct cri_pod_spec {
     char *hostname;
     char **publish;            /* "[IP:]HOST:CTR/proto" */
     char **dns, **dns_search, **dns_options;
+    char **sysctls;            /* "key=value" */
     bool host_network, host_ipc, host_pid, share_pid;
     char *cgroup_parent;
 };
