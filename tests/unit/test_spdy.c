@@ -295,6 +295,10 @@ static void test_encodings(void **state)
     spdy_put_data(&b, 9, SPDY_FLAG_FIN, "ab", 2);
     assert_memory_equal(b.data, "\x00\x00\x00\x09\x01\x00\x00\x02" "ab", 10);
     b.len = 0;
+    spdy_put_data(&b, 9, SPDY_FLAG_FIN, NULL, 0);  /* only a FIN */
+    assert_int_equal(b.len, 8);
+    assert_memory_equal(b.data, "\x00\x00\x00\x09\x01\x00\x00\x00", 8);
+    b.len = 0;
     /* a SYN_REPLY with an empty block: length = 4 + the compressed block */
     struct spdy_conn *c;
     cx_error err = { 0 };

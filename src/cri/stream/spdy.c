@@ -404,14 +404,16 @@ void spdy_put_window_update(struct cx_buf *out, uint32_t id, uint32_t delta)
 
 void spdy_put_data(struct cx_buf *out, uint32_t id, uint8_t flags, const void *data, size_t len)
 {
-    const uint8_t *p = data;
-    do {
+    const uint8_t *p = data;  /* may be NULL when len is 0 */
+    for (;;) {
         size_t n = len > SPDY_LEN_MAX ? SPDY_LEN_MAX : len;
         uint8_t f = n == len ? flags : (uint8_t) (flags & ~SPDY_FLAG_FIN);
         cx_buf_add_be32(out, id & SPDY_ID_MAX);
         cx_buf_add_be32(out, (uint32_t) f << 24 | (uint32_t) n);
         cx_buf_add(out, p, n);
-        p += n;
         len -= n;
-    } while (len > 0);
+        if (len == 0)
+            return;
+        p += n;
+    }
 }
