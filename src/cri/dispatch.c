@@ -31,6 +31,8 @@ const struct cri_method cri_methods[] = {
     RT(ContainerStatus, cri_container_status),
     RT(ListContainers, cri_list_containers),
     RT(ExecSync, cri_exec_sync),
+    RT(UpdateContainerResources, cri_update_container_resources),
+    RT(ReopenContainerLog, cri_reopen_container_log),
     RT_STREAM(GetContainerEvents, cri_get_container_events),
     { 0 },
 };

@@ -78,6 +78,9 @@ struct cri_ctr_view {
 void cri_ctr_view(struct cx_engine *e, const struct cri_container *row, struct cri_ctr_view *v);
 /* events.c */
 CRI_HANDLER_STREAM(cri_get_container_events);
+/* runtime_update.c */
+CRI_HANDLER(cri_update_container_resources);
+CRI_HANDLER(cri_reopen_container_log);
 /* runtime_exec.c */
 CRI_HANDLER(cri_exec_sync);
 

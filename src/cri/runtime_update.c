@@ -1,0 +1,141 @@
+/* runtime_update.c: UpdateContainerResources (the kubelet's in-place
+ * resize: linux.resources merged into the running container through the
+ * runtime's update) and ReopenContainerLog (after the kubelet rotated the
+ * log: the shim is told to reopen its file, and we wait until it has, so
+ * the kubelet never sees a log without its writer). */
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/loop.h"
+#include "common/util.h"
+#include "cri/handlers.h"
+#include "cri/records.h"
+#include "engine/engine.h"
+#include "engine/lifecycle.h"
+#include "runtime/container.h"
+
+/* The engine record of a CRI container the runtime holds (created or
+ * running), and its row. */
+static int live(struct cri_ctx *ctx, const char *id, struct cri_container *row,
+                struct cx_ctr *c, cx_error *err)
+{
+    struct cx_engine *e = cri_engine(ctx, err);
+    if (e == NULL)
+        return -1;
+    bool found, have = false;
+    if (cri_container_get(&e->store.db, id, false, row, &found, err) < 0)
+        return -1;
+    if (found && row->ctr_exists && cx_ctr_lookup(&e->store.db, row->id, c, &have, err) < 0) {
+        cri_container_free(row);
+        return -1;
+    }
+    if (!have) {
+        if (found)
+            cri_container_free(row);
+        return cri_fail(ctx, err, GRPC_NOT_FOUND, "container %s not found", id);
+    }
+    cx_ctr_sync(e, c);
+    if (c->state != CX_CTR_RUNNING && c->state != CX_CTR_PAUSED && c->state != CX_CTR_CREATED) {
+        cx_ctr_free(c);
+        cri_container_free(row);
+        return cri_fail(ctx, err, GRPC_FAILED_PRECONDITION, "container %s is not running", id);
+    }
+    return 0;
+}
+
+/* linux.resources of the OCI spec from the CRI's */
+static json_t *resources_json(const Runtime__V1__LinuxContainerResources *r)
+{
+    json_t *res = json_object(), *cpu = json_object(), *mem = json_object();
+    if (r->cpu_shares > 0)
+        json_object_set_new(cpu, "shares", json_integer(r->cpu_shares));
+    if (r->cpu_quota != 0)
+        json_object_set_new(cpu, "quota", json_integer(r->cpu_quota));
+    if (r->cpu_period > 0)
+        json_object_set_new(cpu, "period", json_integer(r->cpu_period));
+    if (r->cpuset_cpus[0])
+        json_object_set_new(cpu, "cpus", json_string(r->cpuset_cpus));
+    if (r->cpuset_mems[0])
+        json_object_set_new(cpu, "mems", json_string(r->cpuset_mems));
+    if (r->memory_limit_in_bytes > 0)
+        json_object_set_new(mem, "limit", json_integer(r->memory_limit_in_bytes));
+    if (r->memory_swap_limit_in_bytes > 0)
+        json_object_set_new(mem, "swap", json_integer(r->memory_swap_limit_in_bytes));
+    if (json_object_size(cpu))
+        json_object_set(res, "cpu", cpu);
+    if (json_object_size(mem))
+        json_object_set(res, "memory", mem);
+    json_decref(cpu);
+    json_decref(mem);
+    return res;
+}
+
+CRI_HANDLER(cri_update_container_resources)
+{
+    const Runtime__V1__UpdateContainerResourcesRequest *req = (const void *) in;
+    struct cri_container row;
+    struct cx_ctr c;
+    if (live(ctx, req->container_id, &row, &c, err) < 0)
+        return -1;
+    int rc = 0;
+    if (req->linux) {
+        json_auto_t *res = resources_json(req->linux);
+        rc = cx_update(ctx->engine->runtime_root, c.id, res, err);
+    }
+    cx_ctr_free(&c);
+    cri_container_free(&row);
+    if (rc < 0)
+        return -1;
+    *out = &CRI_NEW(ctx, Runtime__V1__UpdateContainerResourcesResponse,
+                    runtime__v1__update_container_resources_response__init)->base;
+    return 0;
+}
+
+/* The shim's ctl fifo: "2" asks it to reopen its log. */
+static int ask_reopen(struct cx_engine *e, const char *id, cx_error *err)
+{
+    _cleanup_close_ int dir = cx_engine_ctr_dir(e, id, false, err);
+    if (dir < 0)
+        return -1;
+    _cleanup_close_ int fd = openat(dir, "ctl", O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0 || write(fd, "2 0 0\n", 6) != 6)
+        return cx_fail_errno(err, "container %.12s: ask its monitor to reopen the log", id);
+    return 0;
+}
+
+CRI_HANDLER(cri_reopen_container_log)
+{
+    const Runtime__V1__ReopenContainerLogRequest *req = (const void *) in;
+    struct cri_container row;
+    struct cx_ctr c;
+    if (live(ctx, req->container_id, &row, &c, err) < 0)
+        return -1;
+    _cleanup_free_ char *path = cx_engine_log_path(ctx->engine, c.id, c.opts);
+    int rc = c.state == CX_CTR_CREATED
+                 ? cri_fail(ctx, err, GRPC_FAILED_PRECONDITION, "container %s is not running",
+                            req->container_id)
+                 : path ? ask_reopen(ctx->engine, c.id, err) : 0;
+    /* until the new file is there (the shim writes to the old one so far:
+     * nothing is lost), at most 2 s */
+    struct stat st;
+    for (int64_t end = loop_now_ms() + 2000; rc == 0 && path && stat(path, &st) < 0 &&
+                                             loop_now_ms() < end;)
+        nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+    if (rc == 0 && path && stat(path, &st) < 0)
+        rc = cx_fail(err, EIO, "container %s: its log %s was not reopened in 2 s",
+                     req->container_id, path);
+    cx_ctr_free(&c);
+    cri_container_free(&row);
+    if (rc < 0)
+        return -1;
+    *out = &CRI_NEW(ctx, Runtime__V1__ReopenContainerLogResponse,
+                    runtime__v1__reopen_container_log_response__init)->base;
+    return 0;
+}
