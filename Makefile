@@ -121,6 +121,8 @@ bench-engine: all
 bench-network: all
 	CAPSACTL=$${CAPSACTL:-$(CURDIR)/$(BUILD)/capsactl} bench/network.sh
 
+# the programs, and capsad's systemd units in $(PREFIX)/lib/systemd/system
+# (the service's ExecStart rewritten to $(PREFIX)/bin/capsad)
 install: all
 	install -D -m 0755 $(BUILD)/capsa $(DESTDIR)$(PREFIX)/bin/capsa
 	install -D -m 0755 $(BUILD)/capsa-shim $(DESTDIR)$(PREFIX)/bin/capsa-shim
@@ -129,6 +131,10 @@ install: all
 	install -D -m 0755 $(BUILD)/capsa-pause $(DESTDIR)$(PREFIX)/bin/capsa-pause
 	install -D -m 0755 $(BUILD)/capsactl $(DESTDIR)$(PREFIX)/bin/capsactl
 	install -D -m 0755 $(BUILD)/capsactl-full $(DESTDIR)$(PREFIX)/bin/capsactl-full
+	install -D -m 0644 contrib/systemd/capsad.socket $(DESTDIR)$(PREFIX)/lib/systemd/system/capsad.socket
+	sed 's|/usr/local/bin/capsad|$(PREFIX)/bin/capsad|' contrib/systemd/capsad.service \
+	    > $(DESTDIR)$(PREFIX)/lib/systemd/system/capsad.service
+	chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/capsad.service
 
 clean:
 	rm -rf $(BUILD) $(ASAN) $(FUZZ) $(FI) $(VG)

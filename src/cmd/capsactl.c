@@ -9,6 +9,7 @@
 #include "capsa-config.h"
 #include "cmd/ctl.h"
 #include "common/log.h"
+#include "engine/engine.h"
 
 /* Each command: its function, what it does, and its usage (`capsactl
  * COMMAND --help`). */
@@ -130,8 +131,8 @@ int ctl_version(const struct ctl_global *g, int argc, char **argv, cx_error *err
 static void usage(FILE *out)
 {
     fprintf(out, "usage: capsactl [global options] command [options] [arguments...]\n\n"
-                 "global options: --root DIR (default /var/lib/capsa), --runroot DIR\n"
-                 "  (default /run/capsa-engine), --registries-conf FILE, --debug,\n"
+                 "global options: --root DIR (default " CX_ENGINE_ROOT "), --runroot DIR\n"
+                 "  (default " CX_ENGINE_RUNROOT "), --registries-conf FILE, --debug,\n"
                  "  --version, --help\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(out, "  %-11s %s\n", commands[i].name, commands[i].help);
@@ -170,7 +171,7 @@ static int parse_global(int argc, char **argv, struct ctl_global *g, cx_error *e
 
 int main(int argc, char **argv)
 {
-    struct ctl_global g = { .root = "/var/lib/capsa", .runroot = "/run/capsa-engine",
+    struct ctl_global g = { .root = CX_ENGINE_ROOT, .runroot = CX_ENGINE_RUNROOT,
                             .argc = argc, .argv = argv };
     cx_error err = { 0 };
     int rc = -1;

@@ -137,7 +137,8 @@ static int make_pod(struct cri_ctx *ctx, struct cx_engine *e, const char *id,
                     struct cri_pod_spec *spec, cx_error *err)
 {
     struct capsad *d = ctx->app;
-    const char *image = d->cfg->pause_image[0] ? d->cfg->pause_image : CX_INFRA_IMAGE;
+    const char *image = d->cfg->pause_image && d->cfg->pause_image[0] ? d->cfg->pause_image
+                                                                       : CX_INFRA_IMAGE;
     _cleanup_strv_ char **networks = NULL;
     if (!spec->host_network && pod_network(d, e, &networks, err) < 0)
         return -1;

@@ -23,6 +23,11 @@
 #include "common/error.h"
 #include "store/store.h"
 
+/* The default store (--root) and run-time state (--runroot) of capsactl
+ * and capsad: the same, so that each sees what the other made. */
+#define CX_ENGINE_ROOT "/var/lib/capsa"
+#define CX_ENGINE_RUNROOT "/run/capsa-engine"
+
 struct cx_engine {
     struct cx_store store;
     char *runtime_root;            /* <runroot>/runtime */

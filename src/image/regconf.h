@@ -2,15 +2,13 @@
  * share (containers-registries.conf(5)): search registries, short-name
  * mode, [[registry]] tables with mirrors, [aliases].
  *
- * The file is TOML; regconf.c parses the subset the file uses, strictly:
- * comments, `key = value` with basic "..." (escapes \" \\ \b \t \n \f \r
- * \uXXXX \UXXXXXXXX) and literal '...' strings, true/false, integers
- * (read and ignored), arrays of those (multi-line, trailing comma),
- * [table] and [[array-of-tables]] headers with bare or quoted dotted keys.
- * Multi-line strings, inline tables, floats and dates are refused.  Unknown
- * keys and tables are read and ignored; a syntax error names the file and
- * line: `registries.conf:12: expected '=' after key "location"`.  The file
- * is at most 1 MiB; counts are bounded (see the CX_REGCONF_MAX_* below). */
+ * The file is TOML, read by common/toml.h (the subset it describes: no
+ * multi-line strings, inline tables, floats or dates), strictly: TOML's
+ * own rules (a key set twice is an error) and this file's (kinds and forms
+ * of the known keys).  Unknown keys and tables are read and ignored; every
+ * error names the file and line: `registries.conf:12: expected '=' after
+ * key "location"`.  The file is at most 1 MiB; counts are bounded (see the
+ * CX_REGCONF_MAX_* below). */
 #ifndef CAPSA_IMAGE_REGCONF_H
 #define CAPSA_IMAGE_REGCONF_H
 
@@ -25,7 +23,6 @@
 #define CX_REGCONF_MAX_MIRRORS 64      /* per [[registry]] */
 #define CX_REGCONF_MAX_SEARCH 64
 #define CX_REGCONF_MAX_ALIASES 8192
-#define CX_REGCONF_MAX_ARRAY 1024      /* items of any array */
 
 struct cx_regconf_mirror {
     char *location;

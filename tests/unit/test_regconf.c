@@ -225,8 +225,11 @@ static void test_semantic_errors(void **state)
               "pull-from-mirror = \"some\"\n",
               "registries.conf:5: pull-from-mirror \"some\": want \"all\", \"digest-only\" or "
               "\"tag-only\"");
+    /* the TOML reader refuses any key set twice, an alias too */
     parse_bad("[aliases]\nx = \"a.io/x\"\n\"x\" = \"a.io/y\"\n",
-              "registries.conf:3: duplicate alias \"x\"");
+              "registries.conf:3: duplicate key \"x\"");
+    parse_bad("[[registry]]\nlocation = \"a.io\"\nfuture = 1\nfuture = 2\n",
+              "registries.conf:4: duplicate key \"future\"");
 }
 
 static void test_bounds(void **state)
@@ -296,13 +299,22 @@ static void test_ignored(void **state)
     struct cx_regconf c = { 0 };
     /* dotted keys, unknown keys and tables are read and dropped, even with
      * names this file uses elsewhere */
-    parse_ok("a.b = 'x'\nregistry.location = \"z\"\n[[registry]]\nlocation = \"a.io\"\n"
+    parse_ok("a.b = 'x'\nmirror.location = \"z\"\n[[registry]]\nlocation = \"a.io\"\n"
              "blocked = false\nfuture = [\"x\", 1,]\nx.insecure = true\n"
              "[registry.other]\ninsecure = 1\n[[registry.mirror.deep]]\nlocation = 5\n"
              "[\"quoted table\" . sub]\nlocation = \"not checked\"\n", &c);
     assert_int_equal(c.nregs, 1);
     assert_false(c.regs[0].insecure);
     assert_int_equal(c.regs[0].nmirrors, 0);
+    cx_regconf_free(&c);
+    /* ... but a dotted key defines its tables as TOML says: registry is a
+     * table then, and [[registry]] cannot make it an array */
+    parse_bad("registry.location = \"z\"\n[[registry]]\nlocation = \"a.io\"\n",
+              "registries.conf:2: [[registry]]: \"registry\" (line 1) is a table, not an "
+              "array of tables");
+    /* [aliases] given by dotted keys is [aliases] */
+    parse_ok("aliases.alpine = \"docker.io/library/alpine\"\n", &c);
+    assert_string_equal(cx_regconf_alias(&c, "alpine"), "docker.io/library/alpine");
     cx_regconf_free(&c);
 }
 
