@@ -1,9 +1,11 @@
 """The run flags capsad maps CRI's configs onto, end to end: a --device
 node, a --sysctl, --cgroup-parent, --group-add, --oom-score-adj and the
 log at --log-opt path=, as the container's process sees them and as
-`logs` and `inspect` read them back."""
+`logs` and `inspect` read them back; --pid/--ipc/--uts host; the CPU set,
+CFS quota and period and the memory reservation in the cgroup files."""
 import glob
 import os
+import socket
 import uuid
 
 import procs
@@ -53,3 +55,29 @@ def test_cri_flags_refused(engine):
     r = engine.fails("run", "--rm", "--group-add", "nosuchgroup", "busybox", "true", code=125)
     assert "--group-add nosuchgroup: no such group" in r.stderr
     assert engine.ps() == []
+
+
+def test_host_namespaces(engine):
+    script = "for n in pid ipc uts; do readlink /proc/self/ns/$n; done; hostname; " \
+             "stat -c %d /dev/shm"
+    r = engine.ok("run", "--rm", "--pid", "host", "--ipc", "host", "--uts", "host", "busybox",
+                  "sh", "-c", script)
+    want = [os.readlink("/proc/self/ns/" + n) for n in ("pid", "ipc", "uts")]
+    lines = r.stdout.splitlines()
+    assert lines[:3] == want, lines
+    assert lines[3] == socket.gethostname()
+    assert lines[4] == str(os.stat("/dev/shm").st_dev)  # the host's, bound
+    r = engine.ok("run", "--rm", "busybox", "sh", "-c", script)
+    lines = r.stdout.splitlines()
+    assert not set(lines[:3]) & set(want), lines
+    assert lines[4] != str(os.stat("/dev/shm").st_dev)
+
+
+def test_cpu_and_memory_limits(engine):
+    r = engine.ok("run", "--rm", "--cpuset-cpus", "0", "--cpu-quota", "20000", "--cpu-period",
+                  "50000", "-m", "64m", "--memory-reservation", "32m", "busybox", "sh", "-c",
+                  "cd /sys/fs/cgroup; cat cpuset/cpuset.cpus cpu/cpu.cfs_quota_us "
+                  "cpu/cpu.cfs_period_us memory/memory.soft_limit_in_bytes 2>/dev/null || "
+                  "cat cpuset.cpus.effective cpu.max memory.low")
+    # cgroup v1, else v2 (cpu.max is "QUOTA PERIOD")
+    assert r.stdout.split() == ["0", "20000", "50000", str(32 << 20)], r.stdout
