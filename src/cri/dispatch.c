@@ -24,6 +24,11 @@ const struct cri_method cri_methods[] = {
     RT(RemovePodSandbox, cri_remove_pod_sandbox),
     RT(PodSandboxStatus, cri_pod_sandbox_status),
     RT(ListPodSandbox, cri_list_pod_sandbox),
+    IMG(ListImages, cri_list_images),
+    IMG(ImageStatus, cri_image_status),
+    IMG(PullImage, cri_pull_image),
+    IMG(RemoveImage, cri_remove_image),
+    IMG(ImageFsInfo, cri_image_fs_info),
     { 0 },
 };
 

@@ -54,5 +54,11 @@ CRI_HANDLER(cri_stop_pod_sandbox);
 CRI_HANDLER(cri_remove_pod_sandbox);
 CRI_HANDLER(cri_pod_sandbox_status);
 CRI_HANDLER(cri_list_pod_sandbox);
+/* image_list.c, image_pull.c, image_remove.c, image_fs.c */
+CRI_HANDLER(cri_list_images);
+CRI_HANDLER(cri_image_status);
+CRI_HANDLER(cri_pull_image);
+CRI_HANDLER(cri_remove_image);
+CRI_HANDLER(cri_image_fs_info);
 
 #endif
