@@ -34,6 +34,11 @@ const struct cri_method cri_methods[] = {
     RT(UpdateContainerResources, cri_update_container_resources),
     RT(ReopenContainerLog, cri_reopen_container_log),
     RT_STREAM(GetContainerEvents, cri_get_container_events),
+    IMG(ListImages, cri_list_images),
+    IMG(ImageStatus, cri_image_status),
+    IMG(PullImage, cri_pull_image),
+    IMG(RemoveImage, cri_remove_image),
+    IMG(ImageFsInfo, cri_image_fs_info),
     { 0 },
 };
 

@@ -83,5 +83,11 @@ CRI_HANDLER(cri_update_container_resources);
 CRI_HANDLER(cri_reopen_container_log);
 /* runtime_exec.c */
 CRI_HANDLER(cri_exec_sync);
+/* image_list.c, image_pull.c, image_remove.c, image_fs.c */
+CRI_HANDLER(cri_list_images);
+CRI_HANDLER(cri_image_status);
+CRI_HANDLER(cri_pull_image);
+CRI_HANDLER(cri_remove_image);
+CRI_HANDLER(cri_image_fs_info);
 
 #endif

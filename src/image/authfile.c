@@ -165,6 +165,24 @@ static bool same_location(const char *key, const char *norm)
 
 /* ---- lookup ---- */
 
+int cx_auth_decode(const char *b64, char **user, char **pass, cx_error *err)
+{
+    _cleanup_free_ char *plain = NULL;
+    size_t n = 0;
+    if (b64_decode(b64, &plain, &n) < 0)
+        return cx_fail(err, EINVAL, "invalid base64");
+    char *colon = memchr(plain, ':', n);
+    int r = 0;
+    if (colon == NULL || memchr(plain, '\0', n))
+        r = cx_fail(err, EINVAL, "not the base64 of user:password");
+    if (r == 0) {
+        *user = cx_asprintf("%.*s", (int) (colon - plain), plain);
+        *pass = cx_strdup(colon + 1);
+    }
+    OPENSSL_cleanse(plain, n);
+    return r;
+}
+
 /* entry is auths[key] of path: its "auth" as user and pass; 0 with
  * *found false when it has none. */
 static int decode_entry(const char *path, const char *key, json_t *entry, char **user,
@@ -179,23 +197,10 @@ static int decode_entry(const char *path, const char *key, json_t *entry, char *
     if (!json_is_string(a))
         return cx_fail(err, EINVAL, "%s: auths.\"%s\".auth: not a string", path,
                        cx_printable(key, b));
-    _cleanup_free_ char *plain = NULL;
-    size_t n = 0;
-    if (b64_decode(json_string_value(a), &plain, &n) < 0)
-        return cx_fail(err, EINVAL, "%s: auths.\"%s\".auth: invalid base64", path,
-                       cx_printable(key, b));
-    char *colon = memchr(plain, ':', n);
-    int r = 0;
-    if (colon == NULL || memchr(plain, '\0', n))
-        r = cx_fail(err, EINVAL, "%s: auths.\"%s\".auth: not the base64 of user:password",
-                    path, cx_printable(key, b));
-    if (r == 0) {
-        *user = cx_asprintf("%.*s", (int) (colon - plain), plain);
-        *pass = cx_strdup(colon + 1);
-        *found = true;
-    }
-    OPENSSL_cleanse(plain, n);
-    return r;
+    if (cx_auth_decode(json_string_value(a), user, pass, err) < 0)
+        return cx_error_prefix(err, "%s: auths.\"%s\".auth", path, cx_printable(key, b));
+    *found = true;
+    return 0;
 }
 
 /* The most specific match in one file. */

@@ -33,6 +33,10 @@ char *cx_auth_default_path(void);
 int cx_auth_lookup(const char *authfile, const char *host, const char *repository,
                    char **user, char **pass, bool *found, cx_error *err);
 
+/* Split "auth" (strict base64 of "user:password", as auth.json and the
+ * CRI's AuthConfig hold it) into *user and *pass; EINVAL when it is not. */
+int cx_auth_decode(const char *b64, char **user, char **pass, cx_error *err);
+
 /* login: store user:pass under key in authfile (NULL: the default path):
  * written tmp + fsync + rename with mode 0600, a missing parent directory
  * made 0700, other entries and other top-level keys kept.  A user name

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -313,6 +314,31 @@ static void test_logout(void **state)
     free(file);
 }
 
+/* the CRI's AuthConfig.auth is decoded the same way */
+static void test_decode(void **state)
+{
+    (void) state;
+    cx_error err = { 0 };
+    char *user = NULL, *pass = NULL;
+    assert_int_equal(cx_auth_decode("dXNlcjpwOmFzcw==", &user, &pass, &err), 0); /* user:p:ass */
+    assert_string_equal(user, "user");
+    assert_string_equal(pass, "p:ass");
+    free(user);
+    free(pass);
+    assert_int_equal(cx_auth_decode("dTo=", &user, &pass, &err), 0);    /* "u:" */
+    assert_string_equal(pass, "");
+    free(user);
+    free(pass);
+    static const char *const bad[] = { "", "dXNy", "dTpw=", "!!!!", "dXNlcjpiYWQA" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        user = pass = NULL;
+        assert_int_equal(cx_auth_decode(bad[i], &user, &pass, &err), -1);
+        assert_int_equal(err.errnum, EINVAL);
+        assert_null(user);
+        assert_null(pass);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -323,6 +349,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(test_logout, setup, teardown),
+        cmocka_unit_test(test_decode),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
