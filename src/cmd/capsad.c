@@ -92,6 +92,10 @@ static enum cx_log_level log_level(const char *s)
 static int serve(struct cri_config *cfg, cx_error *err)
 {
     struct capsad d = { .cfg = cfg };
+    bool systemd = strcmp(cfg->cgroup_manager, "systemd") == 0;
+    if (systemd && access("/run/systemd/system", F_OK) < 0)
+        return cx_fail(err, EINVAL, "--cgroup-manager systemd: this host does not run systemd "
+                       "(no /run/systemd/system): use cgroupfs");
     /* the engine's CNI runs find the plugins there (and the shims' exit
      * commands, which inherit it) */
     setenv("CNI_PATH", cfg->cni_bin_dir, 1);
@@ -104,7 +108,8 @@ static int serve(struct cri_config *cfg, cx_error *err)
         return cx_error_prefix(err, "recovering the pods and containers of %s", cfg->root);
     struct cri_server_opts o = {
         .socket_path = cfg->listen_path, .listen_fd = listen_fd, .root = cfg->root,
-        .runroot = cfg->runroot, .methods = cri_methods, .app = &d,
+        .runroot = cfg->runroot, .systemd_cgroup = systemd, .methods = cri_methods,
+        .app = &d,
     };
     struct cri_server *s = NULL;
     int rc = cri_server_new(&s, &o, err);

@@ -76,8 +76,10 @@ struct cri_ctr_view {
     bool have;
 };
 void cri_ctr_view(struct cx_engine *e, const struct cri_container *row, struct cri_ctr_view *v);
-/* events.c */
+/* events.c; what a handler did, for the subscribers (type: the
+ * ContainerEventType) */
 CRI_HANDLER_STREAM(cri_get_container_events);
+void cri_event_publish(const char *id, int type);
 /* runtime_update.c */
 CRI_HANDLER(cri_update_container_resources);
 CRI_HANDLER(cri_reopen_container_log);

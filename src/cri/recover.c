@@ -37,7 +37,8 @@ static void sandboxes(struct cx_engine *e)
 int cri_recover(struct capsad *d, cx_error *err)
 {
     struct cx_engine e;
-    if (cri_engine_open(&e, d->cfg->root, d->cfg->runroot, err) < 0)
+    if (cri_engine_open(&e, d->cfg->root, d->cfg->runroot,
+                        strcmp(d->cfg->cgroup_manager, "systemd") == 0, err) < 0)
         return -1;
     sandboxes(&e);
     cx_engine_close(&e);

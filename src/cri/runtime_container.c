@@ -91,6 +91,18 @@ static int sandbox_for(struct cri_ctx *ctx, struct cx_engine *e, const char *id,
     return 0;
 }
 
+/* The log's directory, made when missing, as containerd does (the kubelet
+ * makes the pod's log directory; a container's log_path may add levels). */
+static int log_dir(const char *path, cx_error *err)
+{
+    _cleanup_free_ char *dir = cx_strdup(path);
+    char *slash = strrchr(dir, '/');
+    if (slash == NULL || slash == dir)
+        return 0;
+    *slash = '\0';
+    return cx_mkdir_p(dir, 0755, err);
+}
+
 static int make(struct cri_ctx *ctx, struct cx_engine *e, const Runtime__V1__ContainerConfig *c,
                 const struct cri_sandbox *sb, struct cri_container *row, cx_error *err)
 {
@@ -113,6 +125,8 @@ static int make(struct cri_ctx *ctx, struct cx_engine *e, const Runtime__V1__Con
     _cleanup_(cx_run_opts_free) struct cx_run_opts o;
     _cleanup_(cri_ctr_spec_free) struct cri_ctr_spec spec;
     int rc = pod_name ? cri_ctr_config(c, sb->id, pod, pod_name, img.id, &o, &spec, err) : -1;
+    if (rc == 0 && spec.log_path)
+        rc = log_dir(spec.log_path, err);
     if (rc == 0)
         rc = cx_engine_image_config(e, &img, &cfg, err);
     struct cx_ctr ctr = { 0 };
@@ -161,6 +175,8 @@ CRI_HANDLER(cri_create_container)
     cri_sandbox_free(&sb);
     if (rc < 0)
         return -1;
+    if (!existing)
+        cri_event_publish(row.id, RUNTIME__V1__CONTAINER_EVENT_TYPE__CONTAINER_CREATED_EVENT);
     Runtime__V1__CreateContainerResponse *r = CRI_NEW(
         ctx, Runtime__V1__CreateContainerResponse, runtime__v1__create_container_response__init);
     r->container_id = arena_strdup(&ctx->arena, row.id);
@@ -217,6 +233,8 @@ CRI_HANDLER(cri_start_container)
                           &(cx_error){ 0 });
         rc = -1;
     }
+    if (rc == 0)
+        cri_event_publish(row.id, RUNTIME__V1__CONTAINER_EVENT_TYPE__CONTAINER_STARTED_EVENT);
     cri_container_free(&row);
     cx_ctr_free(&c);
     if (rc < 0)
@@ -238,6 +256,8 @@ CRI_HANDLER(cri_stop_container)
         return cri_fail(ctx, err, GRPC_NOT_FOUND, "container %s not found", req->container_id);
     int timeout = req->timeout < 0 ? 0 : req->timeout > 3600 ? 3600 : (int) req->timeout;
     int rc = cx_ctr_stop(ctx->engine, &c, timeout, err);
+    if (rc == 0)
+        cri_event_publish(row.id, RUNTIME__V1__CONTAINER_EVENT_TYPE__CONTAINER_STOPPED_EVENT);
     cri_container_free(&row);
     cx_ctr_free(&c);
     if (rc < 0)
@@ -262,6 +282,8 @@ CRI_HANDLER(cri_remove_container)
         rc = cx_ctr_remove(e, row.id, true, true, err);
     if (found && rc == 0)
         rc = cri_container_delete(&e->store.db, row.id, err);
+    if (found && rc == 0)
+        cri_event_publish(row.id, RUNTIME__V1__CONTAINER_EVENT_TYPE__CONTAINER_DELETED_EVENT);
     if (found)
         cri_container_free(&row);
     if (rc < 0)

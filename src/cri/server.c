@@ -18,6 +18,7 @@
 #include "common/util.h"
 #include "cri/server_internal.h"
 #include "engine/engine.h"
+#include "store/db.h"
 
 /* idle engine handles kept for the next requests */
 #define POOL_KEEP 8
@@ -147,10 +148,12 @@ void cri_server_free(struct cri_server *s)
     free(s);
 }
 
-int cri_engine_open(struct cx_engine *e, const char *root, const char *runroot, cx_error *err)
+int cri_engine_open(struct cx_engine *e, const char *root, const char *runroot, bool systemd,
+                    cx_error *err)
 {
     if (cx_engine_open(e, root, runroot, err) < 0)
         return -1;
+    e->systemd_cgroup = systemd;
     /* a shim's exit command is capsactl's `container cleanup`, never
      * capsad: containers outlive capsad */
     free(e->self);
@@ -168,7 +171,7 @@ struct cx_engine *cri_engine(struct cri_ctx *ctx, cx_error *err)
     pthread_mutex_unlock(&s->mu);
     if (e == NULL) {
         e = cx_calloc(1, sizeof *e);
-        if (cri_engine_open(e, s->opts->root, s->opts->runroot, err) < 0) {
+        if (cri_engine_open(e, s->opts->root, s->opts->runroot, s->opts->systemd_cgroup, err) < 0) {
             free(e);
             return NULL;
         }
@@ -178,6 +181,17 @@ struct cx_engine *cri_engine(struct cri_ctx *ctx, cx_error *err)
 
 void pool_put(struct cri_server *s, struct cx_engine *e)
 {
+    /* a handler that left a transaction open would freeze what the next
+     * borrower sees (SQLite keeps its snapshot): end it, and say so */
+    sqlite3_stmt *st = NULL;
+    while ((st = sqlite3_next_stmt(e->store.db.h, NULL)) != NULL) {
+        cx_log(CX_LOG_WARN, "a statement was left open: %s", sqlite3_sql(st));
+        sqlite3_finalize(st);
+    }
+    if (!sqlite3_get_autocommit(e->store.db.h)) {
+        cx_log(CX_LOG_WARN, "a transaction was left open: rolled back");
+        cx_db_rollback(&e->store.db);
+    }
     pthread_mutex_lock(&s->mu);
     if (s->nidle < POOL_KEEP) {
         s->idle = cx_realloc(s->idle, (s->nidle + 1) * sizeof *s->idle);

@@ -50,6 +50,7 @@ struct cri_server_opts {
     const char *socket_path;
     int listen_fd;               /* >= 0: a socket systemd passed (LISTEN_FDS) */
     const char *root, *runroot;
+    bool systemd_cgroup;         /* the engine's containers under systemd slices */
     const struct cri_method *methods;   /* ends with a zeroed entry */
     void *app;
     /* run on the I/O thread at each loop turn (the events module's inotify,
@@ -78,7 +79,8 @@ struct cx_engine *cri_engine(struct cri_ctx *ctx, cx_error *err);
 const ProtobufCMessage *cri_unpack(struct cri_ctx *ctx, const ProtobufCMessageDescriptor *d,
                                    const uint8_t *data, size_t len);
 /* cx_engine_open, with capsactl as the exit command of the shims */
-int cri_engine_open(struct cx_engine *e, const char *root, const char *runroot, cx_error *err);
+int cri_engine_open(struct cx_engine *e, const char *root, const char *runroot, bool systemd,
+                    cx_error *err);
 /* Queue one message of a server stream; -1 when the client left. */
 int cri_send(struct cri_ctx *ctx, const ProtobufCMessage *msg, cx_error *err);
 

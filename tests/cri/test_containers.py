@@ -3,6 +3,7 @@ kubelet merges them, start once, status with exit codes and reasons,
 stop, remove, list filters, hostile configs."""
 import json
 import os
+import threading
 import time
 
 import grpc
@@ -224,10 +225,9 @@ def test_container_events(cri, pod):
         try:
             for ev in stream:
                 events.append((ev.container_id, ev.container_event_type))
-        except Exception:
-            pass
+        except Exception as e:
+            events.append(("error", repr(e)[:300]))
 
-    import threading
     t = threading.Thread(target=read, daemon=True)
     t.start()
     time.sleep(0.5)
@@ -239,8 +239,12 @@ def test_container_events(cri, pod):
     cri.call("StopContainer", request=cri.msg("StopContainerRequest", container_id=a,
                                               timeout=0))
     cri.call("RemoveContainer", container_id=a)
-    procs.wait_for(lambda: (a, 3) in events and (b, 2) in events, timeout=10,
-                   what="the events")
+    try:
+        procs.wait_for(lambda: (a, 3) in events and (b, 2) in events, timeout=10,
+                       what="the events")
+    except BaseException:
+        print("events:", events)
+        raise
     stream.cancel()
     assert [e for i, e in events if i == a] == [0, 1, 2, 3], events
     assert [e for i, e in events if i == b] == [0, 1, 2], events
