@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "common/cleanup.h"
+#include "common/fault.h"
 #include "common/util.h"
 #include "cri/ctr_config.h"
 #include "cri/handlers.h"
@@ -138,6 +139,7 @@ static int make(struct cri_ctx *ctx, struct cx_engine *e, const Runtime__V1__Con
     cx_image_rec_free(&img);
     if (rc == 0) {
         cx_ctr_free(&ctr);
+        CX_FAULT("container made");
         rc = cri_container_set(&e->store.db, row->id, "state", "created", err);
     }
     return rc;
@@ -166,6 +168,7 @@ CRI_HANDLER(cri_create_container)
     int rc = pack(ctx, &c->base, &row, err);
     if (rc == 0)
         rc = reserve(ctx, e, &row, &existing, err);
+    CX_FAULT("container name reserved");
     if (rc == 0 && !existing && make(ctx, e, c, &sb, &row, err) < 0) {
         cx_error ignored;
         cx_ctr_remove(e, row.id, true, true, &ignored);

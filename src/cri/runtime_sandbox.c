@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "common/cleanup.h"
+#include "common/fault.h"
 #include "common/util.h"
 #include "cri/child.h"
 #include "cri/handlers.h"
@@ -155,6 +156,7 @@ static int make_pod(struct cri_ctx *ctx, struct cx_engine *e, const char *id,
         return -1;
     int rc = cx_pod_act(e, &pod, CX_POD_START, 0, err);
     cx_pod_free(&pod);
+    CX_FAULT("sandbox made");
     return rc;
 }
 
@@ -180,6 +182,7 @@ CRI_HANDLER(cri_run_pod_sandbox)
     bool existing;
     if (reserve(ctx, e, &row, &existing, err) < 0)
         return -1;
+    CX_FAULT("sandbox name reserved");
     if (!existing) {
         if (make_pod(ctx, e, row.id, &spec, err) < 0 ||
             cri_sandbox_set_state(&e->store.db, row.id, "ready", err) < 0) {

@@ -167,6 +167,19 @@ int cx_pod_remove(struct cx_engine *e, const char *what, bool force, cx_error *e
         else if (found && cx_ctr_remove(e, ids[i], true, true, err) < 0)
             rc = -1;
     }
+    /* an infra container recorded by a pod create killed before it
+     * noted it in the pod: found by its name */
+    if (rc == 0 && !p.infra_id[0]) {
+        _cleanup_free_ char *infra = cx_asprintf("%.12s-infra", p.id);
+        struct cx_ctr c;
+        bool found = false;
+        if (cx_ctr_lookup(&e->store.db, infra, &c, &found, err) < 0)
+            rc = -1;
+        else if (found) {
+            rc = cx_ctr_remove(e, c.id, true, true, err);
+            cx_ctr_free(&c);
+        }
+    }
     if (rc == 0)
         rc = cx_db_run(&e->store.db, "DELETE FROM pods WHERE id = ?", p.id, NULL, err);
     cx_pod_free(&p);

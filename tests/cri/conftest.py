@@ -81,20 +81,21 @@ class Capsad:
             if not os.path.exists(dst):
                 os.symlink(os.path.join(CNI_BIN, p), dst)
         self.proc = None
+        self.binary = CAPSAD
 
     def enter(self):
         return ["nsenter", "--net=/run/netns/" + self.netns]
 
     def argv(self, *extra):
         return self.enter() + [
-            CAPSAD, "--listen", "unix://" + self.sock, "--root", self.root,
+            self.binary, "--listen", "unix://" + self.sock, "--root", self.root,
             "--runroot", self.runroot, "--cni-conf-dir", self.netd,
             "--cni-bin-dir", self.cni_bin, "--stream-port", "0", "--log-level", "debug", *extra]
 
-    def start(self, *extra, wait=True):
+    def start(self, *extra, wait=True, env=None):
         logf = open(self.log, "ab")
         # a plugin that hangs is cut off after 5 s (the default is 60)
-        env = dict(os.environ, CAPSACTL_CNI_TIMEOUT="5")
+        env = dict(os.environ, CAPSACTL_CNI_TIMEOUT="5", **(env or {}))
         self.proc = subprocess.Popen(self.argv(*extra), stdin=subprocess.DEVNULL,
                                      stdout=logf, stderr=logf, env=env)
         logf.close()
@@ -121,6 +122,7 @@ class Capsad:
     def stop(self, sig=signal.SIGTERM):
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(sig)
+        if self.proc:
             self.proc.wait(timeout=20)
         self.proc = None
 
