@@ -91,5 +91,10 @@ CRI_HANDLER(cri_image_status);
 CRI_HANDLER(cri_pull_image);
 CRI_HANDLER(cri_remove_image);
 CRI_HANDLER(cri_image_fs_info);
+/* runtime_stats.c */
+CRI_HANDLER(cri_container_stats);
+CRI_HANDLER(cri_list_container_stats);
+CRI_HANDLER(cri_pod_sandbox_stats);
+CRI_HANDLER(cri_list_pod_sandbox_stats);
 
 #endif

@@ -83,9 +83,14 @@ static json_t *cpu_stats(json_t *cg)
             json_integer_value(json_object_get(stat, "user_usec")) * 1000));
     }
     json_object_set_new(usage, "percpu", percpu);
+    /* v1 counts the throttled time in ns, v2 in microseconds */
+    json_t *throttled = json_object_get(stat, "throttled_time")
+                            ? kv_get(stat, "throttled_time")
+                            : json_integer(json_integer_value(
+                                  json_object_get(stat, "throttled_usec")) * 1000);
     json_t *throttling = json_pack("{s:o,s:o,s:o}", "periods", kv_get(stat, "nr_periods"),
                                    "throttled_periods", kv_get(stat, "nr_throttled"),
-                                   "throttled_time", kv_get(stat, "throttled_time"));
+                                   "throttled_time", throttled);
     json_decref(stat);
     return json_pack("{s:o,s:o}", "usage", usage, "throttling", throttling);
 }
