@@ -251,8 +251,12 @@ int cri_ctr_config(const Runtime__V1__ContainerConfig *c, const char *sandbox_id
     cx_run_opts_init(o);
     if (c == NULL || c->metadata == NULL || !c->metadata->name[0])
         return cx_fail(err, EINVAL, "container config: metadata.name is required");
-    if (strpbrk(c->metadata->name, "/_ ") || strlen(c->metadata->name) > 63)
-        return bad(err, "container config: metadata.name \"%s\" is not a Kubernetes name",
+    for (const unsigned char *n = (const unsigned char *) c->metadata->name; *n; n++)
+        if (*n < 0x21 || *n == 0x7f || *n == '/')
+            return bad(err, "container config: metadata.name \"%s\" has a space, a control "
+                       "character or '/'", c->metadata->name);
+    if (strlen(c->metadata->name) > 1024)
+        return bad(err, "container config: metadata.name \"%s\" is too long",
                    c->metadata->name);
     int rc = log_path(c, pod, s, err);
     if (rc == 0 && flags(c, sandbox_id, image_id, s->log_path, o, err) < 0) {

@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/util.h"
 #include "engine/containers.h"
@@ -33,19 +35,21 @@ void cri_pod_spec_free(struct cri_pod_spec *s)
     memset(s, 0, sizeof *s);
 }
 
-/* Kubernetes names: DNS labels and subdomains (and the UID, any text the
- * API server made): nothing that could split our name_key or a path */
+/* A name the kubelet sends: any printable text (the API server checked
+ * it; critest sends capitals); it only goes into our name key and, when
+ * it fits the engine's rules, into the pod's name */
 static int k8s_name(const char *what, const char *v, cx_error *err)
 {
     if (v == NULL || v[0] == '\0')
         return cx_fail(err, EINVAL, "sandbox config: metadata.%s is empty", what);
     char shown[112];
-    static const char alnum[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-    if (strlen(v) > 253 || !strchr(alnum, v[0]) || strstr(v, "..") ||
-        strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") !=
-            strlen(v))
-        return cx_fail(err, EINVAL, "sandbox config: metadata.%s \"%s\" is not a Kubernetes "
-                       "name", what, cx_printable(v, shown));
+    for (const unsigned char *c = (const unsigned char *) v; *c; c++)
+        if (*c < 0x21 || *c == 0x7f || *c == '/')
+            return cx_fail(err, EINVAL, "sandbox config: metadata.%s \"%s\" has a space, a "
+                           "control character or '/'", what, cx_printable(v, shown));
+    if (strlen(v) > 253 || strcmp(v, ".") == 0 || strcmp(v, "..") == 0)
+        return cx_fail(err, EINVAL, "sandbox config: metadata.%s \"%s\" is not a name", what,
+                       cx_printable(v, shown));
     return 0;
 }
 
@@ -155,7 +159,11 @@ int cri_pod_spec_make(const Runtime__V1__PodSandboxConfig *c, struct cri_pod_spe
                        "without \"..\"");
     s->name_key = cx_asprintf("%s_%s_%s_%u", m->name, m->namespace_, m->uid, m->attempt);
     s->pod_name = pod_name(s->name_key);
-    const char *host = c->hostname[0] ? c->hostname : m->name;
+    /* no hostname: the node's, as containerd gives */
+    char node[HOST_NAME_MAX + 1] = "localhost";
+    if (!c->hostname[0] && gethostname(node, sizeof node) < 0)
+        snprintf(node, sizeof node, "localhost");
+    const char *host = c->hostname[0] ? c->hostname : node;
     if (cx_hostname_check(host, err) < 0) {
         cri_pod_spec_free(s);
         err->errnum = EINVAL;
