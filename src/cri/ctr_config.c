@@ -52,11 +52,63 @@ static int bad(cx_error *err, const char *fmt, const char *detail)
     return cx_fail(err, EINVAL, fmt, cx_printable(detail ? detail : "", shown));
 }
 
+static int seccomp_file(const char *path, struct args *a, cx_error *err)
+{
+    if (path[0] != '/' || cri_path_has_dotdot(path))
+        return bad(err, "container config: the seccomp profile \"%s\" must be an absolute path",
+                   path);
+    addf(a, "--security-opt", "seccomp=%s", path);
+    return 0;
+}
+
+/* seccomp, as containerd reads it: the profile, else the deprecated
+ * path ("unconfined", "runtime/default", "docker/default",
+ * "localhost/<path>"); none at all is unconfined, as the CRI says (the
+ * kubelet asks for RuntimeDefault when it wants it) */
+static int seccomp(const Runtime__V1__LinuxContainerSecurityContext *sc, struct args *a,
+                   cx_error *err)
+{
+    const Runtime__V1__SecurityProfile *sp = sc->seccomp;
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    const char *path = sc->seccomp_profile_path;
+#pragma GCC diagnostic pop
+    if (sp && sp->profile_type == RUNTIME__V1__SECURITY_PROFILE__PROFILE_TYPE__RuntimeDefault)
+        return 0;
+    if (sp && sp->profile_type == RUNTIME__V1__SECURITY_PROFILE__PROFILE_TYPE__Localhost)
+        return seccomp_file(sp->localhost_ref, a, err);
+    if (!sp && path && path[0]) {
+        if (strcmp(path, "runtime/default") == 0 || strcmp(path, "docker/default") == 0)
+            return 0;
+        if (cx_str_has_prefix(path, "localhost/"))
+            return seccomp_file(path + strlen("localhost"), a, err);
+        if (strcmp(path, "unconfined") != 0)
+            return bad(err, "container config: seccomp profile \"%s\": want unconfined, "
+                       "runtime/default or localhost/PATH", path);
+    }
+    add(a, "--security-opt", "seccomp=unconfined");
+    return 0;
+}
+
+/* masked and read-only paths: the kubelet's lists replace the defaults;
+ * none given keeps them (containerd's rule) */
+static void paths(const Runtime__V1__LinuxContainerSecurityContext *sc, struct cx_run_opts *o)
+{
+    if (sc->n_masked_paths)
+        cx_strv_push(&o->unmask, cx_strdup("ALL"));
+    for (size_t i = 0; i < sc->n_masked_paths; i++)
+        cx_strv_push(&o->mask, cx_strdup(sc->masked_paths[i]));
+    for (size_t i = 0; i < sc->n_readonly_paths; i++)
+        cx_strv_push(&o->readonly_paths, cx_strdup(sc->readonly_paths[i]));
+}
+
 static int security(const Runtime__V1__LinuxContainerSecurityContext *sc, struct args *a,
                     cx_error *err)
 {
-    if (sc == NULL)
+    if (sc == NULL) {
+        add(a, "--security-opt", "seccomp=unconfined");   /* none asked: unconfined */
         return 0;
+    }
     if (sc->privileged)
         add(a, "--privileged", NULL);
     for (size_t i = 0; i < sc->n_supplemental_groups; i++)
@@ -91,16 +143,7 @@ static int security(const Runtime__V1__LinuxContainerSecurityContext *sc, struct
             return cx_fail(err, EINVAL, "container config: run_as_user is out of range");
         addf(a, "--user", "%" PRId64 "%s", sc->run_as_user->value, group);
     }
-    const Runtime__V1__SecurityProfile *sp = sc->seccomp;
-    if (sp && sp->profile_type == RUNTIME__V1__SECURITY_PROFILE__PROFILE_TYPE__Unconfined)
-        add(a, "--security-opt", "seccomp=unconfined");
-    else if (sp && sp->profile_type == RUNTIME__V1__SECURITY_PROFILE__PROFILE_TYPE__Localhost) {
-        if (sp->localhost_ref[0] != '/' || cri_path_has_dotdot(sp->localhost_ref))
-            return bad(err, "container config: the seccomp profile \"%s\" must be an absolute "
-                       "path", sp->localhost_ref);
-        addf(a, "--security-opt", "seccomp=%s", sp->localhost_ref);
-    }
-    return 0;
+    return seccomp(sc, a, err);
 }
 
 static void resources(const Runtime__V1__LinuxContainerResources *r, struct args *a)
@@ -229,7 +272,7 @@ static int flags(const Runtime__V1__ContainerConfig *c, const char *sandbox_id,
         add(&a, "--tty", NULL);
     if (c->stdin)
         add(&a, "--interactive", NULL);
-    if (c->linux && security(c->linux->security_context, &a, err) < 0)
+    if (security(c->linux ? c->linux->security_context : NULL, &a, err) < 0)
         return cx_strv_free(a.v), -1;
     resources(c->linux ? c->linux->resources : NULL, &a);
     add(&a, image_id, NULL);
@@ -270,6 +313,8 @@ int cri_ctr_config(const Runtime__V1__ContainerConfig *c, const char *sandbox_id
         cri_ctr_spec_free(s);
         return -1;
     }
+    if (c->linux && c->linux->security_context)
+        paths(c->linux->security_context, o);
     if (c->n_command) {
         o->entrypoint_set = true;
         for (size_t i = 0; i < c->n_command; i++)

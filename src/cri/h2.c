@@ -20,6 +20,7 @@
 
 struct conn {
     struct cri_server *srv;
+    struct conn *prev, *next;       /* the server's connections */
     int fd;
     struct loop_src src;
     nghttp2_session *ng;
@@ -37,6 +38,12 @@ static void conn_close(struct conn *c)
         if (call->conn == c)
             call_detach(call);
     }
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        c->srv->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
     loop_del(&c->srv->loop, &c->src);
     nghttp2_session_del(c->ng);
     close(c->fd);
@@ -317,5 +324,15 @@ int conn_accept(struct cri_server *s, int fd)
         free(c);
         return -1;
     }
+    c->next = s->conns;
+    if (s->conns)
+        s->conns->prev = c;
+    s->conns = c;
     return conn_flush(c);
+}
+
+void conn_close_all(struct cri_server *s)
+{
+    while (s->conns)
+        conn_close(s->conns);
 }

@@ -15,6 +15,7 @@
 #include "common/util.h"
 #include "cri/ctr_config.h"
 #include "cri/handlers.h"
+#include "cri/images.h"
 #include "cri/records.h"
 #include "engine/containers.h"
 #include "engine/engine.h"
@@ -112,7 +113,7 @@ static int make(struct cri_ctx *ctx, struct cx_engine *e, const Runtime__V1__Con
     struct cx_image_rec img = { 0 };
     struct cx_image_config cfg = { 0 };
     bool found;
-    if (cx_image_lookup(&e->store, c->image->image, &img, &found, err) < 0)
+    if (cri_image_find(&e->store, c->image->image, &img, &found, err) < 0)
         return -1;
     if (!found)
         return cri_fail(ctx, err, GRPC_NOT_FOUND, "image %s not found (pull it first)",

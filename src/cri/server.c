@@ -132,6 +132,7 @@ void cri_server_free(struct cri_server *s)
         return;
     /* live calls keep their memory until their workers end; the process
      * is about to exit */
+    conn_close_all(s);
     if (s->listen_fd >= 0 && s->opts->listen_fd < 0)
         unlink(s->opts->socket_path);
     cx_close(s->listen_fd);

@@ -48,6 +48,7 @@ struct cri_server {
     const struct cri_server_opts *opts;
     char *root, *runroot;
     struct cri_call *calls;          /* live, for deadlines */
+    struct conn *conns;              /* open connections */
     atomic_int inflight;             /* workers running */
     pthread_mutex_t mu;
     struct cri_call *done;           /* completion queue (mu) */
@@ -76,6 +77,8 @@ const ProtobufCMethodDescriptor *cri_method_descriptor(const char *service, cons
 
 /* h2.c */
 int conn_accept(struct cri_server *s, int fd);
+/* At exit: every connection closed (their calls detached). */
+void conn_close_all(struct cri_server *s);
 /* Submit what the call has (headers, data, trailers) and flush. */
 void conn_call_ready(struct conn *c, struct cri_call *call);
 

@@ -683,7 +683,8 @@ void cx_run_opts_free(struct cx_run_opts *o)
     char ***strvs[] = { &o->env, &o->entrypoint, &o->cap_add, &o->cap_drop, &o->labels,
                         &o->annotations, &o->args, &o->networks, &o->publish, &o->aliases,
                         &o->dns, &o->dns_search, &o->dns_options, &o->add_hosts,
-                        &o->devices, &o->sysctls, &o->group_add, &o->mask, &o->unmask };
+                        &o->devices, &o->sysctls, &o->group_add, &o->mask, &o->unmask,
+                        &o->readonly_paths };
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         free(*strs[i]);
     for (size_t i = 0; i < sizeof strvs / sizeof strvs[0]; i++)

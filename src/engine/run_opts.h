@@ -111,6 +111,9 @@ struct cx_run_opts {
     /* run_opts_sec.c */
     char **group_add;            /* --group-add GID or NAME (resolved at create) */
     char **mask, **unmask;       /* --security-opt mask=, unmask= paths ("ALL") */
+    /* capsad, no flag: the read-only paths are exactly the kubelet's list,
+     * without the defaults (NULL: the defaults) */
+    char **readonly_paths;
     char *apparmor;              /* --security-opt apparmor=, NULL unset */
     /* for capsad, no flag: */
     char *runtime;               /* an OCI runtime binary for this container, NULL:

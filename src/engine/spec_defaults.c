@@ -56,6 +56,11 @@ static bool unmasked(const struct cx_run_opts *o, const char *path)
 json_t *cx_spec_paths(const struct cx_run_opts *o, bool readonly)
 {
     json_t *a = json_array();
+    if (readonly && o->readonly_paths) {   /* capsad: the kubelet's list, as it is */
+        for (char **m = o->readonly_paths; *m; m++)
+            json_array_append_new(a, json_string(*m));
+        return a;
+    }
     const char *const *dflt = readonly ? cx_spec_readonly_paths : cx_spec_masked_paths;
     for (size_t i = 0; !o->privileged && dflt[i]; i++)
         if (!unmasked(o, dflt[i]))

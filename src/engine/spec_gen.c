@@ -313,7 +313,7 @@ static int build_linux(const struct cx_run_opts *o, const struct cx_spec_ctx *ct
     /* --privileged: none at all, unless --security-opt mask= */
     if (!o->privileged || json_array_size(masked))
         json_object_set(l, "maskedPaths", masked);
-    if (!o->privileged)
+    if (!o->privileged || json_array_size(ro))
         json_object_set(l, "readonlyPaths", ro);
     json_decref(masked);
     json_decref(ro);
