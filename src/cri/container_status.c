@@ -110,7 +110,7 @@ CRI_HANDLER(cri_container_status)
     st->image_id = st->image_ref;
     st->reason = (char *) v.reason;
     st->message = arena_strdup(&ctx->arena, row.start_error);
-    st->log_path = c && c->log_path[0] ? c->log_path : "";
+    st->log_path = arena_strdup(&ctx->arena, row.log_path);
     if (c) {
         CRI_COPY_MAP(ctx, st->labels, st->n_labels, c->labels, c->n_labels,
                      Runtime__V1__ContainerStatus__LabelsEntry,

@@ -109,8 +109,11 @@ static int security(const Runtime__V1__LinuxContainerSecurityContext *sc, struct
         add(a, "--security-opt", "seccomp=unconfined");   /* none asked: unconfined */
         return 0;
     }
-    if (sc->privileged)
+    if (sc->privileged) {
         add(a, "--privileged", NULL);
+        /* privileged: no profile applies, whatever was asked */
+        add(a, "--security-opt", "seccomp=unconfined");
+    }
     for (size_t i = 0; i < sc->n_supplemental_groups; i++)
         addf(a, "--group-add", "%" PRId64, sc->supplemental_groups[i]);
     const Runtime__V1__NamespaceOption *ns = sc->namespace_options;
@@ -143,7 +146,7 @@ static int security(const Runtime__V1__LinuxContainerSecurityContext *sc, struct
             return cx_fail(err, EINVAL, "container config: run_as_user is out of range");
         addf(a, "--user", "%" PRId64 "%s", sc->run_as_user->value, group);
     }
-    return seccomp(sc, a, err);
+    return sc->privileged ? 0 : seccomp(sc, a, err);
 }
 
 static void resources(const Runtime__V1__LinuxContainerResources *r, struct args *a)

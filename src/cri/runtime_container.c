@@ -162,8 +162,11 @@ CRI_HANDLER(cri_create_container)
     struct cri_container row = { .sandbox_id = sb.id, .created = cx_now_ns() };
     row.name_key = arena_printf(&ctx->arena, "%s_%s_%u", sb.id, c->metadata->name,
                                 c->metadata->attempt);
-    if (c->log_path[0])
-        row.log_path = arena_printf(&ctx->arena, "%s", c->log_path);
+    /* the full path, which ContainerStatus reports (crictl logs reads it) */
+    const Runtime__V1__PodSandboxConfig *pod = (const void *) cri_unpack(
+        ctx, &runtime__v1__pod_sandbox_config__descriptor, sb.config, sb.config_len);
+    if (c->log_path[0] && pod && pod->log_directory[0])
+        row.log_path = arena_printf(&ctx->arena, "%s/%s", pod->log_directory, c->log_path);
     cx_ctr_new_id(row.id);
     bool existing = false;
     int rc = pack(ctx, &c->base, &row, err);

@@ -64,7 +64,7 @@ def test_lifecycle_and_exit_codes(cri, pod, capsad):
     assert st.state == CREATED and st.metadata.name == "sleeper"
     assert st.image.image == IMAGE and st.image_ref.startswith("sha256:")
     assert dict(st.labels) == {"c": "sleeper"}
-    assert st.log_path == "sleeper.log"
+    assert st.log_path == os.path.join(pod[1]["log_directory"], "sleeper.log")
     cri.call("StartContainer", container_id=cid)
     st = cstatus(cri, cid)
     assert st.state == RUNNING and st.started_at >= st.created_at > 0
