@@ -80,6 +80,7 @@ check: $(BUILD)/build.ninja $(ASAN)/build.ninja $(FI)/build.ninja $(VG)/build.ni
 	    $(PYTEST) -q -p no:cacheprovider tests/engine -k "not many and not podman and not tmux"
 	@if [ -n "$$(ls $(ASAN)/engine-reports)" ]; then \
 	    echo "capsactl under ASan/UBSan reported:"; cat $(ASAN)/engine-reports/*; exit 1; fi
+	$(MAKE) check-cri
 	ninja -C $(VG)
 	CAPSA_VG=$(CURDIR)/$(VG)/capsa $(PYTEST) -q -p no:cacheprovider tests/valgrind
 	$(MAKE) fuzz
@@ -95,6 +96,30 @@ check: $(BUILD)/build.ninja $(ASAN)/build.ninja $(FI)/build.ninja $(VG)/build.ni
 	    $(PYTEST) -q -rxs -p no:cacheprovider tests/shim -k "not tmux and not 100mb"
 	$(PYTEST) -q -p no:cacheprovider tests/v2vm
 	$(PYTEST) -q -p no:cacheprovider tests/systemdvm
+
+# capsad, the CRI server: its suite with the release build (the fault
+# tests with the fault-injection one), again with capsad under ASan+UBSan
+# (its helpers from the release build), then critest (tests/cri/critest.sh)
+check-cri: $(BUILD)/build.ninja $(ASAN)/build.ninja $(FI)/build.ninja
+	ninja -C $(BUILD) && ninja -C $(ASAN) && ninja -C $(FI)
+	CAPSAD=$(CURDIR)/$(BUILD)/capsad CAPSACTL=$(CURDIR)/$(BUILD)/capsactl \
+	    CAPSAD_FI=$(CURDIR)/$(FI)/capsad $(PYTEST) -q -p no:cacheprovider tests/cri
+	rm -rf $(ASAN)/cri-reports && mkdir -p $(ASAN)/cri-reports
+	CAPSAD=$(CURDIR)/$(ASAN)/capsad CAPSACTL=$(CURDIR)/$(BUILD)/capsactl \
+	    CAPSAD_CAPSACTL=$(CURDIR)/$(BUILD)/capsactl CAPSAD_CAPSACTL_FULL=$(CURDIR)/$(BUILD)/capsactl-full \
+	    CAPSACTL_RUNTIME=$(CURDIR)/$(BUILD)/capsa CAPSACTL_SHIM=$(CURDIR)/$(BUILD)/capsa-shim \
+	    CAPSACTL_INIT=$(CURDIR)/$(BUILD)/capsa-init CAPSACTL_PAUSE=$(CURDIR)/$(BUILD)/capsa-pause \
+	    ASAN_OPTIONS=detect_leaks=1:log_path=$(CURDIR)/$(ASAN)/cri-reports/asan \
+	    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path=$(CURDIR)/$(ASAN)/cri-reports/ubsan \
+	    $(PYTEST) -q -p no:cacheprovider tests/cri -k "not faults and not crictl"
+	@if [ -n "$$(ls $(ASAN)/cri-reports)" ]; then \
+	    echo "capsad under ASan/UBSan reported:"; cat $(ASAN)/cri-reports/*; exit 1; fi
+	$(MAKE) critest
+
+# critest v1.26.1 against capsad (tests/cri/critest.sh: its images in a
+# local registry, everything in a network namespace of its own)
+critest: all
+	tests/cri/critest.sh $(BUILD)
 
 demo: all
 	tests/demo.sh $(BUILD)/capsa
@@ -131,6 +156,7 @@ install: all
 	install -D -m 0755 $(BUILD)/capsa-pause $(DESTDIR)$(PREFIX)/bin/capsa-pause
 	install -D -m 0755 $(BUILD)/capsactl $(DESTDIR)$(PREFIX)/bin/capsactl
 	install -D -m 0755 $(BUILD)/capsactl-full $(DESTDIR)$(PREFIX)/bin/capsactl-full
+	install -D -m 0755 $(BUILD)/capsad $(DESTDIR)$(PREFIX)/bin/capsad
 	install -D -m 0644 contrib/systemd/capsad.socket $(DESTDIR)$(PREFIX)/lib/systemd/system/capsad.socket
 	sed 's|/usr/local/bin/capsad|$(PREFIX)/bin/capsad|' contrib/systemd/capsad.service \
 	    > $(DESTDIR)$(PREFIX)/lib/systemd/system/capsad.service
@@ -139,4 +165,4 @@ install: all
 clean:
 	rm -rf $(BUILD) $(ASAN) $(FUZZ) $(FI) $(VG)
 
-.PHONY: all check demo install clean bench fuzz bench-pull bench-engine bench-network
+.PHONY: all check check-cri critest demo install clean bench fuzz bench-pull bench-engine bench-network

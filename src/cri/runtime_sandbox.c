@@ -164,9 +164,16 @@ CRI_HANDLER(cri_run_pod_sandbox)
 {
     const Runtime__V1__RunPodSandboxRequest *req = (const void *) in;
     struct capsad *d = ctx->app;
-    if (cri_config_runtime(d->cfg, req->runtime_handler) == NULL)
+    const struct cri_runtime *rt = cri_config_runtime(d->cfg, req->runtime_handler);
+    if (rt == NULL)
         return cri_fail(ctx, err, GRPC_INVALID_ARGUMENT, "no runtime handler \"%s\" is "
                         "configured", req->runtime_handler);
+    /* the engine runs start, kill and delete through capsa's library: a
+     * handler naming another runtime binary cannot be honoured yet, and
+     * running its pods under capsa instead would be a lie */
+    if (rt->path)
+        return cri_fail(ctx, err, GRPC_UNIMPLEMENTED, "runtime handler \"%s\" (%s): capsad "
+                        "runs pods under capsa only, for now", rt->name, rt->path);
     _cleanup_(cri_pod_spec_free) struct cri_pod_spec spec;
     if (cri_pod_spec_make(req->config, &spec, err) < 0)
         return -1;
