@@ -139,19 +139,6 @@ CRI_HANDLER(cri_container_status)
     return 0;
 }
 
-static bool labels_match(const Runtime__V1__ContainerConfig *c,
-                         Runtime__V1__ContainerFilter__LabelSelectorEntry **sel, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        bool hit = false;
-        for (size_t j = 0; c && j < c->n_labels && !hit; j++)
-            hit = strcmp(c->labels[j]->key, sel[i]->key) == 0 &&
-                  strcmp(c->labels[j]->value, sel[i]->value) == 0;
-        if (!hit)
-            return false;
-    }
-    return true;
-}
 
 static Runtime__V1__Container *item(struct cri_ctx *ctx, const struct cri_container *row,
                                     const Runtime__V1__ContainerConfig *c,
@@ -199,7 +186,8 @@ CRI_HANDLER(cri_list_containers)
             (f && f->pod_sandbox_id[0] && !cx_str_has_prefix(row->sandbox_id, f->pod_sandbox_id)))
             continue;
         const Runtime__V1__ContainerConfig *c = config_of(ctx, row);
-        if (f && !labels_match(c, f->label_selector, f->n_label_selector))
+        if (f && !cri_labels_match(c ? (void *const *) c->labels : NULL, c ? c->n_labels : 0,
+                                   (void *const *) f->label_selector, f->n_label_selector))
             continue;
         struct cri_ctr_view vw;
         cri_ctr_view(e, row, &vw);

@@ -38,6 +38,26 @@ extern const struct cri_method cri_methods[];
         (dst)[0]->value = arena_strdup(&(ctx)->arena, (v) ? (v) : "");           \
     } while (0)
 
+/* reserve.c: a kubelet's name for a sandbox or container, reserved by
+ * inserting its row ("creating"); a row already holding it with the same
+ * config digest is the same request again: its id, *existing true, once
+ * it is made (state reusable), after waiting while it is being made; a
+ * different config (or another state) is EEXIST naming the holder. */
+struct cx_db;
+struct cri_reservation {
+    const char *kind;           /* "sandbox", "container" (messages) */
+    const char *table;          /* its rows' table (a constant of ours) */
+    const char *reusable;       /* the state an earlier request's object may be given in */
+    const char *name_key, *digest;
+    int (*insert)(struct cx_db *db, const void *row, cx_error *err);
+    const void *row;
+};
+int cri_reserve(struct cri_ctx *ctx, struct cx_db *db, const struct cri_reservation *r,
+                char id[65], bool *existing, cx_error *err);
+/* Every pair of a label selector is among the labels (both arrays of
+ * generated map entries, of any message). */
+bool cri_labels_match(void *const *labels, size_t n, void *const *selector, size_t nsel);
+
 #define CRI_HANDLER_STREAM(fn) \
     int fn(struct cri_ctx *ctx, const ProtobufCMessage *in, cx_error *err)
 #define CRI_HANDLER(fn) \

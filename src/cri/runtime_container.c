@@ -40,41 +40,18 @@ static int pack(struct cri_ctx *ctx, const ProtobufCMessage *m, struct cri_conta
     return 0;
 }
 
+static int insert_row(struct cx_db *db, const void *row, cx_error *err)
+{
+    return cri_container_insert(db, row, err);
+}
+
 /* The name reserved, or the container an identical earlier request made. */
 static int reserve(struct cri_ctx *ctx, struct cx_engine *e, struct cri_container *row,
                    bool *existing, cx_error *err)
 {
-    *existing = false;
-    for (;;) {
-        struct cri_container old;
-        bool found;
-        if (cri_container_get(&e->store.db, row->name_key, true, &old, &found, err) < 0)
-            return -1;
-        if (!found) {
-            if (cri_container_insert(&e->store.db, row, err) == 0)
-                return 0;
-            if (err->errnum != EEXIST)
-                return -1;
-            continue;   /* another request took it meanwhile: look again */
-        }
-        bool same = strcmp(old.digest, row->digest) == 0;
-        bool creating = strcmp(old.state, "creating") == 0;
-        int rc = 0;
-        if (!same || (strcmp(old.state, "created") != 0 && !creating))
-            rc = cx_fail(err, EEXIST, "the container name %s is taken by container %s",
-                         row->name_key, old.id);
-        else if (!creating) {
-            memcpy(row->id, old.id, sizeof row->id);
-            *existing = true;
-        }
-        cri_container_free(&old);
-        if (rc < 0 || !creating)
-            return rc;
-        if (cri_time_left(ctx) == 0)
-            return cx_fail(err, ETIMEDOUT, "the container %s is still being made by an "
-                           "earlier request", row->name_key);
-        nanosleep(&(struct timespec){ 0, 100 * 1000 * 1000 }, NULL);
-    }
+    struct cri_reservation r = { "container", "cri_containers", "created", row->name_key,
+                                 row->digest, insert_row, row };
+    return cri_reserve(ctx, &e->store.db, &r, row->id, existing, err);
 }
 
 /* The ready sandbox a container goes into. */

@@ -79,42 +79,18 @@ static int digest_of(const ProtobufCMessage *m, const char *handler, struct aren
     return 0;
 }
 
-/* Reserve the name, or find the sandbox an earlier identical request made
- * (waiting while that one is still being made).  *existing: its ID. */
+static int insert_row(struct cx_db *db, const void *row, cx_error *err)
+{
+    return cri_sandbox_insert(db, row, err);
+}
+
+/* The name reserved, or the sandbox an identical earlier request made. */
 static int reserve(struct cri_ctx *ctx, struct cx_engine *e, struct cri_sandbox *row,
                    bool *existing, cx_error *err)
 {
-    *existing = false;
-    for (;;) {
-        struct cri_sandbox old;
-        bool found;
-        if (cri_sandbox_get(&e->store.db, row->name_key, true, &old, &found, err) < 0)
-            return -1;
-        if (!found) {
-            if (cri_sandbox_insert(&e->store.db, row, err) == 0)
-                return 0;
-            if (err->errnum != EEXIST)
-                return -1;
-            continue;   /* another request took it meanwhile: look again */
-        }
-        bool same = strcmp(old.digest, row->digest) == 0;
-        bool creating = strcmp(old.state, "creating") == 0;
-        int rc = 0;
-        if (!same || strcmp(old.state, "stopped") == 0)
-            rc = cx_fail(err, EEXIST, "the sandbox name %s is taken by sandbox %s", row->name_key,
-                         old.id);
-        else if (!creating) {
-            memcpy(row->id, old.id, sizeof row->id);
-            *existing = true;
-        }
-        cri_sandbox_free(&old);
-        if (rc < 0 || !creating)
-            return rc;
-        if (cri_time_left(ctx) == 0)
-            return cx_fail(err, ETIMEDOUT, "the sandbox %s is still being made by an earlier "
-                           "request", row->name_key);
-        nanosleep(&(struct timespec){ 0, 100 * 1000 * 1000 }, NULL);
-    }
+    struct cri_reservation r = { "sandbox", "cri_sandboxes", "ready", row->name_key,
+                                 row->digest, insert_row, row };
+    return cri_reserve(ctx, &e->store.db, &r, row->id, existing, err);
 }
 
 static int pod_network(struct capsad *d, struct cx_engine *e, char ***networks, cx_error *err)

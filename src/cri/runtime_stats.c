@@ -151,20 +151,6 @@ static const Runtime__V1__ContainerConfig *ctr_config_of(struct cri_ctx *ctx,
                                      row->config, row->config_len);
 }
 
-/* Every pair of selector sel is among labels (both a map's entries). */
-#define LABELS_SELECTED(labels, n_labels, sel, n_sel)                                      \
-    ({                                                                                    \
-        bool all_ = true;                                                                 \
-        for (size_t i_ = 0; all_ && i_ < (n_sel); i_++) {                                 \
-            bool hit_ = false;                                                            \
-            for (size_t j_ = 0; !hit_ && j_ < (n_labels); j_++)                           \
-                hit_ = strcmp((labels)[j_]->key, (sel)[i_]->key) == 0 &&                  \
-                       strcmp((labels)[j_]->value, (sel)[i_]->value) == 0;                \
-            all_ = hit_;                                                                  \
-        }                                                                                 \
-        all_;                                                                             \
-    })
-
 static Runtime__V1__ContainerStats *ctr_stats(struct cri_ctx *ctx,
                                               const struct cri_container *row,
                                               const Runtime__V1__ContainerConfig *c,
@@ -261,8 +247,8 @@ CRI_HANDLER(cri_list_container_stats)
              !cx_str_has_prefix(row->sandbox_id, f->pod_sandbox_id)))
             continue;
         const Runtime__V1__ContainerConfig *c = ctr_config_of(ctx, row);
-        if (f && !LABELS_SELECTED(c ? c->labels : NULL, c ? c->n_labels : 0,
-                                  f->label_selector, f->n_label_selector))
+        if (f && !cri_labels_match(c ? (void *const *) c->labels : NULL, c ? c->n_labels : 0,
+                                   (void *const *) f->label_selector, f->n_label_selector))
             continue;
         struct measure m;
         measure_listed(e, row->id, true, &m);
@@ -436,8 +422,8 @@ CRI_HANDLER(cri_list_pod_sandbox_stats)
             (f && f->id[0] && !cx_str_has_prefix(sb->id, f->id)))
             continue;
         const Runtime__V1__PodSandboxConfig *c = pod_config_of(ctx, sb);
-        if (f && !LABELS_SELECTED(c ? c->labels : NULL, c ? c->n_labels : 0,
-                                  f->label_selector, f->n_label_selector))
+        if (f && !cri_labels_match(c ? (void *const *) c->labels : NULL, c ? c->n_labels : 0,
+                                   (void *const *) f->label_selector, f->n_label_selector))
             continue;
         size_t count;
         const struct cri_container **members = members_of(ctx, sb->id, v, n, &count);

@@ -132,20 +132,6 @@ CRI_HANDLER(cri_pod_sandbox_status)
     return 0;
 }
 
-/* Every pair of the selector is among the labels. */
-static bool labels_match(const Runtime__V1__PodSandboxConfig *c,
-                         Runtime__V1__PodSandboxFilter__LabelSelectorEntry **sel, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        bool hit = false;
-        for (size_t j = 0; c && j < c->n_labels && !hit; j++)
-            hit = strcmp(c->labels[j]->key, sel[i]->key) == 0 &&
-                  strcmp(c->labels[j]->value, sel[i]->value) == 0;
-        if (!hit)
-            return false;
-    }
-    return true;
-}
 
 static Runtime__V1__PodSandbox *list_item(struct cri_ctx *ctx, const struct cri_sandbox *sb,
                                           const Runtime__V1__PodSandboxConfig *c, bool up)
@@ -189,7 +175,8 @@ CRI_HANDLER(cri_list_pod_sandbox)
             (f && f->id[0] && !cx_str_has_prefix(sb->id, f->id)))
             continue;
         const Runtime__V1__PodSandboxConfig *c = config_of(ctx, sb);
-        if (f && !labels_match(c, f->label_selector, f->n_label_selector))
+        if (f && !cri_labels_match(c ? (void *const *) c->labels : NULL, c ? c->n_labels : 0,
+                                   (void *const *) f->label_selector, f->n_label_selector))
             continue;
         int pid;
         bool up = ready(e, sb, &pid);
