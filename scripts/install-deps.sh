@@ -57,6 +57,10 @@ if [ "$test" = 1 ]; then
     # tests/cri: the CRI tests' client (python3-grpcio, and protoc with
     # python3-protobuf for the message classes made from our .proto)
     pkgs="$pkgs python3-grpcio protobuf-compiler python3-protobuf"
+    # make critest (tests/cri/critest.sh, through ../shared/tools/critest):
+    # curl (is the registry up), jq (the images' indexes, the summary);
+    # umoci, skopeo and docker-registry are among the peers below
+    pkgs="$pkgs curl jq"
     # docker-registry (Debian's distribution 2.8, the registry the image
     # tests pull from and push to), skopeo and umoci (images copied, inspected
     # and unpacked by the reference tools)
