@@ -81,7 +81,7 @@ static int seccomp(const Runtime__V1__LinuxContainerSecurityContext *sc, struct 
         if (strcmp(path, "runtime/default") == 0 || strcmp(path, "docker/default") == 0)
             return 0;
         if (cx_str_has_prefix(path, "localhost/"))
-            return seccomp_file(path + strlen("localhost"), a, err);
+            return seccomp_file(path + strlen("localhost/"), a, err);
         if (strcmp(path, "unconfined") != 0)
             return bad(err, "container config: seccomp profile \"%s\": want unconfined, "
                        "runtime/default or localhost/PATH", path);
