@@ -31,6 +31,9 @@ const struct cri_method cri_methods[] = {
     RT(ContainerStatus, cri_container_status),
     RT(ListContainers, cri_list_containers),
     RT(ExecSync, cri_exec_sync),
+    RT(Exec, cri_exec),
+    RT(Attach, cri_attach),
+    RT(PortForward, cri_port_forward),
     RT_STREAM(GetContainerEvents, cri_get_container_events),
     { 0 },
 };

@@ -8,9 +8,14 @@
 #include "cri/server.h"
 #include "engine/containers.h"
 
+struct stream_tokens;
 struct capsad {
     struct cri_config *cfg;
     char *exe_dir;               /* where capsad runs from (helpers beside it) */
+    /* Exec, Attach and PortForward: the one-time tokens, and the
+     * streaming listener's "http://ADDRESS:PORT" (stream/server.h) */
+    struct stream_tokens *tokens;
+    const char *stream_url;
 };
 
 extern const struct cri_method cri_methods[];
@@ -80,5 +85,12 @@ void cri_ctr_view(struct cx_engine *e, const struct cri_container *row, struct c
 CRI_HANDLER_STREAM(cri_get_container_events);
 /* runtime_exec.c */
 CRI_HANDLER(cri_exec_sync);
+/* The engine record of a running CRI container (NOT_FOUND, or
+ * FAILED_PRECONDITION when it does not run). */
+int cri_running_ctr(struct cri_ctx *ctx, const char *id, struct cx_ctr *c, cx_error *err);
+/* runtime_stream.c */
+CRI_HANDLER(cri_exec);
+CRI_HANDLER(cri_attach);
+CRI_HANDLER(cri_port_forward);
 
 #endif
