@@ -19,6 +19,9 @@
 #include "common/util.h"
 #include "cri/handlers.h"
 #include "cri/recover.h"
+#include "cri/stream/server.h"
+#include "cri/stream/tokens.h"
+#include "engine/engine.h"
 
 /* systemd's socket activation: fd 3 when LISTEN_PID names us */
 static int activated_fd(void)
@@ -89,6 +92,28 @@ static enum cx_log_level log_level(const char *s)
          : strcmp(s, "error") == 0 ? CX_LOG_ERROR : CX_LOG_INFO;
 }
 
+/* Exec, Attach and PortForward's listener, on the server's loop. */
+static int start_streaming(struct capsad *d, struct loop *loop, struct stream_server **out,
+                           cx_error *err)
+{
+    _cleanup_free_ char *helper = cx_find_helper("CAPSAD_STREAM", "capsad-stream");
+    /* the tests shorten the tokens' life to see one expire */
+    int64_t ttl = STREAM_TOKEN_TTL_MS;
+    const char *env = getenv("CAPSAD_STREAM_TOKEN_TTL_MS");
+    if (env && (cx_parse_i64(env, &ttl) < 0 || ttl <= 0))
+        return cx_fail(err, EINVAL, "CAPSAD_STREAM_TOKEN_TTL_MS=%s: not a positive number", env);
+    d->tokens = stream_tokens_new(STREAM_TOKENS_MAX, ttl);
+    struct stream_server_opts so = {
+        .address = d->cfg->stream_address, .port = d->cfg->stream_port,
+        .idle_timeout = d->cfg->stream_idle_timeout, .helper = helper, .loop = loop,
+        .tokens = d->tokens,
+    };
+    if (stream_server_new(out, &so, err) < 0)
+        return -1;
+    d->stream_url = stream_server_url(*out);
+    return 0;
+}
+
 static int serve(struct cri_config *cfg, cx_error *err)
 {
     struct capsad d = { .cfg = cfg };
@@ -112,13 +137,19 @@ static int serve(struct cri_config *cfg, cx_error *err)
         .app = &d,
     };
     struct cri_server *s = NULL;
+    struct stream_server *ss = NULL;
     int rc = cri_server_new(&s, &o, err);
+    if (rc == 0)
+        rc = start_streaming(&d, cri_server_loop(s), &ss, err);
     if (rc == 0) {
         cx_log(CX_LOG_INFO, "capsad %s serving CRI v1 on %s", CAPSA_VERSION, cfg->listen_path);
         notify_ready();
         rc = cri_server_run(s, err);
     }
+    /* the sessions' helpers run on: they are not capsad's to stop */
+    stream_server_free(ss);
     cri_server_free(s);
+    stream_tokens_free(d.tokens);
     return rc;
 }
 

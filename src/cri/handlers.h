@@ -8,9 +8,14 @@
 #include "cri/server.h"
 #include "engine/containers.h"
 
+struct stream_tokens;
 struct capsad {
     struct cri_config *cfg;
     char *exe_dir;               /* where capsad runs from (helpers beside it) */
+    /* Exec, Attach and PortForward: the one-time tokens, and the
+     * streaming listener's "http://ADDRESS:PORT" (stream/server.h) */
+    struct stream_tokens *tokens;
+    const char *stream_url;
 };
 
 extern const struct cri_method cri_methods[];
@@ -116,5 +121,12 @@ CRI_HANDLER(cri_container_stats);
 CRI_HANDLER(cri_list_container_stats);
 CRI_HANDLER(cri_pod_sandbox_stats);
 CRI_HANDLER(cri_list_pod_sandbox_stats);
+/* The engine record of a running CRI container (NOT_FOUND, or
+ * FAILED_PRECONDITION when it does not run). */
+int cri_running_ctr(struct cri_ctx *ctx, const char *id, struct cx_ctr *c, cx_error *err);
+/* runtime_stream.c */
+CRI_HANDLER(cri_exec);
+CRI_HANDLER(cri_attach);
+CRI_HANDLER(cri_port_forward);
 
 #endif

@@ -14,8 +14,7 @@
 
 #define EXEC_OUTPUT_MAX (8u << 20)
 
-/* The engine record of a running CRI container. */
-static int running(struct cri_ctx *ctx, const char *id, struct cx_ctr *c, cx_error *err)
+int cri_running_ctr(struct cri_ctx *ctx, const char *id, struct cx_ctr *c, cx_error *err)
 {
     struct cx_engine *e = cri_engine(ctx, err);
     if (e == NULL)
@@ -47,7 +46,7 @@ CRI_HANDLER(cri_exec_sync)
     if (req->n_cmd == 0)
         return cri_fail(ctx, err, GRPC_INVALID_ARGUMENT, "exec: cmd is empty");
     struct cx_ctr c;
-    if (running(ctx, req->container_id, &c, err) < 0)
+    if (cri_running_ctr(ctx, req->container_id, &c, err) < 0)
         return -1;
     char **args = arena_alloc(&ctx->arena, (req->n_cmd + 1) * sizeof *args);
     for (size_t i = 0; i < req->n_cmd; i++)
