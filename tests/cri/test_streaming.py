@@ -109,7 +109,9 @@ def test_calls_answer_urls_and_check_their_requests(cri, pod, sleeper, capsad):
     assert url2.startswith("http://127.0.0.1:%d/attach/" % u.port) and url2 != url
     url3 = cri.call("PortForward", pod_sandbox_id=pod[0], port=[80]).url
     assert url3.startswith("http://127.0.0.1:%d/portforward/" % u.port)
-    assert "streaming server" in capsad.log_text() and str(u.port) in capsad.log_text()
+    with open(capsad.log, errors="replace") as f:
+        log = f.read()
+    assert "streaming server (exec, attach, port-forward) on http://127.0.0.1:%d" % u.port in log
 
     bad = [
         (lambda: cri.call("Exec", container_id=sleeper, cmd=[], stdout=True),

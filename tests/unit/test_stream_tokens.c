@@ -257,7 +257,8 @@ static void test_desc(void **state)
     static const char *const bad[] = {
         "{\"kind\":\"shell\",\"protocol\":\"p\"}",
         "{\"protocol\":\"p\"}",
-        "{\"kind\":\"exec\",\"container\":\"c\",\"root\":\"/r\",\"runroot\":\"/rr\",\"cmd\":[\"a\"]}",
+        "{\"kind\":\"exec\",\"container\":\"c\",\"root\":\"/r\",\"runroot\":\"/rr\","
+        "\"cmd\":[\"a\"]}",
         "{\"kind\":\"exec\",\"protocol\":\"p\",\"container\":\"c\",\"root\":\"/r\","
         "\"runroot\":\"/rr\",\"cmd\":[]}",
         "{\"kind\":\"exec\",\"protocol\":\"p\",\"container\":\"c\",\"root\":\"/r\","

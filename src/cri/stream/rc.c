@@ -103,7 +103,7 @@ static void on_resize_data(struct rc *r, const uint8_t *p, size_t n)
     r->rlen += n;
     for (;;) {
         size_t skip = 0;
-        while (skip < r->rlen && strchr(" \t\r\n", r->rbuf[skip]) && r->rbuf[skip])
+        while (skip < r->rlen && r->rbuf[skip] && strchr(" \t\r\n", r->rbuf[skip]))
             skip++;
         memmove(r->rbuf, r->rbuf + skip, r->rlen - skip);
         r->rlen -= skip;

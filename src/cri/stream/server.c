@@ -94,7 +94,8 @@ static int parse_path(char *path, enum stream_kind *kind, const char **token)
         return -1;
     for (int k = STREAM_EXEC; k <= STREAM_PORTFORWARD; k++) {
         const char *name = stream_kind_name((enum stream_kind) k);
-        if ((size_t) (slash - path - 1) == strlen(name) && strncmp(path + 1, name, strlen(name)) == 0) {
+        size_t len = strlen(name);
+        if ((size_t) (slash - path - 1) == len && strncmp(path + 1, name, len) == 0) {
             *kind = (enum stream_kind) k;
             *token = slash + 1;
             return 0;
