@@ -157,6 +157,7 @@ install: all
 	install -D -m 0755 $(BUILD)/capsactl $(DESTDIR)$(PREFIX)/bin/capsactl
 	install -D -m 0755 $(BUILD)/capsactl-full $(DESTDIR)$(PREFIX)/bin/capsactl-full
 	install -D -m 0755 $(BUILD)/capsad $(DESTDIR)$(PREFIX)/bin/capsad
+	install -D -m 0755 $(BUILD)/capsad-stream $(DESTDIR)$(PREFIX)/bin/capsad-stream
 	install -D -m 0644 contrib/systemd/capsad.socket $(DESTDIR)$(PREFIX)/lib/systemd/system/capsad.socket
 	sed 's|/usr/local/bin/capsad|$(PREFIX)/bin/capsad|' contrib/systemd/capsad.service \
 	    > $(DESTDIR)$(PREFIX)/lib/systemd/system/capsad.service
