@@ -159,6 +159,34 @@ bool rootfs_has_mount_ns(const struct oci_spec *spec)
     return oci_spec_namespace(spec, CLONE_NEWNS) != NULL;
 }
 
+/* The mount point of the mount that holds path (the longest mount point
+ * above it), made private: pivot_root refuses a new root whose mount or
+ * parent mount is shared.  Only that mount: the others keep their peers. */
+static int parent_private(const char *path, cx_error *err)
+{
+    _cleanup_fclose_ FILE *mi = fopen("/proc/self/mountinfo", "re");
+    if (mi == NULL)
+        return cx_fail_errno(err, "open /proc/self/mountinfo");
+    char line[3 * PATH_MAX], mnt[PATH_MAX], best[PATH_MAX] = "/";
+    while (fgets(line, sizeof line, mi)) {
+        if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1)
+            continue;
+        unescape_octal(mnt);
+        if (inside(path, mnt) && strlen(mnt) >= strlen(best))
+            snprintf(best, sizeof best, "%s", mnt);
+    }
+    if (mount(NULL, best, NULL, MS_PRIVATE, NULL) < 0)
+        return cx_fail_errno(err, "make %s private (for pivot_root)", best);
+    return 0;
+}
+
+static bool root_shared(const struct oci_spec *spec)
+{
+    const struct oci_linux *l = spec->linux_;
+    return l && l->rootfs_propagation &&
+           (propagation_flags(l->rootfs_propagation) & MS_SHARED);
+}
+
 int rootfs_prepare(const struct init_ctx *ctx, cx_error *err)
 {
     const struct oci_spec *spec = ctx->spec;
@@ -168,10 +196,15 @@ int rootfs_prepare(const struct init_ctx *ctx, cx_error *err)
     if (!rootfs_has_mount_ns(spec))
         return 0;
     /* host mounts reach in, ours never leak out; linux.rootfsPropagation
-     * is applied once the root is in place (rootfs_finish): shared or
-     * unbindable here would make pivot_root and the bind fail */
-    if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+     * is applied once the root is in place (rootfs_finish).  A shared one
+     * keeps / shared (as runc does), so that a shared bind mount stays a
+     * peer of the host's; only the mount holding the root is made
+     * private, which pivot_root needs */
+    bool shared = root_shared(spec);
+    if (mount(NULL, "/", NULL, shared ? MS_SHARED | MS_REC : MS_SLAVE | MS_REC, NULL) < 0)
         return cx_fail_errno(err, "set the propagation of /");
+    if (shared && parent_private(ctx->rootfs, err) < 0)
+        return -1;
     if (mount(ctx->rootfs, ctx->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
         return cx_fail_errno(err, "bind the root filesystem %s", ctx->rootfs);
     _cleanup_close_ int rootfd = open(ctx->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
