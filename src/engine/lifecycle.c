@@ -331,6 +331,10 @@ void cx_ctr_sync(struct cx_engine *e, struct cx_ctr *c)
         c->has_exit = true;
         c->exit_code = code;
         c->finished = when;
+        /* the shim's OOM mark, before the exit command records it */
+        _cleanup_close_ int run = openat(e->runctrsfd, c->id, O_RDONLY | O_DIRECTORY |
+                                         O_CLOEXEC);
+        c->oom = c->oom || (run >= 0 && faccessat(run, "oom", F_OK, 0) == 0);
     } else if (c->state == CX_CTR_CREATED && runtime_status(e, c->id) == CX_RUNNING) {
         c->state = CX_CTR_RUNNING;  /* a start killed before it recorded so */
     } else if (!pid_alive(c) && !shim_alive(e, c)) {

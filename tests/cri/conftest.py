@@ -27,9 +27,14 @@ sys.path.insert(0, os.path.join(REPO, "tests", "fixtures"))
 sys.path.insert(0, HERE)
 
 import criclient  # noqa: E402
+import leakcheck  # noqa: E402
 import oci_images  # noqa: E402
 import procs  # noqa: E402
 from scratch_cwd import cwd_elsewhere  # noqa: E402,F401  (a session fixture)
+
+# the host as the session found it (tests/fixtures/leakcheck.py), for
+# test_zz_nothing_left.py
+SNAPSHOT_AT_START = leakcheck.snapshot()
 
 BUILD = os.environ.get("CAPSA_BUILD", os.path.join(REPO, "build"))
 CAPSAD = os.environ.get("CAPSAD", os.path.join(BUILD, "capsad"))
@@ -94,8 +99,9 @@ class Capsad:
 
     def start(self, *extra, wait=True, env=None):
         logf = open(self.log, "ab")
-        # a plugin that hangs is cut off after 5 s (the default is 60)
-        env = dict(os.environ, CAPSACTL_CNI_TIMEOUT="5", **(env or {}))
+        # a plugin that hangs is cut off after 20 s (the default is 60; 50
+        # pods at once on 2 CPUs take some seconds each)
+        env = dict(os.environ, CAPSACTL_CNI_TIMEOUT="20", **(env or {}))
         self.proc = subprocess.Popen(self.argv(*extra), stdin=subprocess.DEVNULL,
                                      stdout=logf, stderr=logf, env=env)
         logf.close()

@@ -248,3 +248,13 @@ def test_container_events(cri, pod):
     stream.cancel()
     assert [e for i, e in events if i == a] == [0, 1, 2, 3], events
     assert [e for i, e in events if i == b] == [0, 1, 2], events
+
+
+def test_oom_killed(cri, pod):
+    """A container the kernel kills for memory reads OOMKilled, not Error."""
+    cfg = ctr_config("hog", ["sh", "-c", "x=a; while true; do x=$x$x; done"],
+                     linux={"resources": {"memory_limit_in_bytes": 20 << 20}})
+    cid = create(cri, pod, cfg)
+    cri.call("StartContainer", container_id=cid)
+    st = wait_exit(cri, cid, timeout=60)
+    assert (st.reason, st.exit_code) == ("OOMKilled", 137), st

@@ -153,3 +153,30 @@ def test_restart_keeps_pods(cri, capsad):
     assert procs.pid_alive(info["pid"])
     capsad.start()
     assert status(cri, pid).status.state == READY
+
+
+def test_infra_death_is_not_ready(cri):
+    """The infra container killed: the sandbox reads NotReady (the kubelet
+    then recreates it), and stop and remove still clean up."""
+    pid = cri.call("RunPodSandbox", config=pod_config("dies")).pod_sandbox_id
+    info = json.loads(status(cri, pid, verbose=True).info["info"])
+    os.kill(info["pid"], signal.SIGKILL)
+    procs.wait_for(lambda: status(cri, pid).status.state == NOTREADY, timeout=20,
+                   what="NotReady")
+    cri.call("StopPodSandbox", pod_sandbox_id=pid)
+    cri.call("RemovePodSandbox", pod_sandbox_id=pid)
+    assert list(cri.call("ListPodSandbox").items) == []
+
+
+def test_fifty_pods_at_once(cri):
+    import concurrent.futures as cf
+    cfgs = [pod_config("many%d" % i) for i in range(50)]
+    with cf.ThreadPoolExecutor(max_workers=50) as ex:
+        ids = list(ex.map(lambda c: cri.call("RunPodSandbox", config=c, timeout=240)
+                          .pod_sandbox_id, cfgs))
+    assert len(set(ids)) == 50
+    items = cri.call("ListPodSandbox").items
+    assert sorted(p.id for p in items) == sorted(ids)
+    assert all(p.state == READY for p in items)
+    ips = {status(cri, i).status.network.ip for i in ids}
+    assert len(ips) == 50 and "" not in ips

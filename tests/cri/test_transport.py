@@ -145,7 +145,7 @@ def test_deadline_and_concurrency(cri, capsad):
     # the sandbox never became ready, and goes once the ADD is cut off
     assert [p for p in cri.call("ListPodSandbox").items if p.metadata.name == "slow"] == []
     procs.wait_for(lambda: capsad.capsactl("pod", "ps", "-q").stdout.strip() == "",
-                   timeout=30, what="the half-made pod removed")
+                   timeout=60, what="the half-made pod removed")
 
 
 def test_cli(capsad, tmp_path):
