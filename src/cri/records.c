@@ -69,12 +69,46 @@ static void from_row(sqlite3_stmt *st, struct cri_sandbox *s)
     s->pod_exists = sqlite3_column_int(st, 8) != 0;
 }
 
-static int select_rows(struct cx_db *db, const char *where, const char *arg,
-                       struct cri_sandbox **out, size_t *n, cx_error *err)
+static void sandbox_free_row(void *row)
+{
+    cri_sandbox_free(row);
+}
+
+static void sandbox_from_row(sqlite3_stmt *st, void *row)
+{
+    from_row(st, row);
+}
+
+static const struct cri_rows sandbox_rows = {
+    "sandbox", "SELECT " COLUMNS FROM, " ORDER BY s.created, s.id", "s.id", "s.name_key",
+    sizeof(struct cri_sandbox), sandbox_from_row, sandbox_free_row,
+};
+
+int cri_sandbox_get(struct cx_db *db, const char *what, bool by_name, struct cri_sandbox *out,
+                    bool *found, cx_error *err)
+{
+    return cri_rows_get(db, &sandbox_rows, what, by_name, out, found, err);
+}
+
+int cri_sandbox_list(struct cx_db *db, struct cri_sandbox **out, size_t *n, cx_error *err)
+{
+    return cri_rows_select(db, &sandbox_rows, "", NULL, (void **) out, n, err);
+}
+
+/* ---- what both kinds of rows share ---- */
+
+void cri_rows_free(const struct cri_rows *k, void *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        k->free_row((char *) v + i * k->size);
+    free(v);
+}
+
+int cri_rows_select(struct cx_db *db, const struct cri_rows *k, const char *where,
+                    const char *arg, void **out, size_t *n, cx_error *err)
 {
     _cleanup_stmt_ sqlite3_stmt *st = NULL;
-    _cleanup_free_ char *sql = cx_asprintf("SELECT " COLUMNS FROM "%s ORDER BY s.created, s.id",
-                                           where);
+    _cleanup_free_ char *sql = cx_asprintf("%s%s%s", k->select, where, k->order);
     *out = NULL;
     *n = 0;
     if (cx_db_prepare(db, sql, &st, err) < 0)
@@ -83,26 +117,27 @@ static int select_rows(struct cx_db *db, const char *where, const char *arg,
         sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        *out = cx_realloc(*out, (*n + 1) * sizeof **out);
-        from_row(st, &(*out)[(*n)++]);
+        *out = cx_realloc(*out, (*n + 1) * k->size);
+        k->from_row(st, (char *) *out + (*n)++ * k->size);
     }
     if (rc != SQLITE_DONE) {
-        cri_sandboxes_free(*out, *n);
+        cri_rows_free(k, *out, *n);
         *out = NULL;
         *n = 0;
-        return cx_db_fail(db, "reading the sandboxes", err);
+        return cx_db_fail(db, "reading the rows", err);
     }
     return 0;
 }
 
-int cri_sandbox_get(struct cx_db *db, const char *what, bool by_name, struct cri_sandbox *out,
-                    bool *found, cx_error *err)
+int cri_rows_get(struct cx_db *db, const struct cri_rows *k, const char *what, bool by_name,
+                 void *out, bool *found, cx_error *err)
 {
-    struct cri_sandbox *v;
+    void *v;
     size_t n;
     *found = false;
     if (by_name) {
-        if (select_rows(db, " WHERE s.name_key = ?1", what, &v, &n, err) < 0)
+        _cleanup_free_ char *where = cx_asprintf(" WHERE %s = ?1", k->key_col);
+        if (cri_rows_select(db, k, where, what, &v, &n, err) < 0)
             return -1;
     } else {
         /* an ID or a unique prefix of one: hex only, so GLOB sees no pattern */
@@ -110,26 +145,22 @@ int cri_sandbox_get(struct cx_db *db, const char *what, bool by_name, struct cri
             strlen(what) > 64)
             return 0;
         _cleanup_free_ char *glob = cx_asprintf("%s*", what);
-        if (select_rows(db, " WHERE s.id GLOB ?1", glob, &v, &n, err) < 0)
+        _cleanup_free_ char *where = cx_asprintf(" WHERE %s GLOB ?1", k->id_col);
+        if (cri_rows_select(db, k, where, glob, &v, &n, err) < 0)
             return -1;
         if (n > 1) {
-            cri_sandboxes_free(v, n);
-            return cx_fail(err, EINVAL, "sandbox ID prefix %s is ambiguous", what);
+            cri_rows_free(k, v, n);
+            return cx_fail(err, EINVAL, "%s ID prefix %s is ambiguous", k->what, what);
         }
     }
     if (n == 1) {
-        *out = v[0];
+        memcpy(out, v, k->size);
         *found = true;
         free(v);
         return 0;
     }
-    cri_sandboxes_free(v, n);
+    cri_rows_free(k, v, n);
     return 0;
-}
-
-int cri_sandbox_list(struct cx_db *db, struct cri_sandbox **out, size_t *n, cx_error *err)
-{
-    return select_rows(db, "", NULL, out, n, err);
 }
 
 int cri_sandbox_set_state(struct cx_db *db, const char *id, const char *state, cx_error *err)

@@ -54,4 +54,21 @@ int cri_container_set(struct cx_db *db, const char *id, const char *column, cons
                       cx_error *err);
 int cri_container_delete(struct cx_db *db, const char *id, cx_error *err);
 
+/* What the two kinds of rows share: selecting them (where: " WHERE ..."
+ * with ?1 bound to arg), and finding one by ID, unique ID prefix or name
+ * key.  k describes the kind. */
+struct cri_rows {
+    const char *what;                 /* "sandbox": messages */
+    const char *select, *order;       /* "SELECT ... FROM ...", " ORDER BY ..." */
+    const char *id_col, *key_col;
+    size_t size;                      /* of one row */
+    void (*from_row)(sqlite3_stmt *st, void *row);
+    void (*free_row)(void *row);
+};
+int cri_rows_select(struct cx_db *db, const struct cri_rows *k, const char *where,
+                    const char *arg, void **out, size_t *n, cx_error *err);
+int cri_rows_get(struct cx_db *db, const struct cri_rows *k, const char *what, bool by_name,
+                 void *out, bool *found, cx_error *err);
+void cri_rows_free(const struct cri_rows *k, void *v, size_t n);
+
 #endif

@@ -72,68 +72,32 @@ static void from_row(sqlite3_stmt *st, struct cri_container *c)
     c->ctr_exists = sqlite3_column_int(st, 9) != 0;
 }
 
-static int select_rows(struct cx_db *db, const char *where, const char *arg,
-                       struct cri_container **out, size_t *n, cx_error *err)
+static void ctr_free_row(void *row)
 {
-    _cleanup_stmt_ sqlite3_stmt *st = NULL;
-    _cleanup_free_ char *sql = cx_asprintf("SELECT " COLUMNS FROM "%s ORDER BY r.created, r.id",
-                                           where);
-    *out = NULL;
-    *n = 0;
-    if (cx_db_prepare(db, sql, &st, err) < 0)
-        return -1;
-    if (arg)
-        sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        *out = cx_realloc(*out, (*n + 1) * sizeof **out);
-        from_row(st, &(*out)[(*n)++]);
-    }
-    if (rc != SQLITE_DONE) {
-        cri_containers_free(*out, *n);
-        *out = NULL;
-        *n = 0;
-        return cx_db_fail(db, "reading the containers", err);
-    }
-    return 0;
+    cri_container_free(row);
 }
+
+static void ctr_from_row(sqlite3_stmt *st, void *row)
+{
+    from_row(st, row);
+}
+
+static const struct cri_rows container_rows = {
+    "container", "SELECT " COLUMNS FROM, " ORDER BY r.created, r.id", "r.id", "r.name_key",
+    sizeof(struct cri_container), ctr_from_row, ctr_free_row,
+};
 
 int cri_container_get(struct cx_db *db, const char *what, bool by_name,
                       struct cri_container *out, bool *found, cx_error *err)
 {
-    struct cri_container *v;
-    size_t n;
-    *found = false;
-    if (by_name) {
-        if (select_rows(db, " WHERE r.name_key = ?1", what, &v, &n, err) < 0)
-            return -1;
-    } else {
-        if (what[0] == '\0' || strspn(what, "0123456789abcdef") != strlen(what) ||
-            strlen(what) > 64)
-            return 0;
-        _cleanup_free_ char *glob = cx_asprintf("%s*", what);
-        if (select_rows(db, " WHERE r.id GLOB ?1", glob, &v, &n, err) < 0)
-            return -1;
-        if (n > 1) {
-            cri_containers_free(v, n);
-            return cx_fail(err, EINVAL, "container ID prefix %s is ambiguous", what);
-        }
-    }
-    if (n == 1) {
-        *out = v[0];
-        *found = true;
-        free(v);
-        return 0;
-    }
-    cri_containers_free(v, n);
-    return 0;
+    return cri_rows_get(db, &container_rows, what, by_name, out, found, err);
 }
 
 int cri_container_list(struct cx_db *db, const char *sandbox_id, struct cri_container **out,
                        size_t *n, cx_error *err)
 {
-    return select_rows(db, sandbox_id ? " WHERE r.sandbox_id = ?1" : "", sandbox_id, out, n,
-                       err);
+    return cri_rows_select(db, &container_rows, sandbox_id ? " WHERE r.sandbox_id = ?1" : "",
+                           sandbox_id, (void **) out, n, err);
 }
 
 int cri_container_set(struct cx_db *db, const char *id, const char *column, const char *value,
