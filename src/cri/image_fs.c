@@ -75,7 +75,7 @@ static int usage_of(struct fs_usage *slot, const char *root, const char *sub,
     if (slot->measured_ms == 0 || now - slot->measured_ms >= FS_CACHE_MS ||
         strcmp(slot->path, path) != 0) {
         int64_t ts = wall_ns();
-        uint64_t bytes, inodes;
+        uint64_t bytes = 0, inodes = 0;
         rc = walk(path, &bytes, &inodes, err);
         if (rc == 0) {
             snprintf(slot->path, sizeof slot->path, "%s", path);

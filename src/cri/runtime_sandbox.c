@@ -206,6 +206,10 @@ CRI_HANDLER(cri_stop_pod_sandbox)
         struct cx_pod pod;
         if ((rc = cx_pod_get(ctx->engine, sb.id, &pod, err)) == 0) {
             rc = cx_pod_act(ctx->engine, &pod, CX_POD_STOP, -1, err);
+            /* the network and mounts released before we answer, as the CRI
+             * says: the exit commands may still be on their way */
+            for (size_t i = 0; rc == 0 && i < pod.nmembers; i++)
+                rc = cx_ctr_cleanup(ctx->engine, pod.members[i], err);
             cx_pod_free(&pod);
         }
         if (rc == 0)

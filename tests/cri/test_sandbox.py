@@ -155,6 +155,23 @@ def test_restart_keeps_pods(cri, capsad):
     assert status(cri, pid).status.state == READY
 
 
+def test_stop_releases_the_network(cri, capsad, tmp_path):
+    """StopPodSandbox answers once the pod's network is gone (veth, lease),
+    even with a running container in the pod."""
+    cfg = pod_config("netstop")
+    pid = cri.call("RunPodSandbox", config=cfg).pod_sandbox_id
+    ctr = {"metadata": {"name": "c"}, "image": {"image": "localhost/busybox:latest"},
+           "command": ["sleep", "300"]}
+    cid = cri.call("CreateContainer", pod_sandbox_id=pid, config=ctr).container_id
+    cri.call("StartContainer", container_id=cid)
+    ip = status(cri, pid).status.network.ip
+    cri.call("StopPodSandbox", pod_sandbox_id=pid)
+    links = procs.run(capsad.enter() + ["ip", "-o", "link", "show", "type", "veth"]).stdout
+    assert links.strip() == "", links
+    leases = os.path.join(capsad.base, "ipam", "capsa-cri-test")
+    assert ip not in (os.listdir(leases) if os.path.isdir(leases) else []), ip
+
+
 def test_infra_death_is_not_ready(cri):
     """The infra container killed: the sandbox reads NotReady (the kubelet
     then recreates it), and stop and remove still clean up."""
