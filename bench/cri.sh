@@ -10,7 +10,7 @@
 # iptables rule or sysctl reaches the host. Markdown on stdout, progress on
 # stderr. See bench/README.md ("cri.sh").
 #
-#   sudo bench/cri.sh                     # defaults, about 15 minutes on a busy 2-core VM
+#   sudo bench/cri.sh                     # defaults, about 8 minutes on a busy 2-core VM
 #   sudo env N=20 SECTIONS="lat list" bench/cri.sh
 #
 # Environment: N (interleaved rounds per latency, default 10), WARMUP (2),
