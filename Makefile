@@ -147,6 +147,14 @@ bench-engine: all
 bench-network: all
 	CAPSACTL=$${CAPSACTL:-$(CURDIR)/$(BUILD)/capsactl} bench/network.sh
 
+# capsad vs containerd 1.6 (its CRI plugin, runc) through the CRI, side by
+# side in one network namespace: pod and container start, exec, 50 pods at
+# once, List* with 20 and 200 containers, the daemons' and shims' memory
+# (as root; bench/README.md, "cri.sh"; needs cri-tools' critest images in
+# their registry's data: shared/tools/critest/run.sh --prepare)
+bench-cri: all
+	CAPSAD=$${CAPSAD:-$(CURDIR)/$(BUILD)/capsad} bench/cri.sh
+
 # the programs, and capsad's systemd units in $(PREFIX)/lib/systemd/system
 # (the service's ExecStart rewritten to $(PREFIX)/bin/capsad)
 install: all
@@ -167,4 +175,5 @@ install: all
 clean:
 	rm -rf $(BUILD) $(ASAN) $(FUZZ) $(FI) $(VG)
 
-.PHONY: all check check-cri critest demo install clean bench fuzz bench-pull bench-engine bench-network
+.PHONY: all check check-cri critest demo install clean bench fuzz bench-pull bench-engine bench-network \
+	bench-cri
