@@ -549,10 +549,12 @@ json_t *cri_config_json(const struct cri_config *c)
     json_t *j = json_object();
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         const void *field = (const char *) c + keys[i].off;
+        if (keys[i].kind == K_INT) {
+            json_object_set_new(j, keys[i].name, json_integer(*(const int *) field));
+            continue;
+        }
         const char *s = *(char *const *) field;
-        json_object_set_new(j, keys[i].name,
-                            keys[i].kind == K_INT ? json_integer(*(const int *) field)
-                            : json_string(s ? s : ""));
+        json_object_set_new(j, keys[i].name, json_string(s ? s : ""));
     }
     json_t *rt = json_object();
     for (size_t i = 0; i < c->nruntimes; i++)

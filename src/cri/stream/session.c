@@ -192,6 +192,8 @@ void sess_feed_initial(struct sess *s, const void *data, size_t n)
 {
     if (n > SESS_IN_MAX)
         n = SESS_IN_MAX;   /* capsad reads at most one head's worth */
+    if (n == 0)
+        return;            /* (data may be NULL then) */
     memcpy(s->in, data, n);
     s->in_off = 0;
     s->in_len = n;
