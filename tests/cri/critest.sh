@@ -20,15 +20,20 @@ RESULTS=${2:-$W/results}
 NS=capsa-critest-$$
 export CRI_WORK=${CRI_WORK:-/tmp/capsa-cri}
 
+# runs under set -e: every step must be allowed to find nothing to do, or
+# the trap itself would turn a passing run into exit 1
 cleanup() {
+    local rc=$?
     [ -f "$W/capsad.pid" ] && kill "$(cat "$W/capsad.pid")" 2>/dev/null || true
     sleep 1
     nsenter --net="/run/netns/$NS" "$TOOLS/run.sh" --stop-registry >/dev/null 2>&1 || true
     "$BUILD/capsactl" --root "$W/root" --runroot "$W/run" pod rm -fa >/dev/null 2>&1 || true
     "$BUILD/capsactl" --root "$W/root" --runroot "$W/run" rm -fa >/dev/null 2>&1 || true
     ip netns del "$NS" 2>/dev/null || true
-    grep " $W/" /proc/self/mountinfo | awk '{print $5}' | sort -r | xargs -r -n1 umount -l
-    rm -rf "$W/root" "$W/run"
+    { grep " $W/" /proc/self/mountinfo || true; } | awk '{print $5}' | sort -r |
+        xargs -r -n1 umount -l || true
+    rm -rf "$W/root" "$W/run" || true
+    exit "$rc"
 }
 trap cleanup EXIT
 
