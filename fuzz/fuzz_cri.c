@@ -57,7 +57,9 @@ static void container(const Runtime__V1__CreateContainerRequest *r)
     struct cx_run_opts o;
     struct cri_ctr_spec s;
     cx_error err = { 0 };
-    if (cri_ctr_config(r->config, "0123456789abcdef", r->sandbox_config, "k8s_pod",
+    struct cri_ctr_pod pod = { .sandbox_id = "0123456789abcdef", .name = "k8s_pod",
+                               .config = r->sandbox_config };
+    if (cri_ctr_config(r->config, &pod,
                        "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", &o,
                        &s, &err) < 0) {
         FZ_CHECK(err.msg[0] != '\0');

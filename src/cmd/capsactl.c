@@ -132,13 +132,14 @@ static void usage(FILE *out)
 {
     fprintf(out, "usage: capsactl [global options] command [options] [arguments...]\n\n"
                  "global options: --root DIR (default " CX_ENGINE_ROOT "), --runroot DIR\n"
-                 "  (default " CX_ENGINE_RUNROOT "), --registries-conf FILE, --debug,\n"
+                 "  (default " CX_ENGINE_RUNROOT "), --registries-conf FILE, --runtime NAME|PATH\n"
+                 "  (new containers' OCI runtime: capsa, or runc, crun, ...), --debug,\n"
                  "  --version, --help\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(out, "  %-11s %s\n", commands[i].name, commands[i].help);
 }
 
-enum { OPT_ROOT = 1000, OPT_RUNROOT, OPT_REGCONF, OPT_DEBUG };
+enum { OPT_ROOT = 1000, OPT_RUNROOT, OPT_REGCONF, OPT_DEBUG, OPT_RUNTIME };
 
 static int parse_global(int argc, char **argv, struct ctl_global *g, cx_error *err)
 {
@@ -147,6 +148,7 @@ static int parse_global(int argc, char **argv, struct ctl_global *g, cx_error *e
         { "runroot", required_argument, NULL, OPT_RUNROOT },
         { "registries-conf", required_argument, NULL, OPT_REGCONF },
         { "debug", no_argument, NULL, OPT_DEBUG },
+        { "runtime", required_argument, NULL, OPT_RUNTIME },
         { "version", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { 0 },
@@ -159,6 +161,7 @@ static int parse_global(int argc, char **argv, struct ctl_global *g, cx_error *e
         case OPT_RUNROOT: g->runroot = optarg; break;
         case OPT_REGCONF: g->registries_conf = optarg; break;
         case OPT_DEBUG: g->debug = true; break;
+        case OPT_RUNTIME: g->runtime = optarg; break;
         case 'v': printf("capsactl version %s\n", CAPSA_VERSION); exit(0);
         case 'h': usage(stdout); exit(0);
         default:

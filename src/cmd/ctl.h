@@ -17,6 +17,7 @@ struct ctl_global {
     const char *root;             /* persistent store: /var/lib/capsa */
     const char *runroot;          /* volatile: /run/capsa-engine */
     const char *registries_conf;  /* NULL: /etc/containers/registries.conf */
+    const char *runtime;          /* --runtime: new containers' (NULL: capsa) */
     bool debug;
     int argc;                     /* the whole command line, for capsactl-full */
     char **argv;

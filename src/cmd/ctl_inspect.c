@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "engine/ctr_net.h"
+#include "engine/ctr_runtime.h"
 #include "engine/attach.h"
 #include "engine/gotmpl.h"
 #include "engine/lifecycle.h"
@@ -74,7 +75,8 @@ static json_t *inspect_json(struct cx_engine *e, struct cx_ctr *c)
         "Path", path ? json_incref(path) : json_null(),
         "Args", ref_or(json_object_get(proc, "args"), false), "State", state,
         "Image", c->image_id, "ImageName", c->image_name, "Name", c->name,
-        "RestartCount", c->restarts, "LogPath", logpath ? logpath : "", "OCIRuntime", "capsa",
+        "RestartCount", c->restarts, "LogPath", logpath ? logpath : "",
+        "OCIRuntime", cx_rt_name(c),
         "Config", config, "Rootfs", "", "Driver", "overlay",
         "NetworkSettings", cx_ctr_net_settings(e, c->id, opts),
         "HostConfig", host_config(opts));

@@ -19,7 +19,10 @@
 
 int ctl_engine_open(const struct ctl_global *g, struct cx_engine *e, cx_error *err)
 {
-    return cx_engine_open(e, g->root, g->runroot, err);
+    if (cx_engine_open(e, g->root, g->runroot, err) < 0)
+        return -1;
+    e->default_runtime = g->runtime;
+    return 0;
 }
 
 /* The image as --pull says: found in the store, else pulled. */
@@ -128,7 +131,7 @@ int ctl_run_attached(struct cx_engine *e, struct cx_ctr *c, const struct cx_run_
     }
     _cleanup_close_ int sock = f.sock;
     struct cx_attach_opts ao = { .tty = o->tty, .stdin_open = o->interactive,
-                                 .detach_keys = o->detach_keys, .id = c->id };
+                                 .detach_keys = o->detach_keys, .ctr = c };
     bool detached = false;
     if (cx_attach_relay(e, sock, &ao, &detached, err) < 0)
         return -125;

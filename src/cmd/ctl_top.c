@@ -20,7 +20,7 @@
 #include "engine/stats.h"
 #include "engine/top.h"
 #include "net/ports.h"
-#include "runtime/container.h"
+#include "engine/ctr_runtime.h"
 
 /* ---- Go's text/tabwriter (minwidth 12, padding 2, spaces, left) ---- */
 
@@ -485,10 +485,10 @@ static int attach_relay(struct cx_engine *e, const struct cx_ctr *c, const struc
         cx_error ignored = { 0 };
         cx_attach_resize(e, c->id);
         /* as podman: a full-screen program redraws for the newcomer */
-        cx_kill(e->runtime_root, c->id, SIGWINCH, false, &ignored);
+        cx_rt_kill(e, c, SIGWINCH, false, &ignored);
     }
     struct cx_attach_opts ao = { .tty = tty, .stdin_open = !a->no_stdin,
-                                 .detach_keys = a->keys, .id = c->id };
+                                 .detach_keys = a->keys, .ctr = c };
     bool detached = false;
     if (cx_attach_relay(e, sock, &ao, &detached, err) < 0)
         return -1;

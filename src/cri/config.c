@@ -539,8 +539,9 @@ void cri_config_usage(FILE *f)
     }
     fprintf(f, "  --runtime NAME=PATH[:ROOT]  "
                "([runtimes.NAME] path = \"PATH\", root = \"ROOT\")\n"
-               "      a runtime handler: the OCI runtime at PATH (--root ROOT) for pods whose\n"
-               "      RuntimeClass names NAME; repeatable; \"" CRI_RUNTIME_BUILTIN "\" is built in\n"
+               "      a runtime handler: the OCI runtime at PATH (runc, crun: --root ROOT, else\n"
+               "      RUNROOT/runtimes/<its file name>) for pods whose RuntimeClass names NAME;\n"
+               "      repeatable; \"" CRI_RUNTIME_BUILTIN "\" is built in\n"
                "  --help, --version\n");
 }
 

@@ -22,9 +22,11 @@
 
 /* A runtime handler: the RuntimeClass handler name the kubelet sends, the
  * OCI runtime binary it selects and that runtime's --root.  The built-in
- * "capsa" has path NULL (capsa's runtime library, in process). */
+ * "capsa" has path NULL (capsa's runtime library, in process).  A pod's
+ * infra container and every container of the pod run under its handler's
+ * runtime (engine/ctr_runtime.h). */
 struct cri_runtime {
-    char *name, *path, *root;   /* root NULL: the runtime's own default */
+    char *name, *path, *root;   /* root NULL: <runroot>/runtimes/<path's file name> */
 };
 
 struct cri_config {

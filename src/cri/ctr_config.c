@@ -246,13 +246,15 @@ static char *engine_name(const Runtime__V1__ContainerConfig *c, const char *pod_
     return NULL;   /* a generated one */
 }
 
-static int flags(const Runtime__V1__ContainerConfig *c, const char *sandbox_id,
+static int flags(const Runtime__V1__ContainerConfig *c, const struct cri_ctr_pod *pod,
                  const char *image_id, const char *log, struct cx_run_opts *o, cx_error *err)
 {
     struct args a = { NULL };
     add(&a, "create", NULL);
-    add(&a, "--pod", sandbox_id);
+    add(&a, "--pod", pod->sandbox_id);
     add(&a, "--pull", "never");
+    if (pod->runtime)
+        add(&a, "--runtime", pod->runtime);
     if (log)
         addf(&a, "--log-opt", "path=%s", log);
     else
@@ -288,8 +290,7 @@ static int flags(const Runtime__V1__ContainerConfig *c, const char *sandbox_id,
     return 0;
 }
 
-int cri_ctr_config(const Runtime__V1__ContainerConfig *c, const char *sandbox_id,
-                   const Runtime__V1__PodSandboxConfig *pod, const char *pod_name,
+int cri_ctr_config(const Runtime__V1__ContainerConfig *c, const struct cri_ctr_pod *pod,
                    const char *image_id, struct cx_run_opts *o, struct cri_ctr_spec *s,
                    cx_error *err)
 {
@@ -304,8 +305,8 @@ int cri_ctr_config(const Runtime__V1__ContainerConfig *c, const char *sandbox_id
     if (strlen(c->metadata->name) > 1024)
         return bad(err, "container config: metadata.name \"%s\" is too long",
                    c->metadata->name);
-    int rc = log_path(c, pod, s, err);
-    if (rc == 0 && flags(c, sandbox_id, image_id, s->log_path, o, err) < 0) {
+    int rc = log_path(c, pod->config, s, err);
+    if (rc == 0 && flags(c, pod, image_id, s->log_path, o, err) < 0) {
         cri_ctr_spec_free(s);
         return -1;
     }
@@ -325,8 +326,10 @@ int cri_ctr_config(const Runtime__V1__ContainerConfig *c, const char *sandbox_id
     }
     for (size_t i = 0; i < c->n_args; i++)
         cx_strv_push(&o->args, cx_strdup(c->args[i]));
-    o->name = engine_name(c, pod_name);
+    o->name = engine_name(c, pod->name);
+    o->runtime_root = pod->runtime && pod->runtime_root ? cx_strdup(pod->runtime_root) : NULL;
     o->no_infra_autostart = true;   /* a dead sandbox is the kubelet's to recreate */
-    s->name_key = cx_asprintf("%s_%s_%u", sandbox_id, c->metadata->name, c->metadata->attempt);
+    s->name_key = cx_asprintf("%s_%s_%u", pod->sandbox_id, c->metadata->name,
+                              c->metadata->attempt);
     return 0;
 }

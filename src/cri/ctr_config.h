@@ -17,11 +17,19 @@ struct cri_ctr_spec {
     char *log_path;            /* log_directory/log_path, or NULL: none */
 };
 
+/* The pod a container is made in. */
+struct cri_ctr_pod {
+    const char *sandbox_id;    /* its ID, the engine pod's too */
+    const char *name;          /* the engine pod's name */
+    const Runtime__V1__PodSandboxConfig *config;
+    /* the pod's OCI runtime (its handler's, as its infra container runs
+     * under it): binary and --root; NULL: capsa */
+    const char *runtime, *runtime_root;
+};
+
 void cri_ctr_spec_free(struct cri_ctr_spec *s);
-/* Check c and fill o (for the pod sandbox_id, whose config is pod, whose
- * engine pod name is pod_name) and s.  EINVAL naming the field when bad. */
-int cri_ctr_config(const Runtime__V1__ContainerConfig *c, const char *sandbox_id,
-                   const Runtime__V1__PodSandboxConfig *pod, const char *pod_name,
+/* Check c and fill o (for pod) and s.  EINVAL naming the field when bad. */
+int cri_ctr_config(const Runtime__V1__ContainerConfig *c, const struct cri_ctr_pod *pod,
                    const char *image_id, struct cx_run_opts *o, struct cri_ctr_spec *s,
                    cx_error *err);
 

@@ -82,11 +82,34 @@ static int log_dir(const char *path, cx_error *err)
     return cx_mkdir_p(dir, 0755, err);
 }
 
+/* The engine pod's name, and its runtime: its infra container's, which
+ * RunPodSandbox made under the pod's handler (strings in the arena). */
+static int pod_of(struct cri_ctx *ctx, struct cx_engine *e, const struct cri_sandbox *sb,
+                  struct cri_ctr_pod *pod, cx_error *err)
+{
+    struct cx_pod p;
+    if (cx_pod_get(e, sb->id, &p, err) < 0)
+        return -1;
+    pod->sandbox_id = sb->id;
+    pod->name = arena_strdup(&ctx->arena, p.name);
+    struct cx_ctr infra;
+    bool found = false;
+    int rc = cx_ctr_lookup(&e->store.db, p.infra_id, &infra, &found, err);
+    cx_pod_free(&p);
+    if (rc == 0 && found) {
+        pod->runtime = infra.runtime ? arena_strdup(&ctx->arena, infra.runtime) : NULL;
+        pod->runtime_root = infra.runtime_root ? arena_strdup(&ctx->arena, infra.runtime_root)
+                                               : NULL;
+        cx_ctr_free(&infra);
+    }
+    return rc;
+}
+
 static int make(struct cri_ctx *ctx, struct cx_engine *e, const Runtime__V1__ContainerConfig *c,
                 const struct cri_sandbox *sb, struct cri_container *row, cx_error *err)
 {
-    const Runtime__V1__PodSandboxConfig *pod = (const void *) cri_unpack(
-        ctx, &runtime__v1__pod_sandbox_config__descriptor, sb->config, sb->config_len);
+    struct cri_ctr_pod pod = { .config = (const void *) cri_unpack(
+        ctx, &runtime__v1__pod_sandbox_config__descriptor, sb->config, sb->config_len) };
     struct cx_image_rec img = { 0 };
     struct cx_image_config cfg = { 0 };
     bool found;
@@ -95,15 +118,12 @@ static int make(struct cri_ctx *ctx, struct cx_engine *e, const Runtime__V1__Con
     if (!found)
         return cri_fail(ctx, err, GRPC_NOT_FOUND, "image %s not found (pull it first)",
                         c->image->image);
-    _cleanup_free_ char *pod_name = NULL;
-    struct cx_pod p;
-    if (cx_pod_get(e, sb->id, &p, err) == 0) {
-        pod_name = cx_strdup(p.name);
-        cx_pod_free(&p);
-    }
-    _cleanup_(cx_run_opts_free) struct cx_run_opts o;
-    _cleanup_(cri_ctr_spec_free) struct cri_ctr_spec spec;
-    int rc = pod_name ? cri_ctr_config(c, sb->id, pod, pod_name, img.id, &o, &spec, err) : -1;
+    /* zeroed: freed on every path, cri_ctr_config called or not */
+    _cleanup_(cx_run_opts_free) struct cx_run_opts o = { 0 };
+    _cleanup_(cri_ctr_spec_free) struct cri_ctr_spec spec = { 0 };
+    int rc = pod_of(ctx, e, sb, &pod, err);
+    if (rc == 0)
+        rc = cri_ctr_config(c, &pod, img.id, &o, &spec, err);
     if (rc == 0 && spec.log_path)
         rc = log_dir(spec.log_path, err);
     if (rc == 0)

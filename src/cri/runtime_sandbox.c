@@ -144,15 +144,13 @@ CRI_HANDLER(cri_run_pod_sandbox)
     if (rt == NULL)
         return cri_fail(ctx, err, GRPC_INVALID_ARGUMENT, "no runtime handler \"%s\" is "
                         "configured", req->runtime_handler);
-    /* the engine runs start, kill and delete through capsa's library: a
-     * handler naming another runtime binary cannot be honoured yet, and
-     * running its pods under capsa instead would be a lie */
-    if (rt->path)
-        return cri_fail(ctx, err, GRPC_UNIMPLEMENTED, "runtime handler \"%s\" (%s): capsad "
-                        "runs pods under capsa only, for now", rt->name, rt->path);
     _cleanup_(cri_pod_spec_free) struct cri_pod_spec spec;
     if (cri_pod_spec_make(req->config, &spec, err) < 0)
         return -1;
+    /* the infra container under the handler's runtime; the pod's
+     * containers follow it (runtime_container.c) */
+    spec.runtime = rt->path;
+    spec.runtime_root = rt->root;
     struct cx_engine *e = cri_engine(ctx, err);
     if (e == NULL)
         return -1;

@@ -31,9 +31,9 @@
 #include "cri/records.h"
 #include "cri/stats_cache.h"
 #include "engine/containers.h"
+#include "engine/ctr_runtime.h"
 #include "engine/lifecycle.h"
 #include "runtime/cgroup/cgroup.h"
-#include "runtime/container.h"
 
 static struct cri_stats_cache cache = CRI_STATS_CACHE_INIT;
 
@@ -73,17 +73,15 @@ static int cgroup_sample(struct cx_engine *e, struct cx_ctr *c, struct cri_cg_sa
     int64_t mono = mono_now();
     if (cri_stats_cached(&cache, c->id, mono, s))
         return 1;
-    _cleanup_container_ struct cx_container *rc = NULL;
-    if (cx_container_load(e->runtime_root, c->id, false, &rc, err) < 0) {
+    _cleanup_(json_decrefp) json_t *dirs = NULL, *config = NULL;
+    if (cx_rt_cgroups(e, c, &dirs, &config, err) < 0) {
         cx_ctr_sync(e, c);   /* it may have exited (and been deleted) since */
         if (runs(c))
             return -1;
         cx_error_clear(err);
         return 0;
     }
-    if (!rc->st->cgroups)
-        return cx_fail(err, 0, "container %s has no cgroup to read its usage from", c->id);
-    json_t *cg = cgroup_stats(rc->st->cgroups);
+    json_t *cg = cgroup_stats(dirs);
     if (!cg)
         return cx_fail(err, 0, "container %s: its cgroup statistics cannot be read", c->id);
     cri_cg_sample_of(cg, cx_now_ns(), mono, s);

@@ -17,9 +17,9 @@
 #include "common/util.h"
 #include "cri/handlers.h"
 #include "cri/records.h"
+#include "engine/ctr_runtime.h"
 #include "engine/engine.h"
 #include "engine/lifecycle.h"
-#include "runtime/container.h"
 
 /* The engine record of a CRI container the runtime holds (created or
  * running), and its row. */
@@ -87,7 +87,7 @@ CRI_HANDLER(cri_update_container_resources)
     int rc = 0;
     if (req->linux) {
         json_auto_t *res = resources_json(req->linux);
-        rc = cx_update(ctx->engine->runtime_root, c.id, res, err);
+        rc = cx_rt_update(ctx->engine, &c, res, err);
     }
     cx_ctr_free(&c);
     cri_container_free(&row);

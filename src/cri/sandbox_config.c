@@ -193,6 +193,12 @@ int cri_pod_spec_infra(struct cx_run_opts *o, void *spec, cx_error *err)
     struct cri_pod_spec *s = spec;
     o->ipc_host = s->host_ipc;
     o->pid_host = s->host_pid;
+    if (s->runtime) {
+        free(o->runtime);
+        free(o->runtime_root);
+        o->runtime = cx_strdup(s->runtime);
+        o->runtime_root = s->runtime_root ? cx_strdup(s->runtime_root) : NULL;
+    }
     for (char **v = s->sysctls; v && *v; v++)
         if (cx_run_opts_res_flag(o, CX_RF_SYSCTL, *v, err) < 0)
             return cx_error_prefix(err, "sandbox config: sysctls");

@@ -18,6 +18,9 @@ struct cri_pod_spec {
     char **sysctls;            /* "key=value" */
     bool host_network, host_ipc, host_pid, share_pid;
     char *cgroup_parent;
+    /* the runtime handler's binary and --root (borrowed from capsad's
+     * configuration, not freed); NULL: capsa */
+    const char *runtime, *runtime_root;
 };
 
 /* Whether path has a ".." component (a kubelet's path must not climb). */
@@ -27,7 +30,8 @@ void cri_pod_spec_free(struct cri_pod_spec *s);
  * modes) and fill s; EINVAL naming the field when it is bad. */
 int cri_pod_spec_make(const Runtime__V1__PodSandboxConfig *c, struct cri_pod_spec *s,
                       cx_error *err);
-/* The infra container's options the spec adds (DNS servers, ...). */
+/* The infra container's options the spec adds (DNS servers, the
+ * runtime, ...). */
 int cri_pod_spec_infra(struct cx_run_opts *o, void *spec, cx_error *err);
 
 #endif

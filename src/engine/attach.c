@@ -16,7 +16,7 @@
 
 #include "common/cleanup.h"
 #include "common/util.h"
-#include "runtime/container.h"
+#include "engine/ctr_runtime.h"
 
 int cx_detach_keys_parse(const char *keys, unsigned char out[CX_DETACH_MAX], size_t *n,
                          cx_error *err)
@@ -156,12 +156,12 @@ static void forward_signal(struct relay *r, int sigfd)
         if (r->o->has_ctl_dir)
             cx_attach_resize_dir(r->o->ctl_dir);
         else
-            cx_attach_resize(r->e, r->o->id);
+            cx_attach_resize(r->e, r->o->ctr->id);
         return;
     }
     cx_error ignored = { 0 };
     if (!r->o->tty)
-        cx_kill(r->e->runtime_root, r->o->id, (int) si.ssi_signo, false, &ignored);
+        cx_rt_kill(r->e, r->o->ctr, (int) si.ssi_signo, false, &ignored);
 }
 
 static int relay_loop(struct relay *r, int sigfd, bool *detached, cx_error *err)

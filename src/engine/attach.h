@@ -18,10 +18,12 @@
 int cx_detach_keys_parse(const char *keys, unsigned char out[CX_DETACH_MAX], size_t *n,
                          cx_error *err);
 
+struct cx_ctr;
+
 struct cx_attach_opts {
     bool tty, stdin_open;
     const char *detach_keys;
-    const char *id;          /* to forward signals (no tty) */
+    const struct cx_ctr *ctr; /* to forward signals (no tty) */
     bool has_ctl_dir;        /* resize through ctl_dir's ctl fifo (an exec */
     int ctl_dir;             /* session's), not the container's */
 };

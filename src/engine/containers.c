@@ -37,6 +37,8 @@ void cx_ctr_free(struct cx_ctr *c)
     free(c->boot_id);
     free(c->opts);
     free(c->command);
+    free(c->runtime);
+    free(c->runtime_root);
     memset(c, 0, sizeof *c);
 }
 
@@ -112,7 +114,8 @@ int cx_ctr_insert(struct cx_db *db, const struct cx_ctr *c, cx_error *err)
                        "remove that container or choose another name", c->name, holder[0]);
     _cleanup_stmt_ sqlite3_stmt *st = NULL;
     if (cx_db_prepare(db, "INSERT INTO containers (id, name, image_id, image_name, created, "
-                      "state, boot_id, opts, command) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", &st, err) < 0)
+                      "state, boot_id, opts, command, runtime, runtime_root) VALUES (?, ?, ?, "
+                      "?, ?, ?, ?, ?, ?, ?, ?)", &st, err) < 0)
         return -1;
     sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, c->name, -1, SQLITE_STATIC);
@@ -123,11 +126,14 @@ int cx_ctr_insert(struct cx_db *db, const struct cx_ctr *c, cx_error *err)
     sqlite3_bind_text(st, 7, c->boot_id ? c->boot_id : "", -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 8, c->opts ? c->opts : "{}", -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 9, c->command ? c->command : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 10, c->runtime ? c->runtime : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 11, c->runtime_root ? c->runtime_root : "", -1, SQLITE_STATIC);
     return cx_db_step_done(db, st, err);
 }
 
 #define CTR_COLUMNS "id, name, image_id, image_name, created, state, pid, pid_start, " \
-    "boot_id, exit_code, started, finished, restarts, stopped_by_user, oom, opts, command"
+    "boot_id, exit_code, started, finished, restarts, stopped_by_user, oom, opts, command, " \
+    "runtime, runtime_root"
 
 static void ctr_from_row(sqlite3_stmt *st, struct cx_ctr *c)
 {
@@ -150,6 +156,10 @@ static void ctr_from_row(sqlite3_stmt *st, struct cx_ctr *c)
     c->oom = sqlite3_column_int(st, 14) != 0;
     c->opts = cx_strdup(cx_db_text(st, 15));
     c->command = cx_strdup(cx_db_text(st, 16));
+    /* '' (capsa in process) stays NULL: the common case allocates nothing */
+    const char *rt = cx_db_text(st, 17), *root = cx_db_text(st, 18);
+    c->runtime = rt[0] ? cx_strdup(rt) : NULL;
+    c->runtime_root = root[0] ? cx_strdup(root) : NULL;
 }
 
 /* The rows of sql with one text argument; at most max (0: all). */

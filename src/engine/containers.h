@@ -1,7 +1,7 @@
 /* containers.h: container records in the store's database (schema 2,
- * src/store/db.c).  Names are unique (the database says so, in the same
- * transaction that records the container, so two `run --name x` at once
- * never both win). */
+ * its runtime since schema 7; src/store/db.c).  Names are unique (the
+ * database says so, in the same transaction that records the container,
+ * so two `run --name x` at once never both win). */
 #ifndef CAPSA_ENGINE_CONTAINERS_H
 #define CAPSA_ENGINE_CONTAINERS_H
 
@@ -35,6 +35,8 @@ struct cx_ctr {
     bool stopped_by_user, oom;
     char *opts;                             /* the run options, JSON */
     char *command;                          /* its command, a JSON array ('': unknown) */
+    char *runtime, *runtime_root;           /* another OCI runtime's binary and --root;
+                                             * NULL: capsa in process (ctr_runtime.h) */
 };
 
 const char *cx_ctr_state_name(enum cx_ctr_state s);

@@ -10,11 +10,14 @@
  *   <runroot>/containers/<id>/rootfs    the merged root while it runs
  *   <runroot>/containers/<id>/shim.pid, pid, exit  the shim's files
  *   <runroot>/runtime                   capsa's --root for engine containers
+ *   <runroot>/runtimes/<name>           another runtime's --root (runc, crun)
  *   <root>/locks/ctr-<id>               one flock per container
  *
  * The engine runs `capsa-shim` (conmon's command line) which runs
  * `capsa --root <runroot>/runtime create`; start, kill, pause and delete
- * go through libcapsa's runtime directly, on that same root. */
+ * go through libcapsa's runtime directly, on that same root.  A container
+ * may run under another OCI runtime instead (--runtime): the shim runs it,
+ * and so does every later step (ctr_runtime.h). */
 #ifndef CAPSA_ENGINE_ENGINE_H
 #define CAPSA_ENGINE_ENGINE_H
 
@@ -33,6 +36,8 @@ struct cx_engine {
     char *runtime_root;            /* <runroot>/runtime */
     char *runtime, *shim, *init;   /* capsa, capsa-shim, capsa-init */
     char *self;                    /* capsactl, for the shim's exit command */
+    const char *default_runtime;   /* for new containers without --runtime (capsactl's
+                                    * global --runtime); NULL: capsa */
     char *root_opts[5];            /* "--root", R, "--runroot", RR, NULL */
     int ctrsfd, runctrsfd;         /* <root>/containers, <runroot>/containers */
     bool systemd_cgroup;           /* the runtime's systemd cgroup driver (capsad may

@@ -14,6 +14,7 @@
 #include "common/cleanup.h"
 #include "common/util.h"
 #include "engine/attach.h"
+#include "engine/ctr_runtime.h"
 #include "engine/lifecycle.h"
 #include "engine/passwd.h"
 #include "engine/shim_client.h"
@@ -148,11 +149,13 @@ static void exec_argv(struct cx_engine *e, const struct cx_ctr *c, const struct 
     size_t n = 0;
     own[0] = cx_asprintf("%s/process.json", s->dir);
     own[1] = cx_asprintf("%s/pid", s->dir);
+    struct cx_rt rt;
+    cx_rt_of(e, c, &rt);
     const char *fixed[] = {
         e->shim, "--api-version", "1", "-c", c->id, "-u", s->id, "-n", c->name,
-        "-r", e->runtime, "-b", s->dir, "-p", own[1], "--exit-dir", s->dir,
+        "-r", rt.bin, "-b", s->dir, "-p", own[1], "--exit-dir", s->dir,
         "--persist-dir", s->dir, "-l", "none", "--full-attach", "--log-level", "warning",
-        "--runtime-arg", "--root", "--runtime-arg", e->runtime_root,
+        "--runtime-arg", "--root", "--runtime-arg", rt.root,
         "-e", "--exec-process-spec", own[0],
     };
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
@@ -216,7 +219,7 @@ static int run_session(struct cx_engine *e, const struct cx_ctr *c, const struct
             return -1;
         }
         struct cx_attach_opts ao = { .tty = r->tty, .stdin_open = r->interactive,
-                                     .detach_keys = r->detach_keys, .id = c->id,
+                                     .detach_keys = r->detach_keys, .ctr = c,
                                      .has_ctl_dir = true, .ctl_dir = s->dirfd };
         bool detached;
         if (cx_attach_relay(e, sock, &ao, &detached, err) < 0)

@@ -15,6 +15,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "engine/ctr_net.h"
+#include "engine/ctr_runtime.h"
 #include "engine/etcfiles.h"
 #include "engine/net_gc.h"
 #include "engine/ns_join.h"
@@ -24,7 +25,6 @@
 #include "engine/spec_gen.h"
 #include "engine/volumes.h"
 #include "engine/watch.h"
-#include "runtime/container.h"
 
 int64_t cx_now_ns(void)
 {
@@ -42,35 +42,6 @@ static void sleep_ms(int ms)
 static int ctr_lock(struct cx_engine *e, const char *id, struct cx_lock *l, cx_error *err)
 {
     return cx_lock_take(e->store.locksfd, "ctr", id, true, l, err);
-}
-
-static bool runtime_has(struct cx_engine *e, const char *id)
-{
-    _cleanup_free_ char *p = cx_asprintf("%s/%s", e->runtime_root, id);
-    return access(p, F_OK) == 0;
-}
-
-/* The runtime's view of the container: CX_CREATED, CX_RUNNING, ...; -1
- * when it has none. */
-static int runtime_status(struct cx_engine *e, const char *id)
-{
-    if (!runtime_has(e, id))
-        return -1;
-    cx_error ignored = { 0 };
-    _cleanup_container_ struct cx_container *rc = NULL;
-    if (cx_container_load(e->runtime_root, id, false, &rc, &ignored) < 0)
-        return -1;
-    return (int) rc->st->status;
-}
-
-/* The runtime's container, gone (killed first if it runs). */
-static int runtime_delete(struct cx_engine *e, const char *id, cx_error *err)
-{
-    if (!runtime_has(e, id))
-        return 0;
-    if (cx_delete(e->runtime_root, id, true, err) < 0)
-        return cx_error_prefix(err, "deleting the runtime's container");
-    return 0;
 }
 
 /* ---- create ---- */
@@ -215,6 +186,10 @@ static int create_resolved(struct cx_engine *e, const struct cx_image_rec *img,
     c.image_name = cx_strdup(img->nnames ? img->names[0] : img->id);
     c.created = cx_now_ns();
     c.boot_id = cx_strdup(cx_boot_id());
+    if (cx_rt_resolve(e, o->runtime, o->runtime_root, &c.runtime, &c.runtime_root, err) < 0) {
+        cx_ctr_free(&c);
+        return -1;
+    }
     json_t *oj = cx_run_opts_to_json(o), *cmd = NULL;
     merge_image_labels(oj, cfg);
     c.opts = oj ? json_dumps(oj, JSON_COMPACT) : NULL;
@@ -335,7 +310,7 @@ void cx_ctr_sync(struct cx_engine *e, struct cx_ctr *c)
         _cleanup_close_ int run = openat(e->runctrsfd, c->id, O_RDONLY | O_DIRECTORY |
                                          O_CLOEXEC);
         c->oom = c->oom || (run >= 0 && faccessat(run, "oom", F_OK, 0) == 0);
-    } else if (c->state == CX_CTR_CREATED && runtime_status(e, c->id) == CX_RUNNING) {
+    } else if (c->state == CX_CTR_CREATED && cx_rt_status(e, c) == CX_RUNNING) {
         c->state = CX_CTR_RUNNING;  /* a start killed before it recorded so */
     } else if (!pid_alive(c) && !shim_alive(e, c)) {
         c->state = CX_CTR_EXITED;   /* its monitor died, or the host rebooted */
@@ -363,7 +338,7 @@ static int shim_up(struct cx_engine *e, struct cx_ctr *c, const struct cx_run_op
                    int *pid, int *code, cx_error *err)
 {
     _cleanup_close_ int run = cx_engine_run_dir(e, c->id, true, err);
-    if (run < 0 || runtime_delete(e, c->id, err) < 0)
+    if (run < 0 || cx_rt_delete(e, c, err) < 0)
         return -1;
     /* a shim left by an interrupted start writes its exit file once the
        runtime's container is gone: let it, before the new run begins */
@@ -374,7 +349,9 @@ static int shim_up(struct cx_engine *e, struct cx_ctr *c, const struct cx_run_op
         sleep_ms(10);
     unlinkat(run, "exit", 0);
     unlinkat(run, "oom", 0);
-    struct cx_shim_req req = { .id = c->id, .name = c->name, .tty = o->tty,
+    struct cx_rt rt;
+    cx_rt_of(e, c, &rt);
+    struct cx_shim_req req = { .id = c->id, .name = c->name, .rt = &rt, .tty = o->tty,
                                .stdin_open = o->interactive, .log_max = o->log_max_size,
                                .log_path = o->log_path, .log_none = o->log_none };
     CX_FAULT("shim starting");
@@ -409,7 +386,7 @@ static int start_locked(struct cx_engine *e, struct cx_ctr *c, const struct cx_r
         r = shim_up(e, c, o, &pid, code, err);
     /* the plugins' ADD ran meanwhile: done before the process runs */
     if (cx_ctr_net_attach_end(e, job, r == 0 ? err : &(cx_error){ 0 }) < 0 && r == 0) {
-        runtime_delete(e, c->id, &(cx_error){ 0 });
+        cx_rt_delete(e, c, &(cx_error){ 0 });
         return -1;
     }
     if (r < 0)
@@ -423,9 +400,9 @@ static int start_locked(struct cx_engine *e, struct cx_ctr *c, const struct cx_r
     c->has_exit = false;
     c->stopped_by_user = false;
     if (cx_ctr_update(&e->store.db, c, err) < 0 || (before && before(arg, c, err) < 0) ||
-        cx_start(e->runtime_root, c->id, err) < 0) {
+        cx_rt_start(e, c, err) < 0) {
         cx_error ignored = { 0 };
-        runtime_delete(e, c->id, &ignored);
+        cx_rt_delete(e, c, &ignored);
         return -1;
     }
     CX_FAULT("container started");
@@ -454,7 +431,7 @@ static int resume_recorded(struct cx_engine *e, struct cx_ctr *c, cx_error *err)
 
 static int start_created(struct cx_engine *e, struct cx_ctr *c, cx_error *err)
 {
-    if (cx_start(e->runtime_root, c->id, err) < 0)
+    if (cx_rt_start(e, c, err) < 0)
         return -1;
     c->state = CX_CTR_RUNNING;
     c->started = cx_now_ns();
@@ -485,7 +462,7 @@ int cx_ctr_start(struct cx_engine *e, struct cx_ctr *c, cx_before_start_fn befor
     if (r == 0 && (c->state == CX_CTR_RUNNING || c->state == CX_CTR_PAUSED))
         r = resume_recorded(e, c, err);
     else if (r == 0 && c->state == CX_CTR_CREATED && pid_alive(c) && !before &&
-             runtime_status(e, c->id) == CX_CREATED)
+             cx_rt_status(e, c) == CX_CREATED)
         r = start_created(e, c, err);   /* a start killed after its shim was up */
     else if (r == 0)
         r = start_locked(e, c, &o, before, arg, code, err);
@@ -508,7 +485,7 @@ int cx_ctr_kill(struct cx_engine *e, struct cx_ctr *c, int sig, cx_error *err)
     if (!is_live(e, c))
         return cx_fail(err, EINVAL, "container %s is not running (%s)", c->name,
                        cx_ctr_state_name(c->state));
-    return cx_kill(e->runtime_root, c->id, sig, false, err);
+    return cx_rt_kill(e, c, sig, false, err);
 }
 
 /* Until the pid is gone or the exit file is there, at most timeout_ms. */
@@ -577,11 +554,10 @@ static int stop_begin(struct cx_engine *e, struct cx_ctr *c, int timeout, bool *
     if (r == 0 && *live) {
         cx_error ignored = { 0 };
         if (c->state == CX_CTR_PAUSED)
-            cx_pause(e->runtime_root, c->id, false, &ignored);
+            cx_rt_pause(e, c, false, &ignored);
         CX_FAULT("stop recorded");
         /* the stop signal to the init only, as podman: it tells the rest */
-        cx_kill(e->runtime_root, c->id, timeout > 0 ? stop_signal_of(e, c) : SIGKILL,
-                timeout == 0, &ignored);
+        cx_rt_kill(e, c, timeout > 0 ? stop_signal_of(e, c) : SIGKILL, timeout == 0, &ignored);
     }
     cx_lock_release(&lock);
     return r;
@@ -595,7 +571,7 @@ int cx_ctr_stop(struct cx_engine *e, struct cx_ctr *c, int timeout, cx_error *er
         return -1;
     if (live && !wait_gone(e, c, timeout * 1000)) {
         cx_error ignored = { 0 };
-        cx_kill(e->runtime_root, c->id, SIGKILL, true, &ignored);
+        cx_rt_kill(e, c, SIGKILL, true, &ignored);
         if (!wait_gone(e, c, 30000))
             return cx_fail(err, ETIMEDOUT, "container %s did not exit 30 s after SIGKILL",
                            c->name);
@@ -638,7 +614,7 @@ int cx_ctr_pause(struct cx_engine *e, struct cx_ctr *c, bool pause, cx_error *er
     if (c->state != (pause ? CX_CTR_RUNNING : CX_CTR_PAUSED))
         r = cx_fail(err, EINVAL, "container %s is %s, not %s", c->name,
                     cx_ctr_state_name(c->state), pause ? "running" : "paused");
-    else if ((r = cx_pause(e->runtime_root, c->id, pause, err)) == 0) {
+    else if ((r = cx_rt_pause(e, c, pause, err)) == 0) {
         c->state = pause ? CX_CTR_PAUSED : CX_CTR_RUNNING;
         r = cx_ctr_update(&e->store.db, c, err);
     }
@@ -649,9 +625,10 @@ int cx_ctr_pause(struct cx_engine *e, struct cx_ctr *c, bool pause, cx_error *er
 /* ---- cleanup and removal ---- */
 
 /* Everything of a stopped container but its record. */
-static int teardown(struct cx_engine *e, const char *id, bool all, cx_error *err)
+static int teardown(struct cx_engine *e, const struct cx_ctr *c, bool all, cx_error *err)
 {
-    if (runtime_delete(e, id, err) < 0)
+    const char *id = c->id;
+    if (cx_rt_delete(e, c, err) < 0)
         return -1;
     CX_FAULT("runtime container deleted");
     /* a plugin that fails its DEL (or is gone) must not keep a container
@@ -715,7 +692,7 @@ static int cleanup_locked(struct cx_engine *e, struct cx_ctr *c, cx_error *err)
                                  c->name);
     _cleanup_close_ int run = openat(e->runctrsfd, c->id, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     c->oom = run >= 0 && faccessat(run, "oom", F_OK, 0) == 0;
-    int r = teardown(e, c->id, o.rm, err);
+    int r = teardown(e, c, o.rm, err);
     if (r == 0 && o.rm) {
         keep_exit_code(e, c);
         r = cx_volumes_release(e, c->id, true, err);
@@ -764,8 +741,8 @@ int cx_ctr_remove(struct cx_engine *e, const char *what, bool force, bool volume
         else {
             cx_error ignored = { 0 };
             if (c.state == CX_CTR_PAUSED)
-                cx_pause(e->runtime_root, c.id, false, &ignored);
-            cx_kill(e->runtime_root, c.id, SIGKILL, true, &ignored);
+                cx_rt_pause(e, &c, false, &ignored);
+            cx_rt_kill(e, &c, SIGKILL, true, &ignored);
             wait_gone(e, &c, 10000);
         }
     }
@@ -773,7 +750,7 @@ int cx_ctr_remove(struct cx_engine *e, const char *what, bool force, bool volume
     if (r == 0 && (r = ctr_lock(e, c.id, &lock, err)) == 0) {
         /* the directories before the record: an rm killed in between
            leaves a record that the next `rm -f` finds and finishes */
-        r = teardown(e, c.id, true, err);
+        r = teardown(e, &c, true, err);
         CX_FAULT("directories removed");
         if (r == 0)
             r = cx_volumes_release(e, c.id, volumes, err);

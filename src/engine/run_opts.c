@@ -428,7 +428,7 @@ enum {
     O_ULIMIT, O_INIT, O_RESTART, O_NETWORK, O_PULL, O_LABEL_FILE, O_ANNOTATION,
     O_STOP_SIGNAL, O_STOP_TIMEOUT, O_LOG_OPT, O_LOG_DRIVER, O_DETACH, O_INTERACTIVE, O_TTY,
     O_POD,
-    O_NO_HOSTS, O_GROUP_ADD,
+    O_NO_HOSTS, O_GROUP_ADD, O_RUNTIME,
     O_NET_FLAG,  /* + enum cx_net_flag: run_opts_net.c */
     O_RES_FLAG = O_NET_FLAG + 32,  /* + enum cx_res_flag: run_opts_res.c */
 };
@@ -484,6 +484,7 @@ static const struct option long_opts[] = {
     { "add-host", required_argument, NULL, O_NET_FLAG + CX_NF_ADD_HOST },
     { "no-hosts", optional_argument, NULL, O_NO_HOSTS },
     { "group-add", required_argument, NULL, O_GROUP_ADD },
+    { "runtime", required_argument, NULL, O_RUNTIME },
     { "device", required_argument, NULL, O_RES_FLAG + CX_RF_DEVICE },
     { "sysctl", required_argument, NULL, O_RES_FLAG + CX_RF_SYSCTL },
     { "cgroup-parent", required_argument, NULL, O_RES_FLAG + CX_RF_CGROUP_PARENT },
@@ -570,6 +571,7 @@ static int flag_value(int c, struct cx_run_opts *o, const char *arg, cx_error *e
     case O_RESTART: return parse_restart(o, arg, err);
     case O_NETWORK: return parse_network(o, arg, err);
     case O_POD: return set_string(&o->pod, "--pod", arg, err);
+    case O_RUNTIME: return set_string(&o->runtime, "--runtime", arg, err);
     case O_PULL:
         if (keyword("--pull", arg, pulls, "always, missing, never, newer", &k, err) < 0)
             return -1;
@@ -679,7 +681,7 @@ void cx_run_opts_free(struct cx_run_opts *o)
                       &o->seccomp, &o->stop_signal, &o->image, &o->pod,
                       &o->ns_join[0], &o->ns_join[1], &o->ns_join[2], &o->ns_join[3],
                       &o->ip, &o->mac, &o->log_path, &o->cgroup_parent, &o->cpuset_cpus,
-                      &o->cpuset_mems, &o->apparmor, &o->runtime };
+                      &o->cpuset_mems, &o->apparmor, &o->runtime, &o->runtime_root };
     char ***strvs[] = { &o->env, &o->entrypoint, &o->cap_add, &o->cap_drop, &o->labels,
                         &o->annotations, &o->args, &o->networks, &o->publish, &o->aliases,
                         &o->dns, &o->dns_search, &o->dns_options, &o->add_hosts,

@@ -115,9 +115,11 @@ struct cx_run_opts {
      * without the defaults (NULL: the defaults) */
     char **readonly_paths;
     char *apparmor;              /* --security-opt apparmor=, NULL unset */
+    char *runtime;               /* --runtime NAME|PATH: the OCI runtime (resolved
+                                  * at create: ctr_runtime.h); NULL: the engine's */
     /* for capsad, no flag: */
-    char *runtime;               /* an OCI runtime binary for this container, NULL:
-                                  * the engine's (kept only: see CONTAINERS.md) */
+    char *runtime_root;          /* that runtime's --root (a handler's root); NULL:
+                                  * <runroot>/runtimes/<name> */
     bool no_infra_autostart;     /* a pod member's start fails when the infra
                                   * container is not running (else started) */
     char *image;                 /* the first positional argument */

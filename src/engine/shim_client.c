@@ -15,6 +15,7 @@
 
 #include "common/cleanup.h"
 #include "common/util.h"
+#include "engine/ctr_runtime.h"
 
 extern char **environ;
 
@@ -58,7 +59,7 @@ static void shim_argv(struct cx_engine *e, const struct cx_shim_req *r, struct a
     add(a, "-n");
     add(a, r->name);
     add(a, "-r");
-    add(a, e->runtime);
+    add(a, r->rt->bin);
     add(a, "-b");
     add(a, own(a, cx_engine_ctr_path(e, r->id, NULL)));
     add(a, "-p");
@@ -84,7 +85,7 @@ static void shim_argv(struct cx_engine *e, const struct cx_shim_req *r, struct a
     add(a, "--runtime-arg");
     add(a, "--root");
     add(a, "--runtime-arg");
-    add(a, e->runtime_root);
+    add(a, r->rt->root);
     if (e->systemd_cgroup) {
         add(a, "--runtime-arg");
         add(a, "--systemd-cgroup");

@@ -1,6 +1,6 @@
 /* shim_client.h: starting capsa-shim for a container, as podman starts
  * conmon: its command line, the sync pipe (SOCK_SEQPACKET) on which it
- * reports {"data": PID} once `capsa create` is done, or the runtime's
+ * reports {"data": PID} once the runtime's `create` is done, or its
  * error.  The shim detaches itself; capsactl keeps nothing of it. */
 #ifndef CAPSA_ENGINE_SHIM_CLIENT_H
 #define CAPSA_ENGINE_SHIM_CLIENT_H
@@ -10,8 +10,11 @@
 
 #include "engine/engine.h"
 
+struct cx_rt;
+
 struct cx_shim_req {
     const char *id, *name;
+    const struct cx_rt *rt;      /* the runtime it runs (ctr_runtime.h) */
     bool tty, stdin_open;
     int64_t log_max;             /* -1: unlimited */
     const char *log_path;        /* NULL: <root>/containers/<id>/ctr.log */

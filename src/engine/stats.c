@@ -13,10 +13,10 @@
 
 #include "common/cleanup.h"
 #include "common/util.h"
+#include "engine/ctr_runtime.h"
 #include "engine/lifecycle.h"
 #include "engine/top.h"
 #include "runtime/cgroup/cgroup.h"
-#include "runtime/container.h"
 
 void cx_stats_free(struct cx_stats *s)
 {
@@ -157,18 +157,15 @@ int cx_ctr_stats(struct cx_engine *e, struct cx_ctr *c, const struct cx_stats *p
     cx_ctr_sync(e, c);
     if (c->state != CX_CTR_RUNNING && c->state != CX_CTR_PAUSED)
         return 0;
-    _cleanup_container_ struct cx_container *rc = NULL;
-    if (cx_container_load(e->runtime_root, c->id, false, &rc, err) < 0) {
+    _cleanup_(json_decrefp) json_t *dirs = NULL, *config = NULL;
+    if (cx_rt_cgroups(e, c, &dirs, &config, err) < 0) {
         cx_ctr_sync(e, c);   /* it may have exited (and been cleaned up) meanwhile */
         if (c->state == CX_CTR_RUNNING || c->state == CX_CTR_PAUSED)
             return -1;
         cx_error_clear(err);
         return 0;
     }
-    if (!rc->st->cgroups)
-        return cx_fail(err, 0, "container %s has no cgroup to read its usage from",
-                       c->name);
-    json_t *cg = cgroup_stats(rc->st->cgroups);
+    json_t *cg = cgroup_stats(dirs);
     if (!cg)
         return cx_fail(err, 0, "container %s: its cgroup statistics cannot be read",
                        c->name);
@@ -177,7 +174,7 @@ int cx_ctr_stats(struct cx_engine *e, struct cx_ctr *c, const struct cx_stats *p
     out->system_nano = (uint64_t) now.tv_sec * 1000000000 + (uint64_t) now.tv_nsec;
     cx_stats_from_cgroup(cg, out);
     json_decref(cg);
-    out->mem_limit = cx_stats_mem_limit(config_mem_limit(cx_container_config(rc)), host_ram());
+    out->mem_limit = cx_stats_mem_limit(config_mem_limit(config), host_ram());
     net_io(c->pid, out);
     cx_stats_percentages(out, prev, c->started);
     return 0;

@@ -16,8 +16,8 @@
 
 #include "common/cleanup.h"
 #include "common/util.h"
+#include "engine/ctr_runtime.h"
 #include "engine/lifecycle.h"
-#include "runtime/container.h"
 #include "runtime/safepath.h"
 
 #define ETC_MAX (4u << 20)
@@ -640,9 +640,7 @@ static bool same_pidns(pid_t pid, const struct stat *ns)
 static int ctr_pids(struct cx_engine *e, const struct cx_ctr *c, pid_t **pids, size_t *n,
                     cx_error *err)
 {
-    _cleanup_container_ struct cx_container *rc = NULL;
-    if (cx_container_load(e->runtime_root, c->id, false, &rc, err) < 0 ||
-        cx_pids(rc, pids, n, err) < 0)
+    if (cx_rt_pids(e, c, pids, n, err) < 0)
         return -1;
     char path[48];
     struct stat ns;

@@ -24,6 +24,7 @@ struct fixture {
     Runtime__V1__LinuxContainerConfig linux;
     Runtime__V1__LinuxContainerSecurityContext sc;
     Runtime__V1__PodSandboxConfig pod;
+    const char *runtime, *runtime_root;   /* the pod's, NULL: capsa */
 };
 
 static void init(struct fixture *f)
@@ -41,11 +42,14 @@ static void init(struct fixture *f)
     f->c.linux = &f->linux;
     f->linux.security_context = &f->sc;
     f->pod.log_directory = "/var/log/pods/x";
+    f->runtime = f->runtime_root = NULL;
 }
 
 static int map(struct fixture *f, struct cx_run_opts *o, struct cri_ctr_spec *s, cx_error *err)
 {
-    return cri_ctr_config(&f->c, "feed", &f->pod, "k8s_pod", IMG, o, s, err);
+    struct cri_ctr_pod pod = { .sandbox_id = "feed", .name = "k8s_pod", .config = &f->pod,
+                               .runtime = f->runtime, .runtime_root = f->runtime_root };
+    return cri_ctr_config(&f->c, &pod, IMG, o, s, err);
 }
 
 static bool has(char **v, const char *s)
@@ -302,6 +306,47 @@ static void test_sandbox(void **state)
     assert_false(cri_path_has_dotdot("/a/..b/c..d"));
 }
 
+/* The pod's runtime: a --runtime flag (checked as capsactl's), the root as
+ * it is; capsa's pods name none; the infra container gets the handler's */
+static void test_runtime(void **state)
+{
+    (void) state;
+    struct fixture f;
+    init(&f);
+    struct cx_run_opts o;
+    struct cri_ctr_spec s;
+    cx_error err = { 0 };
+    assert_int_equal(map(&f, &o, &s, &err), 0);
+    assert_null(o.runtime);
+    assert_null(o.runtime_root);
+    cx_run_opts_free(&o);
+    cri_ctr_spec_free(&s);
+    f.runtime = "/usr/bin/runc";
+    f.runtime_root = "/run/capsa-runc";
+    assert_int_equal(map(&f, &o, &s, &err), 0);
+    assert_string_equal(o.runtime, "/usr/bin/runc");
+    assert_string_equal(o.runtime_root, "/run/capsa-runc");
+    cx_run_opts_free(&o);
+    cri_ctr_spec_free(&s);
+    f.runtime_root = NULL;   /* the engine's <runroot>/runtimes/runc */
+    assert_int_equal(map(&f, &o, &s, &err), 0);
+    assert_string_equal(o.runtime, "/usr/bin/runc");
+    assert_null(o.runtime_root);
+    cx_run_opts_free(&o);
+    cri_ctr_spec_free(&s);
+
+    struct cri_pod_spec ps = { .runtime = "/usr/bin/crun", .runtime_root = "/run/x" };
+    cx_run_opts_init(&o);
+    assert_int_equal(cri_pod_spec_infra(&o, &ps, &err), 0);
+    assert_string_equal(o.runtime, "/usr/bin/crun");
+    assert_string_equal(o.runtime_root, "/run/x");
+    cx_run_opts_free(&o);
+    ps.runtime = ps.runtime_root = NULL;
+    assert_int_equal(cri_pod_spec_infra(&o, &ps, &err), 0);
+    assert_null(o.runtime);
+    cx_run_opts_free(&o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -311,6 +356,7 @@ int main(void)
         cmocka_unit_test(test_mounts),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_sandbox),
+        cmocka_unit_test(test_runtime),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -78,6 +78,10 @@ void cgroup_entry_close(struct cgroup_entry *e);
 /* Kill what is left, remove the directories (with retries); reports a
  * directory it could not remove. */
 int cgroup_destroy(json_t *dirs, cx_error *err);
+/* The cgroup directories of process pid, read from /proc/PID/cgroup (as
+ * cgroup_stats and cgroup_pids take them): for a container another
+ * runtime made, which keeps no cgroups.json of ours.  layout.c */
+int cgroup_dirs_of(pid_t pid, json_t **dirs, cx_error *err);
 /* The container's pids; returns 1 (and *n = 0) when it has no cgroup. */
 int cgroup_pids(json_t *dirs, pid_t **pids, size_t *n, cx_error *err);
 /* Apply resources to a running container's cgroups (`update`); with

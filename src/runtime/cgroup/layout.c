@@ -2,9 +2,11 @@
  * each: v1, hybrid (v1 plus a v2 hierarchy) or pure v2, read at run time. */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/cleanup.h"
 #include "common/util.h"
+#include "runtime/cgroup/cgroup.h"
 #include "runtime/cgroup/internal.h"
 
 bool cg_has_ctrl(const struct cg_hier *h, const char *ctrl)
@@ -55,10 +57,12 @@ static bool parse_mount(char *line, struct cg_hier *h)
     return h->ctrls[0] != '\0';
 }
 
-/* Our cgroup in each hierarchy, from /proc/self/cgroup. */
-static void own_paths(struct cg_layout *l)
+/* Each line of a /proc/PID/cgroup file: fn(hierarchy, its cgroup path). */
+static void each_proc_cgroup(struct cg_layout *l, const char *file,
+                             void (*fn)(struct cg_hier *h, const char *path, void *arg),
+                             void *arg)
 {
-    _cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
+    _cleanup_fclose_ FILE *f = fopen(file, "re");
     char line[PATH_MAX + 256];
     while (f && fgets(line, sizeof line, f)) {
         line[strcspn(line, "\n")] = '\0';
@@ -70,8 +74,47 @@ static void own_paths(struct cg_layout *l)
         for (int i = 0; i < l->n; i++)
             if ((l->h[i].v2 && c[1] == '\0') ||
                 (!l->h[i].v2 && strcmp(l->h[i].ctrls, c + 1) == 0))
-                snprintf(l->h[i].own, sizeof l->h[i].own, "%s", p);
+                fn(&l->h[i], p, arg);
     }
+}
+
+static void set_own(struct cg_hier *h, const char *path, void *arg)
+{
+    (void) arg;
+    snprintf(h->own, sizeof h->own, "%s", path);
+}
+
+/* Our cgroup in each hierarchy, from /proc/self/cgroup. */
+static void own_paths(struct cg_layout *l)
+{
+    each_proc_cgroup(l, "/proc/self/cgroup", set_own, NULL);
+}
+
+/* path as a directory below h's mount point (mountinfo's root taken off:
+ * a path outside what the mount shows has no directory here) */
+static void add_dir(struct cg_hier *h, const char *path, void *arg)
+{
+    size_t rl = strcmp(h->root, "/") == 0 ? 0 : strlen(h->root);
+    if (rl && (strncmp(path, h->root, rl) != 0 || (path[rl] && path[rl] != '/')))
+        return;
+    char dir[PATH_MAX];
+    if ((size_t) snprintf(dir, sizeof dir, "%s%s", h->mnt, path + rl) < sizeof dir)
+        json_array_append_new(json_object_get(arg, "dirs"), json_string(dir));
+}
+
+int cgroup_dirs_of(pid_t pid, json_t **dirs, cx_error *err)
+{
+    struct cg_layout l;
+    char file[64];
+    *dirs = NULL;
+    if (cg_layout_detect(&l, err) < 0)
+        return -1;
+    snprintf(file, sizeof file, "/proc/%d/cgroup", (int) pid);
+    if (access(file, R_OK) < 0)
+        return cx_fail_errno(err, "cgroup: %s", file);
+    *dirs = json_pack("{s:[]}", "dirs");
+    each_proc_cgroup(&l, file, add_dir, *dirs);
+    return 0;
 }
 
 int cg_layout_detect(struct cg_layout *l, cx_error *err)
