@@ -84,7 +84,7 @@ static const struct jd_field state_fields[] = {
 static json_t *load(const char *doc, const char *text, size_t len, cx_error *err)
 {
     json_error_t je;
-    json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+    json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
     if (j == NULL) {
         char head[101], shown[112];
         snprintf(head, sizeof head, "%.*s", (int) (len < 100 ? len : 100), text);
@@ -336,7 +336,8 @@ int cx_oci_cli_update(const struct cx_oci_cli *r, const char *id, json_t *res, c
     _cleanup_free_ char *text = json_dumps(res, JSON_COMPACT);
     if (text == NULL)
         return cx_fail(err, ENOMEM, "update: cannot encode the resources");
-    const char *args[] = { "update", "--resources", "-", id, NULL };
+    /* a path rather than runc's "-": crun reads --resources as a file */
+    const char *args[] = { "update", "--resources", "/dev/stdin", id, NULL };
     return run(r, id, args, text, NULL, NULL, err);
 }
 

@@ -3,7 +3,7 @@
  *
  *   RT --root ROOT [--systemd-cgroup] state|start|pause|resume|ps ID
  *   RT ... kill [--all] ID SIGNAL   delete [--force] ID
- *   RT ... update --resources - ID  (the linux.resources JSON on stdin)
+ *   RT ... update --resources /dev/stdin ID  (linux.resources JSON on stdin)
  *
  * create and exec are not here: capsa-shim runs those (-r RT with
  * --runtime-arg --root ROOT, conmon's way).  A failed step is a cx_error

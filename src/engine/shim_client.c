@@ -16,6 +16,7 @@
 #include "common/cleanup.h"
 #include "common/util.h"
 #include "engine/ctr_runtime.h"
+#include "engine/oci_cli.h"
 
 extern char **environ;
 
@@ -135,6 +136,13 @@ int cx_shim_sync_read(int fd, int timeout_ms, const char *what, int *value, cx_e
         return cx_fail(err, EPROTO, "%s: capsa-shim sent \"%.80s\"", what, buf);
     if (json_integer_value(data) < 0) {
         const char *msg = json_string_value(json_object_get(j, "message"));
+        char tidy[CX_ERROR_MAX];
+        /* runc's stderr is logrus's key=value text: its message, unquoted,
+           so the user (and the 126/127 check) reads what capsa would say */
+        if (msg && strstr(msg, "level=") && strstr(msg, "msg=\"")) {
+            cx_oci_cli_message(msg, strlen(msg), tidy, sizeof tidy);
+            msg = tidy;
+        }
         return cx_fail(err, 0, "%s", msg && *msg ? msg : "the runtime failed");
     }
     *value = (int) json_integer_value(data);
