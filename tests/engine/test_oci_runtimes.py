@@ -9,58 +9,13 @@ import json
 import os
 import shutil
 import subprocess
-import tempfile
-import uuid
 
 import pytest
 
 import procs
+from oci_probe import probe
 
 RUNTIMES = ("runc", "crun")
-_probed = {}
-
-
-def probe(name):
-    """None when `name` runs a container here, else why not."""
-    if name in _probed:
-        return _probed[name]
-    path = shutil.which(name)
-    why = None
-    if path is None:
-        why = "%s is not installed" % name
-    else:
-        with tempfile.TemporaryDirectory(prefix="capsa-probe-") as d:
-            rootfs = os.path.join(d, "b", "rootfs")
-            os.makedirs(os.path.join(rootfs, "bin"))
-            shutil.copy("/bin/busybox", os.path.join(rootfs, "bin", "sh"))
-            subprocess.run([path, "spec", "-b", os.path.join(d, "b")], check=True,
-                           capture_output=True)
-            cfg_path = os.path.join(d, "b", "config.json")
-            with open(cfg_path) as f:
-                cfg = json.load(f)
-            cfg["process"]["terminal"] = False
-            cfg["process"]["args"] = ["/bin/sh", "-c", "true"]
-            with open(cfg_path, "w") as f:
-                json.dump(cfg, f)
-            root = os.path.join(d, "root")
-            cid = "capsa-probe-" + uuid.uuid4().hex[:8]
-            # files, not pipes: the runtime's init holds them until deleted
-            with tempfile.TemporaryFile() as err:
-                try:
-                    r = subprocess.run([path, "--root", root, "create", "--bundle",
-                                        os.path.join(d, "b"), cid], stdin=subprocess.DEVNULL,
-                                       stdout=subprocess.DEVNULL, stderr=err, timeout=60)
-                finally:
-                    subprocess.run([path, "--root", root, "delete", "--force", cid],
-                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL, timeout=60)
-                err.seek(0)
-                lines = err.read().decode(errors="replace").strip().splitlines()
-            if r.returncode != 0:
-                why = "%s cannot run a container on this host: %s" % (
-                    name, (lines or ["exit %d" % r.returncode])[-1])
-    _probed[name] = why
-    return why
 
 
 @pytest.fixture(params=RUNTIMES)
