@@ -109,7 +109,8 @@ int ctl_system_reset(const struct ctl_global *g, int argc, char **argv, cx_error
                                          "locks", "capsa.db", "capsa.db-wal", "capsa.db-shm" };
     for (size_t i = 0; root >= 0 && i < sizeof names / sizeof names[0]; i++)
         cx_rm_rf_at(root, names[i]);
-    static const char *const rnames[] = { "containers", "mounts", "runtime", "exits" };
+    static const char *const rnames[] = { "containers", "mounts", "runtime", "runtimes",
+                                          "exits" };
     for (size_t i = 0; run >= 0 && i < sizeof rnames / sizeof rnames[0]; i++)
         cx_rm_rf_at(run, rnames[i]);
     return 0;

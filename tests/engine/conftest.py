@@ -146,6 +146,9 @@ class Engine(Checked):
         rt = os.path.join(self.runroot, "runtime")
         if os.path.isdir(rt):
             left += ["runtime state " + d for d in os.listdir(rt) if not d.startswith("@")]
+        # other runtimes' (--runtime runc): <runroot>/runtimes/<name>/<id>
+        for d in glob.glob(os.path.join(self.runroot, "runtimes", "*", "*")):
+            left.append("runtime state " + os.path.relpath(d, self.runroot))
         return left
 
 
