@@ -57,6 +57,25 @@ static Runtime__V1__RuntimeCondition *network_ready(struct cri_ctx *ctx)
     return condition(ctx, "NetworkReady", true, "", "");
 }
 
+/* The handlers the kubelet may name: the default one (""), then each by
+ * name; no optional feature is claimed for any (recursive read-only
+ * mounts, user namespaces), as none is offered through the CRI yet. */
+static void handlers(struct cri_ctx *ctx, Runtime__V1__StatusResponse *r)
+{
+    const struct cri_config *c = ((struct capsad *) ctx->app)->cfg;
+    r->n_runtime_handlers = c->nruntimes + 1;
+    r->runtime_handlers = arena_alloc(&ctx->arena, r->n_runtime_handlers *
+                                                   sizeof *r->runtime_handlers);
+    for (size_t i = 0; i < r->n_runtime_handlers; i++) {
+        Runtime__V1__RuntimeHandler *h = CRI_NEW(ctx, Runtime__V1__RuntimeHandler,
+                                                 runtime__v1__runtime_handler__init);
+        h->name = i == 0 ? "" : c->runtimes[i - 1].name;
+        h->features = CRI_NEW(ctx, Runtime__V1__RuntimeHandlerFeatures,
+                              runtime__v1__runtime_handler_features__init);
+        r->runtime_handlers[i] = h;
+    }
+}
+
 CRI_HANDLER(cri_status)
 {
     (void) err;
@@ -69,6 +88,7 @@ CRI_HANDLER(cri_status)
     r->status->conditions = arena_alloc(&ctx->arena, 2 * sizeof *r->status->conditions);
     r->status->conditions[0] = condition(ctx, "RuntimeReady", true, "", "");
     r->status->conditions[1] = network_ready(ctx);
+    handlers(ctx, r);
     if (req->verbose) {
         json_auto_t *cfg = cri_config_json(d->cfg);
         _cleanup_free_ char *text = json_dumps(cfg, JSON_COMPACT);

@@ -188,7 +188,12 @@ def test_unknown_handler_leaves_nothing(cri, capsad):
 
 
 def test_status_lists_the_handlers(cri, capsad):
-    info = json.loads(cri.call("Status", verbose=True).info["config"])
-    for h in HANDLERS:
-        if shutil.which(h):
-            assert info["runtimes"][h]["path"] == shutil.which(h), info["runtimes"]
+    st = cri.call("Status", verbose=True)
+    info = json.loads(st.info["config"])
+    names = [h for h in HANDLERS if shutil.which(h)]
+    for h in names:
+        assert info["runtimes"][h]["path"] == shutil.which(h), info["runtimes"]
+    # the default handler (""), then each by name, claiming no feature
+    assert [h.name for h in st.runtime_handlers] == ["", "capsa"] + names
+    assert not any(h.features.user_namespaces or h.features.recursive_read_only_mounts
+                   for h in st.runtime_handlers)
