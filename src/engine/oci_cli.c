@@ -188,6 +188,21 @@ static int high_fd(int fd)
     return h;
 }
 
+/* Ours, without a service manager's NOTIFY_SOCKET: `runc start` given one
+ * waits for the container to send READY=1 (see shim_client.c). */
+static char **runtime_env(void)
+{
+    size_t n = 0;
+    while (environ[n])
+        n++;
+    char **env = cx_calloc(n + 1, sizeof *env);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!cx_str_has_prefix(environ[i], "NOTIFY_SOCKET="))
+            env[k++] = environ[i];
+    return env;
+}
+
 static int spawn(const char *const *argv, const int fds[3], pid_t *pid, cx_error *err)
 {
     posix_spawn_file_actions_t fa;
@@ -207,7 +222,8 @@ static int spawn(const char *const *argv, const int fds[3], pid_t *pid, cx_error
     posix_spawnattr_setpgroup(&at, 0);
     posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
                                   POSIX_SPAWN_SETPGROUP);
-    int rc = posix_spawn(pid, argv[0], &fa, &at, (char *const *) argv, environ);
+    _cleanup_free_ char **env = runtime_env();   /* the strings are environ's */
+    int rc = posix_spawn(pid, argv[0], &fa, &at, (char *const *) argv, env);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&at);
     if (rc != 0)

@@ -150,14 +150,16 @@ int cx_shim_sync_read(int fd, int timeout_ms, const char *what, int *value, cx_e
 }
 
 /* The environment for the shim: ours without the pipe variables (set
- * again for the pipes given) and without fault injection, which is for
- * the engine command under test, not for the exit command the shim runs
- * later. */
+ * again for the pipes given), without fault injection, which is for the
+ * engine command under test, not for the exit command the shim runs
+ * later, and without a service manager's NOTIFY_SOCKET (capsad's, under
+ * systemd): runc given one makes the container's start wait for the
+ * container's own READY=1. */
 static char **shim_env(const int fds[3])
 {
     static const char *const drop[] = { "_OCI_SYNCPIPE=", "_OCI_STARTPIPE=",
                                         "_OCI_ATTACHPIPE=", "CAPSA_FAULT_STEP=",
-                                        "CAPSA_FAULT_TRACE=" };
+                                        "CAPSA_FAULT_TRACE=", "NOTIFY_SOCKET=" };
     size_t n = 0;
     while (environ[n])
         n++;

@@ -8,6 +8,7 @@ host (crun refuses a hybrid cgroup host whose v2 side has controllers)."""
 import json
 import os
 import shutil
+import socket
 import subprocess
 
 import pytest
@@ -181,6 +182,24 @@ def test_runtime_failure_is_reported(engine, rt):
     assert "level=" not in r.stderr, r.stderr   # runc's logrus line, reduced to its message
     assert engine.ps() == []
     assert Runtime(rt, engine).empty()
+
+
+def test_service_notify_socket_is_not_passed_on(engine, rt, tmp_path):
+    """capsactl (or capsad) run by a Type=notify unit has NOTIFY_SOCKET: the
+    runtime must not get it (`runc start` would wait for the container's
+    own READY=1, forever)."""
+    path = str(tmp_path / "notify.sock")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(path)
+    try:
+        engine.env = dict(engine.env, NOTIFY_SOCKET=path)
+        engine.ok("run", "-d", "--runtime", rt, "--name", "n", "busybox", "sleep", "1000",
+                  timeout=30)
+        assert engine.inspect("n")["State"]["Status"] == "running"
+        assert engine.ok("exec", "n", "echo", "ok", timeout=30).stdout == "ok\n"
+        engine.ok("rm", "-f", "n")
+    finally:
+        sock.close()
 
 
 def test_restart_policy(engine, rt):
