@@ -33,9 +33,11 @@ pkgs="make meson ninja-build pkg-config gcc libc6-dev libjansson-dev libcap-dev
       libnghttp2-dev libprotobuf-c-dev protobuf-c-compiler"
 # the peers the tests drive: runc (the compat reference), podman (with
 # catatonit, its --init), containerd and docker.io (dockerd 20.10, with tini
-# as its docker-init; tests/interop), crun (make bench), installed as users
-# get them (with recommends; their daemons are not started: policy-rc.d
-# below)
+# as its docker-init; tests/interop), crun (make bench); runc and crun are
+# also the runtimes of --runtime and of capsad's runtime handlers
+# (tests/engine/test_oci_runtimes.py, tests/cri/test_runtime_handlers.py);
+# installed as users get them (with recommends; their daemons are not
+# started: policy-rc.d below)
 peers=""
 if [ "$test" = 1 ]; then
     # libcmocka-dev: unit tests; python3-pytest: every other suite;
