@@ -33,6 +33,8 @@ def with_handlers(capsad):
     for h in HANDLERS:
         if shutil.which(h):
             extra += ["--runtime", "%s=%s" % (h, shutil.which(h))]
+    # and one whose binary is not there
+    extra += ["--runtime", "ghost=/nonexistent/ghost-runtime"]
     capsad.stop()
     capsad.start(*extra)
     capsad.handler_args = extra
@@ -187,6 +189,17 @@ def test_unknown_handler_leaves_nothing(cri, capsad):
         assert runtime_dir_empty(capsad, h)
 
 
+def test_missing_runtime_binary_leaves_nothing(cri, capsad):
+    """A handler whose binary is gone: the error names it, and neither the
+    pod, its infra container nor a record is left for the retry."""
+    with pytest.raises(grpc.RpcError) as e:
+        cri.call("RunPodSandbox", config=pod_config("g"), runtime_handler="ghost")
+    assert "/nonexistent/ghost-runtime" in e.value.details(), e.value.details()
+    assert list(cri.call("ListPodSandbox").items) == []
+    assert capsad.capsactl("pod", "ps", "-q").stdout.strip() == ""
+    assert capsad.capsactl("ps", "-aq").stdout.strip() == ""
+
+
 def test_status_lists_the_handlers(cri, capsad):
     st = cri.call("Status", verbose=True)
     info = json.loads(st.info["config"])
@@ -194,6 +207,6 @@ def test_status_lists_the_handlers(cri, capsad):
     for h in names:
         assert info["runtimes"][h]["path"] == shutil.which(h), info["runtimes"]
     # the default handler (""), then each by name, claiming no feature
-    assert [h.name for h in st.runtime_handlers] == ["", "capsa"] + names
+    assert [h.name for h in st.runtime_handlers] == ["", "capsa"] + names + ["ghost"]
     assert not any(h.features.user_namespaces or h.features.recursive_read_only_mounts
                    for h in st.runtime_handlers)
