@@ -108,6 +108,14 @@ void cri_event_publish(const char *id, int type);
 /* runtime_update.c */
 CRI_HANDLER(cri_update_container_resources);
 CRI_HANDLER(cri_reopen_container_log);
+CRI_HANDLER(cri_update_pod_sandbox_resources);
+/* list_stream.c: the Stream* variants of the List methods */
+CRI_HANDLER_STREAM(cri_stream_pod_sandboxes);
+CRI_HANDLER_STREAM(cri_stream_containers);
+CRI_HANDLER_STREAM(cri_stream_container_stats);
+CRI_HANDLER_STREAM(cri_stream_pod_sandbox_stats);
+CRI_HANDLER_STREAM(cri_stream_pod_sandbox_metrics);
+CRI_HANDLER_STREAM(cri_stream_images);
 /* runtime_exec.c */
 CRI_HANDLER(cri_exec_sync);
 /* image_list.c, image_pull.c, image_remove.c, image_fs.c */
