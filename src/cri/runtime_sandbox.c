@@ -121,6 +121,9 @@ static int make_pod(struct cri_ctx *ctx, struct cx_engine *e, const char *id,
         return -1;
     if (ensure_pause_image(ctx, e, image, err) < 0)
         return -1;
+    char *args = cx_asprintf("%s;K8S_POD_INFRA_CONTAINER_ID=%s", spec->cni_args, id);
+    free(spec->cni_args);
+    spec->cni_args = args;
     struct cx_pod_opts po = {
         .name = spec->pod_name, .publish = spec->publish, .networks = networks,
         .network_host = spec->host_network, .hostname = spec->hostname,

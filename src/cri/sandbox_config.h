@@ -18,6 +18,7 @@ struct cri_pod_spec {
     char **sysctls;            /* "key=value" */
     bool host_network, host_ipc, host_pid, share_pid;
     char *cgroup_parent;
+    char *cni_args;            /* the pod's identity for CNI plugins (CNI_ARGS) */
 };
 
 /* Whether path has a ".." component (a kubelet's path must not climb). */

@@ -118,6 +118,8 @@ struct cx_run_opts {
     /* for capsad, no flag: */
     char *runtime;               /* an OCI runtime binary for this container, NULL:
                                   * the engine's (kept only: see CONTAINERS.md) */
+    char *cni_args;              /* CNI_ARGS for its networks' plugins ("K=V;K2=V2"),
+                                  * NULL none (the kubelet's pod identity) */
     bool no_infra_autostart;     /* a pod member's start fails when the infra
                                   * container is not running (else started) */
     char *image;                 /* the first positional argument */

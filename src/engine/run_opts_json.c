@@ -55,6 +55,7 @@ static const struct jfield {
     JF("oom_score_adj", J_INT, oom_score_adj), JF("group_add", J_STRV, group_add),
     JF("mask", J_STRV, mask), JF("unmask", J_STRV, unmask), JF("apparmor", J_STR, apparmor),
     JF("runtime", J_STR, runtime), JF("no_infra_autostart", J_BOOL, no_infra_autostart),
+    JF("cni_args", J_STR, cni_args),
     JF("readonly_paths", J_STRV, readonly_paths),
 };
 #define NJFIELDS (sizeof jfields / sizeof jfields[0])
