@@ -67,13 +67,16 @@ def test_empty_stream_and_bad_filter(cri):
 
 
 def test_many_items_come_in_several_messages(cri, pods):
-    """Over 4 MiB of containers (large annotations): more than one message,
-    each under the limit, every container once."""
+    """Containers over the 16 MiB message limit (large annotations): the
+    List answer is refused, naming the Stream variant, which sends them all
+    in several messages, each under the limit, every container once."""
     big = "x" * (400 << 10)
     made = [create(cri, pods[0], ctr_config("big%d" % k, ["true"], annotations={"big": big}))
-            for k in range(14)]
+            for k in range(44)]
+    code, msg = code_of(lambda: cri.call("ListContainers"))
+    assert code == CODE.RESOURCE_EXHAUSTED and "Stream" in msg, msg
     chunks, cs = streamed(cri, "StreamContainers")
-    assert len(chunks) >= 2, "14 × 400 KiB in one message"
+    assert len(chunks) >= 5, "44 × 400 KiB in %d messages" % len(chunks)
     assert all(c.ByteSize() <= 16 << 20 for c in chunks)
     assert ids(cs) == sorted(made)
 
