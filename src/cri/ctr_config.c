@@ -246,12 +246,17 @@ static char *engine_name(const Runtime__V1__ContainerConfig *c, const char *pod_
     return NULL;   /* a generated one */
 }
 
-static int flags(const Runtime__V1__ContainerConfig *c, const char *sandbox_id,
-                 const char *image_id, const char *log, struct cx_run_opts *o, cx_error *err)
+static int flags(const Runtime__V1__ContainerConfig *c, const Runtime__V1__PodSandboxConfig *pod,
+                 const char *sandbox_id, const char *image_id, const char *log,
+                 struct cx_run_opts *o, cx_error *err)
 {
     struct args a = { NULL };
     add(&a, "create", NULL);
     add(&a, "--pod", sandbox_id);
+    /* the pod's cgroup (the kubelet's, with the pod's limits) holds every
+       container of the pod, as it holds the infra container */
+    if (pod && pod->linux && pod->linux->cgroup_parent && pod->linux->cgroup_parent[0])
+        add(&a, "--cgroup-parent", pod->linux->cgroup_parent);
     add(&a, "--pull", "never");
     if (log)
         addf(&a, "--log-opt", "path=%s", log);
@@ -305,7 +310,7 @@ int cri_ctr_config(const Runtime__V1__ContainerConfig *c, const char *sandbox_id
         return bad(err, "container config: metadata.name \"%s\" is too long",
                    c->metadata->name);
     int rc = log_path(c, pod, s, err);
-    if (rc == 0 && flags(c, sandbox_id, image_id, s->log_path, o, err) < 0) {
+    if (rc == 0 && flags(c, pod, sandbox_id, image_id, s->log_path, o, err) < 0) {
         cri_ctr_spec_free(s);
         return -1;
     }

@@ -258,3 +258,50 @@ def test_oom_killed(cri, pod):
     cri.call("StartContainer", container_id=cid)
     st = wait_exit(cri, cid, timeout=60)
     assert (st.reason, st.exit_code) == ("OOMKilled", 137), st
+
+
+def cgroup_paths(pid):
+    """controller(s) -> cgroup path of process pid."""
+    with open("/proc/%d/cgroup" % pid) as f:
+        return {ctrls: path for _, ctrls, path in
+                (l.rstrip("\n").split(":", 2) for l in f)}
+
+
+def remove_cgroup_tree(rel):
+    """rel (a directory below a hierarchy's root) removed from every
+    hierarchy, v1 or v2, deepest first."""
+    top = "/sys/fs/cgroup"
+    for base in [top] + [os.path.join(top, h) for h in os.listdir(top)]:
+        d = os.path.join(base, rel.lstrip("/"))
+        if os.path.isdir(d) and os.path.realpath(d).startswith(top):
+            for sub in sorted((w[0] for w in os.walk(d)), key=len, reverse=True):
+                os.rmdir(sub)
+
+
+def test_pod_cgroup_parent_holds_every_container(cri, tmp_path):
+    """The kubelet's pod cgroup (linux.cgroup_parent) holds the infra
+    container and each container of the pod, so the pod's limits apply
+    to all of them."""
+    parent = "/kubepods-test/pod" + os.urandom(4).hex()
+    cfg = pod_config(log_directory=str(tmp_path / "logs"), linux={"cgroup_parent": parent})
+    os.makedirs(cfg["log_directory"])
+    pid = cri.call("RunPodSandbox", config=cfg).pod_sandbox_id
+    try:
+        infra = json.loads(cri.call("PodSandboxStatus", pod_sandbox_id=pid,
+                                    verbose=True).info["info"])["pid"]
+        cid = create(cri, (pid, cfg), ctr_config("member", ["sleep", "300"]))
+        cri.call("StartContainer", container_id=cid)
+        member = json.loads(cri.call("ContainerStatus", container_id=cid,
+                                     verbose=True).info["info"])["pid"]
+        for p in (infra, member):
+            paths = cgroup_paths(p)
+            checked = [c for c, path in paths.items() if c and "memory" in c.split(",")]
+            checked += [c for c, path in paths.items() if c == "" and
+                        not os.path.isdir("/sys/fs/cgroup/unified")]
+            assert checked, paths
+            for c in checked:
+                assert paths[c].startswith(parent + "/"), (p, c, paths[c])
+    finally:
+        cri.call("StopPodSandbox", pod_sandbox_id=pid)
+        cri.call("RemovePodSandbox", pod_sandbox_id=pid)
+        remove_cgroup_tree(parent.rsplit("/", 1)[0])
