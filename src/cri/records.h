@@ -50,6 +50,10 @@ int cri_container_get(struct cx_db *db, const char *what, bool by_name,
 /* Every row, or a sandbox's (sandbox_id not NULL). */
 int cri_container_list(struct cx_db *db, const char *sandbox_id, struct cri_container **out,
                        size_t *n, cx_error *err);
+/* The config kept for container id replaced (its reservation digest stays:
+ * the kubelet's retry of the create is still the same request). */
+int cri_container_set_config(struct cx_db *db, const char *id, const uint8_t *config,
+                             size_t len, cx_error *err);
 int cri_container_set(struct cx_db *db, const char *id, const char *column, const char *value,
                       cx_error *err);
 int cri_container_delete(struct cx_db *db, const char *id, cx_error *err);

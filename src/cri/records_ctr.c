@@ -109,6 +109,17 @@ int cri_container_set(struct cx_db *db, const char *id, const char *column, cons
     return cx_db_run(db, sql, id, value, err);
 }
 
+int cri_container_set_config(struct cx_db *db, const char *id, const uint8_t *config,
+                             size_t len, cx_error *err)
+{
+    _cleanup_stmt_ sqlite3_stmt *st = NULL;
+    if (cx_db_prepare(db, "UPDATE cri_containers SET config = ?2 WHERE id = ?1", &st, err) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, config, (int) len, SQLITE_STATIC);
+    return cx_db_step_done(db, st, err);
+}
+
 int cri_container_delete(struct cx_db *db, const char *id, cx_error *err)
 {
     return cx_db_run(db, "DELETE FROM cri_containers WHERE id = ?1", id, NULL, err);

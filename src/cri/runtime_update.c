@@ -77,6 +77,26 @@ static json_t *resources_json(const Runtime__V1__LinuxContainerResources *r)
     return res;
 }
 
+/* The new limits kept in the container's config, so ContainerStatus
+ * reports them (the kubelet's in-place resize reads them back). */
+static int remember(struct cri_ctx *ctx, const struct cri_container *row,
+                    Runtime__V1__LinuxContainerResources *res, cx_error *err)
+{
+    Runtime__V1__ContainerConfig *c = (Runtime__V1__ContainerConfig *) cri_unpack(
+        ctx, &runtime__v1__container_config__descriptor, row->config, row->config_len);
+    if (c == NULL)
+        return cx_fail(err, EIO, "container %.12s: its kept config does not read", row->id);
+    if (c->linux == NULL) {
+        c->linux = CRI_NEW(ctx, Runtime__V1__LinuxContainerConfig,
+                           runtime__v1__linux_container_config__init);
+    }
+    c->linux->resources = res;
+    size_t len = protobuf_c_message_get_packed_size(&c->base);
+    uint8_t *buf = arena_alloc(&ctx->arena, len + 1);
+    protobuf_c_message_pack(&c->base, buf);
+    return cri_container_set_config(&ctx->engine->store.db, row->id, buf, len, err);
+}
+
 CRI_HANDLER(cri_update_container_resources)
 {
     const Runtime__V1__UpdateContainerResourcesRequest *req = (const void *) in;
@@ -88,6 +108,8 @@ CRI_HANDLER(cri_update_container_resources)
     if (req->linux) {
         json_auto_t *res = resources_json(req->linux);
         rc = cx_update(ctx->engine->runtime_root, c.id, res, err);
+        if (rc == 0)
+            rc = remember(ctx, &row, req->linux, err);
     }
     cx_ctr_free(&c);
     cri_container_free(&row);

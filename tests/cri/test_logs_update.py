@@ -66,11 +66,15 @@ def test_update_container_resources(cri, pod):
     cri.call("StartContainer", container_id=cid)
     pid = pid_of(cri, cid)
     assert memory_limit(pid) == str(64 * MIB)
+    assert cstatus(cri, cid).resources.linux.memory_limit_in_bytes == 64 * MIB
     cri.call("UpdateContainerResources", container_id=cid,
              linux={"memory_limit_in_bytes": 128 * MIB, "cpu_quota": 50000,
                     "cpu_period": 100000, "cpu_shares": 256})
     assert memory_limit(pid) == str(128 * MIB)
     assert cpu_quota(pid) == ("50000", "100000")
+    # what the kubelet reads back after an in-place resize
+    res = cstatus(cri, cid).resources.linux
+    assert (res.memory_limit_in_bytes, res.cpu_quota, res.cpu_shares) == (128 * MIB, 50000, 256)
     # the container runs on with its new limits
     assert cstatus(cri, cid).state == 1
     r = cri.call("ExecSync", request=cri.msg("ExecSyncRequest", container_id=cid,
