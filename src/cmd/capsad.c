@@ -18,6 +18,7 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "cri/cni_template.h"
 #include "cri/handlers.h"
 #include "cri/recover.h"
 #include "cri/stream/server.h"
@@ -136,6 +137,10 @@ static int serve(struct cri_config *cfg, cx_error *err)
      * most 8 per CPU), and blocks under 4 MB from the heap. */
     mallopt(M_TRIM_THRESHOLD, 4 << 20);
     mallopt(M_MMAP_THRESHOLD, 4 << 20);
+    /* a template that cannot make a configuration is said now, not when
+     * the kubelet first sends its pod CIDR */
+    if (cfg->cni_conf_template && cri_cni_template_check(cfg->cni_conf_template, err) < 0)
+        return -1;
     if (lock_runroot(cfg->runroot, err) < 0)
         return -1;
     int listen_fd = activated_fd();
