@@ -126,6 +126,50 @@ def test_list_filters(cri, pod):
     assert ids(label_selector={"tier": "y"}) == [b]
 
 
+def lstate(cri, cid):
+    return [c.state for c in cri.call("ListContainers", filter={"id": cid}).containers]
+
+
+def test_list_sees_an_exit_at_once(cri, pod):
+    """The lists read states cheaply (src/cri/ctr_live.h), never staler than
+    ContainerStatus: once a status says exited, the next ListContainers
+    and ListContainerStats say so too (the kubelet's PLEG relies on it),
+    and the state filter agrees."""
+    cid = create(cri, pod, ctr_config("brief", ["sh", "-c", "sleep 1; exit 3"]))
+    keep = create(cri, pod, ctr_config("keep", ["sleep", "300"]))
+    for c in (cid, keep):
+        cri.call("StartContainer", container_id=c)
+    assert lstate(cri, cid) == [RUNNING]
+    deadline = time.monotonic() + 20
+    while cstatus(cri, cid).state != EXITED:
+        assert lstate(cri, cid) in ([RUNNING], [EXITED])
+        assert time.monotonic() < deadline, "no exit"
+    assert lstate(cri, cid) == [EXITED]
+    ids = lambda **f: sorted(c.id for c in cri.call("ListContainers", filter=f).containers)
+    assert ids(state={"state": EXITED}) == [cid]
+    assert ids(state={"state": RUNNING}) == [keep]
+    st = [s for s in cri.call("ListContainerStats").stats if s.attributes.id == cid]
+    assert len(st) == 1 and not st[0].HasField("cpu")   # no numbers once exited
+    assert lstate(cri, keep) == [RUNNING]
+
+
+def test_list_sees_an_exit_without_its_shim(cri, pod):
+    """A container whose shim was killed writes no exit file: its end is
+    still seen by the next list (its init's pidfd), with no exit code."""
+    cid = create(cri, pod, ctr_config("orphan", ["sleep", "300"]))
+    cri.call("StartContainer", container_id=cid)
+    assert lstate(cri, cid) == [RUNNING]
+    info = json.loads(cri.call("ContainerStatus", container_id=cid, verbose=True).info["info"])
+    shims = procs.procs_with(cid, exe="capsa-shim")
+    assert shims, "no shim for %s" % cid
+    procs.kill_and_wait(shims)
+    assert lstate(cri, cid) == [RUNNING]   # its process lives on
+    procs.kill_and_wait([info["pid"]])
+    assert lstate(cri, cid) == [EXITED]
+    st = cstatus(cri, cid)
+    assert (st.state, st.reason, st.exit_code) == (EXITED, "Unknown", 255), st
+
+
 def test_retry_same_config(cri, pod):
     cfg = ctr_config("again", ["true"])
     a = create(cri, pod, cfg)
