@@ -12,7 +12,6 @@ import grpc
 import pytest
 
 import criclient
-import procs
 from conftest import Capsad, pod_config
 
 CODE = grpc.StatusCode
@@ -71,12 +70,7 @@ def templated(tmp_path, capsad):
                 c.call("StopPodSandbox", pod_sandbox_id=p.id)
                 c.call("RemovePodSandbox", pod_sandbox_id=p.id)
         finally:
-            d.stop()
-            d.capsactl("pod", "rm", "-fa", check=False)
-            d.capsactl("rm", "-fa", check=False)
-            left = procs.procs_with(d.base)
-            procs.kill_and_wait(left)
-            procs.umount_under(d.base)
+            left = d.teardown()
             assert left == [], left
 
 

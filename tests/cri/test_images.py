@@ -116,12 +116,7 @@ def env(tmp_path_factory, cri_netns):
             r.stop()
         d = getattr(e, "capsad", None)
         if d is not None:
-            d.stop()
-            d.capsactl("pod", "rm", "-fa", check=False)
-            d.capsactl("rm", "-fa", check=False)
-            left = procs.procs_with(d.base)
-            procs.kill_and_wait(left)
-            procs.umount_under(d.base)
+            left = d.teardown()
             assert left == [], left
 
 
