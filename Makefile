@@ -8,6 +8,8 @@ FI ?= build-fi
 VG ?= build-vg
 FUZZ_SECONDS ?= 60
 FUZZ_JOBS ?= 2
+# check's share: a smoke run of every target (the long runs are `make fuzz`)
+CHECK_FUZZ_SECONDS ?= 15
 # -rs: every skip says why (a host fact: a missing device, hierarchy, peer)
 PYTEST ?= /usr/bin/python3 -m pytest -rs
 export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
@@ -77,13 +79,13 @@ check: $(BUILD)/build.ninja $(ASAN)/build.ninja $(FI)/build.ninja $(VG)/build.ni
 	    CAPSACTL_INIT=$(CURDIR)/$(BUILD)/capsa-init CAPSACTL_PAUSE=$(CURDIR)/$(BUILD)/capsa-pause \
 	    ASAN_OPTIONS=detect_leaks=1:log_path=$(CURDIR)/$(ASAN)/engine-reports/asan \
 	    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path=$(CURDIR)/$(ASAN)/engine-reports/ubsan \
-	    $(PYTEST) -q -p no:cacheprovider tests/engine -k "not many and not podman and not tmux"
+	    $(PYTEST) -q -p no:cacheprovider tests/engine -k "not many and not podman and not tmux and not every_step"
 	@if [ -n "$$(ls $(ASAN)/engine-reports)" ]; then \
 	    echo "capsactl under ASan/UBSan reported:"; cat $(ASAN)/engine-reports/*; exit 1; fi
 	$(MAKE) check-cri
 	ninja -C $(VG)
 	CAPSA_VG=$(CURDIR)/$(VG)/capsa $(PYTEST) -q -p no:cacheprovider tests/valgrind
-	$(MAKE) fuzz
+	$(MAKE) fuzz FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS)
 	$(PYTEST) -q -p no:cacheprovider tests/security
 	$(PYTEST) -q -p no:cacheprovider tests/compat
 	$(PYTEST) -q -p no:cacheprovider tests/interop

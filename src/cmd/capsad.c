@@ -4,6 +4,7 @@
  * running: their shims are detached and their exit command is capsactl's. */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,11 +18,13 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "cri/cni_template.h"
 #include "cri/handlers.h"
 #include "cri/recover.h"
 #include "cri/stream/server.h"
 #include "cri/stream/tokens.h"
 #include "engine/engine.h"
+#include "store/db.h"
 
 /* systemd's socket activation: fd 3 when LISTEN_PID names us */
 static int activated_fd(void)
@@ -124,6 +127,20 @@ static int serve(struct cri_config *cfg, cx_error *err)
     /* the engine's CNI runs find the plugins there (and the shims' exit
      * commands, which inherit it) */
     setenv("CNI_PATH", cfg->cni_bin_dir, 1);
+    /* every engine handle serves one call at a time (server.c's pool) */
+    cx_db_one_thread_connections();
+    /* A call runs on a thread of its own, and a list of a few hundred
+     * containers frees some hundred KB at its end: glibc would give the
+     * top of that thread's heap back at once (madvise, a TLB flush on
+     * every CPU) and the next call fault it in again, which costs more
+     * than the list.  Kept up to 4 MB per malloc arena (there are at
+     * most 8 per CPU), and blocks under 4 MB from the heap. */
+    mallopt(M_TRIM_THRESHOLD, 4 << 20);
+    mallopt(M_MMAP_THRESHOLD, 4 << 20);
+    /* a template that cannot make a configuration is said now, not when
+     * the kubelet first sends its pod CIDR */
+    if (cfg->cni_conf_template && cri_cni_template_check(cfg->cni_conf_template, err) < 0)
+        return -1;
     if (lock_runroot(cfg->runroot, err) < 0)
         return -1;
     int listen_fd = activated_fd();

@@ -5,10 +5,10 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -40,27 +40,41 @@ static int child_error(int errfd, int status, const char *prog, cx_error *err)
     return cx_fail(err, EIO, "%s exit status %d", prog, WEXITSTATUS(status));
 }
 
-static int spawn(char *const argv[], int outfd, int errfd, pid_t *pid, cx_error *err)
+/* In the child between fork and exec: async-signal-safe calls only
+ * (capsad has threads).  The child dies with capsad's thread that waits
+ * for it: a pull or build whose caller is gone is not left running,
+ * racing the store's repair at capsad's next start. */
+static _Noreturn void exec_child(char *const argv[], int outfd, int errfd, pid_t parent)
 {
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t at;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawnattr_init(&at);
-    posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, outfd, STDOUT_FILENO);
-    posix_spawn_file_actions_adddup2(&fa, errfd, STDERR_FILENO);
-    /* its own group, so a deadline kills what it started too; the
-     * signals capsad blocks are unblocked in it */
     sigset_t none;
     sigemptyset(&none);
-    posix_spawnattr_setsigmask(&at, &none);
-    posix_spawnattr_setpgroup(&at, 0);
-    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK);
-    int rc = posix_spawn(pid, argv[0], &fa, &at, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&at);
-    if (rc != 0)
-        return cx_fail(err, rc, "run %s", argv[0]);
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+        _exit(127);
+    /* its own group, so a deadline kills what it started too; the
+     * signals capsad blocks are unblocked in it */
+    setpgid(0, 0);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (in < 0 || dup2(in, STDIN_FILENO) < 0 || dup2(outfd, STDOUT_FILENO) < 0 ||
+        dup2(errfd, STDERR_FILENO) < 0)
+        _exit(127);
+    execve(argv[0], argv, environ);
+    static const char msg[] = "capsad: cannot run its helper\n";
+    ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
+    (void) ignored;
+    _exit(127);
+}
+
+static int spawn(char *const argv[], int outfd, int errfd, pid_t *pid, cx_error *err)
+{
+    if (access(argv[0], X_OK) < 0)
+        return cx_fail_errno(err, "run %s", argv[0]);
+    pid_t parent = getpid();
+    *pid = fork();
+    if (*pid < 0)
+        return cx_fail_errno(err, "run %s", argv[0]);
+    if (*pid == 0)
+        exec_child(argv, outfd, errfd, parent);
     return 0;
 }
 
@@ -95,7 +109,7 @@ int cri_child_run(char *const argv[], int64_t timeout_ms, char **out, cx_error *
     _cleanup_close_ int errfd = memfd_create("capsad-child-err", MFD_CLOEXEC);
     if (outfd < 0 || errfd < 0)
         return cx_fail_errno(err, "memfd_create");
-    pid_t pid;
+    pid_t pid = -1;
     if (spawn(argv, outfd, errfd, &pid, err) < 0)
         return -1;
     int status = 0;

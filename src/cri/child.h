@@ -1,7 +1,8 @@
 /* child.h: capsad's helper processes (capsactl-full for pulls and the
  * pause image): capsad never loads libcurl, libarchive or OpenSSL, a
  * hostile registry cannot crash it, and a deadline kills the child's
- * whole process group (the store's repair finishes what it left). */
+ * whole process group, and the child dies with capsad (the store's repair
+ * finishes what it left). */
 #ifndef CAPSA_CRI_CHILD_H
 #define CAPSA_CRI_CHILD_H
 

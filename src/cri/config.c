@@ -58,8 +58,9 @@ static const struct key {
       "first by file name)", K_PATH, F(cni_conf_dir), false, NULL, 0 },
     { "cni_bin_dir", "DIRS", "/usr/lib/cni:/opt/cni/bin",
       "where CNI plugins are looked for, ':'-separated", K_DIRS, F(cni_bin_dir), false, NULL, 0 },
-    { "cni_conf_template", "FILE", "", "a CNI configuration made for the pod CIDR "
-      "the kubelet gives (empty: none)", K_PATH, F(cni_conf_template), true, NULL, 0 },
+    { "cni_conf_template", "FILE", "", "a template of the pods' CNI configuration, "
+      "filled with the pod CIDR the kubelet gives (empty: none)", K_PATH,
+      F(cni_conf_template), true, NULL, 0 },
     { "cgroup_manager", "NAME", "cgroupfs", "cgroupfs or systemd, as the kubelet's "
       "--cgroup-driver", K_CHOICE, F(cgroup_manager), false,
       cgroup_managers, 0 },

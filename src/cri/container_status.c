@@ -8,24 +8,21 @@
 
 #include "common/cleanup.h"
 #include "common/util.h"
+#include "cri/ctr_live.h"
 #include "cri/handlers.h"
 #include "cri/records.h"
 #include "engine/containers.h"
 #include "engine/lifecycle.h"
 
-/* The CRI's view of an engine container: a failed start is an exit with
- * reason StartError; a memory kill OOMKilled; a lost exit code 255. */
-void cri_ctr_view(struct cx_engine *e, const struct cri_container *row, struct cri_ctr_view *v)
+void cri_ctr_view(const struct cri_container *row, struct cri_ctr_view *v)
 {
+    const struct cx_ctr *c = &row->c;
     memset(v, 0, sizeof *v);
     v->state = RUNTIME__V1__CONTAINER_STATE__CONTAINER_UNKNOWN;
     v->reason = "";
-    bool found;
-    if (cx_ctr_lookup(&e->store.db, row->id, &v->c, &found, &(cx_error){ 0 }) < 0 || !found)
+    if (!row->ctr_exists)
         return;
-    v->have = true;
-    cx_ctr_sync(e, &v->c);
-    switch (v->c.state) {
+    switch (c->state) {
     case CX_CTR_CONFIGURED:
     case CX_CTR_CREATED:
         v->state = RUNTIME__V1__CONTAINER_STATE__CONTAINER_CREATED;
@@ -36,8 +33,8 @@ void cri_ctr_view(struct cx_engine *e, const struct cri_container *row, struct c
         break;
     case CX_CTR_EXITED:
         v->state = RUNTIME__V1__CONTAINER_STATE__CONTAINER_EXITED;
-        v->exit_code = v->c.has_exit ? v->c.exit_code : 255;
-        v->reason = v->c.oom ? "OOMKilled" : !v->c.has_exit ? "Unknown"
+        v->exit_code = c->has_exit ? c->exit_code : 255;
+        v->reason = c->oom ? "OOMKilled" : !c->has_exit ? "Unknown"
                   : v->exit_code == 0 ? "Completed" : "Error";
         break;
     case CX_CTR_REMOVING:
@@ -57,9 +54,16 @@ static const Runtime__V1__ContainerConfig *config_of(struct cri_ctx *ctx,
                                      row->config, row->config_len);
 }
 
-static char *image_ref(struct cri_ctx *ctx, const struct cri_ctr_view *v)
+static char *image_ref(struct cri_ctx *ctx, const struct cri_container *row)
 {
-    return v->have ? arena_printf(&ctx->arena, "sha256:%s", v->c.image_id) : "";
+    if (!row->ctr_exists)
+        return "";
+    /* (no printf: a list makes one per container) */
+    size_t n = strlen(row->c.image_id) + 1;
+    char *s = arena_alloc(&ctx->arena, 7 + n);
+    memcpy(s, "sha256:", 7);
+    memcpy(s + 7, row->c.image_id, n);
+    return s;
 }
 
 static Runtime__V1__ContainerMetadata *metadata(struct cri_ctx *ctx,
@@ -93,20 +97,21 @@ CRI_HANDLER(cri_container_status)
         return cri_fail(ctx, err, GRPC_NOT_FOUND, "container %s not found", req->container_id);
     }
     const Runtime__V1__ContainerConfig *c = config_of(ctx, &row);
+    cx_ctr_sync(e, &row.c);   /* one container: the full reading */
     struct cri_ctr_view v;
-    cri_ctr_view(e, &row, &v);
+    cri_ctr_view(&row, &v);
     Runtime__V1__ContainerStatus *st =
         CRI_NEW(ctx, Runtime__V1__ContainerStatus, runtime__v1__container_status__init);
     st->id = arena_strdup(&ctx->arena, row.id);
     st->metadata = metadata(ctx, c);
     st->state = v.state;
     st->created_at = row.created;
-    st->started_at = v.have ? v.c.started : 0;
-    st->finished_at = v.have && v.state == RUNTIME__V1__CONTAINER_STATE__CONTAINER_EXITED
-                          ? (v.c.finished ? v.c.finished : row.created) : 0;
+    st->started_at = row.c.started;
+    st->finished_at = v.state == RUNTIME__V1__CONTAINER_STATE__CONTAINER_EXITED
+                          ? (row.c.finished ? row.c.finished : row.created) : 0;
     st->exit_code = v.exit_code;
     st->image = image_spec(ctx, c);
-    st->image_ref = image_ref(ctx, &v);
+    st->image_ref = image_ref(ctx, &row);
     st->image_id = st->image_ref;
     st->reason = (char *) v.reason;
     st->message = arena_strdup(&ctx->arena, row.start_error);
@@ -121,19 +126,24 @@ CRI_HANDLER(cri_container_status)
         st->n_mounts = c->n_mounts;
         st->mounts = c->mounts;
     }
+    /* the limits as made or last updated; none set reads as an empty set,
+       as containerd answers */
+    st->resources = CRI_NEW(ctx, Runtime__V1__ContainerResources,
+                            runtime__v1__container_resources__init);
+    st->resources->linux = c && c->linux && c->linux->resources
+                               ? c->linux->resources
+                               : CRI_NEW(ctx, Runtime__V1__LinuxContainerResources,
+                                         runtime__v1__linux_container_resources__init);
     Runtime__V1__ContainerStatusResponse *r = CRI_NEW(
         ctx, Runtime__V1__ContainerStatusResponse, runtime__v1__container_status_response__init);
     r->status = st;
     if (req->verbose) {
-        json_auto_t *info = json_pack("{s:i, s:s, s:s}", "pid", v.have ? v.c.pid : 0,
-                                      "sandboxID", row.sandbox_id, "name",
-                                      v.have ? v.c.name : "");
+        json_auto_t *info = json_pack("{s:i, s:s, s:s}", "pid", row.c.pid, "sandboxID",
+                                      row.sandbox_id, "name", row.c.name);
         _cleanup_free_ char *text = json_dumps(info, JSON_COMPACT);
         CRI_MAP_ONE(ctx, r->info, r->n_info, Runtime__V1__ContainerStatusResponse__InfoEntry,
                     runtime__v1__container_status_response__info_entry__init, "info", text);
     }
-    if (v.have)
-        cx_ctr_free(&v.c);
     cri_container_free(&row);
     *out = &r->base;
     return 0;
@@ -150,7 +160,7 @@ static Runtime__V1__Container *item(struct cri_ctx *ctx, const struct cri_contai
     it->pod_sandbox_id = arena_strdup(&ctx->arena, row->sandbox_id);
     it->metadata = metadata(ctx, c);
     it->image = image_spec(ctx, c);
-    it->image_ref = image_ref(ctx, v);
+    it->image_ref = image_ref(ctx, row);
     it->image_id = it->image_ref;
     it->state = v->state;
     it->created_at = row->created;
@@ -179,8 +189,13 @@ CRI_HANDLER(cri_list_containers)
     Runtime__V1__ListContainersResponse *r = CRI_NEW(
         ctx, Runtime__V1__ListContainersResponse, runtime__v1__list_containers_response__init);
     r->containers = arena_alloc(&ctx->arena, (n + 1) * sizeof *r->containers);
+    /* the rows the filters keep, then their states in one go (ctr_live.h) */
+    struct cri_container **keep = arena_alloc(&ctx->arena, (n + 1) * sizeof *keep);
+    const Runtime__V1__ContainerConfig **cfg = arena_alloc(&ctx->arena, (n + 1) * sizeof *cfg);
+    struct cx_ctr **recs = arena_alloc(&ctx->arena, (n + 1) * sizeof *recs);
+    size_t k = 0;
     for (size_t i = 0; i < n; i++) {
-        const struct cri_container *row = &v[i];
+        struct cri_container *row = &v[i];
         if (strcmp(row->state, "creating") == 0 || !row->ctr_exists ||
             (f && f->id[0] && !cx_str_has_prefix(row->id, f->id)) ||
             (f && f->pod_sandbox_id[0] && !cx_str_has_prefix(row->sandbox_id, f->pod_sandbox_id)))
@@ -189,12 +204,16 @@ CRI_HANDLER(cri_list_containers)
         if (f && !cri_labels_match(c ? (void *const *) c->labels : NULL, c ? c->n_labels : 0,
                                    (void *const *) f->label_selector, f->n_label_selector))
             continue;
+        keep[k] = row;
+        cfg[k] = c;
+        recs[k++] = &row->c;
+    }
+    cri_ctrs_sync_quick(e, recs, k);
+    for (size_t j = 0; j < k; j++) {
         struct cri_ctr_view vw;
-        cri_ctr_view(e, row, &vw);
+        cri_ctr_view(keep[j], &vw);
         if (!f || !f->state || f->state->state == vw.state)
-            r->containers[r->n_containers++] = item(ctx, row, c, &vw);
-        if (vw.have)
-            cx_ctr_free(&vw.c);
+            r->containers[r->n_containers++] = item(ctx, keep[j], cfg[j], &vw);
     }
     cri_containers_free(v, n);
     *out = &r->base;

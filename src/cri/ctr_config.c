@@ -252,6 +252,11 @@ static int flags(const Runtime__V1__ContainerConfig *c, const struct cri_ctr_pod
     struct args a = { NULL };
     add(&a, "create", NULL);
     add(&a, "--pod", pod->sandbox_id);
+    /* the pod's cgroup (the kubelet's, with the pod's limits) holds every
+       container of the pod, as it holds the infra container */
+    const Runtime__V1__PodSandboxConfig *pc = pod->config;
+    if (pc && pc->linux && pc->linux->cgroup_parent && pc->linux->cgroup_parent[0])
+        add(&a, "--cgroup-parent", pc->linux->cgroup_parent);
     add(&a, "--pull", "never");
     if (pod->runtime)
         add(&a, "--runtime", pod->runtime);

@@ -10,6 +10,7 @@
 #define RT(name, fn) { "RuntimeService", #name, fn, NULL }
 #define RT_STREAM(name, fn) { "RuntimeService", #name, NULL, fn }
 #define IMG(name, fn) { "ImageService", #name, fn, NULL }
+#define IMG_STREAM(name, fn) { "ImageService", #name, NULL, fn }
 
 const struct cri_method cri_methods[] = {
     RT(Version, cri_version),
@@ -19,17 +20,21 @@ const struct cri_method cri_methods[] = {
     RT(CheckpointContainer, cri_checkpoint_container),
     RT(ListMetricDescriptors, cri_list_metric_descriptors),
     RT(ListPodSandboxMetrics, cri_list_pod_sandbox_metrics),
+    RT_STREAM(StreamPodSandboxMetrics, cri_stream_pod_sandbox_metrics),
     RT(RunPodSandbox, cri_run_pod_sandbox),
     RT(StopPodSandbox, cri_stop_pod_sandbox),
     RT(RemovePodSandbox, cri_remove_pod_sandbox),
     RT(PodSandboxStatus, cri_pod_sandbox_status),
     RT(ListPodSandbox, cri_list_pod_sandbox),
+    RT_STREAM(StreamPodSandboxes, cri_stream_pod_sandboxes),
+    RT(UpdatePodSandboxResources, cri_update_pod_sandbox_resources),
     RT(CreateContainer, cri_create_container),
     RT(StartContainer, cri_start_container),
     RT(StopContainer, cri_stop_container),
     RT(RemoveContainer, cri_remove_container),
     RT(ContainerStatus, cri_container_status),
     RT(ListContainers, cri_list_containers),
+    RT_STREAM(StreamContainers, cri_stream_containers),
     RT(ExecSync, cri_exec_sync),
     RT(UpdateContainerResources, cri_update_container_resources),
     RT(ReopenContainerLog, cri_reopen_container_log),
@@ -39,9 +44,12 @@ const struct cri_method cri_methods[] = {
     RT_STREAM(GetContainerEvents, cri_get_container_events),
     RT(ContainerStats, cri_container_stats),
     RT(ListContainerStats, cri_list_container_stats),
+    RT_STREAM(StreamContainerStats, cri_stream_container_stats),
     RT(PodSandboxStats, cri_pod_sandbox_stats),
     RT(ListPodSandboxStats, cri_list_pod_sandbox_stats),
+    RT_STREAM(StreamPodSandboxStats, cri_stream_pod_sandbox_stats),
     IMG(ListImages, cri_list_images),
+    IMG_STREAM(StreamImages, cri_stream_images),
     IMG(ImageStatus, cri_image_status),
     IMG(PullImage, cri_pull_image),
     IMG(RemoveImage, cri_remove_image),

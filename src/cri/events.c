@@ -13,6 +13,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "cri/ctr_live.h"
 #include "cri/handlers.h"
 #include "cri/records.h"
 #include "engine/lifecycle.h"
@@ -119,7 +120,8 @@ static int drain(struct cri_ctx *ctx, struct table *t, uint64_t *seq, cx_error *
     }
 }
 
-/* The events from the table to the current states. */
+/* The events from the table to the current states (the lists' reading:
+ * one query, a cheap check per running container, ctr_live.h). */
 static int diff(struct cri_ctx *ctx, struct cx_engine *e, struct table *t, bool quiet,
                 cx_error *err)
 {
@@ -129,14 +131,19 @@ static int diff(struct cri_ctx *ctx, struct cx_engine *e, struct table *t, bool 
         return -1;
     for (size_t i = 0; i < t->n; i++)
         t->v[i].mark = false;
+    struct cx_ctr **recs = cx_calloc(n + 1, sizeof *recs);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(v[i].state, "creating") != 0 && v[i].ctr_exists)
+            recs[k++] = &v[i].c;
+    cri_ctrs_sync_quick(e, recs, k);
+    free(recs);
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         if (strcmp(v[i].state, "creating") == 0 || !v[i].ctr_exists)
             continue;
         struct cri_ctr_view vw;
-        cri_ctr_view(e, &v[i], &vw);
-        if (vw.have)
-            cx_ctr_free(&vw.c);
+        cri_ctr_view(&v[i], &vw);
         struct seen *s = find(t, v[i].id);
         if (s == NULL)
             s = add(t, v[i].id);

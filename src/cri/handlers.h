@@ -89,18 +89,18 @@ CRI_HANDLER(cri_stop_container);
 CRI_HANDLER(cri_remove_container);
 CRI_HANDLER(cri_container_status);
 CRI_HANDLER(cri_list_containers);
-/* A CRI container's state as the kubelet reads it (container_status.c):
- * the engine's state, a failed start as an exit (StartError), a memory
- * kill as OOMKilled, a lost exit code as 255. */
+/* A CRI container's state as the kubelet reads it (container_status.c),
+ * from its row and the engine's record read with it (row->c, synced by
+ * the caller: cx_ctr_sync for one container, cri_ctr_sync_quick in a
+ * list): the engine's state, a failed start as an exit (StartError), a
+ * memory kill as OOMKilled, a lost exit code as 255. */
 struct cri_container;
 struct cri_ctr_view {
     Runtime__V1__ContainerState state;
     const char *reason;
     int exit_code;
-    struct cx_ctr c;          /* the engine's record, when have */
-    bool have;
 };
-void cri_ctr_view(struct cx_engine *e, const struct cri_container *row, struct cri_ctr_view *v);
+void cri_ctr_view(const struct cri_container *row, struct cri_ctr_view *v);
 /* events.c; what a handler did, for the subscribers (type: the
  * ContainerEventType) */
 CRI_HANDLER_STREAM(cri_get_container_events);
@@ -108,6 +108,14 @@ void cri_event_publish(const char *id, int type);
 /* runtime_update.c */
 CRI_HANDLER(cri_update_container_resources);
 CRI_HANDLER(cri_reopen_container_log);
+CRI_HANDLER(cri_update_pod_sandbox_resources);
+/* list_stream.c: the Stream* variants of the List methods */
+CRI_HANDLER_STREAM(cri_stream_pod_sandboxes);
+CRI_HANDLER_STREAM(cri_stream_containers);
+CRI_HANDLER_STREAM(cri_stream_container_stats);
+CRI_HANDLER_STREAM(cri_stream_pod_sandbox_stats);
+CRI_HANDLER_STREAM(cri_stream_pod_sandbox_metrics);
+CRI_HANDLER_STREAM(cri_stream_images);
 /* runtime_exec.c */
 CRI_HANDLER(cri_exec_sync);
 /* image_list.c, image_pull.c, image_remove.c, image_fs.c */

@@ -11,12 +11,7 @@
 
 void cri_sandbox_free(struct cri_sandbox *s)
 {
-    free(s->name_key);
-    free(s->state);
-    free(s->digest);
-    free(s->handler);
-    free(s->config);
-    free(s->infra_id);
+    free(s->mem);
     memset(s, 0, sizeof *s);
 }
 
@@ -48,25 +43,30 @@ int cri_sandbox_insert(struct cx_db *db, const struct cri_sandbox *s, cx_error *
 }
 
 #define COLUMNS "s.id, s.name_key, s.state, s.config, s.config_digest, s.runtime_handler, " \
-                "s.created, p.infra_id, p.id IS NOT NULL"
-#define FROM " FROM cri_sandboxes s LEFT JOIN pods p ON p.id = s.id"
+                "s.created, p.infra_id, p.id IS NOT NULL, i.id IS NOT NULL, " \
+                CX_CTR_LIGHT_COLUMNS("i.")
+#define FROM " FROM cri_sandboxes s LEFT JOIN pods p ON p.id = s.id " \
+             "LEFT JOIN containers i ON i.id = p.infra_id"
+
+/* the text and blob columns, in the block's order */
+static const int texts[] = { 1, 2, 3, 4, 5, 7 };
 
 static void from_row(sqlite3_stmt *st, struct cri_sandbox *s)
 {
     memset(s, 0, sizeof *s);
+    size_t n = cri_cols_size(st, texts, sizeof texts / sizeof texts[0]);
+    char *at = s->mem = cx_calloc(1, n + cx_ctr_row_size(st, 10));
     snprintf(s->id, sizeof s->id, "%s", cx_db_text(st, 0));
-    s->name_key = cx_strdup(cx_db_text(st, 1));
-    s->state = cx_strdup(cx_db_text(st, 2));
-    int n = sqlite3_column_bytes(st, 3);
-    s->config = cx_calloc(1, (size_t) n + 1);
-    if (n > 0)
-        memcpy(s->config, sqlite3_column_blob(st, 3), (size_t) n);
-    s->config_len = (size_t) n;
-    s->digest = cx_strdup(cx_db_text(st, 4));
-    s->handler = cx_strdup(cx_db_text(st, 5));
+    s->name_key = cri_col_copy(st, 1, &at, NULL);
+    s->state = cri_col_copy(st, 2, &at, NULL);
+    s->config = (uint8_t *) cri_col_copy(st, 3, &at, &s->config_len);
+    s->digest = cri_col_copy(st, 4, &at, NULL);
+    s->handler = cri_col_copy(st, 5, &at, NULL);
     s->created = sqlite3_column_int64(st, 6);
-    s->infra_id = cx_strdup(cx_db_text(st, 7));
+    s->infra_id = cri_col_copy(st, 7, &at, NULL);
     s->pod_exists = sqlite3_column_int(st, 8) != 0;
+    s->infra_exists = sqlite3_column_int(st, 9) != 0;
+    cx_ctr_from_row_in(st, 10, &s->infra, at);
 }
 
 static void sandbox_free_row(void *row)
@@ -79,8 +79,14 @@ static void sandbox_from_row(sqlite3_stmt *st, void *row)
     from_row(st, row);
 }
 
+static int sandbox_cmp(const void *a, const void *b)
+{
+    const struct cri_sandbox *x = a, *y = b;
+    return x->created != y->created ? (x->created > y->created ? 1 : -1) : strcmp(x->id, y->id);
+}
+
 static const struct cri_rows sandbox_rows = {
-    "sandbox", "SELECT " COLUMNS FROM, " ORDER BY s.created, s.id", "s.id", "s.name_key",
+    "sandbox", "SELECT " COLUMNS FROM, sandbox_cmp, "s.id", "s.name_key",
     sizeof(struct cri_sandbox), sandbox_from_row, sandbox_free_row,
 };
 
@@ -97,6 +103,30 @@ int cri_sandbox_list(struct cx_db *db, struct cri_sandbox **out, size_t *n, cx_e
 
 /* ---- what both kinds of rows share ---- */
 
+size_t cri_cols_size(sqlite3_stmt *st, const int *cols, size_t n)
+{
+    size_t size = 0;
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_column_blob(st, cols[i]);   /* (bytes are counted as it will be read) */
+        size += (size_t) sqlite3_column_bytes(st, cols[i]) + 1;
+    }
+    return size;
+}
+
+char *cri_col_copy(sqlite3_stmt *st, int col, char **at, size_t *len)
+{
+    const void *p = sqlite3_column_blob(st, col);
+    size_t n = (size_t) sqlite3_column_bytes(st, col);
+    char *out = *at;
+    if (n > 0)
+        memcpy(out, p, n);
+    out[n] = '\0';
+    *at += n + 1;
+    if (len)
+        *len = n;
+    return out;
+}
+
 void cri_rows_free(const struct cri_rows *k, void *v, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -107,25 +137,35 @@ void cri_rows_free(const struct cri_rows *k, void *v, size_t n)
 int cri_rows_select(struct cx_db *db, const struct cri_rows *k, const char *where,
                     const char *arg, void **out, size_t *n, cx_error *err)
 {
-    _cleanup_stmt_ sqlite3_stmt *st = NULL;
-    _cleanup_free_ char *sql = cx_asprintf("%s%s%s", k->select, where, k->order);
+    sqlite3_stmt *st = NULL;
+    _cleanup_free_ char *sql = cx_asprintf("%s%s", k->select, where);
     *out = NULL;
     *n = 0;
-    if (cx_db_prepare(db, sql, &st, err) < 0)
+    /* the texts come from the constants of the kinds and their callers */
+    if (cx_db_prepare_kept(db, sql, &st, err) < 0)
         return -1;
     if (arg)
         sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
     int rc;
+    size_t cap = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        *out = cx_realloc(*out, (*n + 1) * k->size);
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 16;
+            *out = cx_realloc(*out, cap * k->size);
+        }
         k->from_row(st, (char *) *out + (*n)++ * k->size);
     }
     if (rc != SQLITE_DONE) {
         cri_rows_free(k, *out, *n);
         *out = NULL;
         *n = 0;
-        return cx_db_fail(db, "reading the rows", err);
+        cx_db_fail(db, "reading the rows", err);
+        cx_db_put(db, st);
+        return -1;
     }
+    cx_db_put(db, st);
+    if (*n > 1)
+        qsort(*out, *n, k->size, k->cmp);
     return 0;
 }
 

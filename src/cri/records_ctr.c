@@ -11,13 +11,7 @@
 
 void cri_container_free(struct cri_container *c)
 {
-    free(c->sandbox_id);
-    free(c->name_key);
-    free(c->state);
-    free(c->digest);
-    free(c->log_path);
-    free(c->start_error);
-    free(c->config);
+    free(c->mem);
     memset(c, 0, sizeof *c);
 }
 
@@ -50,26 +44,29 @@ int cri_container_insert(struct cx_db *db, const struct cri_container *c, cx_err
 }
 
 #define COLUMNS "r.id, r.sandbox_id, r.name_key, r.state, r.config, r.config_digest, " \
-                "r.log_path, r.start_error, r.created, c.id IS NOT NULL"
+                "r.log_path, r.start_error, r.created, c.id IS NOT NULL, " \
+                CX_CTR_LIGHT_COLUMNS("c.")
 #define FROM " FROM cri_containers r LEFT JOIN containers c ON c.id = r.id"
+
+/* the text and blob columns, in the block's order */
+static const int texts[] = { 1, 2, 3, 4, 5, 6, 7 };
 
 static void from_row(sqlite3_stmt *st, struct cri_container *c)
 {
     memset(c, 0, sizeof *c);
+    size_t n = cri_cols_size(st, texts, sizeof texts / sizeof texts[0]);
+    char *at = c->mem = cx_calloc(1, n + cx_ctr_row_size(st, 10));
     snprintf(c->id, sizeof c->id, "%s", cx_db_text(st, 0));
-    c->sandbox_id = cx_strdup(cx_db_text(st, 1));
-    c->name_key = cx_strdup(cx_db_text(st, 2));
-    c->state = cx_strdup(cx_db_text(st, 3));
-    int n = sqlite3_column_bytes(st, 4);
-    c->config = cx_calloc(1, (size_t) n + 1);
-    if (n > 0)
-        memcpy(c->config, sqlite3_column_blob(st, 4), (size_t) n);
-    c->config_len = (size_t) n;
-    c->digest = cx_strdup(cx_db_text(st, 5));
-    c->log_path = cx_strdup(cx_db_text(st, 6));
-    c->start_error = cx_strdup(cx_db_text(st, 7));
+    c->sandbox_id = cri_col_copy(st, 1, &at, NULL);
+    c->name_key = cri_col_copy(st, 2, &at, NULL);
+    c->state = cri_col_copy(st, 3, &at, NULL);
+    c->config = (uint8_t *) cri_col_copy(st, 4, &at, &c->config_len);
+    c->digest = cri_col_copy(st, 5, &at, NULL);
+    c->log_path = cri_col_copy(st, 6, &at, NULL);
+    c->start_error = cri_col_copy(st, 7, &at, NULL);
     c->created = sqlite3_column_int64(st, 8);
     c->ctr_exists = sqlite3_column_int(st, 9) != 0;
+    cx_ctr_from_row_in(st, 10, &c->c, at);
 }
 
 static void ctr_free_row(void *row)
@@ -82,8 +79,14 @@ static void ctr_from_row(sqlite3_stmt *st, void *row)
     from_row(st, row);
 }
 
+static int ctr_cmp(const void *a, const void *b)
+{
+    const struct cri_container *x = a, *y = b;
+    return x->created != y->created ? (x->created > y->created ? 1 : -1) : strcmp(x->id, y->id);
+}
+
 static const struct cri_rows container_rows = {
-    "container", "SELECT " COLUMNS FROM, " ORDER BY r.created, r.id", "r.id", "r.name_key",
+    "container", "SELECT " COLUMNS FROM, ctr_cmp, "r.id", "r.name_key",
     sizeof(struct cri_container), ctr_from_row, ctr_free_row,
 };
 
@@ -107,6 +110,17 @@ int cri_container_set(struct cx_db *db, const char *id, const char *column, cons
     _cleanup_free_ char *sql = cx_asprintf("UPDATE cri_containers SET %s = ?2 WHERE id = ?1",
                                            column);
     return cx_db_run(db, sql, id, value, err);
+}
+
+int cri_container_set_config(struct cx_db *db, const char *id, const uint8_t *config,
+                             size_t len, cx_error *err)
+{
+    _cleanup_stmt_ sqlite3_stmt *st = NULL;
+    if (cx_db_prepare(db, "UPDATE cri_containers SET config = ?2 WHERE id = ?1", &st, err) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, config, (int) len, SQLITE_STATIC);
+    return cx_db_step_done(db, st, err);
 }
 
 int cri_container_delete(struct cx_db *db, const char *id, cx_error *err)

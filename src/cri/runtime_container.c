@@ -15,6 +15,7 @@
 #include "common/util.h"
 #include "cri/ctr_config.h"
 #include "cri/handlers.h"
+#include "cri/pb_canon.h"
 #include "cri/images.h"
 #include "cri/records.h"
 #include "engine/containers.h"
@@ -29,6 +30,7 @@
 static int pack(struct cri_ctx *ctx, const ProtobufCMessage *m, struct cri_container *row,
                 cx_error *err)
 {
+    cri_pb_canonical((ProtobufCMessage *) m);   /* the request's own, in the arena */
     row->config_len = protobuf_c_message_get_packed_size(m);
     row->config = arena_alloc(&ctx->arena, row->config_len + 1);
     protobuf_c_message_pack(m, row->config);

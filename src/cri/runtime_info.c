@@ -1,11 +1,16 @@
 /* runtime_info.c: what the kubelet asks about the runtime itself: Version,
  * Status (RuntimeReady, NetworkReady), RuntimeConfig (the cgroup driver,
- * which the kubelet's must match), UpdateRuntimeConfig, and the methods
+ * which the kubelet's must match), UpdateRuntimeConfig (the pod CIDR,
+ * into cni_conf_template's network: cni_template.h), and the methods
  * capsad answers without a feature behind them. */
+#include <errno.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "common/cleanup.h"
+#include "common/log.h"
+#include "cri/cni_template.h"
 #include "cri/handlers.h"
 #include "net/cni_confdir.h"
 
@@ -119,13 +124,40 @@ CRI_HANDLER(cri_runtime_config)
     return 0;
 }
 
+/* one rendering at a time: two kubelet calls never interleave their writes */
+static pthread_mutex_t template_mu = PTHREAD_MUTEX_INITIALIZER;
+
 CRI_HANDLER(cri_update_runtime_config)
 {
     const Runtime__V1__UpdateRuntimeConfigRequest *req = (const void *) in;
-    (void) req;
-    (void) err;
-    /* the pod CIDR reaches a network only through cni_conf_template
-     * (not yet: the conf dir's network is used as the admin wrote it) */
+    struct capsad *d = ctx->app;
+    const char *cidr = req->runtime_config && req->runtime_config->network_config
+                           ? req->runtime_config->network_config->pod_cidr : "";
+    /* without a template the pod CIDR is not capsad's business (accepted,
+     * not even read): the network is what cni_conf_dir holds */
+    struct cri_pod_cidrs c = { 0 };
+    if (d->cfg->cni_conf_template && cri_pod_cidrs_parse(cidr ? cidr : "", &c, err) < 0) {
+        ctx->code = GRPC_INVALID_ARGUMENT;
+        return -1;
+    }
+    int rc = 0;
+    if (c.n > 0) {
+        bool written;
+        pthread_mutex_lock(&template_mu);
+        rc = cri_cni_template_apply(d->cfg->cni_conf_template, d->cfg->cni_conf_dir, &c,
+                                    &written, err);
+        pthread_mutex_unlock(&template_mu);
+        /* a template missing, wrong or too big is capsad's configuration at
+         * fault, not the request */
+        if (rc < 0 && (err->errnum == EINVAL || err->errnum == ENOENT || err->errnum == EFBIG))
+            ctx->code = GRPC_FAILED_PRECONDITION;
+        if (rc == 0 && written)
+            cx_log(CX_LOG_INFO, "pod CIDR %s: wrote %s/%s from %s", cidr,
+                   d->cfg->cni_conf_dir, CRI_CNI_TEMPLATE_FILE, d->cfg->cni_conf_template);
+    }
+    cri_pod_cidrs_free(&c);
+    if (rc < 0)
+        return -1;
     *out = &CRI_NEW(ctx, Runtime__V1__UpdateRuntimeConfigResponse,
                     runtime__v1__update_runtime_config_response__init)->base;
     return 0;

@@ -18,6 +18,7 @@
 #include "common/util.h"
 #include "cri/child.h"
 #include "cri/handlers.h"
+#include "cri/pb_canon.h"
 #include "cri/records.h"
 #include "cri/sandbox_config.h"
 #include "engine/containers.h"
@@ -66,6 +67,7 @@ static int ensure_pause_image(struct cri_ctx *ctx, struct cx_engine *e, const ch
 static int digest_of(const ProtobufCMessage *m, const char *handler, struct arena *a,
                      uint8_t **packed, size_t *len, char **digest, cx_error *err)
 {
+    cri_pb_canonical((ProtobufCMessage *) m);   /* the request's own, in the arena */
     *len = protobuf_c_message_get_packed_size(m);
     size_t hlen = strlen(handler) + 1;
     *packed = arena_alloc(a, *len + hlen);
@@ -121,6 +123,9 @@ static int make_pod(struct cri_ctx *ctx, struct cx_engine *e, const char *id,
         return -1;
     if (ensure_pause_image(ctx, e, image, err) < 0)
         return -1;
+    char *args = cx_asprintf("%s;K8S_POD_INFRA_CONTAINER_ID=%s", spec->cni_args, id);
+    free(spec->cni_args);
+    spec->cni_args = args;
     struct cx_pod_opts po = {
         .name = spec->pod_name, .publish = spec->publish, .networks = networks,
         .network_host = spec->host_network, .hostname = spec->hostname,

@@ -2,8 +2,9 @@
  * ListPodSandboxStats.  The numbers come from cgroup files only, read in
  * this process (the runtime's cgroup_stats() on the directories of the
  * container's cgroups.json), never from a process run in the container;
- * the lists cost one query of capsad's rows, then per container its
- * engine record and its cgroup files.  cgstats.c maps the numbers;
+ * the lists cost one query (capsad's rows with the engine's records),
+ * then per container the lists' reading of its state (ctr_live.h) and,
+ * at most once a second, its cgroup files.  cgstats.c maps the numbers;
  * stats_cache.c keeps each container's previous sample (for the CPU rate,
  * and served again within a second) and its writable layer's usage.
  *
@@ -26,6 +27,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "cri/cgstats.h"
+#include "cri/ctr_live.h"
 #include "cri/dir_usage.h"
 #include "cri/handlers.h"
 #include "cri/records.h"
@@ -110,27 +112,23 @@ static void layer_of(struct cx_engine *e, const char *id, struct measure *m)
     m->have_layer = true;
 }
 
-/* The engine's state of container id, its cgroup numbers while it runs,
- * and with layer, its writable layer's usage. */
-static int measure(struct cx_engine *e, const char *id, bool layer, struct measure *m,
-                   cx_error *err)
+/* The state of container c (its record, read with its row; synced
+ * first with sync, unless NULL: the caller did), its cgroup numbers while
+ * it runs, and with layer, its writable layer's usage. */
+static int measure(struct cx_engine *e, struct cx_ctr *c,
+                   void (*sync)(struct cx_engine *, struct cx_ctr *), bool layer,
+                   struct measure *m, cx_error *err)
 {
     *m = (struct measure){ 0 };
-    struct cx_ctr c;
-    bool found;
     int rc = 0;
-    if (cx_ctr_lookup(&e->store.db, id, &c, &found, err) < 0)
-        return -1;
-    if (found) {
-        cx_ctr_sync(e, &c);
-        if (runs(&c))
-            rc = cgroup_sample(e, &c, &m->cg, err);
-        m->running = rc > 0;
-        m->pid = m->running ? c.pid : 0;
-        cx_ctr_free(&c);
-    }
+    if (sync)
+        sync(e, c);
+    if (runs(c))
+        rc = cgroup_sample(e, c, &m->cg, err);
+    m->running = rc > 0;
+    m->pid = m->running ? c->pid : 0;
     if (layer)
-        layer_of(e, id, m);
+        layer_of(e, c->id, m);
     return rc < 0 ? -1 : 0;
 }
 
@@ -201,7 +199,7 @@ CRI_HANDLER(cri_container_stats)
         return cri_fail(ctx, err, GRPC_NOT_FOUND, "container %s not found", req->container_id);
     }
     struct measure m;
-    if (measure(e, row.id, true, &m, err) < 0) {
+    if (measure(e, &row.c, cx_ctr_sync, true, &m, err) < 0) {
         cri_container_free(&row);
         ctx->code = GRPC_UNKNOWN;   /* not the ENOENT of a file gone: the container is there */
         return -1;
@@ -214,13 +212,30 @@ CRI_HANDLER(cri_container_stats)
     return 0;
 }
 
-/* measure(), for a list: a container whose numbers cannot be read is
- * listed without them rather than failing the others. */
-static void measure_listed(struct cx_engine *e, const char *id, bool layer, struct measure *m)
+/* measure(), for a list: the record synced already, the lists' way
+ * (ctr_live.h, all in one go); a container whose numbers cannot be read
+ * is listed without them rather than failing the others. */
+static void measure_listed(struct cx_engine *e, struct cx_ctr *c, bool layer, struct measure *m)
 {
     cx_error err = { 0 };
-    if (measure(e, id, layer, m, &err) < 0)
-        debug_error(id, &err);
+    if (measure(e, c, NULL, layer, m, &err) < 0)
+        debug_error(c->id, &err);
+}
+
+/* The records of the infra containers of sbs[0..nsb) and of the rows of
+ * v[0..n) the CRI shows, synced in one go. */
+static void sync_all(struct cri_ctx *ctx, struct cri_sandbox *sbs, size_t nsb,
+                     struct cri_container *const *v, size_t n)
+{
+    struct cx_ctr **recs = arena_alloc(&ctx->arena, (nsb + n + 1) * sizeof *recs);
+    size_t k = 0;
+    for (size_t i = 0; i < nsb; i++)
+        if (sbs[i].pod_exists && sbs[i].infra_exists)
+            recs[k++] = &sbs[i].infra;
+    for (size_t i = 0; i < n; i++)
+        if (shown(v[i]))
+            recs[k++] = &v[i]->c;
+    cri_ctrs_sync_quick(ctx->engine, recs, k);
 }
 
 CRI_HANDLER(cri_list_container_stats)
@@ -238,8 +253,12 @@ CRI_HANDLER(cri_list_container_stats)
         CRI_NEW(ctx, Runtime__V1__ListContainerStatsResponse,
                 runtime__v1__list_container_stats_response__init);
     r->stats = arena_alloc(&ctx->arena, (n + 1) * sizeof *r->stats);
-    for (size_t i = 0; i < n && !cri_cancelled(ctx); i++) {
-        const struct cri_container *row = &v[i];
+    /* the rows the filters keep, their states in one go, then their numbers */
+    struct cri_container **keep = arena_alloc(&ctx->arena, (n + 1) * sizeof *keep);
+    const Runtime__V1__ContainerConfig **cfg = arena_alloc(&ctx->arena, (n + 1) * sizeof *cfg);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct cri_container *row = &v[i];
         if (!shown(row) || (f && f->id[0] && !cx_str_has_prefix(row->id, f->id)) ||
             (f && f->pod_sandbox_id[0] &&
              !cx_str_has_prefix(row->sandbox_id, f->pod_sandbox_id)))
@@ -248,9 +267,14 @@ CRI_HANDLER(cri_list_container_stats)
         if (f && !cri_labels_match(c ? (void *const *) c->labels : NULL, c ? c->n_labels : 0,
                                    (void *const *) f->label_selector, f->n_label_selector))
             continue;
+        keep[k] = row;
+        cfg[k++] = c;
+    }
+    sync_all(ctx, NULL, 0, keep, k);
+    for (size_t j = 0; j < k && !cri_cancelled(ctx); j++) {
         struct measure m;
-        measure_listed(e, row->id, true, &m);
-        r->stats[r->n_stats++] = ctr_stats(ctx, row, c, &m);
+        measure_listed(e, &keep[j]->c, true, &m);
+        r->stats[r->n_stats++] = ctr_stats(ctx, keep[j], cfg[j], &m);
     }
     cri_containers_free(v, n);
     *out = &r->base;
@@ -308,15 +332,15 @@ static Runtime__V1__PodSandboxAttributes *pod_attributes(struct cri_ctx *ctx,
 
 /* The stats of sandbox sb and its containers (the rows members[0..n)).
  * ready_only: NULL unless its infra container runs. */
-static Runtime__V1__PodSandboxStats *pod_stats(struct cri_ctx *ctx, const struct cri_sandbox *sb,
+static Runtime__V1__PodSandboxStats *pod_stats(struct cri_ctx *ctx, struct cri_sandbox *sb,
                                                const Runtime__V1__PodSandboxConfig *c,
-                                               const struct cri_container *const *members,
+                                               struct cri_container *const *members,
                                                size_t n, bool ready_only)
 {
     struct cx_engine *e = ctx->engine;
     struct measure infra = { 0 };
-    if (sb->pod_exists && sb->infra_id[0])
-        measure_listed(e, sb->infra_id, false, &infra);
+    if (sb->pod_exists && sb->infra_exists)
+        measure_listed(e, &sb->infra, false, &infra);
     if (ready_only && !infra.running)
         return NULL;
     struct cri_cg_sample sum = { .timestamp = cx_now_ns() };
@@ -331,7 +355,7 @@ static Runtime__V1__PodSandboxStats *pod_stats(struct cri_ctx *ctx, const struct
     l->containers = arena_alloc(&ctx->arena, (n + 1) * sizeof *l->containers);
     for (size_t i = 0; i < n; i++) {
         struct measure m;
-        measure_listed(e, members[i]->id, true, &m);
+        measure_listed(e, &members[i]->c, true, &m);
         l->containers[l->n_containers++] =
             ctr_stats(ctx, members[i], ctr_config_of(ctx, members[i]), &m);
         if (m.running)
@@ -348,17 +372,45 @@ static Runtime__V1__PodSandboxStats *pod_stats(struct cri_ctx *ctx, const struct
     return s;
 }
 
-/* The rows of v[0..n) of sandbox id the CRI shows, into an arena array. */
-static const struct cri_container **members_of(struct cri_ctx *ctx, const char *id,
-                                               const struct cri_container *v, size_t n,
-                                               size_t *count)
+static int by_sandbox(const void *a, const void *b)
 {
-    const struct cri_container **m = arena_alloc(&ctx->arena, (n + 1) * sizeof *m);
+    const struct cri_container *x = *(const struct cri_container *const *) a;
+    const struct cri_container *y = *(const struct cri_container *const *) b;
+    int d = strcmp(x->sandbox_id, y->sandbox_id);
+    /* then in the rows' order (created): x and y point into one array */
+    return d ? d : (x > y) - (x < y);
+}
+
+/* The rows of v[0..n) the CRI shows, as an arena array sorted by sandbox,
+ * so that each sandbox's are found by bisection (a pod list stays n log n). */
+static struct cri_container **shown_by_sandbox(struct cri_ctx *ctx, struct cri_container *v,
+                                               size_t n, size_t *count)
+{
+    struct cri_container **m = arena_alloc(&ctx->arena, (n + 1) * sizeof *m);
     *count = 0;
     for (size_t i = 0; i < n; i++)
-        if (shown(&v[i]) && strcmp(v[i].sandbox_id, id) == 0)
+        if (shown(&v[i]))
             m[(*count)++] = &v[i];
+    qsort(m, *count, sizeof *m, by_sandbox);
     return m;
+}
+
+/* Sandbox id's rows of sorted[0..n): where they begin, and *count. */
+static struct cri_container **members_of(const char *id, struct cri_container **sorted,
+                                         size_t n, size_t *count)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(sorted[mid]->sandbox_id, id) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *count = 0;
+    while (lo + *count < n && strcmp(sorted[lo + *count]->sandbox_id, id) == 0)
+        (*count)++;
+    return sorted + lo;
 }
 
 CRI_HANDLER(cri_pod_sandbox_stats)
@@ -386,7 +438,8 @@ CRI_HANDLER(cri_pod_sandbox_stats)
     }
     Runtime__V1__PodSandboxStatsResponse *r = CRI_NEW(
         ctx, Runtime__V1__PodSandboxStatsResponse, runtime__v1__pod_sandbox_stats_response__init);
-    const struct cri_container **members = members_of(ctx, sb.id, v, n, &count);
+    struct cri_container **members = shown_by_sandbox(ctx, v, n, &count);
+    sync_all(ctx, &sb, 1, members, count);
     r->stats = pod_stats(ctx, &sb, pod_config_of(ctx, &sb), members, count, false);
     cri_containers_free(v, n);
     cri_sandbox_free(&sb);
@@ -414,8 +467,11 @@ CRI_HANDLER(cri_list_pod_sandbox_stats)
         CRI_NEW(ctx, Runtime__V1__ListPodSandboxStatsResponse,
                 runtime__v1__list_pod_sandbox_stats_response__init);
     r->stats = arena_alloc(&ctx->arena, (nsb + 1) * sizeof *r->stats);
+    size_t nshown;
+    struct cri_container **sorted = shown_by_sandbox(ctx, v, n, &nshown);
+    sync_all(ctx, sbs, nsb, sorted, nshown);
     for (size_t i = 0; i < nsb && !cri_cancelled(ctx); i++) {
-        const struct cri_sandbox *sb = &sbs[i];
+        struct cri_sandbox *sb = &sbs[i];
         if (strcmp(sb->state, "ready") != 0 || !sb->pod_exists ||
             (f && f->id[0] && !cx_str_has_prefix(sb->id, f->id)))
             continue;
@@ -424,7 +480,7 @@ CRI_HANDLER(cri_list_pod_sandbox_stats)
                                    (void *const *) f->label_selector, f->n_label_selector))
             continue;
         size_t count;
-        const struct cri_container **members = members_of(ctx, sb->id, v, n, &count);
+        struct cri_container **members = members_of(sb->id, sorted, nshown, &count);
         Runtime__V1__PodSandboxStats *s = pod_stats(ctx, sb, c, members, count, true);
         if (s)
             r->stats[r->n_stats++] = s;

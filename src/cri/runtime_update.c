@@ -77,6 +77,26 @@ static json_t *resources_json(const Runtime__V1__LinuxContainerResources *r)
     return res;
 }
 
+/* The new limits kept in the container's config, so ContainerStatus
+ * reports them (the kubelet's in-place resize reads them back). */
+static int remember(struct cri_ctx *ctx, const struct cri_container *row,
+                    Runtime__V1__LinuxContainerResources *res, cx_error *err)
+{
+    Runtime__V1__ContainerConfig *c = (Runtime__V1__ContainerConfig *) cri_unpack(
+        ctx, &runtime__v1__container_config__descriptor, row->config, row->config_len);
+    if (c == NULL)
+        return cx_fail(err, EIO, "container %.12s: its kept config does not read", row->id);
+    if (c->linux == NULL) {
+        c->linux = CRI_NEW(ctx, Runtime__V1__LinuxContainerConfig,
+                           runtime__v1__linux_container_config__init);
+    }
+    c->linux->resources = res;
+    size_t len = protobuf_c_message_get_packed_size(&c->base);
+    uint8_t *buf = arena_alloc(&ctx->arena, len + 1);
+    protobuf_c_message_pack(&c->base, buf);
+    return cri_container_set_config(&ctx->engine->store.db, row->id, buf, len, err);
+}
+
 CRI_HANDLER(cri_update_container_resources)
 {
     const Runtime__V1__UpdateContainerResourcesRequest *req = (const void *) in;
@@ -88,6 +108,8 @@ CRI_HANDLER(cri_update_container_resources)
     if (req->linux) {
         json_auto_t *res = resources_json(req->linux);
         rc = cx_rt_update(ctx->engine, &c, res, err);
+        if (rc == 0)
+            rc = remember(ctx, &row, req->linux, err);
     }
     cx_ctr_free(&c);
     cri_container_free(&row);
@@ -137,5 +159,48 @@ CRI_HANDLER(cri_reopen_container_log)
         return -1;
     *out = &CRI_NEW(ctx, Runtime__V1__ReopenContainerLogResponse,
                     runtime__v1__reopen_container_log_response__init)->base;
+    return 0;
+}
+
+/* a resize the kernel would refuse, named */
+static const char *bad_resources(const Runtime__V1__LinuxContainerResources *r)
+{
+    if (r == NULL)
+        return NULL;
+    if (r->cpu_period < 0 || r->cpu_shares < 0 || r->memory_limit_in_bytes < 0 ||
+        r->memory_swap_limit_in_bytes < 0 || r->oom_score_adj < -1000 || r->oom_score_adj > 1000)
+        return "a negative or out-of-range value";
+    return NULL;
+}
+
+/* UpdatePodSandboxResources comes after the kubelet has resized the
+ * pod-level cgroup itself (the pod's cgroup parent is the kubelet's, and
+ * each container's own limits come through UpdateContainerResources):
+ * capsad keeps no pod-level cgroup of its own, so there is nothing more
+ * to apply.  The pod must exist and the values must make sense. */
+CRI_HANDLER(cri_update_pod_sandbox_resources)
+{
+    const Runtime__V1__UpdatePodSandboxResourcesRequest *req = (const void *) in;
+    struct cx_engine *e = cri_engine(ctx, err);
+    if (e == NULL)
+        return -1;
+    const char *bad = bad_resources(req->overhead);
+    if (bad == NULL)
+        bad = bad_resources(req->resources);
+    if (bad)
+        return cri_fail(ctx, err, GRPC_INVALID_ARGUMENT, "pod sandbox %s: resources with %s",
+                        req->pod_sandbox_id, bad);
+    struct cri_sandbox sb;
+    bool found;
+    if (cri_sandbox_get(&e->store.db, req->pod_sandbox_id, false, &sb, &found, err) < 0)
+        return -1;
+    bool ready = found && strcmp(sb.state, "creating") != 0;
+    if (found)
+        cri_sandbox_free(&sb);
+    if (!ready)
+        return cri_fail(ctx, err, GRPC_NOT_FOUND, "pod sandbox %s not found",
+                        req->pod_sandbox_id);
+    *out = &CRI_NEW(ctx, Runtime__V1__UpdatePodSandboxResourcesResponse,
+                    runtime__v1__update_pod_sandbox_resources_response__init)->base;
     return 0;
 }

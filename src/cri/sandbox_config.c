@@ -32,6 +32,7 @@ void cri_pod_spec_free(struct cri_pod_spec *s)
     cx_strv_free(s->dns_options);
     cx_strv_free(s->sysctls);
     free(s->cgroup_parent);
+    free(s->cni_args);
     memset(s, 0, sizeof *s);
 }
 
@@ -44,9 +45,9 @@ static int k8s_name(const char *what, const char *v, cx_error *err)
         return cx_fail(err, EINVAL, "sandbox config: metadata.%s is empty", what);
     char shown[112];
     for (const unsigned char *c = (const unsigned char *) v; *c; c++)
-        if (*c < 0x21 || *c == 0x7f || *c == '/')
+        if (*c < 0x21 || *c == 0x7f || *c == '/' || *c == ';' || *c == '=')
             return cx_fail(err, EINVAL, "sandbox config: metadata.%s \"%s\" has a space, a "
-                           "control character or '/'", what, cx_printable(v, shown));
+                           "control character, '/', ';' or '='", what, cx_printable(v, shown));
     if (strlen(v) > 253 || strcmp(v, ".") == 0 || strcmp(v, "..") == 0)
         return cx_fail(err, EINVAL, "sandbox config: metadata.%s \"%s\" is not a name", what,
                        cx_printable(v, shown));
@@ -159,6 +160,10 @@ int cri_pod_spec_make(const Runtime__V1__PodSandboxConfig *c, struct cri_pod_spe
                        "without \"..\"");
     s->name_key = cx_asprintf("%s_%s_%s_%u", m->name, m->namespace_, m->uid, m->attempt);
     s->pod_name = pod_name(s->name_key);
+    /* as the kubelet's other runtimes give them (the infra container's id
+       is added once known): plugins such as Calico read the pod from here */
+    s->cni_args = cx_asprintf("IgnoreUnknown=1;K8S_POD_NAMESPACE=%s;K8S_POD_NAME=%s;"
+                              "K8S_POD_UID=%s", m->namespace_, m->name, m->uid);
     /* no hostname: the node's, as containerd gives */
     char node[HOST_NAME_MAX + 1] = "localhost";
     if (!c->hostname[0] && gethostname(node, sizeof node) < 0)
@@ -192,6 +197,7 @@ int cri_pod_spec_infra(struct cx_run_opts *o, void *spec, cx_error *err)
 {
     struct cri_pod_spec *s = spec;
     o->ipc_host = s->host_ipc;
+    o->cni_args = s->cni_args ? cx_strdup(s->cni_args) : NULL;
     o->pid_host = s->host_pid;
     if (s->runtime) {
         free(o->runtime);

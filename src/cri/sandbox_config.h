@@ -21,6 +21,7 @@ struct cri_pod_spec {
     /* the runtime handler's binary and --root (borrowed from capsad's
      * configuration, not freed); NULL: capsa */
     const char *runtime, *runtime_root;
+    char *cni_args;            /* the pod's identity for CNI plugins (CNI_ARGS) */
 };
 
 /* Whether path has a ".." component (a kubelet's path must not climb). */

@@ -8,26 +8,34 @@
 
 #include "common/cleanup.h"
 #include "common/util.h"
+#include "cri/ctr_live.h"
 #include "cri/handlers.h"
 #include "cri/records.h"
 #include "engine/containers.h"
 #include "engine/lifecycle.h"
 
-/* Ready: made, not stopped, and its infra container runs. */
-static bool ready(struct cx_engine *e, const struct cri_sandbox *sb, int *pid)
+/* Ready: made, not stopped, and its infra container runs (its record,
+ * read with the row and synced by the caller). */
+static bool ready(const struct cri_sandbox *sb, int *pid)
 {
     *pid = 0;
-    if (strcmp(sb->state, "ready") != 0 || !sb->pod_exists || !sb->infra_id[0])
+    if (strcmp(sb->state, "ready") != 0 || !sb->pod_exists || !sb->infra_exists)
         return false;
-    struct cx_ctr c;
-    bool found;
-    if (cx_ctr_lookup(&e->store.db, sb->infra_id, &c, &found, &(cx_error){ 0 }) < 0 || !found)
-        return false;
-    cx_ctr_sync(e, &c);
-    bool up = c.state == CX_CTR_RUNNING;
-    *pid = up ? c.pid : 0;
-    cx_ctr_free(&c);
+    bool up = sb->infra.state == CX_CTR_RUNNING;
+    *pid = up ? sb->infra.pid : 0;
     return up;
+}
+
+/* The infra records of v[0..n), synced the lists' way (ctr_live.h). */
+static void sync_infras(struct cri_ctx *ctx, struct cx_engine *e, struct cri_sandbox *v,
+                        size_t n)
+{
+    struct cx_ctr **recs = arena_alloc(&ctx->arena, (n + 1) * sizeof *recs);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (v[i].infra_exists)
+            recs[k++] = &v[i].infra;
+    cri_ctrs_sync_quick(e, recs, k);
 }
 
 static const Runtime__V1__PodSandboxConfig *config_of(struct cri_ctx *ctx,
@@ -101,7 +109,9 @@ CRI_HANDLER(cri_pod_sandbox_status)
     int pid;
     st->id = arena_strdup(&ctx->arena, sb.id);
     st->metadata = metadata(ctx, c);
-    st->state = ready(e, &sb, &pid) ? RUNTIME__V1__POD_SANDBOX_STATE__SANDBOX_READY
+    if (sb.infra_exists)
+        cx_ctr_sync(e, &sb.infra);   /* one sandbox: the full reading */
+    st->state = ready(&sb, &pid) ? RUNTIME__V1__POD_SANDBOX_STATE__SANDBOX_READY
                                     : RUNTIME__V1__POD_SANDBOX_STATE__SANDBOX_NOTREADY;
     st->created_at = sb.created;
     st->network = CRI_NEW(ctx, Runtime__V1__PodSandboxNetworkStatus,
@@ -169,6 +179,7 @@ CRI_HANDLER(cri_list_pod_sandbox)
     Runtime__V1__ListPodSandboxResponse *r = CRI_NEW(
         ctx, Runtime__V1__ListPodSandboxResponse, runtime__v1__list_pod_sandbox_response__init);
     r->items = arena_alloc(&ctx->arena, (n + 1) * sizeof *r->items);
+    sync_infras(ctx, e, v, n);
     for (size_t i = 0; i < n; i++) {
         const struct cri_sandbox *sb = &v[i];
         if (strcmp(sb->state, "creating") == 0 ||
@@ -179,7 +190,7 @@ CRI_HANDLER(cri_list_pod_sandbox)
                                    (void *const *) f->label_selector, f->n_label_selector))
             continue;
         int pid;
-        bool up = ready(e, sb, &pid);
+        bool up = ready(sb, &pid);
         if (f && f->state && (f->state->state == RUNTIME__V1__POD_SANDBOX_STATE__SANDBOX_READY) != up)
             continue;
         r->items[r->n_items++] = list_item(ctx, sb, c, up);

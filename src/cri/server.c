@@ -184,10 +184,17 @@ void pool_put(struct cri_server *s, struct cx_engine *e)
 {
     /* a handler that left a transaction open would freeze what the next
      * borrower sees (SQLite keeps its snapshot): end it, and say so */
-    sqlite3_stmt *st = NULL;
-    while ((st = sqlite3_next_stmt(e->store.db.h, NULL)) != NULL) {
+    sqlite3_stmt *next;
+    for (sqlite3_stmt *st = sqlite3_next_stmt(e->store.db.h, NULL); st; st = next) {
+        next = sqlite3_next_stmt(e->store.db.h, st);
+        bool kept = cx_db_is_kept(&e->store.db, st);   /* the lists' statements stay */
+        if (kept && !sqlite3_stmt_busy(st))
+            continue;
         cx_log(CX_LOG_WARN, "a statement was left open: %s", sqlite3_sql(st));
-        sqlite3_finalize(st);
+        if (kept)
+            sqlite3_reset(st);
+        else
+            sqlite3_finalize(st);
     }
     if (!sqlite3_get_autocommit(e->store.db.h)) {
         cx_log(CX_LOG_WARN, "a transaction was left open: rolled back");

@@ -131,35 +131,85 @@ int cx_ctr_insert(struct cx_db *db, const struct cx_ctr *c, cx_error *err)
     return cx_db_step_done(db, st, err);
 }
 
-#define CTR_COLUMNS "id, name, image_id, image_name, created, state, pid, pid_start, " \
-    "boot_id, exit_code, started, finished, restarts, stopped_by_user, oom, opts, command, " \
-    "runtime, runtime_root"
+#define CTR_COLUMNS CX_CTR_COLUMNS("")
 
-static void ctr_from_row(sqlite3_stmt *st, struct cx_ctr *c)
+/* The text columns, by offset from the first, and where they go. */
+static const int text_cols[] = { 1, 2, 3, 8, 15, 16 };
+
+static char **text_field(struct cx_ctr *c, size_t i)
+{
+    char **f[] = { &c->name, &c->image_id, &c->image_name, &c->boot_id, &c->opts,
+                   &c->command };
+    return f[i];
+}
+
+/* The runtime and its root (columns 17, 18): '' (capsa in process) stays
+ * NULL, so the common case allocates nothing; the others are copied into
+ * block when there is one (cx_ctr_from_row_in), else duplicated. */
+static void runtime_from_row(sqlite3_stmt *st, int first, struct cx_ctr *c, char *block)
+{
+    char **f[] = { &c->runtime, &c->runtime_root };
+    for (int i = 0; i < 2; i++) {
+        const char *t = cx_db_text(st, first + 17 + i);
+        size_t n = strlen(t) + 1;
+        if (n == 1)
+            *f[i] = NULL;
+        else if (block) {
+            *f[i] = memcpy(block, t, n);
+            block += n;
+        } else {
+            *f[i] = cx_strdup(t);
+        }
+    }
+}
+
+/* The other columns (c zeroed). */
+static void numbers_from_row(sqlite3_stmt *st, int first, struct cx_ctr *c)
+{
+    snprintf(c->id, sizeof c->id, "%s", cx_db_text(st, first));
+    c->created = sqlite3_column_int64(st, first + 4);
+    c->state = state_parse(cx_db_text(st, first + 5));
+    c->pid = sqlite3_column_int(st, first + 6);
+    c->pid_start = (unsigned long long) sqlite3_column_int64(st, first + 7);
+    c->has_exit = sqlite3_column_type(st, first + 9) != SQLITE_NULL;
+    c->exit_code = sqlite3_column_int(st, first + 9);
+    c->started = sqlite3_column_int64(st, first + 10);
+    c->finished = sqlite3_column_int64(st, first + 11);
+    c->restarts = sqlite3_column_int(st, first + 12);
+    c->stopped_by_user = sqlite3_column_int(st, first + 13) != 0;
+    c->oom = sqlite3_column_int(st, first + 14) != 0;
+}
+
+void cx_ctr_from_row(sqlite3_stmt *st, int first, struct cx_ctr *c)
 {
     memset(c, 0, sizeof *c);
-    snprintf(c->id, sizeof c->id, "%s", cx_db_text(st, 0));
-    c->name = cx_strdup(cx_db_text(st, 1));
-    c->image_id = cx_strdup(cx_db_text(st, 2));
-    c->image_name = cx_strdup(cx_db_text(st, 3));
-    c->created = sqlite3_column_int64(st, 4);
-    c->state = state_parse(cx_db_text(st, 5));
-    c->pid = sqlite3_column_int(st, 6);
-    c->pid_start = (unsigned long long) sqlite3_column_int64(st, 7);
-    c->boot_id = cx_strdup(cx_db_text(st, 8));
-    c->has_exit = sqlite3_column_type(st, 9) != SQLITE_NULL;
-    c->exit_code = sqlite3_column_int(st, 9);
-    c->started = sqlite3_column_int64(st, 10);
-    c->finished = sqlite3_column_int64(st, 11);
-    c->restarts = sqlite3_column_int(st, 12);
-    c->stopped_by_user = sqlite3_column_int(st, 13) != 0;
-    c->oom = sqlite3_column_int(st, 14) != 0;
-    c->opts = cx_strdup(cx_db_text(st, 15));
-    c->command = cx_strdup(cx_db_text(st, 16));
-    /* '' (capsa in process) stays NULL: the common case allocates nothing */
-    const char *rt = cx_db_text(st, 17), *root = cx_db_text(st, 18);
-    c->runtime = rt[0] ? cx_strdup(rt) : NULL;
-    c->runtime_root = root[0] ? cx_strdup(root) : NULL;
+    numbers_from_row(st, first, c);
+    for (size_t i = 0; i < sizeof text_cols / sizeof text_cols[0]; i++)
+        *text_field(c, i) = cx_strdup(cx_db_text(st, first + text_cols[i]));
+    runtime_from_row(st, first, c, NULL);
+}
+
+size_t cx_ctr_row_size(sqlite3_stmt *st, int first)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof text_cols / sizeof text_cols[0]; i++)
+        n += strlen(cx_db_text(st, first + text_cols[i])) + 1;
+    for (int i = 17; i <= 18; i++)
+        n += strlen(cx_db_text(st, first + i)) + 1;
+    return n;
+}
+
+void cx_ctr_from_row_in(sqlite3_stmt *st, int first, struct cx_ctr *c, char *block)
+{
+    memset(c, 0, sizeof *c);
+    numbers_from_row(st, first, c);
+    for (size_t i = 0; i < sizeof text_cols / sizeof text_cols[0]; i++) {
+        const char *t = cx_db_text(st, first + text_cols[i]);
+        size_t n = strlen(t) + 1;
+        *text_field(c, i) = memcpy(block, t, n);
+        block += n;
+    }
+    runtime_from_row(st, first, c, block);
 }
 
 /* The rows of sql with one text argument; at most max (0: all). */
@@ -180,7 +230,7 @@ static int select_ctrs(struct cx_db *db, const char *sql, const char *arg, size_
             cap = cap ? cap * 2 : 8;
             *out = cx_realloc(*out, cap * sizeof **out);
         }
-        ctr_from_row(st, &(*out)[(*n)++]);
+        cx_ctr_from_row(st, 0, &(*out)[(*n)++]);
     }
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
         cx_ctrs_free(*out, *n);

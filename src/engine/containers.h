@@ -50,6 +50,27 @@ int cx_ctr_new_name(struct cx_db *db, char **name, cx_error *err);
 /* A name as podman accepts it: [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 253. */
 int cx_ctr_name_check(const char *name, cx_error *err);
 
+/* A record's columns as cx_ctr_from_row reads them (CX_CTR_NCOLUMNS
+ * from column first), of the table or alias p ("" or "c."); _LIGHT reads
+ * the options and the command as "": a state is all a list needs, and
+ * the options are the longest column. */
+#define CX_CTR_STATE_COLUMNS(p)                                                        \
+    p "id, " p "name, " p "image_id, " p "image_name, " p "created, " p "state, " p "pid, " \
+    p "pid_start, " p "boot_id, " p "exit_code, " p "started, " p "finished, "           \
+    p "restarts, " p "stopped_by_user, " p "oom"
+#define CX_CTR_COLUMNS(p) \
+    CX_CTR_STATE_COLUMNS(p) ", " p "opts, " p "command, " p "runtime, " p "runtime_root"
+/* (the runtime is read by lists too: another runtime's state is its own) */
+#define CX_CTR_LIGHT_COLUMNS(p) \
+    CX_CTR_STATE_COLUMNS(p) ", '', '', " p "runtime, " p "runtime_root"
+#define CX_CTR_NCOLUMNS 19
+void cx_ctr_from_row(sqlite3_stmt *st, int first, struct cx_ctr *c);
+/* The same with the strings copied into block, of cx_ctr_row_size bytes
+ * at least, instead of one allocation each (for callers reading many:
+ * the block is theirs to free, never the strings one by one). */
+size_t cx_ctr_row_size(sqlite3_stmt *st, int first);
+void cx_ctr_from_row_in(sqlite3_stmt *st, int first, struct cx_ctr *c, char *block);
+
 /* Record c (state configured); a taken name is EEXIST naming the holder. */
 int cx_ctr_insert(struct cx_db *db, const struct cx_ctr *c, cx_error *err);
 /* By full id, by name, or by a unique id prefix.  Not found: *found false

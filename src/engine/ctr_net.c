@@ -308,7 +308,7 @@ static int first_caps(struct cx_engine *e, const char *id, const struct cx_run_o
    and the runtime make the container ---- */
 
 struct cx_net_job {
-    char *id, *ns, *cache;
+    char *id, *ns, *cache, *args;
     struct rt rt;
     struct attachment *a;
     size_t n;
@@ -331,7 +331,7 @@ static void job_free(struct cx_net_job *j)
     attachments_free(j->a, j->n);
     json_decref(j->caps);
     free(j->rt.copy);
-    free(j->id), free(j->ns), free(j->cache);
+    free(j->id), free(j->ns), free(j->cache), free(j->args);
     free(j);
 }
 
@@ -341,7 +341,7 @@ static void *job_add(void *arg)
     struct cx_net_job *j = arg;
     for (size_t i = 0; j->rc == 0 && i < j->n; i++) {
         struct cx_cni_attach at = { .container_id = j->id, .netns = j->ns,
-                                    .ifname = j->a[i].ifname,
+                                    .ifname = j->a[i].ifname, .args = j->args,
                                     .capability_args = i == 0 ? j->caps : NULL };
         j->rc = cx_cni_add(&j->rt.rt, &j->confs[i], &at, j->cache, &j->results[i], &j->err);
         CX_FAULT("network added");
@@ -371,6 +371,7 @@ int cx_ctr_net_attach_begin(struct cx_engine *e, const char *id, const struct cx
         return rc;
     }
     j->id = cx_strdup(id);
+    j->args = o->cni_args ? cx_strdup(o->cni_args) : NULL;
     j->cache = cx_asprintf("%s/cni/results", e->store.runroot);
     _cleanup_free_ char *dir = cx_asprintf("%s/netns", e->store.runroot);
     rt_init(&j->rt);

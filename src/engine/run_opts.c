@@ -681,7 +681,8 @@ void cx_run_opts_free(struct cx_run_opts *o)
                       &o->seccomp, &o->stop_signal, &o->image, &o->pod,
                       &o->ns_join[0], &o->ns_join[1], &o->ns_join[2], &o->ns_join[3],
                       &o->ip, &o->mac, &o->log_path, &o->cgroup_parent, &o->cpuset_cpus,
-                      &o->cpuset_mems, &o->apparmor, &o->runtime, &o->runtime_root };
+                      &o->cpuset_mems, &o->apparmor, &o->runtime, &o->runtime_root,
+                      &o->cni_args };
     char ***strvs[] = { &o->env, &o->entrypoint, &o->cap_add, &o->cap_drop, &o->labels,
                         &o->annotations, &o->args, &o->networks, &o->publish, &o->aliases,
                         &o->dns, &o->dns_search, &o->dns_options, &o->add_hosts,

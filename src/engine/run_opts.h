@@ -120,6 +120,8 @@ struct cx_run_opts {
     /* for capsad, no flag: */
     char *runtime_root;          /* that runtime's --root (a handler's root); NULL:
                                   * <runroot>/runtimes/<name> */
+    char *cni_args;              /* CNI_ARGS for its networks' plugins ("K=V;K2=V2"),
+                                  * NULL none (the kubelet's pod identity) */
     bool no_infra_autostart;     /* a pod member's start fails when the infra
                                   * container is not running (else started) */
     char *image;                 /* the first positional argument */

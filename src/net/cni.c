@@ -60,9 +60,10 @@ static int cache_write(const char *dir, const struct cx_cni_conf *c,
 }
 
 /* The kept attachment: its configuration, ADD's result (NULL when ADD
- * never finished) and the capability arguments ADD had (or NULL). */
+ * never finished), the capability arguments ADD had (or NULL) and its
+ * CNI_ARGS (or NULL): DEL and CHECK get what ADD got, as the spec asks. */
 static int cache_read(const char *path, struct cx_cni_conf *c, json_t **result,
-                      json_t **caps, cx_error *err)
+                      json_t **caps, char **args, cx_error *err)
 {
     _cleanup_free_ char *text = NULL;
     size_t len;
@@ -75,6 +76,8 @@ static int cache_read(const char *path, struct cx_cni_conf *c, json_t **result,
     json_t *r = json_object_get(j, "result"), *ca = json_object_get(j, "capabilityArgs");
     *result = json_is_object(r) ? json_incref(r) : NULL;
     *caps = json_is_object(ca) ? json_incref(ca) : NULL;
+    const char *kept_args = json_string_value(json_object_get(j, "cniArgs"));
+    *args = kept_args && kept_args[0] ? cx_strdup(kept_args) : NULL;
     return 0;
 }
 
@@ -119,12 +122,15 @@ int cx_cni_del(const struct cx_cni_rt *rt, const struct cx_cni_conf *c,
     _cleanup_free_ char *path = cache_path(cache_dir, network, a);
     _cleanup_(cx_cni_conf_free) struct cx_cni_conf kept = { 0 };
     _cleanup_(json_decrefp) json_t *prev = NULL, *caps = NULL;
+    _cleanup_free_ char *args = NULL;
     struct cx_cni_attach same = *a;
     if (access(path, F_OK) == 0) {
-        if (cache_read(path, &kept, &prev, &caps, err) < 0)
+        if (cache_read(path, &kept, &prev, &caps, &args, err) < 0)
             return -1;
         c = &kept;
         same.capability_args = caps;
+        if (args)
+            same.args = args;
         a = &same;
     }
     if (!c)
@@ -149,11 +155,14 @@ int cx_cni_check(const struct cx_cni_rt *rt, const struct cx_cni_conf *c,
     _cleanup_free_ char *path = cache_path(cache_dir, c->name, a);
     _cleanup_(cx_cni_conf_free) struct cx_cni_conf kept = { 0 };
     _cleanup_(json_decrefp) json_t *prev = NULL, *caps = NULL;
-    if (cache_read(path, &kept, &prev, &caps, err) < 0)
+    _cleanup_free_ char *args = NULL;
+    if (cache_read(path, &kept, &prev, &caps, &args, err) < 0)
         return cx_error_prefix(err, "network %s: no attachment of %.12s kept", c->name,
                                a->container_id);
     struct cx_cni_attach same = *a;
     same.capability_args = caps;
+    if (args)
+        same.args = args;
     a = &same;
     if (kept.disable_check)
         return 0;

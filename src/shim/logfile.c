@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -63,6 +64,11 @@ int shim_log_reopen(struct shim_log *l, bool truncate, cx_error *err)
     }
     if (l->fd >= 0) {
         fsync(l->fd);
+        /* a reader following the old file (the kubelet's, crictl logs -f)
+         * may have seen its rename before the new file existed: a last
+         * change of the old file's times, now that the new one is there,
+         * wakes it to look again (inotify IN_ATTRIB) */
+        futimens(l->fd, NULL);
         close(l->fd);
     }
     l->fd = fd;

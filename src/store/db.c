@@ -203,6 +203,46 @@ int cx_db_prepare(struct cx_db *db, const char *sql, sqlite3_stmt **st, cx_error
     return cx_db_fail(db, what, err);
 }
 
+bool cx_db_is_kept(const struct cx_db *db, const sqlite3_stmt *st)
+{
+    for (size_t i = 0; i < db->nkept; i++)
+        if (db->kept[i] == st)
+            return true;
+    return false;
+}
+
+int cx_db_prepare_kept(struct cx_db *db, const char *sql, sqlite3_stmt **st, cx_error *err)
+{
+    for (size_t i = 0; i < db->nkept; i++) {
+        if (strcmp(sqlite3_sql(db->kept[i]), sql) != 0)
+            continue;
+        if (sqlite3_stmt_busy(db->kept[i]))
+            return cx_db_prepare(db, sql, st, err);
+        *st = db->kept[i];
+        return 0;
+    }
+    if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK) {
+        char what[64];
+        snprintf(what, sizeof what, "%.40s", sql);
+        return cx_db_fail(db, what, err);
+    }
+    db->kept = cx_realloc(db->kept, (db->nkept + 1) * sizeof *db->kept);
+    db->kept[db->nkept++] = *st;
+    return 0;
+}
+
+void cx_db_put(struct cx_db *db, sqlite3_stmt *st)
+{
+    if (st == NULL)
+        return;
+    if (!cx_db_is_kept(db, st)) {
+        sqlite3_finalize(st);
+        return;
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+}
+
 int cx_db_step_done(struct cx_db *db, sqlite3_stmt *st, cx_error *err)
 {
     int rc = sqlite3_step(st);
@@ -345,10 +385,20 @@ static int settle(struct cx_db *db, int locksfd, cx_error *err)
     return r;
 }
 
+static bool one_thread;
+
+void cx_db_one_thread_connections(void)
+{
+    one_thread = true;
+}
+
 int cx_db_open(struct cx_db *db, int locksfd, const char *dir, cx_error *err)
 {
     db->path = cx_asprintf("%s/capsa.db", dir);
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
+    db->kept = NULL;
+    db->nkept = 0;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                (one_thread ? SQLITE_OPEN_NOMUTEX : SQLITE_OPEN_FULLMUTEX);
     if (sqlite3_open_v2(db->path, &db->h, flags, NULL) != SQLITE_OK) {
         cx_db_fail(db, "open", err);
         cx_db_close(db);
@@ -366,6 +416,11 @@ int cx_db_open(struct cx_db *db, int locksfd, const char *dir, cx_error *err)
 
 void cx_db_close(struct cx_db *db)
 {
+    for (size_t i = 0; i < db->nkept; i++)
+        sqlite3_finalize(db->kept[i]);
+    free(db->kept);
+    db->kept = NULL;
+    db->nkept = 0;
     if (db->h)
         sqlite3_close(db->h);
     db->h = NULL;

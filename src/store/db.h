@@ -16,7 +16,16 @@
 struct cx_db {
     sqlite3 *h;
     const char *path;
+    sqlite3_stmt **kept;         /* cx_db_prepare_kept's statements */
+    size_t nkept;
 };
+
+/* For a process whose connections are each used by one thread at a time
+ * (capsad: a handler borrows an engine of its own from the pool):
+ * connections opened after this call skip SQLite's mutex, taken
+ * otherwise around every call, each column read included.  capsactl's
+ * pull shares its store between threads and keeps it. */
+void cx_db_one_thread_connections(void);
 
 /* Open (creating and migrating as needed) dir/capsa.db. */
 /* Opens DIR/capsa.db; LOCKSFD is the store's lock directory. */
@@ -33,6 +42,17 @@ int cx_db_prepare(struct cx_db *db, const char *sql, sqlite3_stmt **st, cx_error
 /* Step a statement that returns no row (INSERT/UPDATE/DELETE). */
 int cx_db_step_done(struct cx_db *db, sqlite3_stmt *st, cx_error *err);
 int cx_db_fail(struct cx_db *db, const char *what, cx_error *err);
+
+/* A statement kept prepared on the connection, for statements run often
+ * (capsad's lists): parsing and planning a query costs more than running
+ * it over a few hundred rows.  The text is the key, so sql must come from
+ * a fixed set (built from constants only).  When the kept one is in use
+ * already (a caller inside another's loop), a fresh one.  Hand it back
+ * with cx_db_put: a kept statement is reset (so no read transaction stays
+ * open) and its bindings cleared, any other finalized. */
+int cx_db_prepare_kept(struct cx_db *db, const char *sql, sqlite3_stmt **st, cx_error *err);
+void cx_db_put(struct cx_db *db, sqlite3_stmt *st);
+bool cx_db_is_kept(const struct cx_db *db, const sqlite3_stmt *st);
 
 static inline void cx_stmt_finalizep(sqlite3_stmt **st) { sqlite3_finalize(*st); }
 #define _cleanup_stmt_ __attribute__((cleanup(cx_stmt_finalizep)))

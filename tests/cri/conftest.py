@@ -141,6 +141,18 @@ class Capsad:
             assert r.returncode == 0, str(r)
         return r
 
+    def teardown(self):
+        """Stopped, its pods and containers removed, whatever process or
+        mount of its directory is left killed or unmounted; those processes
+        (a test fails on any)."""
+        self.stop()
+        self.capsactl("pod", "rm", "-fa", check=False)
+        self.capsactl("rm", "-fa", check=False)
+        left = procs.procs_with(self.base)
+        procs.kill_and_wait(left)
+        procs.umount_under(self.base)
+        return left
+
     def write_netconf(self, doc=None, fname="10-test.conflist"):
         with open(os.path.join(self.netd, fname), "w") as f:
             json.dump(doc or conflist(self.base), f)

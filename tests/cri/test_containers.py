@@ -126,6 +126,50 @@ def test_list_filters(cri, pod):
     assert ids(label_selector={"tier": "y"}) == [b]
 
 
+def lstate(cri, cid):
+    return [c.state for c in cri.call("ListContainers", filter={"id": cid}).containers]
+
+
+def test_list_sees_an_exit_at_once(cri, pod):
+    """The lists read states cheaply (src/cri/ctr_live.h), never staler than
+    ContainerStatus: once a status says exited, the next ListContainers
+    and ListContainerStats say so too (the kubelet's PLEG relies on it),
+    and the state filter agrees."""
+    cid = create(cri, pod, ctr_config("brief", ["sh", "-c", "sleep 1; exit 3"]))
+    keep = create(cri, pod, ctr_config("keep", ["sleep", "300"]))
+    for c in (cid, keep):
+        cri.call("StartContainer", container_id=c)
+    assert lstate(cri, cid) == [RUNNING]
+    deadline = time.monotonic() + 20
+    while cstatus(cri, cid).state != EXITED:
+        assert lstate(cri, cid) in ([RUNNING], [EXITED])
+        assert time.monotonic() < deadline, "no exit"
+    assert lstate(cri, cid) == [EXITED]
+    ids = lambda **f: sorted(c.id for c in cri.call("ListContainers", filter=f).containers)
+    assert ids(state={"state": EXITED}) == [cid]
+    assert ids(state={"state": RUNNING}) == [keep]
+    st = [s for s in cri.call("ListContainerStats").stats if s.attributes.id == cid]
+    assert len(st) == 1 and not st[0].HasField("cpu")   # no numbers once exited
+    assert lstate(cri, keep) == [RUNNING]
+
+
+def test_list_sees_an_exit_without_its_shim(cri, pod):
+    """A container whose shim was killed writes no exit file: its end is
+    still seen by the next list (its init's pidfd), with no exit code."""
+    cid = create(cri, pod, ctr_config("orphan", ["sleep", "300"]))
+    cri.call("StartContainer", container_id=cid)
+    assert lstate(cri, cid) == [RUNNING]
+    info = json.loads(cri.call("ContainerStatus", container_id=cid, verbose=True).info["info"])
+    shims = procs.procs_with(cid, exe="capsa-shim")
+    assert shims, "no shim for %s" % cid
+    procs.kill_and_wait(shims)
+    assert lstate(cri, cid) == [RUNNING]   # its process lives on
+    procs.kill_and_wait([info["pid"]])
+    assert lstate(cri, cid) == [EXITED]
+    st = cstatus(cri, cid)
+    assert (st.state, st.reason, st.exit_code) == (EXITED, "Unknown", 255), st
+
+
 def test_retry_same_config(cri, pod):
     cfg = ctr_config("again", ["true"])
     a = create(cri, pod, cfg)
@@ -258,3 +302,50 @@ def test_oom_killed(cri, pod):
     cri.call("StartContainer", container_id=cid)
     st = wait_exit(cri, cid, timeout=60)
     assert (st.reason, st.exit_code) == ("OOMKilled", 137), st
+
+
+def cgroup_paths(pid):
+    """controller(s) -> cgroup path of process pid."""
+    with open("/proc/%d/cgroup" % pid) as f:
+        return {ctrls: path for _, ctrls, path in
+                (l.rstrip("\n").split(":", 2) for l in f)}
+
+
+def remove_cgroup_tree(rel):
+    """rel (a directory below a hierarchy's root) removed from every
+    hierarchy, v1 or v2, deepest first."""
+    top = "/sys/fs/cgroup"
+    for base in [top] + [os.path.join(top, h) for h in os.listdir(top)]:
+        d = os.path.join(base, rel.lstrip("/"))
+        if os.path.isdir(d) and os.path.realpath(d).startswith(top):
+            for sub in sorted((w[0] for w in os.walk(d)), key=len, reverse=True):
+                os.rmdir(sub)
+
+
+def test_pod_cgroup_parent_holds_every_container(cri, tmp_path):
+    """The kubelet's pod cgroup (linux.cgroup_parent) holds the infra
+    container and each container of the pod, so the pod's limits apply
+    to all of them."""
+    parent = "/kubepods-test/pod" + os.urandom(4).hex()
+    cfg = pod_config(log_directory=str(tmp_path / "logs"), linux={"cgroup_parent": parent})
+    os.makedirs(cfg["log_directory"])
+    pid = cri.call("RunPodSandbox", config=cfg).pod_sandbox_id
+    try:
+        infra = json.loads(cri.call("PodSandboxStatus", pod_sandbox_id=pid,
+                                    verbose=True).info["info"])["pid"]
+        cid = create(cri, (pid, cfg), ctr_config("member", ["sleep", "300"]))
+        cri.call("StartContainer", container_id=cid)
+        member = json.loads(cri.call("ContainerStatus", container_id=cid,
+                                     verbose=True).info["info"])["pid"]
+        for p in (infra, member):
+            paths = cgroup_paths(p)
+            checked = [c for c, path in paths.items() if c and "memory" in c.split(",")]
+            checked += [c for c, path in paths.items() if c == "" and
+                        not os.path.isdir("/sys/fs/cgroup/unified")]
+            assert checked, paths
+            for c in checked:
+                assert paths[c].startswith(parent + "/"), (p, c, paths[c])
+    finally:
+        cri.call("StopPodSandbox", pod_sandbox_id=pid)
+        cri.call("RemovePodSandbox", pod_sandbox_id=pid)
+        remove_cgroup_tree(parent.rsplit("/", 1)[0])

@@ -16,6 +16,7 @@ import ctypes
 import json
 import os
 import shutil
+import signal
 import stat
 import threading
 import time
@@ -106,7 +107,8 @@ def env(tmp_path_factory, cri_netns):
         e.capsad = Capsad(str(base / "capsad"), cri_netns)
         e.capsad.write_netconf(conflist(e.capsad.base, name="capsa-cri-images",
                                         subnet="10.89.0.0/16", bridge="cri-img0"))
-        e.capsad.start("--registries-conf", str(conf))
+        e.conf = str(conf)
+        e.capsad.start("--registries-conf", e.conf)
         e.cri = criclient.Cri(e.capsad.sock)
         yield e
     finally:
@@ -114,12 +116,7 @@ def env(tmp_path_factory, cri_netns):
             r.stop()
         d = getattr(e, "capsad", None)
         if d is not None:
-            d.stop()
-            d.capsactl("pod", "rm", "-fa", check=False)
-            d.capsactl("rm", "-fa", check=False)
-            left = procs.procs_with(d.base)
-            procs.kill_and_wait(left)
-            procs.umount_under(d.base)
+            left = d.teardown()
             assert left == [], left
 
 
@@ -376,6 +373,44 @@ def test_pull_killed_at_its_deadline(env, cri):
     check_store(env)
     # capsad lives on and pulls the next image
     assert pull(cri, env.plain.ref("test/busybox")).startswith("sha256:")
+
+
+def test_capsad_killed_during_a_pull(env, cri):
+    """capsad SIGKILLed while a pull stalls in a layer: its pull child dies
+    with it (no orphan pull racing the next capsad), the caller gets
+    UNAVAILABLE, and the capsad started again has a sound store without the
+    half-pulled image, and pulls it once the registry answers."""
+    ref = "%s/test/stalled:latest" % env.stall.url
+    env.stall.reset()
+    codes = []
+
+    def work():
+        try:
+            pull(cri, ref, timeout=60)
+        except grpc.RpcError as e:
+            codes.append(e.code())
+    t = threading.Thread(target=work)
+    t.start()
+    try:
+        procs.wait_for(lambda: env.stall.count("blob") >= 1 and not no_pull_child(env),
+                       timeout=20, what="the pull child in a layer")
+        env.capsad.stop(signal.SIGKILL)
+    finally:
+        t.join(30)
+    assert codes == [CODE.UNAVAILABLE], codes
+    procs.wait_for(lambda: no_pull_child(env), timeout=10,
+                   what="the pull child gone with capsad")
+    env.capsad.start("--registries-conf", env.conf)
+    env.cri.close()
+    env.cri = criclient.Cri(env.capsad.sock)
+    assert not status(env.cri, ref).HasField("image")
+    check_store(env)
+    env.stall.faults.slowloris = False
+    try:
+        assert pull(env.cri, ref) == config_digest(env.stalled)
+    finally:
+        env.stall.faults.slowloris = True
+    env.cri.call("RemoveImage", image={"image": ref})
 
 
 # --- remove --------------------------------------------------------------------

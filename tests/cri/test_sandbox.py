@@ -8,7 +8,7 @@ import grpc
 import pytest
 
 import procs
-from conftest import pod_config
+from conftest import conflist, pod_config
 
 CODE = grpc.StatusCode
 READY, NOTREADY = 0, 1
@@ -143,6 +143,47 @@ def test_cni_failures_leave_nothing(cri, capsad):
     assert capsad.capsactl("ps", "-aq").stdout.strip() == ""
     # and the retry works
     cri.call("RunPodSandbox", config=pod_config("nonet"))
+
+
+RECORDER = """#!/usr/bin/python3
+import json, os, sys
+conf = json.load(sys.stdin)
+with open(%r, "a") as f:
+    f.write("%%s %%s\\n" %% (os.environ["CNI_COMMAND"], os.environ.get("CNI_ARGS", "")))
+if os.environ["CNI_COMMAND"] == "ADD":
+    print(json.dumps(conf.get("prevResult") or {"cniVersion": conf["cniVersion"]}))
+"""
+
+
+def test_cni_args_name_the_pod(cri, capsad, tmp_path):
+    """The plugins get the pod's identity in CNI_ARGS, as from containerd
+    and CRI-O (K8S_POD_NAMESPACE, _NAME, _UID, _INFRA_CONTAINER_ID), on
+    ADD and again on DEL."""
+    seen = tmp_path / "cni-args"
+    rec = os.path.join(capsad.cni_bin, "recorder")
+    with open(rec, "w") as f:
+        f.write(RECORDER % str(seen))
+    os.chmod(rec, 0o755)
+    net = conflist(capsad.base, name="capsa-cri-args", subnet="10.87.0.0/16", bridge="cri-args0")
+    net["plugins"].append({"type": "recorder"})
+    capsad.write_netconf(net, "05-args.conflist")
+    try:
+        cfg = pod_config("argpod")
+        cfg["metadata"].update(namespace="team-a", uid="0f1e2d3c-aaaa-bbbb")
+        pid = cri.call("RunPodSandbox", config=cfg).pod_sandbox_id
+        cri.call("StopPodSandbox", pod_sandbox_id=pid)
+    finally:
+        os.unlink(os.path.join(capsad.netd, "05-args.conflist"))
+    lines = seen.read_text().splitlines()
+    want = {"IgnoreUnknown": "1", "K8S_POD_NAMESPACE": "team-a", "K8S_POD_NAME": "argpod",
+            "K8S_POD_UID": "0f1e2d3c-aaaa-bbbb", "K8S_POD_INFRA_CONTAINER_ID": pid}
+    assert [l.split(" ", 1)[0] for l in lines] == ["ADD", "DEL"], lines
+    for l in lines:
+        assert dict(kv.split("=", 1) for kv in l.split(" ", 1)[1].split(";")) == want, l
+    # a name that would smuggle another argument in is refused
+    bad = pod_config("x;IP=10.0.0.9")
+    code, msg = code_of(lambda: cri.call("RunPodSandbox", config=bad))
+    assert code == CODE.INVALID_ARGUMENT and "';'" in msg, msg
 
 
 def test_restart_keeps_pods(cri, capsad):

@@ -347,6 +347,32 @@ static void test_runtime(void **state)
     cx_run_opts_free(&o);
 }
 
+/* the pod's cgroup parent holds the container; ".." in it is refused */
+static void test_pod_cgroup_parent(void **state)
+{
+    (void) state;
+    struct fixture f;
+    init(&f);
+    Runtime__V1__LinuxPodSandboxConfig pl;
+    runtime__v1__linux_pod_sandbox_config__init(&pl);
+    f.pod.linux = &pl;
+    struct cx_run_opts o;
+    struct cri_ctr_spec s;
+    cx_error err = { 0 };
+    assert_int_equal(map(&f, &o, &s, &err), 0);
+    assert_null(o.cgroup_parent);
+    cx_run_opts_free(&o);
+    cri_ctr_spec_free(&s);
+    pl.cgroup_parent = "/kubepods/burstable/pod1234";
+    assert_int_equal(map(&f, &o, &s, &err), 0);
+    assert_string_equal(o.cgroup_parent, "/kubepods/burstable/pod1234");
+    cx_run_opts_free(&o);
+    cri_ctr_spec_free(&s);
+    pl.cgroup_parent = "/kubepods/../../escape";
+    assert_int_equal(map(&f, &o, &s, &err), -1);
+    assert_int_equal(err.errnum, EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -357,6 +383,7 @@ int main(void)
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_sandbox),
         cmocka_unit_test(test_runtime),
+        cmocka_unit_test(test_pod_cgroup_parent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

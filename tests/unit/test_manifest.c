@@ -35,7 +35,7 @@ static void test_manifest_ok(void **state)
     assert_false(m.docker);
     assert_int_equal(m.nlayers, 1);
     assert_int_equal(m.layers[0].size, 9);
-    assert_string_equal(m.layers[0].digest.hex, D2 + 7);
+    assert_string_equal(m.layers[0].digest.hex, &D2[7]);
     cx_manifest_free(&m);
 }
 

@@ -218,6 +218,35 @@ static void test_schema_newer(void **state)
     assert_int_equal(cx_store_open(&f->s, f->root, f->runroot, &err), 0);
 }
 
+/* A kept statement is prepared once and reset when handed back; one in
+ * use already (a caller nested in another's loop) gets a fresh one, which
+ * cx_db_put finalizes. */
+static void test_kept_statements(void **state)
+{
+    struct fx *f = *state;
+    struct cx_db *db = &f->s.db;
+    cx_error err = { 0 };
+    const char *sql = "SELECT name FROM sqlite_master WHERE type = ?1";
+    sqlite3_stmt *a = NULL, *b = NULL, *c = NULL;
+    assert_int_equal(cx_db_prepare_kept(db, sql, &a, &err), 0);
+    assert_true(cx_db_is_kept(db, a));
+    sqlite3_bind_text(a, 1, "table", -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(a), SQLITE_ROW);
+    assert_int_equal(cx_db_prepare_kept(db, sql, &b, &err), 0);   /* a is busy */
+    assert_ptr_not_equal(a, b);
+    assert_false(cx_db_is_kept(db, b));
+    cx_db_put(db, b);
+    cx_db_put(db, a);
+    assert_false(sqlite3_stmt_busy(a));   /* reset: no read transaction left */
+    assert_int_equal(cx_db_prepare_kept(db, sql, &c, &err), 0);
+    assert_ptr_equal(a, c);
+    /* its bindings were cleared */
+    assert_int_equal(sqlite3_step(c), SQLITE_DONE);
+    cx_db_put(db, c);
+    assert_int_equal(db->nkept, 1);
+    cx_db_put(db, NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -227,6 +256,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_repair_and_gc, setup, teardown),
         cmocka_unit_test_setup_teardown(test_incomplete_kept_while_owned, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schema_newer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_kept_statements, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -165,13 +165,14 @@ static void test_ids_names_and_codes(void **state)
 
 static void test_process_details(void **state)
 {
+    /* (long rows in parentheses: one element each, not a missing comma) */
     const char *want[] = {
         "STATE|RSS|SECCOMP|LABEL|STIME|BOUNDING CAPS|AMBIENT CAPS|EFFECTIVE CAPS",
-        "S|1504|filter|?|1970-01-01 00:17:00 +0000 UTC|full|none|AUDIT_WRITE,CHOWN,"
-        "DAC_OVERRIDE,FOWNER,FSETID,KILL,MKNOD,NET_BIND_SERVICE,NET_RAW,SETFCAP,SETGID,"
-        "SETPCAP,SETUID,SYS_CHROOT",
-        "R|0|disabled|unconfined|1970-01-01 00:17:20 +0000 UTC|CHOWN,NET_BIND_SERVICE|"
-        "unknown|CHOWN,NET_BIND_SERVICE" };
+        ("S|1504|filter|?|1970-01-01 00:17:00 +0000 UTC|full|none|AUDIT_WRITE,CHOWN,"
+         "DAC_OVERRIDE,FOWNER,FSETID,KILL,MKNOD,NET_BIND_SERVICE,NET_RAW,SETFCAP,SETGID,"
+         "SETPCAP,SETUID,SYS_CHROOT"),
+        ("R|0|disabled|unconfined|1970-01-01 00:17:20 +0000 UTC|CHOWN,NET_BIND_SERVICE|"
+         "unknown|CHOWN,NET_BIND_SERVICE") };
     rows(*state, "state,rss,seccomp,label,stime,capbnd,capamb,capeff", want);
 }
 
