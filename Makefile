@@ -114,8 +114,8 @@ check-cri: $(BUILD)/build.ninja $(ASAN)/build.ninja $(FI)/build.ninja
 	    ASAN_OPTIONS=detect_leaks=1:log_path=$(CURDIR)/$(ASAN)/cri-reports/asan \
 	    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path=$(CURDIR)/$(ASAN)/cri-reports/ubsan \
 	    $(PYTEST) -q -p no:cacheprovider tests/cri/test_transport.py tests/cri/test_sandbox.py \
-	    tests/cri/test_containers.py tests/cri/test_streaming.py \
-	    tests/cri/test_runtime_handlers.py -k "not fifty and not crictl"
+	    tests/cri/test_containers.py tests/cri/test_streaming.py tests/cri/test_list_stream.py \
+	    tests/cri/test_logs_update.py tests/cri/test_runtime_handlers.py -k "not fifty and not crictl"
 	@if [ -n "$$(ls $(ASAN)/cri-reports)" ]; then \
 	    echo "capsad under ASan/UBSan reported:"; cat $(ASAN)/cri-reports/*; exit 1; fi
 	$(MAKE) critest

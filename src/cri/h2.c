@@ -225,7 +225,8 @@ static ssize_t read_reply(nghttp2_session *ng, int32_t id, uint8_t *buf, size_t 
     pthread_mutex_lock(&call->srv->mu);
     struct outbuf *o = &call->out;
     size_t n = o->len - o->off < length ? o->len - o->off : length;
-    memcpy(buf, o->data + o->off, n);
+    if (n > 0)   /* a stream with no message yet has no buffer at all */
+        memcpy(buf, o->data + o->off, n);
     o->off += n;
     bool drained = o->off == o->len, fin = call->finished;
     if (drained)

@@ -82,6 +82,11 @@ CRI_HANDLER(cri_stop_pod_sandbox);
 CRI_HANDLER(cri_remove_pod_sandbox);
 CRI_HANDLER(cri_pod_sandbox_status);
 CRI_HANDLER(cri_list_pod_sandbox);
+/* The sandbox id names, once made (a row still "creating" is not there
+ * yet); NOT_FOUND otherwise.  *sb is the caller's to free. */
+struct cri_sandbox;
+int cri_sandbox_find(struct cri_ctx *ctx, struct cx_engine *e, const char *id,
+                     struct cri_sandbox *sb, cx_error *err);
 /* runtime_container.c, container_status.c */
 CRI_HANDLER(cri_create_container);
 CRI_HANDLER(cri_start_container);

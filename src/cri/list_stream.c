@@ -41,12 +41,15 @@ static int send_windows(struct cri_ctx *ctx, ProtobufCMessage *out, cx_error *er
     size_t total = *count;
     ProtobufCMessage **all = *items;
     int rc = 0;
+    size_t next = total ? protobuf_c_message_get_packed_size(all[0]) + 11 : 0;
     for (size_t i = 0; i < total && rc == 0;) {
+        /* at least one item, then as many as fit: each item sized once */
         size_t n = 0, bytes = 0;
-        do
-            bytes += protobuf_c_message_get_packed_size(all[i + n]) + 11;
-        while (++n < total - i && bytes + protobuf_c_message_get_packed_size(all[i + n]) + 11
-                                      <= WINDOW_BYTES);
+        do {
+            bytes += next;
+            n++;
+            next = i + n < total ? protobuf_c_message_get_packed_size(all[i + n]) + 11 : 0;
+        } while (i + n < total && bytes + next <= WINDOW_BYTES);
         *items = all + i;
         *count = n;
         rc = cri_send(ctx, out, err);

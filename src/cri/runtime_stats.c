@@ -420,16 +420,8 @@ CRI_HANDLER(cri_pod_sandbox_stats)
     if (e == NULL)
         return -1;
     struct cri_sandbox sb;
-    bool found = false;
-    if (req->pod_sandbox_id[0] &&
-        cri_sandbox_get(&e->store.db, req->pod_sandbox_id, false, &sb, &found, err) < 0)
+    if (cri_sandbox_find(ctx, e, req->pod_sandbox_id, &sb, err) < 0)
         return -1;
-    if (!found || strcmp(sb.state, "creating") == 0) {
-        if (found)
-            cri_sandbox_free(&sb);
-        return cri_fail(ctx, err, GRPC_NOT_FOUND, "pod sandbox %s not found",
-                        req->pod_sandbox_id);
-    }
     struct cri_container *v;
     size_t n, count;
     if (cri_container_list(&e->store.db, sb.id, &v, &n, err) < 0) {

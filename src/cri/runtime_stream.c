@@ -113,15 +113,8 @@ static char *sandbox_netns(struct cri_ctx *ctx, const char *id, cx_error *err)
     if (e == NULL)
         return NULL;
     struct cri_sandbox sb;
-    bool found;
-    if (cri_sandbox_get(&e->store.db, id, false, &sb, &found, err) < 0)
+    if (cri_sandbox_find(ctx, e, id, &sb, err) < 0)
         return NULL;
-    if (!found || strcmp(sb.state, "creating") == 0) {
-        if (found)
-            cri_sandbox_free(&sb);
-        cri_fail(ctx, err, GRPC_NOT_FOUND, "pod sandbox %s not found", id);
-        return NULL;
-    }
     struct cx_ctr c = { 0 };
     bool have = false;
     if (strcmp(sb.state, "ready") == 0 && sb.pod_exists && sb.infra_id[0] &&

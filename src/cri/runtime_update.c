@@ -191,15 +191,9 @@ CRI_HANDLER(cri_update_pod_sandbox_resources)
         return cri_fail(ctx, err, GRPC_INVALID_ARGUMENT, "pod sandbox %s: resources with %s",
                         req->pod_sandbox_id, bad);
     struct cri_sandbox sb;
-    bool found;
-    if (cri_sandbox_get(&e->store.db, req->pod_sandbox_id, false, &sb, &found, err) < 0)
+    if (cri_sandbox_find(ctx, e, req->pod_sandbox_id, &sb, err) < 0)
         return -1;
-    bool ready = found && strcmp(sb.state, "creating") != 0;
-    if (found)
-        cri_sandbox_free(&sb);
-    if (!ready)
-        return cri_fail(ctx, err, GRPC_NOT_FOUND, "pod sandbox %s not found",
-                        req->pod_sandbox_id);
+    cri_sandbox_free(&sb);
     *out = &CRI_NEW(ctx, Runtime__V1__UpdatePodSandboxResourcesResponse,
                     runtime__v1__update_pod_sandbox_resources_response__init)->base;
     return 0;

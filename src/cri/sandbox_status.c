@@ -87,6 +87,19 @@ static void status_linux(struct cri_ctx *ctx, const Runtime__V1__PodSandboxConfi
                                                  runtime__v1__namespace_option__init);
 }
 
+int cri_sandbox_find(struct cri_ctx *ctx, struct cx_engine *e, const char *id,
+                     struct cri_sandbox *sb, cx_error *err)
+{
+    bool found;
+    if (cri_sandbox_get(&e->store.db, id, false, sb, &found, err) < 0)
+        return -1;
+    if (found && strcmp(sb->state, "creating") != 0)
+        return 0;
+    if (found)
+        cri_sandbox_free(sb);
+    return cri_fail(ctx, err, GRPC_NOT_FOUND, "pod sandbox %s not found", id);
+}
+
 CRI_HANDLER(cri_pod_sandbox_status)
 {
     const Runtime__V1__PodSandboxStatusRequest *req = (const void *) in;
@@ -94,15 +107,8 @@ CRI_HANDLER(cri_pod_sandbox_status)
     if (e == NULL)
         return -1;
     struct cri_sandbox sb;
-    bool found;
-    if (cri_sandbox_get(&e->store.db, req->pod_sandbox_id, false, &sb, &found, err) < 0)
+    if (cri_sandbox_find(ctx, e, req->pod_sandbox_id, &sb, err) < 0)
         return -1;
-    if (!found || strcmp(sb.state, "creating") == 0) {
-        if (found)
-            cri_sandbox_free(&sb);
-        return cri_fail(ctx, err, GRPC_NOT_FOUND, "pod sandbox %s not found",
-                        req->pod_sandbox_id);
-    }
     const Runtime__V1__PodSandboxConfig *c = config_of(ctx, &sb);
     Runtime__V1__PodSandboxStatus *st =
         CRI_NEW(ctx, Runtime__V1__PodSandboxStatus, runtime__v1__pod_sandbox_status__init);

@@ -19,7 +19,8 @@
 
 #define STREAMS_WAIT_MS 30000    /* the kubelet's stream creation time-out */
 #define FIRST_SIZE_WAIT_MS 200   /* a terminal's first size, before the process runs */
-#define EXIT_WAIT_MS 10000       /* the exit code after the output ended, or after a kill */
+#define EXIT_WAIT_MS 10000       /* the output's end after the exit (counted from the last
+                                  * byte relayed), or the exit code after a kill */
 #define END_MS 10000             /* the last frames written, the client's close */
 #define SHIM_DGRAM 8192          /* the shim reads stdin in datagrams of this size */
 
@@ -265,6 +266,10 @@ static bool relay_done(struct rc *r, int64_t *deadline)
             kill(r->t.pid, SIGKILL);   /* nobody left to read it */
         *deadline = loop_now_ms() + EXIT_WAIT_MS;
     }
+    /* the process is gone but its last output still moves to a slow
+       client: the wait counts from the last byte, so none is cut off */
+    if (*deadline >= 0 && !gone && r->last_activity + EXIT_WAIT_MS > *deadline)
+        *deadline = r->last_activity + EXIT_WAIT_MS;
     return *deadline >= 0 && loop_now_ms() > *deadline;
 }
 
