@@ -1,6 +1,7 @@
 /* container_status.c: ContainerStatus and ListContainers, from capsad's
  * rows (the config as sent: metadata, image, labels, annotations, mounts)
- * and the engine's record (state, times, exit code, OOM). */
+ * and the engine's record (state, times, exit code, OOM), and the
+ * image's repo digests (ContainerStatus.image_ref). */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include "common/util.h"
 #include "cri/ctr_live.h"
 #include "cri/handlers.h"
+#include "cri/images.h"
 #include "cri/records.h"
 #include "engine/containers.h"
 #include "engine/lifecycle.h"
@@ -111,8 +113,10 @@ CRI_HANDLER(cri_container_status)
                           ? (row.c.finished ? row.c.finished : row.created) : 0;
     st->exit_code = v.exit_code;
     st->image = image_spec(ctx, c);
-    st->image_ref = image_ref(ctx, &row);
-    st->image_id = st->image_ref;
+    st->image_id = image_ref(ctx, &row);
+    st->image_ref = row.ctr_exists ? cri_image_digested_ref(ctx, &e->store, row.c.image_id,
+                                                            st->image->image)
+                                   : st->image_id;
     st->reason = (char *) v.reason;
     st->message = arena_strdup(&ctx->arena, row.start_error);
     st->log_path = arena_strdup(&ctx->arena, row.log_path);

@@ -49,6 +49,48 @@ int cri_image_find(struct cx_store *s, const char *name, struct cx_image_rec *ou
     return cx_image_lookup(s, name, out, found, err);
 }
 
+/* How well repo digest d ("repository@sha256:...") of image r stands for
+ * what a container asked for (repo: the repository of its image, NULL
+ * when it named an id): its repository first, then a digest other than
+ * the platform manifest's (an index's: what the tag resolved to, the
+ * digest `docker pull` prints and people pin). */
+static int digest_rank(const char *d, const char *repo, const struct cx_image_rec *r)
+{
+    const char *at = strchr(d, '@');
+    if (at == NULL)
+        return -1;
+    bool same_repo = repo && strlen(repo) == (size_t) (at - d) && !strncmp(d, repo, at - d);
+    return (same_repo ? 2 : 0) + (strcmp(at + 1, r->manifest_digest) != 0 ? 1 : 0);
+}
+
+char *cri_image_digested_ref(struct cri_ctx *ctx, struct cx_store *s, const char *id,
+                             const char *asked)
+{
+    char *fallback = arena_printf(&ctx->arena, "sha256:%s", id);
+    _cleanup_(cx_image_rec_free) struct cx_image_rec r = { 0 };
+    bool found = false;
+    cx_error err = { 0 };
+    if (cx_image_lookup(s, fallback, &r, &found, &err) < 0)
+        cx_log_error_as_warning(&err);
+    if (!found)
+        return fallback;
+    struct cx_ref ref;
+    char *repo = NULL;
+    if (asked && cx_ref_parse(asked, &ref, &(cx_error){ 0 }) == 0) {
+        repo = cx_ref_name(&ref);
+        cx_ref_free(&ref);
+    }
+    const char *best = NULL;
+    int best_rank = -1;
+    for (size_t i = 0; i < r.ndigests; i++) {
+        int rank = digest_rank(r.digests[i], repo, &r);
+        if (rank > best_rank)
+            best = r.digests[i], best_rank = rank;
+    }
+    free(repo);
+    return best ? arena_strdup(&ctx->arena, best) : fallback;
+}
+
 int cri_image_user(const char *user, int64_t *uid, char *name, size_t len)
 {
     size_t n = user ? strcspn(user, ":") : 0;

@@ -3,7 +3,8 @@
  * uses (store.h), so `capsactl images` lists what the kubelet pulled and
  * the kubelet sees what capsactl pulled.  An image's CRI id is
  * "sha256:<config digest hex>" (the store's id with its algorithm), the
- * same string PullImage answers as image_ref. */
+ * same string PullImage answers as image_ref (ContainerStatus.image_ref
+ * is a digested reference: cri_image_digested_ref). */
 #ifndef CAPSA_CRI_IMAGES_H
 #define CAPSA_CRI_IMAGES_H
 
@@ -28,6 +29,16 @@ int cri_image_find(struct cx_store *s, const char *name, struct cx_image_rec *ou
  * (logged) rather than failing a whole listing. */
 Runtime__V1__Image *cri_image_msg(struct cri_ctx *ctx, struct cx_store *s,
                                   const struct cx_image_rec *r);
+
+/* ContainerStatus.image_ref of a container of image id (hex), which
+ * asked for the image as asked: a digested reference,
+ * "repository@sha256:...", the kubelet shows as the pod's imageID (as
+ * containerd and CRI-O answer), preferring asked's repository and the
+ * digest its tag resolved to; "sha256:<id>" when the image has no repo
+ * digest or is gone.  ListContainers keeps the id: the kubelet's image
+ * collection matches it against the images' ids. */
+char *cri_image_digested_ref(struct cri_ctx *ctx, struct cx_store *s, const char *id,
+                             const char *asked);
 
 /* The config's User ("1000", "1000:50", "nginx", "nginx:www", "") as the
  * CRI reports it: 1 and *uid for a numeric user, 0 and the name in
