@@ -4,7 +4,8 @@
  * with capsactl and answers its id.  Credentials of the request reach the
  * child in an auth file of its own (0600, in a fresh 0700 directory of the
  * runroot), never on its command line, and are removed when the call
- * ends. */
+ * ends.  A registry's "no such image" is NOT_FOUND, any other failure
+ * UNKNOWN. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -152,6 +153,18 @@ static int run_pull(struct cri_ctx *ctx, const char *image, const char *authfile
     return 0;
 }
 
+bool cri_pull_not_found(const char *msg)
+{
+    /* registry.c's words: the distribution spec's error codes in
+     * parentheses, or the bare status when the body had none */
+    static const char *const marks[] = { "(MANIFEST_UNKNOWN)", "(NAME_UNKNOWN)",
+                                         "not found (HTTP 404)" };
+    for (size_t i = 0; msg && i < sizeof marks / sizeof marks[0]; i++)
+        if (strstr(msg, marks[i]))
+            return true;
+    return false;
+}
+
 CRI_HANDLER(cri_pull_image)
 {
     const Runtime__V1__PullImageRequest *req = (const void *) in;
@@ -177,8 +190,12 @@ CRI_HANDLER(cri_pull_image)
         return -1;
     _cleanup_free_ char *output = NULL;
     char id[65];
-    if (run_pull(ctx, name, auth.file, &output, err) < 0 ||
-        pulled_id(&e->store, output, name, id, err) < 0)
+    if (run_pull(ctx, name, auth.file, &output, err) < 0) {
+        if (cri_pull_not_found(err->msg))
+            ctx->code = GRPC_NOT_FOUND;
+        return -1;
+    }
+    if (pulled_id(&e->store, output, name, id, err) < 0)
         return -1;
     Runtime__V1__PullImageResponse *r =
         CRI_NEW(ctx, Runtime__V1__PullImageResponse, runtime__v1__pull_image_response__init);

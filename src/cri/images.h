@@ -40,6 +40,11 @@ Runtime__V1__Image *cri_image_msg(struct cri_ctx *ctx, struct cx_store *s,
 char *cri_image_digested_ref(struct cri_ctx *ctx, struct cx_store *s, const char *id,
                              const char *asked);
 
+/* A failed pull's message (capsactl's last line) says the registry has
+ * no such repository or manifest: PullImage answers NOT_FOUND then, as
+ * containerd does, and UNKNOWN for every other failure. */
+bool cri_pull_not_found(const char *msg);
+
 /* The config's User ("1000", "1000:50", "nginx", "nginx:www", "") as the
  * CRI reports it: 1 and *uid for a numeric user, 0 and the name in
  * name[len] for a named one, -1 when there is none (or the name does not

@@ -232,9 +232,12 @@ def test_pull_by_digest(env, cri):
 
 def test_pull_refusals(env, cri):
     assert code_of(lambda: pull(cri, ""))[0] == CODE.INVALID_ARGUMENT
+    # the registry has no such repository: NOT_FOUND, as containerd answers
     code, msg = code_of(lambda: pull(cri, env.plain.ref("test/absent")))
-    assert code == CODE.UNKNOWN
+    assert code == CODE.NOT_FOUND, msg
     assert "test/absent" in msg
+    code, msg = code_of(lambda: pull(cri, env.plain.ref("test/busybox", "no-such-tag")))
+    assert code == CODE.NOT_FOUND, msg
 
 
 # --- credentials ---------------------------------------------------------------
@@ -452,6 +455,31 @@ def test_remove_image_in_use(env, cri):
         names = [c["Names"] if isinstance(c["Names"], str) else c["Names"][0] for c in ctrs]
         assert [n for n in names if n in msg], (msg, names)
         assert status(cri, pause.id).image.pinned
+    finally:
+        cri.call("StopPodSandbox", pod_sandbox_id=pod)
+        cri.call("RemovePodSandbox", pod_sandbox_id=pod)
+
+
+def test_container_image_ref(env, cri):
+    """ContainerStatus.image_ref is the digested reference the kubelet
+    shows as the pod's imageID (containerd and CRI-O answer one too);
+    ListContainers keeps the image id, which the kubelet's image
+    collection matches against ListImages."""
+    ref = env.plain.ref("test/busybox")
+    image_id = pull(cri, ref)
+    repo = ref.rsplit(":", 1)[0]
+    manifest = env.busybox.resolve("latest")["digest"]
+    cfg = pod_config(linux={"security_context": {"namespace_options": {"network": 2}}})
+    pod = cri.call("RunPodSandbox", config=cfg).pod_sandbox_id
+    try:
+        cid = cri.call("CreateContainer", pod_sandbox_id=pod, sandbox_config=cfg, config={
+            "metadata": {"name": "ref"}, "image": {"image": ref},
+            "command": ["true"], "log_path": "ref.log"}).container_id
+        st = cri.call("ContainerStatus", container_id=cid).status
+        assert st.image_ref == "%s@%s" % (repo, manifest)
+        assert st.image_id == image_id and st.image.image == ref
+        item, = cri.call("ListContainers", filter={"id": cid}).containers
+        assert item.image_ref == image_id == item.image_id
     finally:
         cri.call("StopPodSandbox", pod_sandbox_id=pod)
         cri.call("RemovePodSandbox", pod_sandbox_id=pod)

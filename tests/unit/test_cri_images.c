@@ -1,5 +1,6 @@
 /* test_cri_images.c: the image user capsad reports (Image.uid or
- * Image.username) from an image config's User, in each form it takes. */
+ * Image.username) from an image config's User, in each form it takes;
+ * which failed pulls PullImage answers NOT_FOUND. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -52,10 +53,29 @@ static void test_user_forms(void **state)
     expect_none("a-name-longer-than-the-buffer-given");
 }
 
+static void test_pull_not_found(void **state)
+{
+    (void) state;
+    /* what capsactl's last line says for a registry's 404s */
+    assert_true(cri_pull_not_found("pull registry.k8s.io/no/such:1: 127.0.0.1:5000/no/such:1: "
+                                   "manifest unknown (MANIFEST_UNKNOWN): manifest unknown"));
+    assert_true(cri_pull_not_found("pull 127.0.0.1:5000/test/absent:latest: "
+                                   "repository name not known to registry (NAME_UNKNOWN): x"));
+    assert_true(cri_pull_not_found("pull h/x:1: h/x:1: not found (HTTP 404)"));
+    /* anything else stays UNKNOWN: auth, a server error, no network */
+    assert_false(cri_pull_not_found("pull h/x:1: h/x:1: 401 unauthorized: authentication "
+                                    "required (check capsactl login)"));
+    assert_false(cri_pull_not_found("pull h/x:1: h: the registry answered HTTP 500"));
+    assert_false(cri_pull_not_found("pull h/x:1: connect to h: Connection refused"));
+    assert_false(cri_pull_not_found(""));
+    assert_false(cri_pull_not_found(NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_user_forms),
+        cmocka_unit_test(test_pull_not_found),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
