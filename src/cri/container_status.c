@@ -1,7 +1,8 @@
 /* container_status.c: ContainerStatus and ListContainers, from capsad's
- * rows (the config as sent: metadata, image, labels, annotations, mounts)
- * and the engine's record (state, times, exit code, OOM), and the
- * image's repo digests (ContainerStatus.image_ref). */
+ * rows (the config as sent: metadata, image, labels, annotations, mounts;
+ * its resources as UpdateContainerResources left them), the engine's
+ * record (state, times, exit code, OOM) and the image's repo digests
+ * (ContainerStatus.image_ref). */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,6 +84,21 @@ static Runtime__V1__ImageSpec *image_spec(struct cri_ctx *ctx,
                          : CRI_NEW(ctx, Runtime__V1__ImageSpec, runtime__v1__image_spec__init);
 }
 
+/* The resources in force (as created, as UpdateContainerResources left
+ * them): the kubelet's in-place resize reads them back.  Zeros when none
+ * were given, as containerd answers. */
+static Runtime__V1__ContainerResources *resources(struct cri_ctx *ctx,
+                                                  const Runtime__V1__ContainerConfig *c)
+{
+    Runtime__V1__ContainerResources *r =
+        CRI_NEW(ctx, Runtime__V1__ContainerResources, runtime__v1__container_resources__init);
+    r->linux = c && c->linux && c->linux->resources
+                   ? c->linux->resources
+                   : CRI_NEW(ctx, Runtime__V1__LinuxContainerResources,
+                             runtime__v1__linux_container_resources__init);
+    return r;
+}
+
 CRI_HANDLER(cri_container_status)
 {
     const Runtime__V1__ContainerStatusRequest *req = (const void *) in;
@@ -120,6 +136,7 @@ CRI_HANDLER(cri_container_status)
     st->reason = (char *) v.reason;
     st->message = arena_strdup(&ctx->arena, row.start_error);
     st->log_path = arena_strdup(&ctx->arena, row.log_path);
+    st->resources = resources(ctx, c);
     if (c) {
         CRI_COPY_MAP(ctx, st->labels, st->n_labels, c->labels, c->n_labels,
                      Runtime__V1__ContainerStatus__LabelsEntry,

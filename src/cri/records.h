@@ -69,6 +69,11 @@ int cri_container_set_config(struct cx_db *db, const char *id, const uint8_t *co
                              size_t len, cx_error *err);
 int cri_container_set(struct cx_db *db, const char *id, const char *column, const char *value,
                       cx_error *err);
+/* Replace the row's config (packed): the resources UpdateContainerResources
+ * set, which ContainerStatus answers from then on; the config digest (a
+ * retried create's identity) stays the one of the config as created. */
+int cri_container_set_config(struct cx_db *db, const char *id, const uint8_t *config,
+                             size_t len, cx_error *err);
 int cri_container_delete(struct cx_db *db, const char *id, cx_error *err);
 
 /* What the two kinds of rows share: selecting them (where: " WHERE ..."

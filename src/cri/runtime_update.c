@@ -1,6 +1,7 @@
 /* runtime_update.c: UpdateContainerResources (the kubelet's in-place
  * resize: linux.resources merged into the running container through the
- * runtime's update) and ReopenContainerLog (after the kubelet rotated the
+ * runtime's update, and into the row's config, which ContainerStatus
+ * reports) and ReopenContainerLog (after the kubelet rotated the
  * log: the shim is told to reopen its file, and we wait until it has, so
  * the kubelet never sees a log without its writer). */
 #include <errno.h>
@@ -77,20 +78,44 @@ static json_t *resources_json(const Runtime__V1__LinuxContainerResources *r)
     return res;
 }
 
-/* The new limits kept in the container's config, so ContainerStatus
- * reports them (the kubelet's in-place resize reads them back). */
-static int remember(struct cri_ctx *ctx, const struct cri_container *row,
-                    Runtime__V1__LinuxContainerResources *res, cx_error *err)
+/* Each field the request sets (those resources_json applies) over the
+ * one in force. */
+static void merge(Runtime__V1__LinuxContainerResources *to,
+                  const Runtime__V1__LinuxContainerResources *r)
 {
-    Runtime__V1__ContainerConfig *c = (Runtime__V1__ContainerConfig *) cri_unpack(
+    if (r->cpu_shares > 0)
+        to->cpu_shares = r->cpu_shares;
+    if (r->cpu_quota != 0)
+        to->cpu_quota = r->cpu_quota;
+    if (r->cpu_period > 0)
+        to->cpu_period = r->cpu_period;
+    if (r->cpuset_cpus[0])
+        to->cpuset_cpus = r->cpuset_cpus;
+    if (r->cpuset_mems[0])
+        to->cpuset_mems = r->cpuset_mems;
+    if (r->memory_limit_in_bytes > 0)
+        to->memory_limit_in_bytes = r->memory_limit_in_bytes;
+    if (r->memory_swap_limit_in_bytes > 0)
+        to->memory_swap_limit_in_bytes = r->memory_swap_limit_in_bytes;
+}
+
+/* The resources now in force into the row's config, which ContainerStatus
+ * answers (the kubelet's in-place resize reads them back); a config that
+ * does not decode is left as it is. */
+static int remember(struct cri_ctx *ctx, const struct cri_container *row,
+                    const Runtime__V1__LinuxContainerResources *r, cx_error *err)
+{
+    Runtime__V1__ContainerConfig *c = (void *) cri_unpack(
         ctx, &runtime__v1__container_config__descriptor, row->config, row->config_len);
     if (c == NULL)
-        return cx_fail(err, EIO, "container %.12s: its kept config does not read", row->id);
-    if (c->linux == NULL) {
+        return 0;
+    if (c->linux == NULL)
         c->linux = CRI_NEW(ctx, Runtime__V1__LinuxContainerConfig,
                            runtime__v1__linux_container_config__init);
-    }
-    c->linux->resources = res;
+    if (c->linux->resources == NULL)
+        c->linux->resources = CRI_NEW(ctx, Runtime__V1__LinuxContainerResources,
+                                      runtime__v1__linux_container_resources__init);
+    merge(c->linux->resources, r);
     size_t len = protobuf_c_message_get_packed_size(&c->base);
     uint8_t *buf = arena_alloc(&ctx->arena, len + 1);
     protobuf_c_message_pack(&c->base, buf);

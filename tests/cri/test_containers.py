@@ -349,3 +349,34 @@ def test_pod_cgroup_parent_holds_every_container(cri, tmp_path):
         cri.call("StopPodSandbox", pod_sandbox_id=pid)
         cri.call("RemovePodSandbox", pod_sandbox_id=pid)
         remove_cgroup_tree(parent.rsplit("/", 1)[0])
+
+
+def test_resources_in_status(cri, pod):
+    """ContainerStatus.resources: zeros when none were asked (as containerd
+    answers), the config's as created, then what UpdateContainerResources
+    changed (the kubelet's in-place resize reads them back); the memory
+    limit is the cgroup's."""
+    plain = create(cri, pod, ctr_config("plain", ["true"]))
+    res = cstatus(cri, plain).resources
+    assert res.HasField("linux") and res.linux.memory_limit_in_bytes == 0
+    cfg = ctr_config("sized", ["sleep", "300"],
+                     linux={"resources": {"memory_limit_in_bytes": 64 << 20, "cpu_shares": 512,
+                                          "oom_score_adj": 500}})
+    cid = create(cri, pod, cfg)
+    lin = cstatus(cri, cid).resources.linux
+    assert (lin.memory_limit_in_bytes, lin.cpu_shares, lin.oom_score_adj) == \
+        (64 << 20, 512, 500)
+    cri.call("StartContainer", container_id=cid)
+    cri.call("UpdateContainerResources", container_id=cid,
+             linux={"memory_limit_in_bytes": 128 << 20, "cpu_period": 100000,
+                    "cpu_quota": 50000})
+    lin = cstatus(cri, cid).resources.linux
+    assert (lin.memory_limit_in_bytes, lin.cpu_shares, lin.cpu_period, lin.cpu_quota,
+            lin.oom_score_adj) == (128 << 20, 512, 100000, 50000, 500)
+    r = exec_sync(cri, cid, ["sh", "-c", "cat /sys/fs/cgroup/memory.max "
+                                         "/sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null"])
+    assert str(128 << 20).encode() in r.stdout, r
+    # still there once it exited
+    cri.call("StopContainer", request=cri.msg("StopContainerRequest", container_id=cid,
+                                              timeout=0))
+    assert cstatus(cri, cid).resources.linux.memory_limit_in_bytes == 128 << 20
