@@ -86,16 +86,20 @@ static Runtime__V1__ImageSpec *image_spec(struct cri_ctx *ctx,
 
 /* The resources in force (as created, as UpdateContainerResources left
  * them): the kubelet's in-place resize reads them back.  Zeros when none
- * were given, as containerd answers. */
+ * were given, as containerd answers; a memory limit without swap is one
+ * on memory and swap together (ctr_config.c), and says so. */
 static Runtime__V1__ContainerResources *resources(struct cri_ctx *ctx,
                                                   const Runtime__V1__ContainerConfig *c)
 {
     Runtime__V1__ContainerResources *r =
         CRI_NEW(ctx, Runtime__V1__ContainerResources, runtime__v1__container_resources__init);
-    r->linux = c && c->linux && c->linux->resources
-                   ? c->linux->resources
-                   : CRI_NEW(ctx, Runtime__V1__LinuxContainerResources,
-                             runtime__v1__linux_container_resources__init);
+    Runtime__V1__LinuxContainerResources *l = CRI_NEW(
+        ctx, Runtime__V1__LinuxContainerResources, runtime__v1__linux_container_resources__init);
+    if (c && c->linux && c->linux->resources)
+        *l = *c->linux->resources;      /* its strings and lists stay the config's */
+    if (l->memory_limit_in_bytes > 0 && l->memory_swap_limit_in_bytes <= 0)
+        l->memory_swap_limit_in_bytes = l->memory_limit_in_bytes;
+    r->linux = l;
     return r;
 }
 

@@ -153,8 +153,15 @@ static void resources(const Runtime__V1__LinuxContainerResources *r, struct args
 {
     if (r == NULL)
         return;
-    if (r->memory_limit_in_bytes > 0)
+    if (r->memory_limit_in_bytes > 0) {
         addf(a, "--memory", "%" PRId64, r->memory_limit_in_bytes);
+        /* no swap unless the kubelet gives some (its NodeSwap settings):
+         * the limit bounds memory and swap together, as containerd sets
+         * it; capsactl's default (podman's) allows as much swap again */
+        addf(a, "--memory-swap", "%" PRId64, r->memory_swap_limit_in_bytes > 0
+                                                 ? r->memory_swap_limit_in_bytes
+                                                 : r->memory_limit_in_bytes);
+    }
     if (r->cpu_shares > 0)
         addf(a, "--cpu-shares", "%" PRId64, r->cpu_shares);
     if (r->cpu_quota > 0)
@@ -167,8 +174,6 @@ static void resources(const Runtime__V1__LinuxContainerResources *r, struct args
         add(a, "--cpuset-mems", r->cpuset_mems);
     if (r->oom_score_adj)
         addf(a, "--oom-score-adj", "%" PRId64, r->oom_score_adj);
-    if (r->memory_swap_limit_in_bytes > 0 && r->memory_limit_in_bytes > 0)
-        addf(a, "--memory-swap", "%" PRId64, r->memory_swap_limit_in_bytes);
 }
 
 static int devices(const Runtime__V1__ContainerConfig *c, struct args *a, cx_error *err)

@@ -67,8 +67,11 @@ static json_t *resources_json(const Runtime__V1__LinuxContainerResources *r)
         json_object_set_new(cpu, "mems", json_string(r->cpuset_mems));
     if (r->memory_limit_in_bytes > 0)
         json_object_set_new(mem, "limit", json_integer(r->memory_limit_in_bytes));
-    if (r->memory_swap_limit_in_bytes > 0)
-        json_object_set_new(mem, "swap", json_integer(r->memory_swap_limit_in_bytes));
+    /* no swap beyond the limit unless asked, as at create (ctr_config.c) */
+    if (r->memory_swap_limit_in_bytes > 0 || r->memory_limit_in_bytes > 0)
+        json_object_set_new(mem, "swap", json_integer(r->memory_swap_limit_in_bytes > 0
+                                                          ? r->memory_swap_limit_in_bytes
+                                                          : r->memory_limit_in_bytes));
     if (json_object_size(cpu))
         json_object_set(res, "cpu", cpu);
     if (json_object_size(mem))
@@ -95,8 +98,10 @@ static void merge(Runtime__V1__LinuxContainerResources *to,
         to->cpuset_mems = r->cpuset_mems;
     if (r->memory_limit_in_bytes > 0)
         to->memory_limit_in_bytes = r->memory_limit_in_bytes;
-    if (r->memory_swap_limit_in_bytes > 0)
-        to->memory_swap_limit_in_bytes = r->memory_swap_limit_in_bytes;
+    if (r->memory_swap_limit_in_bytes > 0 || r->memory_limit_in_bytes > 0)
+        to->memory_swap_limit_in_bytes = r->memory_swap_limit_in_bytes > 0
+                                             ? r->memory_swap_limit_in_bytes
+                                             : r->memory_limit_in_bytes;
 }
 
 /* The resources now in force into the row's config, which ContainerStatus

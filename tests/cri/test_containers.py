@@ -364,18 +364,26 @@ def test_resources_in_status(cri, pod):
                                           "oom_score_adj": 500}})
     cid = create(cri, pod, cfg)
     lin = cstatus(cri, cid).resources.linux
-    assert (lin.memory_limit_in_bytes, lin.cpu_shares, lin.oom_score_adj) == \
-        (64 << 20, 512, 500)
+    # a limit without swap bounds memory and swap together (no swap), as
+    # containerd sets it
+    assert (lin.memory_limit_in_bytes, lin.memory_swap_limit_in_bytes, lin.cpu_shares,
+            lin.oom_score_adj) == (64 << 20, 64 << 20, 512, 500)
     cri.call("StartContainer", container_id=cid)
     cri.call("UpdateContainerResources", container_id=cid,
              linux={"memory_limit_in_bytes": 128 << 20, "cpu_period": 100000,
                     "cpu_quota": 50000})
     lin = cstatus(cri, cid).resources.linux
-    assert (lin.memory_limit_in_bytes, lin.cpu_shares, lin.cpu_period, lin.cpu_quota,
-            lin.oom_score_adj) == (128 << 20, 512, 100000, 50000, 500)
-    r = exec_sync(cri, cid, ["sh", "-c", "cat /sys/fs/cgroup/memory.max "
-                                         "/sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null"])
-    assert str(128 << 20).encode() in r.stdout, r
+    assert (lin.memory_limit_in_bytes, lin.memory_swap_limit_in_bytes, lin.cpu_shares,
+            lin.cpu_period, lin.cpu_quota, lin.oom_score_adj) == \
+        (128 << 20, 128 << 20, 512, 100000, 50000, 500)
+    # the cgroup's: the limit, and no swap beyond it (v2: memory.swap.max
+    # 0; v1: memory+swap equal to the limit, where the kernel counts swap)
+    r = exec_sync(cri, cid, ["sh", "-c", "cd /sys/fs/cgroup; cat memory.max memory.swap.max "
+                                         "memory/memory.limit_in_bytes "
+                                         "memory/memory.memsw.limit_in_bytes 2>/dev/null"])
+    lines = r.stdout.decode().split()
+    assert lines[0] == str(128 << 20), r
+    assert lines[1:] in ([], ["0"], [str(128 << 20)]), r
     # still there once it exited
     cri.call("StopContainer", request=cri.msg("StopContainerRequest", container_id=cid,
                                               timeout=0))

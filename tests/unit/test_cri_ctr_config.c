@@ -2,7 +2,8 @@
  * capsad maps them to the engine's options: command and args against the
  * image's, env, the security context's forms (users, capabilities,
  * seccomp old and new, masked and read-only paths, privileged), mounts and
- * their propagation, the log path, and the refusals. */
+ * their propagation, the log path, the memory limit and its swap, and the
+ * refusals. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -265,6 +266,39 @@ static void test_refusals(void **state)
     expect_refused(&f, "seccomp");
 }
 
+static void test_memory_swap(void **state)
+{
+    (void) state;
+    struct fixture f;
+    init(&f);
+    Runtime__V1__LinuxContainerResources r;
+    runtime__v1__linux_container_resources__init(&r);
+    f.linux.resources = &r;
+    struct cx_run_opts o;
+    struct cri_ctr_spec s;
+    cx_error err = { 0 };
+    /* a limit alone: memory and swap together, no swap (as containerd) */
+    r.memory_limit_in_bytes = 64 << 20;
+    assert_int_equal(map(&f, &o, &s, &err), 0);
+    assert_int_equal(o.memory, 64 << 20);
+    assert_int_equal(o.memory_swap, 64 << 20);
+    cx_run_opts_free(&o);
+    cri_ctr_spec_free(&s);
+    /* the kubelet's own swap limit (NodeSwap) as given */
+    r.memory_swap_limit_in_bytes = 96 << 20;
+    assert_int_equal(map(&f, &o, &s, &err), 0);
+    assert_int_equal(o.memory_swap, 96 << 20);
+    cx_run_opts_free(&o);
+    cri_ctr_spec_free(&s);
+    /* no limit: neither */
+    r.memory_limit_in_bytes = 0;
+    assert_int_equal(map(&f, &o, &s, &err), 0);
+    assert_true(o.memory <= 0);
+    assert_int_equal(o.memory_swap, 0);
+    cx_run_opts_free(&o);
+    cri_ctr_spec_free(&s);
+}
+
 static void test_sandbox(void **state)
 {
     (void) state;
@@ -381,6 +415,7 @@ int main(void)
         cmocka_unit_test(test_seccomp_forms),
         cmocka_unit_test(test_mounts),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_memory_swap),
         cmocka_unit_test(test_sandbox),
         cmocka_unit_test(test_runtime),
         cmocka_unit_test(test_pod_cgroup_parent),
