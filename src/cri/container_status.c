@@ -131,6 +131,11 @@ CRI_HANDLER(cri_container_status)
     st->started_at = row.c.started;
     st->finished_at = v.state == RUNTIME__V1__CONTAINER_STATE__CONTAINER_EXITED
                           ? (row.c.finished ? row.c.finished : row.created) : 0;
+    /* the start is stamped once the runtime's start returned, the exit by
+     * the shim (to the millisecond): a quick exit can read as before its
+     * start, which the kubelet would show as a negative run */
+    if (st->finished_at && st->finished_at < st->started_at)
+        st->finished_at = st->started_at;
     st->exit_code = v.exit_code;
     st->image = image_spec(ctx, c);
     st->image_id = image_ref(ctx, &row);
