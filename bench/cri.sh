@@ -18,12 +18,10 @@
 # CONC_REPS (3), LIST_LEVELS (containers, "20 200"), PER_POD (containers per
 # pod there, 10), MEM_PODS (100), CAPSAD (default <repo>/build/capsad),
 # CRICTL, CRITEST_TOOLS (default <repo>/../shared/tools/critest), CRI_REGISTRY
-# (the registry's data, default /tmp/capsa-cri/registry/data), RAW (CSV),
-# CRI_BODY (a python file run in place of bench/cri.py, in the same
-# namespaces and environment: tests/cri/side_by_side.py).
+# (the registry's data, default /tmp/capsa-cri/registry/data), RAW (CSV).
 set -euo pipefail
 
-usage() { sed -n '2,22s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '2,21s/^# \{0,1\}//p' "$0"; }
 case "${1:-}" in -h|--help) usage; exit 0 ;; "") ;; *) usage >&2; exit 2 ;; esac
 die() { echo "cri.sh: $*" >&2; exit 1; }
 
@@ -87,7 +85,6 @@ once (it builds critest's images from Debian packages), or set CRI_REGISTRY"
     ip netns add "$NS" || die "ip netns add $NS failed"
     rc=0
     ip -n "$NS" link set lo up || rc=$?
-    [ -z "${CRI_BODY:-}" ] || CRI_BODY=$(readlink -f "$CRI_BODY")
     export CAPSAD CRICTL CRITEST_TOOLS CRI_REGISTRY CRIO_NOTE NS CAPSA_BENCH_INNER=1 N=${N:-10}
     if [ $rc = 0 ]; then
         nsenter --net="/run/netns/$NS" -- unshare --mount --propagation private -- \
@@ -138,4 +135,4 @@ cri_cleanup() {
 }
 trap cri_cleanup EXIT
 export W REPO BENCH_DIR NOTES="network namespace $NS (loopback, the two bridges, their iptables rules and ip_forward) and a private mount namespace (tmpfs over /var/lib/cni)"
-bench_run_py "${CRI_BODY:-$BENCH_DIR/cri.py}"
+bench_run_py "$BENCH_DIR/cri.py"
