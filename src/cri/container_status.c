@@ -156,14 +156,6 @@ CRI_HANDLER(cri_container_status)
         st->n_mounts = c->n_mounts;
         st->mounts = c->mounts;
     }
-    /* the limits as made or last updated; none set reads as an empty set,
-       as containerd answers */
-    st->resources = CRI_NEW(ctx, Runtime__V1__ContainerResources,
-                            runtime__v1__container_resources__init);
-    st->resources->linux = c && c->linux && c->linux->resources
-                               ? c->linux->resources
-                               : CRI_NEW(ctx, Runtime__V1__LinuxContainerResources,
-                                         runtime__v1__linux_container_resources__init);
     Runtime__V1__ContainerStatusResponse *r = CRI_NEW(
         ctx, Runtime__V1__ContainerStatusResponse, runtime__v1__container_status_response__init);
     r->status = st;
