@@ -55,24 +55,40 @@ static int overlay_joined(int fs, const char *const *lowers, size_t n)
     return fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", joined, 0);
 }
 
-int mfd_overlay(const char *const *lowers, size_t n, const char *upper, const char *work,
-                int dst, const char *what, cx_error *err)
+/* A new overlay context for lowers (one by one, or joined), upper and
+ * work, created; its fd, or -1 with errno. */
+static int overlay_created(const char *const *lowers, size_t n, const char *upper,
+                           const char *work, bool one_by_one)
 {
     _cleanup_close_ int fs = fsopen("overlay", FSOPEN_CLOEXEC);
     if (fs < 0)
-        return cx_fail_errno(err, "overlay for %s: fsopen", what);
+        return -1;
     int rc = 0;
-    for (size_t i = 0; i < n && rc == 0; i++)
+    for (size_t i = 0; one_by_one && i < n && rc == 0; i++)
         rc = fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", lowers[i], 0);
-    if (rc < 0 && errno == EINVAL && overlay_joined(fs, lowers, n) == 0)
-        rc = 0;
-    if (rc < 0)
-        return cx_fail_errno(err, "overlay for %s: %zu lower layers", what, n);
-    if (upper && (fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
-                  fsconfig(fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0))
-        return cx_fail_errno(err, "overlay for %s: upper %s", what, upper);
-    if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-        return cx_fail_errno(err, "overlay for %s: create", what);
+    if (!one_by_one)
+        rc = overlay_joined(fs, lowers, n);
+    if (rc == 0 && upper)
+        rc = fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
+                     fsconfig(fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0 ? -1 : 0;
+    if (rc < 0 || fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+        return -1;
+    return TAKE_FD(fs);
+}
+
+int mfd_overlay(const char *const *lowers, size_t n, const char *upper, const char *work,
+                int dst, const char *what, cx_error *err)
+{
+    /* Before 6.8 there is no "lowerdir+": the kernel refuses it when it is
+     * set, or (overlayfs before 6.5 takes options as one legacy string)
+     * only when the context is created; either way EINVAL, and the
+     * joined string is tried in a new context. */
+    _cleanup_close_ int fs = overlay_created(lowers, n, upper, work, true);
+    if (fs < 0 && errno == EINVAL)
+        fs = overlay_created(lowers, n, upper, work, false);
+    if (fs < 0)
+        return cx_fail_errno(err, "overlay for %s (%zu lower layers%s%s)", what, n,
+                             upper ? ", upper " : "", upper ? upper : "");
     _cleanup_close_ int mnt = fsmount(fs, FSMOUNT_CLOEXEC, upper ? 0 : MOUNT_ATTR_RDONLY);
     if (mnt < 0)
         return cx_fail_errno(err, "overlay for %s: mount", what);
