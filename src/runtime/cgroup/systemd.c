@@ -229,14 +229,21 @@ static json_t *unit_props(const struct fill *f)
     return p;
 }
 
-/* capsa-systemd beside our binary (argv[0]), else on PATH */
+/* capsa-systemd beside our binary, else on PATH.  capsa names itself by
+ * argv[0] (it may run from a sealed copy); capsad and capsactl, which run
+ * this driver in process and keep no argv[0], by /proc/self/exe. */
 static void helper_path(char *out, size_t len)
 {
+    char self[PATH_MAX] = "";
     const char *argv0 = selfexe_argv0();
-    const char *slash = argv0 ? strrchr(argv0, '/') : NULL;
-    if (slash)
-        snprintf(out, len, "%.*s/capsa-systemd", (int) (slash - argv0), argv0);
-    else
+    if (argv0 == NULL) {
+        ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+        self[n > 0 ? n : 0] = '\0';
+        argv0 = self;
+    }
+    const char *slash = strrchr(argv0, '/');
+    snprintf(out, len, "%.*s/capsa-systemd", slash ? (int) (slash - argv0) : 0, argv0);
+    if (slash == NULL || access(out, X_OK) < 0)
         snprintf(out, len, "capsa-systemd");
 }
 
