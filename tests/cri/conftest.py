@@ -27,6 +27,7 @@ sys.path.insert(0, os.path.join(REPO, "tests", "fixtures"))
 sys.path.insert(0, HERE)
 
 import criclient  # noqa: E402
+from cri_tools import find_tool  # noqa: E402,F401  (the suite imports it from here)
 import leakcheck  # noqa: E402
 import oci_images  # noqa: E402
 import procs  # noqa: E402
@@ -40,18 +41,6 @@ BUILD = os.environ.get("CAPSA_BUILD", os.path.join(REPO, "build"))
 CAPSAD = os.environ.get("CAPSAD", os.path.join(BUILD, "capsad"))
 CAPSACTL = os.environ.get("CAPSACTL", os.path.join(BUILD, "capsactl"))
 CNI_BIN = "/usr/lib/cni"
-
-
-def find_tool(env, name):
-    """crictl/critest: $ENV, then PATH, then ../shared/bin; None if absent."""
-    if os.environ.get(env):
-        return os.environ[env]
-    for d in os.environ.get("PATH", "").split(":") + [
-            os.path.join(os.path.dirname(REPO), "shared", "bin")]:
-        p = os.path.join(d, name)
-        if d and os.access(p, os.X_OK):
-            return p
-    return None
 
 
 def conflist(base, name="capsa-cri-test", subnet="10.88.0.0/16", bridge="cri0"):

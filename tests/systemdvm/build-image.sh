@@ -6,8 +6,9 @@
 #                      into capsa-sdvm.service, which runs the payload's
 #                      cases.sh (see run.sh) and powers off; ext4 made with
 #                      `mkfs.ext4 -d`, no loop mount
-#   initrd-<kver>.gz   busybox-static and the kernel's virtio-blk and ext4
-#                      modules: mounts /dev/vda and switch_roots to systemd
+#   initrd-<kver>.gz   busybox-static and the kernel's virtio-blk, ext4 and
+#                      overlay modules: mounts /dev/vda and switch_roots to
+#                      systemd
 # The directory is /var/cache/capsa/systemdvm/<hash of this script>
 # ($SYSTEMDVM_CACHE instead of /var/cache/capsa/systemdvm), so editing this
 # script builds a new image and an unchanged one is reused.  The image is
@@ -34,7 +35,7 @@ make_initrd() {
     : > "$d/mod/order"
     # each module after its dependencies; insmod failures (crc32c-intel on
     # a CPU without SSE4.2) are harmless as long as the root mounts
-    for m in virtio_pci virtio_blk crc32c_generic ext4; do
+    for m in virtio_pci virtio_blk crc32c_generic ext4 overlay; do
         modprobe -S "$kver" --show-depends "$m" | awk '$1 == "insmod" {print $2}'
     done | awk '!seen[$0]++' | while read -r f; do
         case "$f" in
@@ -46,7 +47,8 @@ make_initrd() {
     done
     cat > "$d/init" <<'INIT'
 #!/bin/sh
-# /init of the systemd VM's initramfs: load virtio-blk and ext4, mount
+# /init of the systemd VM's initramfs: load virtio-blk, ext4 and overlay
+# (capsad's containers), mount
 # /dev/vda read-write and hand over to its systemd.
 export PATH=/bin:/sbin
 mount -t proc proc /proc

@@ -28,11 +28,13 @@ wait_for() {
     while [ $n -gt 0 ]; do "$@" && return 0; sleep 0.2; n=$((n - 1)); done
     "$@"
 }
-unit_gone() {   # not active, not failed (a failed unit stays loaded), no cgroup
-    s=$(systemctl is-active "$1" 2>/dev/null)
+unit_gone_in() {   # SLICEDIR UNIT: not active, not failed (a failed unit
+    # stays loaded), no cgroup
+    s=$(systemctl is-active "$2" 2>/dev/null)
     [ "$s" != active ] && [ "$s" != failed ] && [ "$s" != deactivating ] &&
-        [ ! -d "$cg/system.slice/$1" ]
+        [ ! -d "$cg/$1/$2" ]
 }
+unit_gone() { unit_gone_in system.slice "$1"; }
 
 # --- the host
 [ "$(cat /proc/1/comm)" = systemd ] && pass pid1 || fail pid1 "PID 1 is $(cat /proc/1/comm)"
@@ -110,6 +112,108 @@ esac
 units=$(systemctl list-units --all --plain --no-legend 'capsa-*.scope' 2>&1)
 dirs=$(ls -d $cg/system.slice/capsa-*.scope 2>/dev/null)
 [ -z "$units$dirs" ] && pass sd-clean || fail sd-clean "units: $units dirs: $dirs"
+
+# --- capsad with the systemd driver, driven by crictl as a kubelet would:
+# the pod's cgroup_parent is a slice (kubepods-besteffort-podsdvm.slice, in
+# kubepods.slice/kubepods-besteffort.slice), its infra container and its
+# containers transient scopes in it; limits as unit properties; capsad
+# killed and started again finds them
+cri_cases="cri-pod cri-ctr cri-update cri-stats cri-restart cri-clean"
+podslice=kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-podsdvm.slice
+capsad_pid=
+capsad_up() {
+    $P/capsad --listen unix:///run/capsad/capsad.sock --root /var/lib/capsad \
+        --runroot /run/capsad-engine --cgroup-manager systemd --cni-conf-dir /run/sdvm-cni \
+        >>/run/capsad.log 2>&1 &
+    capsad_pid=$!
+    wait_for 30 $CR version >/dev/null 2>&1
+}
+cri_fail() {   # the first failed step fails the rest of the CRI cases
+    fail "$1" "$2 (capsad: $(tail -5 /run/capsad.log 2>&1))"
+    for c in $cri_cases; do
+        case " $done_cases " in *" $c "*) ;; *) [ "$c" = "$1" ] || fail "$c" "after $1";; esac
+    done
+    cri_dead=1
+}
+in_cgroup() {   # PID CGROUP: the process is in that cgroup
+    [ "$(cat /proc/"${1:-0}"/cgroup 2>&1)" = "0::/$2" ]
+}
+json_pid() { sed -n 's/.*"pid": *\([0-9][0-9]*\).*/\1/p' | head -1; }
+json_infra() { sed -n 's/.*"infraContainerId": *"\([0-9a-f]*\)".*/\1/p'; }
+done_cases=
+cri_dead=
+ok() { pass "$1"; done_cases="$done_cases $1"; }
+if [ ! -x "$P/crictl" ]; then
+    for c in $cri_cases; do echo "SD $c skip no crictl (CRICTL, PATH or ../shared/bin)"; done
+else
+    CR="timeout 60 $P/crictl -r unix:///run/capsad/capsad.sock -i unix:///run/capsad/capsad.sock -t 50s"
+    mkdir -p /run/sdvm-cni /var/log/sdvm-pod
+    out=$($P/capsactl --root /var/lib/capsad --runroot /run/capsad-engine \
+              pull "oci:$B/busybox:latest" 2>&1) || cri_fail cri-pod "capsactl pull: $out"
+    if [ -z "$cri_dead" ]; then
+        capsad_up || cri_fail cri-pod "capsad did not answer"
+    fi
+    if [ -z "$cri_dead" ]; then
+        pod=$($CR runp "$B/cri/pod.json" 2>&1) || cri_fail cri-pod "runp: $pod"
+    fi
+    if [ -z "$cri_dead" ]; then
+        ipid=$($CR inspectp "$pod" | json_pid)
+        infra=$($CR inspectp "$pod" | json_infra)
+        u=capsa-$infra.scope
+        [ "$(systemctl is-active "$u")" = active ] && in_cgroup "$ipid" "$podslice/$u" &&
+            ok cri-pod || cri_fail cri-pod "$u is $(systemctl is-active "$u"); infra \
+${ipid:-?} in $(cat /proc/"${ipid:-0}"/cgroup 2>&1)"
+    fi
+    if [ -z "$cri_dead" ]; then
+        ctr=$($CR create "$pod" "$B/cri/ctr.json" "$B/cri/pod.json" 2>&1) &&
+            out=$($CR start "$ctr" 2>&1) || cri_fail cri-ctr "create/start: $ctr $out"
+    fi
+    if [ -z "$cri_dead" ]; then
+        cpid=$($CR inspect "$ctr" | json_pid)
+        u=capsa-$ctr.scope
+        d=$cg/$podslice/$u
+        p=$(systemctl show -p MemoryMax,CPUWeight "$u" | sort | tr '\n' ' ')
+        [ "$p" = "CPUWeight=20 MemoryMax=67108864 " ] && [ "$(cat $d/memory.max)" = 67108864 ] &&
+            in_cgroup "$cpid" "$podslice/$u" && ok cri-ctr ||
+            cri_fail cri-ctr "$u: $p memory.max $(cat $d/memory.max 2>&1); ${cpid:-?} in \
+$(cat /proc/"${cpid:-0}"/cgroup 2>&1)"
+    fi
+    if [ -z "$cri_dead" ]; then
+        out=$($CR update --memory 100663296 "$ctr" 2>&1)
+        p=$(systemctl show -p MemoryMax "$u")
+        [ "$p" = MemoryMax=100663296 ] && [ "$(cat $d/memory.max)" = 100663296 ] &&
+            ok cri-update || cri_fail cri-update "$out $u: $p memory.max $(cat $d/memory.max 2>&1)"
+    fi
+    if [ -z "$cri_dead" ]; then
+        # the memory in use, read from the container's scope under the slice
+        out=$($CR stats -o json --id "$ctr" 2>&1)
+        printf '%s' "$out" | tr -d ' \n' | grep -q '"workingSetBytes":{"value":"[1-9]' &&
+            ok cri-stats || cri_fail cri-stats "$out"
+    fi
+    if [ -z "$cri_dead" ]; then
+        kill -9 "$capsad_pid"; wait "$capsad_pid" 2>/dev/null
+        bad=
+        [ "$(systemctl is-active "$u")" = active ] && kill -0 "$cpid" ||
+            bad="without capsad: $u is $(systemctl is-active "$u");"
+        capsad_up || bad="$bad capsad did not answer again;"
+        st=$($CR ps -q --no-trunc --state running 2>&1)
+        [ "$st" = "$ctr" ] || bad="$bad running: $st;"
+        out=$($CR exec -s "$ctr" echo through the shim 2>&1)
+        [ "$out" = "through the shim" ] || bad="$bad exec: $out;"
+        [ -z "$bad" ] && ok cri-restart || cri_fail cri-restart "$bad"
+    fi
+    if [ -z "$cri_dead" ]; then
+        bad=
+        out=$($CR stopp "$pod" 2>&1) && out=$($CR rmp "$pod" 2>&1) || bad="$out;"
+        wait_for 10 unit_gone_in "$podslice" "capsa-$infra.scope" &&
+            wait_for 10 unit_gone_in "$podslice" "capsa-$ctr.scope" ||
+            bad="$bad left: $(ls -d $cg/$podslice/capsa-* 2>&1);"
+        left=$($CR pods -q 2>&1; $CR ps -a -q 2>&1)
+        [ -z "$left" ] || bad="$bad listed: $left;"
+        [ -z "$bad" ] && ok cri-clean || cri_fail cri-clean "$bad"
+    fi
+    [ -n "$capsad_pid" ] && kill "$capsad_pid" 2>/dev/null && wait "$capsad_pid" 2>/dev/null
+fi
 
 if [ $failed = 1 ]; then
     journalctl -b --no-pager -q -o short-monotonic 2>&1 |

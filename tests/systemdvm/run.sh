@@ -5,8 +5,9 @@
 # Debian bookworm image, debootstrapped, whose systemd boots on pure cgroup
 # v2 straight into capsa-sdvm.service, and an initramfs that loads Debian's
 # virtio-blk and ext4 modules and switch_roots to it.  This script makes a
-# second disk, the payload (ext4 by `mkfs.ext4 -d`): capsa, cases.sh and the
-# bundles of bundles.py (busybox-static rootfs).  qemu (TCG) boots Debian's
+# second disk, the payload (ext4 by `mkfs.ext4 -d`): capsa, capsad and the
+# programs they run (built beside capsa), crictl when one is found, cases.sh
+# and bundles.py's bundles (busybox-static rootfs) and image.  qemu (TCG) boots Debian's
 # kernel from /boot with both disks, the image with snapshot=on so the cache
 # is never written.  capsa-sdvm.service mounts the payload, runs cases.sh,
 # whose "SD <case> ok|FAIL <why>" lines and "SD done" go to the serial
@@ -35,12 +36,22 @@ trap cleanup EXIT
 pl=$work/payload
 mkdir -p "$pl/lib"
 cp "$capsa" "$pl/capsa"
-# the systemd driver's D-Bus helper, beside capsa as installed
-helper="$(dirname "$capsa")/capsa-systemd"
-[ -x "$helper" ] || { echo "run.sh: no $helper (built with capsa)" >&2; exit 2; }
-cp "$helper" "$pl/capsa-systemd"
+# the systemd driver's D-Bus helper, beside capsa as installed; capsad's
+# cases need capsad and what it runs, built beside capsa too
+bin=$(dirname "$capsa")
+for b in capsa-systemd capsa-shim capsa-init capsa-pause capsactl capsactl-full capsad \
+         capsad-stream; do
+    [ -x "$bin/$b" ] || { echo "run.sh: no $bin/$b (built with capsa)" >&2; exit 2; }
+    cp "$bin/$b" "$pl/$b"
+done
+# crictl drives capsad's cases; without it they say "skip" (CRICTL, PATH,
+# ../shared/bin: tests/fixtures/cri_tools.py)
+crictl=${CRICTL:-$(command -v crictl || true)}
+[ -n "$crictl" ] || crictl="$repo/../shared/bin/crictl"
+[ -x "$crictl" ] && cp "$crictl" "$pl/crictl"
 # shared libraries beyond glibc (the guest has bookworm's glibc), if any
-ldd "$capsa" | awk '/=>/ && $3 ~ /^\// {print $3}' | while read -r lib; do
+for b in "$pl"/capsa*; do ldd "$b" || true; done | awk '/=>/ && $3 ~ /^\// {print $3}' |
+    sort -u | while read -r lib; do
     case "${lib##*/}" in libc.so.*|libm.so.*|libpthread.so.*|libdl.so.*|librt.so.*|ld-linux*) continue ;; esac
     cp -L "$lib" "$pl/lib/"
 done
