@@ -339,6 +339,7 @@ int cri_ctr_config(const Runtime__V1__ContainerConfig *c, const struct cri_ctr_p
     o->name = engine_name(c, pod->name);
     o->runtime_root = pod->runtime && pod->runtime_root ? cx_strdup(pod->runtime_root) : NULL;
     o->no_infra_autostart = true;   /* a dead sandbox is the kubelet's to recreate */
+    o->cri_env = true;
     s->name_key = cx_asprintf("%s_%s_%u", pod->sandbox_id, c->metadata->name,
                               c->metadata->attempt);
     return 0;

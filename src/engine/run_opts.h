@@ -124,6 +124,8 @@ struct cx_run_opts {
                                   * NULL none (the kubelet's pod identity) */
     bool no_infra_autostart;     /* a pod member's start fails when the infra
                                   * container is not running (else started) */
+    bool cri_env;                /* the defaults a CRI runtime gives: PATH, TERM
+                                  * only with a tty, no container= (else podman's) */
     char *image;                 /* the first positional argument */
     char **args;                 /* the rest: the command, NULL-terminated */
 };

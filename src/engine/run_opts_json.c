@@ -56,7 +56,7 @@ static const struct jfield {
     JF("mask", J_STRV, mask), JF("unmask", J_STRV, unmask), JF("apparmor", J_STR, apparmor),
     JF("runtime", J_STR, runtime), JF("no_infra_autostart", J_BOOL, no_infra_autostart),
     JF("readonly_paths", J_STRV, readonly_paths), JF("runtime_root", J_STR, runtime_root),
-    JF("cni_args", J_STR, cni_args),
+    JF("cni_args", J_STR, cni_args), JF("cri_env", J_BOOL, cri_env),
 };
 #define NJFIELDS (sizeof jfields / sizeof jfields[0])
 

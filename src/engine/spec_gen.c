@@ -68,12 +68,14 @@ static bool env_has(json_t *env, const char *key)
 }
 
 /* podman's order: its defaults, the image's Env over them, -e over both;
- * then HOME and HOSTNAME unless already set. */
+ * then HOME and HOSTNAME unless already set.  A CRI container gets the
+ * defaults of containerd and CRI-O instead: TERM only with a tty. */
 static json_t *build_env(const struct cx_image_config *img, const struct cx_run_opts *o,
                          const struct cx_spec_ctx *ctx, const struct cx_user *u)
 {
-    const char *const defaults[] = { DEFAULT_PATH, "TERM=xterm", "container=capsa", NULL };
-    json_t *env = strings(defaults);
+    const char *const podman[] = { DEFAULT_PATH, "TERM=xterm", "container=capsa", NULL };
+    const char *const cri[] = { DEFAULT_PATH, o->tty ? "TERM=xterm" : NULL, NULL };
+    json_t *env = strings(o->cri_env ? cri : podman);
     for (const char **e = img ? img->env : NULL; e && *e; e++)
         if (strchr(*e, '=') && **e != '=')
             env_set(env, *e);
@@ -183,6 +185,10 @@ static int build_process(const struct cx_image_config *img, const struct cx_run_
 {
     _cleanup_(cx_user_free) struct cx_user u = { 0 };
     const char *spec = o->user ? o->user : (img ? img->user : NULL);
+    /* no user at all: containerd and CRI-O resolve root as named, its
+     * primary group among the supplementary ones (podman leaves it out) */
+    if (o->cri_env && (spec == NULL || spec[0] == '\0'))
+        spec = "0";
     if (cx_user_resolve(ctx->rootfd, spec, &u, err) < 0 ||
         cx_user_add_groups(ctx->rootfd, o->group_add, &u, err) < 0)
         return -1;

@@ -111,13 +111,18 @@ static inline void config(const char *cfg, struct cx_image_config *img)
 }
 
 /* Build with image config cfg and the flags (then "img" and the command
- * given after a "--" marker argument, if any); NULL and err set on error. */
+ * given after an "IMG" marker argument, if any; a "CRIENV" marker sets
+ * cri_env, as capsad does); NULL and err set on error. */
 static inline json_t *build_v(struct fixture *f, const char *cfg, cx_error *err, va_list ap)
 {
     char *argv[96] = { "run" };
     int argc = 1;
-    bool cmd = false;
+    bool cmd = false, cri_env = false;
     for (char *a; (a = va_arg(ap, char *)) != NULL && argc < 90;) {
+        if (strcmp(a, "CRIENV") == 0) {
+            cri_env = true;
+            continue;
+        }
         if (strcmp(a, "IMG") == 0)
             cmd = true;
         argv[argc++] = strcmp(a, "IMG") == 0 ? "img" : a;
@@ -127,6 +132,7 @@ static inline json_t *build_v(struct fixture *f, const char *cfg, cx_error *err,
     struct cx_run_opts o;
     if (cx_run_opts_parse(argc, argv, &o, err) != 0)
         fail_msg("flags: %s", err->msg);
+    o.cri_env = cri_env;
     struct cx_image_config img = { 0 };
     config(cfg, &img);
     json_t *spec = NULL;

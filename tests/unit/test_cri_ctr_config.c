@@ -96,7 +96,7 @@ static void test_command_args_env(void **state)
     assert_string_equal(s.log_path, "/var/log/pods/x/web/0.log");
     assert_string_equal(o.log_path, "/var/log/pods/x/web/0.log");
     assert_string_equal(s.name_key, "feed_web_0");
-    assert_true(o.no_infra_autostart);
+    assert_true(o.no_infra_autostart && o.cri_env);
     cx_run_opts_free(&o);
     cri_ctr_spec_free(&s);
     /* args only: the image's entrypoint stays */

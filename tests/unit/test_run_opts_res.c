@@ -395,6 +395,7 @@ static void test_json(void **state)
        "--log-opt", "path=/l/c.log", "img", NULL);
     o.runtime = strdup("/usr/bin/crun");
     o.no_infra_autostart = true;
+    o.cri_env = true;
     json_t *j = round_trip(&o, &back);
     json_t *j2 = cx_run_opts_to_json(&back);
     assert_true(json_equal(j, j2));
@@ -402,7 +403,7 @@ static void test_json(void **state)
     strv_is(back.sysctls, "net.core.somaxconn=10", NULL);
     assert_string_equal(back.cgroup_parent, "/kube/pod1");
     assert_true(back.pid_host && back.ipc_host && back.uts_host && back.has_oom_score_adj &&
-                back.no_infra_autostart);
+                back.no_infra_autostart && back.cri_env);
     assert_string_equal(back.cpuset_cpus, "0-1");
     assert_string_equal(back.cpuset_mems, "0");
     assert_int_equal(back.cpu_quota, 20000);

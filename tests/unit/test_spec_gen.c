@@ -208,6 +208,15 @@ static void test_env_merge(void **state)
     is(s, "process.env", "[\"" DEFAULT_PATH "\",\"TERM=xterm\",\"container=x\","
                          "\"HOME=/h\",\"HOSTNAME=mine\"]");
     json_decref(s);
+    /* capsad's containers: containerd's defaults (TERM with a tty only) */
+    s = build(f, CFG, "CRIENV", NULL);
+    is(s, "process.env", "[\"PATH=/img/bin:/bin\",\"FOO=bar\",\"HOME=/usr/sbin\","
+                         "\"HOSTNAME=0123456789ab\"]");
+    json_decref(s);
+    s = build(f, CFG, "CRIENV", "-t", "-e", "A=1", NULL);
+    is(s, "process.env", "[\"PATH=/img/bin:/bin\",\"TERM=xterm\",\"FOO=bar\",\"A=1\","
+                         "\"HOME=/usr/sbin\",\"HOSTNAME=0123456789ab\"]");
+    json_decref(s);
 }
 
 static void test_user_and_workdir(void **state)
