@@ -168,8 +168,11 @@ static int resolve_user(int rootfd, const char *name, struct cx_user *u, char **
     return 0;
 }
 
-static int resolve_groups(int rootfd, const char *group, const char *member, struct cx_user *u,
-                          cx_error *err)
+/* The primary group (GROUP, else the user's) first and, without a GROUP,
+ * the groups listing member; with primary false (no user was asked for:
+ * root) only those, as podman gives them. */
+static int resolve_groups(int rootfd, const char *group, const char *member, bool primary,
+                          struct cx_user *u, cx_error *err)
 {
     char buf[112];
     _cleanup_free_ char *text = NULL;
@@ -183,7 +186,8 @@ static int resolve_groups(int rootfd, const char *group, const char *member, str
                                 : "the image has no /etc/group to look it up in");
         u->gid = num;
     }
-    add_gid(u, u->gid);  /* the primary group first, as podman lists it */
+    if (primary)
+        add_gid(u, u->gid);  /* the primary group first, as podman lists it */
     /* with an explicit GROUP, only that one (as runc and podman) */
     if (group == NULL && member && text)
         member_groups(text, member, u);
@@ -204,8 +208,8 @@ int cx_user_resolve(int rootfd, const char *spec, struct cx_user *out, cx_error 
     _cleanup_free_ char *name = NULL;
     if (resolve_user(rootfd, copy, &u, &name, err) < 0)
         return -1;
-    /* no -u and no image User: root, without supplementary groups */
-    if (given && resolve_groups(rootfd, group, name, &u, err) < 0) {
+    /* no -u and no image User: root, with the groups listing root */
+    if (resolve_groups(rootfd, group, name, given, &u, err) < 0) {
         cx_user_free(&u);
         return -1;
     }

@@ -26,7 +26,7 @@
 #define GROUP \
     "root:x:0:\n" \
     "daemon:x:1:\n" \
-    "wheel:x:10:daemon,nobody\n" \
+    "wheel:x:10:daemon,nobody,root\n" \
     "audio:x:29:daemon\n" \
     "users:x:100:alice,daemon\n" \
     "nogroup:x:65534:\n"
@@ -110,11 +110,12 @@ static void user_fails(int rootfd, const char *spec, const char *msg)
 static void test_root_by_default(void **state)
 {
     struct root *r = *state;
-    user_is(r->fd, NULL, 0, 0, "/root", 0);
-    user_is(r->fd, "", 0, 0, "/root", 0);
-    /* named, root gets its primary group listed, as podman does */
-    user_is(r->fd, "root", 0, 0, "/root", 1, 0);
-    user_is(r->fd, "0", 0, 0, "/root", 1, 0);
+    /* the groups listing root, without its primary one, as podman does */
+    user_is(r->fd, NULL, 0, 0, "/root", 1, 10);
+    user_is(r->fd, "", 0, 0, "/root", 1, 10);
+    /* named, root gets its primary group listed too */
+    user_is(r->fd, "root", 0, 0, "/root", 2, 0, 10);
+    user_is(r->fd, "0", 0, 0, "/root", 2, 0, 10);
 }
 
 static void test_names_and_numbers(void **state)
