@@ -60,10 +60,26 @@ static int cache_write(const char *dir, const struct cx_cni_conf *c,
 }
 
 /* The kept attachment: its configuration, ADD's result (NULL when ADD
- * never finished), the capability arguments ADD had (or NULL) and its
- * CNI_ARGS (or NULL): DEL and CHECK get what ADD got, as the spec asks. */
-static int cache_read(const char *path, struct cx_cni_conf *c, json_t **result,
-                      json_t **caps, char **args, cx_error *err)
+ * never finished), and the attachment as ADD made it (its capability
+ * arguments and CNI_ARGS over a's): DEL and CHECK get what ADD got, as
+ * the spec asks. */
+struct kept {
+    struct cx_cni_conf conf;
+    json_t *result, *caps;
+    char *args;
+    struct cx_cni_attach attach;
+};
+
+static void kept_free(struct kept *k)
+{
+    cx_cni_conf_free(&k->conf);
+    json_decref(k->result);
+    json_decref(k->caps);
+    free(k->args);
+}
+
+static int kept_read(const char *path, const struct cx_cni_attach *a, struct kept *k,
+                     cx_error *err)
 {
     _cleanup_free_ char *text = NULL;
     size_t len;
@@ -71,13 +87,17 @@ static int cache_read(const char *path, struct cx_cni_conf *c, json_t **result,
         return -1;
     _cleanup_(json_decrefp) json_t *j = json_loadb(text, len, 0, NULL);
     _cleanup_free_ char *conf = json_dumps(json_object_get(j, "config"), JSON_COMPACT);
-    if (!conf || cx_cni_conf_parse(conf, strlen(conf), path, c, err) < 0)
+    if (!conf || cx_cni_conf_parse(conf, strlen(conf), path, &k->conf, err) < 0)
         return conf ? -1 : cx_fail(err, EINVAL, "%s: no configuration kept", path);
     json_t *r = json_object_get(j, "result"), *ca = json_object_get(j, "capabilityArgs");
-    *result = json_is_object(r) ? json_incref(r) : NULL;
-    *caps = json_is_object(ca) ? json_incref(ca) : NULL;
+    k->result = json_is_object(r) ? json_incref(r) : NULL;
+    k->caps = json_is_object(ca) ? json_incref(ca) : NULL;
     const char *kept_args = json_string_value(json_object_get(j, "cniArgs"));
-    *args = kept_args && kept_args[0] ? cx_strdup(kept_args) : NULL;
+    k->args = kept_args && kept_args[0] ? cx_strdup(kept_args) : NULL;
+    k->attach = *a;
+    k->attach.capability_args = k->caps;
+    if (k->args)
+        k->attach.args = k->args;
     return 0;
 }
 
@@ -120,24 +140,18 @@ int cx_cni_del(const struct cx_cni_rt *rt, const struct cx_cni_conf *c,
                cx_error *err)
 {
     _cleanup_free_ char *path = cache_path(cache_dir, network, a);
-    _cleanup_(cx_cni_conf_free) struct cx_cni_conf kept = { 0 };
-    _cleanup_(json_decrefp) json_t *prev = NULL, *caps = NULL;
-    _cleanup_free_ char *args = NULL;
-    struct cx_cni_attach same = *a;
+    _cleanup_(kept_free) struct kept k = { 0 };
     if (access(path, F_OK) == 0) {
-        if (cache_read(path, &kept, &prev, &caps, &args, err) < 0)
+        if (kept_read(path, a, &k, err) < 0)
             return -1;
-        c = &kept;
-        same.capability_args = caps;
-        if (args)
-            same.args = args;
-        a = &same;
+        c = &k.conf;
+        a = &k.attach;
     }
     if (!c)
         return 0;
     for (size_t i = json_array_size(c->plugins); i-- > 0;) {
         json_t *p = json_array_get(c->plugins, i);
-        _cleanup_(json_decrefp) json_t *req = cx_cni_request(c, p, a, prev);
+        _cleanup_(json_decrefp) json_t *req = cx_cni_request(c, p, a, k.result);
         json_t *r = NULL;
         if (cx_cni_plugin_run(rt, "DEL", json_string_value(json_object_get(p, "type")), a,
                               req, &r, err) < 0)
@@ -153,27 +167,20 @@ int cx_cni_check(const struct cx_cni_rt *rt, const struct cx_cni_conf *c,
                  const struct cx_cni_attach *a, const char *cache_dir, cx_error *err)
 {
     _cleanup_free_ char *path = cache_path(cache_dir, c->name, a);
-    _cleanup_(cx_cni_conf_free) struct cx_cni_conf kept = { 0 };
-    _cleanup_(json_decrefp) json_t *prev = NULL, *caps = NULL;
-    _cleanup_free_ char *args = NULL;
-    if (cache_read(path, &kept, &prev, &caps, &args, err) < 0)
+    _cleanup_(kept_free) struct kept k = { 0 };
+    if (kept_read(path, a, &k, err) < 0)
         return cx_error_prefix(err, "network %s: no attachment of %.12s kept", c->name,
                                a->container_id);
-    struct cx_cni_attach same = *a;
-    same.capability_args = caps;
-    if (args)
-        same.args = args;
-    a = &same;
-    if (kept.disable_check)
+    if (k.conf.disable_check)
         return 0;
     size_t i;
     json_t *p;
-    json_array_foreach(kept.plugins, i, p) {
-        _cleanup_(json_decrefp) json_t *req = cx_cni_request(&kept, p, a, prev);
+    json_array_foreach(k.conf.plugins, i, p) {
+        _cleanup_(json_decrefp) json_t *req = cx_cni_request(&k.conf, p, &k.attach, k.result);
         json_t *r = NULL;
-        if (cx_cni_plugin_run(rt, "CHECK", json_string_value(json_object_get(p, "type")), a,
-                              req, &r, err) < 0)
-            return cx_error_prefix(err, "network %s", kept.name);
+        if (cx_cni_plugin_run(rt, "CHECK", json_string_value(json_object_get(p, "type")),
+                              &k.attach, req, &r, err) < 0)
+            return cx_error_prefix(err, "network %s", k.conf.name);
         json_decref(r);
     }
     return 0;
