@@ -137,6 +137,11 @@ CRI_HANDLER(cri_list_pod_sandbox_stats);
 /* The engine record of a running CRI container (NOT_FOUND, or
  * FAILED_PRECONDITION when it does not run). */
 int cri_running_ctr(struct cri_ctx *ctx, const char *id, struct cx_ctr *c, cx_error *err);
+/* runtime_container.c: the row and engine record of a container ID (or a
+ * unique prefix); *found false (nothing to free) for an unknown one or one
+ * still being created; INVALID_ARGUMENT for an empty ID. */
+int cri_container_of(struct cri_ctx *ctx, const char *id, struct cri_container *row,
+                     struct cx_ctr *c, bool *found, cx_error *err);
 /* runtime_stream.c */
 CRI_HANDLER(cri_exec);
 CRI_HANDLER(cri_attach);

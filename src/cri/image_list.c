@@ -49,6 +49,17 @@ int cri_image_find(struct cx_store *s, const char *name, struct cx_image_rec *ou
     return cx_image_lookup(s, name, out, found, err);
 }
 
+int cri_image_of(struct cri_ctx *ctx, const Runtime__V1__ImageSpec *spec, struct cx_engine **e,
+                 struct cx_image_rec *out, bool *found, cx_error *err)
+{
+    if (spec == NULL || spec->image[0] == '\0')
+        return cri_fail(ctx, err, GRPC_INVALID_ARGUMENT, "image.image is empty");
+    *e = cri_engine(ctx, err);
+    if (*e == NULL)
+        return -1;
+    return cri_image_find(&(*e)->store, spec->image, out, found, err);
+}
+
 /* How well repo digest d ("repository@sha256:...") of image r stands for
  * what a container asked for (repo: the repository of its image, NULL
  * when it named an id): its repository first, then a digest other than
@@ -246,14 +257,10 @@ static int verbose_info(struct cri_ctx *ctx, struct cx_store *s, const struct cx
 CRI_HANDLER(cri_image_status)
 {
     const Runtime__V1__ImageStatusRequest *req = (const void *) in;
-    if (req->image == NULL || req->image->image[0] == '\0')
-        return cri_fail(ctx, err, GRPC_INVALID_ARGUMENT, "image.image is empty");
-    struct cx_engine *e = cri_engine(ctx, err);
-    if (e == NULL)
-        return -1;
+    struct cx_engine *e;
     _cleanup_(cx_image_rec_free) struct cx_image_rec rec = { 0 };
     bool found;
-    if (cri_image_find(&e->store, req->image->image, &rec, &found, err) < 0)
+    if (cri_image_of(ctx, req->image, &e, &rec, &found, err) < 0)
         return -1;
     Runtime__V1__ImageStatusResponse *r = CRI_NEW(
         ctx, Runtime__V1__ImageStatusResponse, runtime__v1__image_status_response__init);

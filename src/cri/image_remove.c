@@ -15,14 +15,10 @@
 CRI_HANDLER(cri_remove_image)
 {
     const Runtime__V1__RemoveImageRequest *req = (const void *) in;
-    if (req->image == NULL || req->image->image[0] == '\0')
-        return cri_fail(ctx, err, GRPC_INVALID_ARGUMENT, "image.image is empty");
-    struct cx_engine *e = cri_engine(ctx, err);
-    if (e == NULL)
-        return -1;
+    struct cx_engine *e;
     _cleanup_(cx_image_rec_free) struct cx_image_rec rec = { 0 };
     bool found;
-    if (cri_image_find(&e->store, req->image->image, &rec, &found, err) < 0)
+    if (cri_image_of(ctx, req->image, &e, &rec, &found, err) < 0)
         return -1;
     if (found) {
         if (cx_image_mounted(&e->store, rec.id))

@@ -23,6 +23,10 @@
  * there is none (not an error). */
 int cri_image_find(struct cx_store *s, const char *name, struct cx_image_rec *out, bool *found,
                    cx_error *err);
+/* The same for a request's ImageSpec (INVALID_ARGUMENT when it names
+ * none), with the call's engine in *e. */
+int cri_image_of(struct cri_ctx *ctx, const Runtime__V1__ImageSpec *spec, struct cx_engine **e,
+                 struct cx_image_rec *out, bool *found, cx_error *err);
 
 /* The CRI's Image of a store record, in the call's arena.  The user comes
  * from the image's config; a config that cannot be read leaves it unset

@@ -190,9 +190,8 @@ CRI_HANDLER(cri_create_container)
     return 0;
 }
 
-/* The row and engine record of an ID (or a unique prefix). */
-static int container_of(struct cri_ctx *ctx, const char *id, struct cri_container *row,
-                        struct cx_ctr *c, bool *found, cx_error *err)
+int cri_container_of(struct cri_ctx *ctx, const char *id, struct cri_container *row,
+                     struct cx_ctr *c, bool *found, cx_error *err)
 {
     struct cx_engine *e = cri_engine(ctx, err);
     if (e == NULL)
@@ -222,7 +221,7 @@ CRI_HANDLER(cri_start_container)
     struct cri_container row;
     struct cx_ctr c;
     bool found;
-    if (container_of(ctx, req->container_id, &row, &c, &found, err) < 0)
+    if (cri_container_of(ctx, req->container_id, &row, &c, &found, err) < 0)
         return -1;
     if (!found)
         return cri_fail(ctx, err, GRPC_NOT_FOUND, "container %s not found", req->container_id);
@@ -256,7 +255,7 @@ CRI_HANDLER(cri_stop_container)
     struct cri_container row;
     struct cx_ctr c;
     bool found;
-    if (container_of(ctx, req->container_id, &row, &c, &found, err) < 0)
+    if (cri_container_of(ctx, req->container_id, &row, &c, &found, err) < 0)
         return -1;
     if (!found)
         return cri_fail(ctx, err, GRPC_NOT_FOUND, "container %s not found", req->container_id);

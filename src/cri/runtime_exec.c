@@ -16,23 +16,14 @@
 
 int cri_running_ctr(struct cri_ctx *ctx, const char *id, struct cx_ctr *c, cx_error *err)
 {
-    struct cx_engine *e = cri_engine(ctx, err);
-    if (e == NULL)
-        return -1;
     struct cri_container row;
     bool found;
-    if (cri_container_get(&e->store.db, id, false, &row, &found, err) < 0)
+    if (cri_container_of(ctx, id, &row, c, &found, err) < 0)
         return -1;
-    bool have = false;
-    if (found && row.ctr_exists && cx_ctr_lookup(&e->store.db, row.id, c, &have, err) < 0) {
-        cri_container_free(&row);
-        return -1;
-    }
-    if (found)
-        cri_container_free(&row);
-    if (!have)
+    if (!found)
         return cri_fail(ctx, err, GRPC_NOT_FOUND, "container %s not found", id);
-    cx_ctr_sync(e, c);
+    cri_container_free(&row);
+    cx_ctr_sync(ctx->engine, c);
     if (c->state != CX_CTR_RUNNING) {
         cx_ctr_free(c);
         return cri_fail(ctx, err, GRPC_FAILED_PRECONDITION, "container %s is not running", id);

@@ -27,22 +27,12 @@
 static int live(struct cri_ctx *ctx, const char *id, struct cri_container *row,
                 struct cx_ctr *c, cx_error *err)
 {
-    struct cx_engine *e = cri_engine(ctx, err);
-    if (e == NULL)
+    bool found;
+    if (cri_container_of(ctx, id, row, c, &found, err) < 0)
         return -1;
-    bool found, have = false;
-    if (cri_container_get(&e->store.db, id, false, row, &found, err) < 0)
-        return -1;
-    if (found && row->ctr_exists && cx_ctr_lookup(&e->store.db, row->id, c, &have, err) < 0) {
-        cri_container_free(row);
-        return -1;
-    }
-    if (!have) {
-        if (found)
-            cri_container_free(row);
+    if (!found)
         return cri_fail(ctx, err, GRPC_NOT_FOUND, "container %s not found", id);
-    }
-    cx_ctr_sync(e, c);
+    cx_ctr_sync(ctx->engine, c);
     if (c->state != CX_CTR_RUNNING && c->state != CX_CTR_PAUSED && c->state != CX_CTR_CREATED) {
         cx_ctr_free(c);
         cri_container_free(row);
