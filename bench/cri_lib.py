@@ -18,7 +18,9 @@ ENV = os.environ
 W = ENV["W"]
 REPO = ENV["REPO"]
 sys.path.insert(0, os.path.join(REPO, "tests", "cri"))
+sys.path.insert(0, os.path.join(REPO, "tests", "fixtures"))
 import criclient  # noqa: E402
+import registry  # noqa: E402
 
 N = int(ENV.get("N", "10"))
 WARMUP = int(ENV.get("WARMUP", "2"))
@@ -132,10 +134,7 @@ class Registry:
     def start(self):
         conf = os.path.join(self.dir, "config.yml")
         with open(conf, "w") as f:
-            f.write("version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n"
-                    "    rootdirectory: %s\n  maintenance:\n    uploadpurging:\n"
-                    "      enabled: false\n    readonly:\n      enabled: true\n"
-                    "http:\n  addr: %s\n" % (CRI_REGISTRY, REG))
+            f.write(registry.readonly_config(CRI_REGISTRY, REG))
         with open(os.path.join(self.dir, "registry.log"), "ab") as logf:
             self.proc = subprocess.Popen(["docker-registry", "serve", conf], stdin=subprocess.DEVNULL,
                                          stdout=logf, stderr=logf, start_new_session=True)

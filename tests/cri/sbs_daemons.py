@@ -24,6 +24,7 @@ import uuid
 
 import criclient
 import procs
+import registry
 from conftest import REPO, Capsad, conflist, find_tool
 
 REG = "127.0.0.1:5000"
@@ -138,10 +139,7 @@ class Registry:
     def start(self):
         conf = os.path.join(self.dir, "config.yml")
         with open(conf, "w") as f:
-            f.write("version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n"
-                    "    rootdirectory: %s\n  maintenance:\n    uploadpurging:\n"
-                    "      enabled: false\n    readonly:\n      enabled: true\n"
-                    "http:\n  addr: %s\n" % (REGISTRY_DATA, REG))
+            f.write(registry.readonly_config(REGISTRY_DATA, REG))
         with open(os.path.join(self.dir, "registry.log"), "ab") as logf:
             self.proc = subprocess.Popen(
                 ["nsenter", "--net=/run/netns/" + self.netns, "docker-registry", "serve", conf],
