@@ -169,8 +169,8 @@ static const char *const migrations[] = {
     /* 6 -> 7: the OCI runtime a container runs under: '' for capsa's
        library in process, else another runtime's binary (runc, crun) and
        the --root its state is kept in (src/engine/ctr_runtime.h) */
-    "ALTER TABLE containers ADD COLUMN runtime TEXT NOT NULL DEFAULT '';"
-    "ALTER TABLE containers ADD COLUMN runtime_root TEXT NOT NULL DEFAULT '';",
+    ("ALTER TABLE containers ADD COLUMN runtime TEXT NOT NULL DEFAULT '';"
+     "ALTER TABLE containers ADD COLUMN runtime_root TEXT NOT NULL DEFAULT '';"),
 };
 
 int cx_db_fail(struct cx_db *db, const char *what, cx_error *err)
