@@ -20,6 +20,7 @@ REPO = ENV["REPO"]
 sys.path.insert(0, os.path.join(REPO, "tests", "cri"))
 sys.path.insert(0, os.path.join(REPO, "tests", "fixtures"))
 import criclient  # noqa: E402
+import procs  # noqa: E402
 import registry  # noqa: E402
 
 N = int(ENV.get("N", "10"))
@@ -151,13 +152,7 @@ class Registry:
         raise RuntimeError("the registry did not come up; see %s/registry.log" % self.dir)
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        procs.stop_popen(self.proc)
 
 
 # ------------------------------------------------------------------ the engines
