@@ -11,11 +11,11 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
 #include "common/jdec.h"
+#include "common/loop.h"
 #include "common/util.h"
 
 extern char **environ;
@@ -231,21 +231,14 @@ static int spawn(const char *const *argv, const int fds[3], pid_t *pid, cx_error
     return 0;
 }
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Reap pid; past timeout_ms its group is killed first: false then. */
 static bool wait_bounded(pid_t pid, int timeout_ms, int *status)
 {
     _cleanup_close_ int pfd = (int) syscall(SYS_pidfd_open, pid, 0);
-    int64_t end = mono_ms() + timeout_ms;
+    int64_t end = loop_now_ms() + timeout_ms;
     bool expired = false;
     while (pfd >= 0) {
-        int64_t left = end - mono_ms();
+        int64_t left = end - loop_now_ms();
         if (left <= 0) {
             expired = true;
             kill(-pid, SIGKILL);

@@ -12,10 +12,10 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/loop.h"
 #include "common/util.h"
 
 #define OUT_MAX (1u << 20)
@@ -80,13 +80,6 @@ struct io {
     size_t len[2];
 };
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void io_read(struct io *io, int k)
 {
     char buf[16384];
@@ -121,11 +114,11 @@ static void io_drain(struct io *io)
  * plugin has exited, or the deadline: false on the time-out. */
 static bool io_run(struct io *io, int timeout_ms)
 {
-    int64_t end = now_ms() + timeout_ms;
+    int64_t end = loop_now_ms() + timeout_ms;
     while (io->fd[1] >= 0 || io->fd[2] >= 0) {
         struct pollfd p[4] = { { io->fd[0], POLLOUT, 0 }, { io->fd[1], POLLIN, 0 },
                                { io->fd[2], POLLIN, 0 }, { io->pidfd, POLLIN, 0 } };
-        int64_t left = end - now_ms();
+        int64_t left = end - loop_now_ms();
         if (left <= 0)
             return false;
         if (poll(p, 4, (int) left) < 0 && errno != EINTR)
