@@ -60,9 +60,10 @@ if [ "$test" = 1 ]; then
     # python3-protobuf for the message classes made from our .proto)
     pkgs="$pkgs python3-grpcio protobuf-compiler python3-protobuf"
     # make critest (tests/cri/critest.sh, through ../shared/tools/critest):
-    # curl (is the registry up), jq (the images' indexes, the summary);
+    # curl (is the registry up), jq (the images' indexes, the summary),
+    # golang-go (its images' three small Go stand-ins: nginx, nnp, pause);
     # umoci, skopeo and docker-registry are among the peers below
-    pkgs="$pkgs curl jq"
+    pkgs="$pkgs curl jq golang-go"
     # docker-registry (Debian's distribution 2.8, the registry the image
     # tests pull from and push to), skopeo and umoci (images copied, inspected
     # and unpacked by the reference tools)
