@@ -210,6 +210,7 @@ def section_list(es):
                 log("  %s: %d containers in %d pods (%.0f s to fill; %s)" % (
                     e.name, count, len(pods), now() - t, load()))
                 time.sleep(2)
+                offset = e.log_size() if isinstance(e, Capsad) else None
                 for rnd in range(-1, N):
                     for op in LIST_OPS:
                         t0 = now()
@@ -229,6 +230,9 @@ def section_list(es):
                             continue
                         keep_ms(keep, e, "%s bytes %d" % (op, level), rnd, "list", t0, now())
                         RES[(e.name, "%s size %d" % (op, level))] = len(body)
+                if offset is not None:
+                    for op, v in e.call_times(offset).items():
+                        keep[(e.name, "%s server %d" % (op, level))] = v
         finally:
             empty(e, pods)
     RES["list"] = keep
@@ -346,6 +350,10 @@ def list_rows(es):
         a = median(keep.get((cap.name, "%s bytes %d" % (op, hi)), []))
         b = median(keep.get((ctd.name, "%s bytes %d" % (op, hi)), []))
         row(["  the same, reply not decoded by the client (reply size)"] + cells + [ratio(a, b)])
+        v = [median(keep.get((cap.name, "%s server %d" % (op, x)), [])) for x in LIST_LEVELS]
+        if all(v):
+            row(["  capsad's own time for the call, from its debug log",
+                 " / ".join("%.2f" % x for x in v) + " (%s)" % ratio(v[-1], v[0]), "", ""])
 
 
 def per_pod(e):
@@ -416,6 +424,12 @@ def targets(es):
                           op, hi, FLAT, lo, v[1] / v[0], v[0], v[1], (v[1] - v[0]) / (hi - lo),
                           "%.3f" % ((w[1] - w[0]) / (hi - lo)) if w[0] and w[1] else "—",
                           verdict(v[1] / v[0] <= FLAT)))
+                own = [median(lk.get((cap.name, "%s server %d" % (op, lv)), [])) for lv in (lo, hi)]
+                if own[0] and own[1]:
+                    print("  - of which capsad's own time (its debug log): %.2f -> %.2f ms, "
+                          "%.1f µs more per container; the rest is the reply's bytes through "
+                          "gRPC and the client" % (own[0], own[1],
+                                                   (own[1] - own[0]) * 1000 / (hi - lo)))
     print()
 
 

@@ -17,11 +17,12 @@
 # SEED, SECTIONS (default "lat conc list mem"), CONC (pods at once, 50),
 # CONC_REPS (3), LIST_LEVELS (containers, "20 200"), PER_POD (containers per
 # pod there, 10), MEM_PODS (100), CAPSAD (default <repo>/build/capsad),
+# CAPSAD_FLAGS (more of its flags: "--log-level debug" logs each call's time),
 # CRICTL, CRITEST_TOOLS (default <repo>/../shared/tools/critest), CRI_REGISTRY
 # (the registry's data, default /tmp/capsa-cri/registry/data), RAW (CSV).
 set -euo pipefail
 
-usage() { sed -n '2,21s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '2,22s/^# \{0,1\}//p' "$0"; }
 case "${1:-}" in -h|--help) usage; exit 0 ;; "") ;; *) usage >&2; exit 2 ;; esac
 die() { echo "cri.sh: $*" >&2; exit 1; }
 

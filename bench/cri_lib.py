@@ -6,6 +6,7 @@ own directories under W) and the CRI steps both are driven through."""
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import threading
@@ -202,6 +203,10 @@ class Engine:
         return "%s %s (CRI %s)" % (v.runtime_name, v.runtime_version, v.runtime_api_version)
 
 
+# capsad --log-level debug: "/runtime.v1.RuntimeService/ListContainers: OK in 0.312 ms, 100 bytes"
+CALL_LINE = re.compile(r"/runtime\.v1\.\w+/(\w+): OK in ([0-9.]+) ms")
+
+
 class Capsad(Engine):
     shim = "capsa-shim"
 
@@ -232,7 +237,7 @@ class Capsad(Engine):
                 "--runroot", os.path.join(d, "run"),
                 "--registries-conf", os.path.join(d, "registries.conf"),
                 "--cni-conf-dir", os.path.join(d, "net.d"), "--cni-bin-dir", "/usr/lib/cni",
-                "--stream-port", "0"]
+                "--stream-port", "0"] + ENV.get("CAPSAD_FLAGS", "").split()
         with open(os.path.join(d, "capsad.log"), "ab") as logf:
             self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=logf,
                                          stderr=logf, start_new_session=True)
@@ -251,6 +256,21 @@ class Capsad(Engine):
                     pass
             time.sleep(0.2)
         self.connect()
+
+    def log_size(self):
+        return os.path.getsize(os.path.join(self.dir, "capsad.log"))
+
+    def call_times(self, offset):
+        """{method: [ms]} of the calls capsad logged from offset on: its own
+        time per call, from the request's bytes to the reply's (debug level)"""
+        times = {}
+        with open(os.path.join(self.dir, "capsad.log"), "rb") as f:
+            f.seek(offset)
+            for line in f.read().decode(errors="replace").splitlines():
+                m = CALL_LINE.search(line)
+                if m:
+                    times.setdefault(m.group(1), []).append(float(m.group(2)))
+        return times
 
     def stop(self):
         if self.proc and self.proc.poll() is None:

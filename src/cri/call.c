@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -161,6 +162,22 @@ static int run_handler(struct cri_ctx *ctx, const ProtobufCMessage *in, cx_error
     return rc;
 }
 
+/* the monotonic clock in microseconds: a call's time in the debug log */
+static int64_t call_clock_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static size_t reply_bytes(struct cri_call *call)
+{
+    pthread_mutex_lock(&call->srv->mu);
+    size_t n = call->out.len;
+    pthread_mutex_unlock(&call->srv->mu);
+    return n;
+}
+
 static void *worker(void *arg)
 {
     struct cri_call *call = arg;
@@ -168,6 +185,7 @@ static void *worker(void *arg)
     struct cri_ctx ctx = { .srv = s, .call = call, .app = s->opts->app, .code = -1 };
     ProtobufCAllocator alloc = { arena_pb_alloc, arena_pb_free, &ctx.arena };
     cx_error err = { 0 };
+    int64_t t0 = call_clock_us();
     ProtobufCMessage *in = protobuf_c_message_unpack(call->desc->input, &alloc,
                                                      call->df.len, call->df.msg);
     int rc = in ? run_handler(&ctx, in, &err)
@@ -179,9 +197,13 @@ static void *worker(void *arg)
         char msg[CX_ERROR_MAX + 64];
         cx_error_format(&err, msg, sizeof msg);
         enum grpc_code code = (int) ctx.code >= 0 ? ctx.code : grpc_code_of(&err);
-        cx_log(CX_LOG_DEBUG, "%s: %s: %s", call->path, grpc_code_name(code), msg);
+        cx_log(CX_LOG_DEBUG, "%s: %s in %.3f ms: %s", call->path, grpc_code_name(code),
+               (call_clock_us() - t0) / 1000.0, msg);
         call_finish(call, code, msg);
     } else {
+        if (cx_log_debug_on())
+            cx_debug("%s: OK in %.3f ms, %zu bytes", call->path,
+                     (call_clock_us() - t0) / 1000.0, reply_bytes(call));
         call_finish(call, GRPC_OK, NULL);
     }
     arena_free(&ctx.arena);
