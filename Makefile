@@ -9,7 +9,7 @@ VG ?= build-vg
 FUZZ_SECONDS ?= 60
 FUZZ_JOBS ?= 2
 # check's share: a smoke run of every target (the long runs are `make fuzz`)
-CHECK_FUZZ_SECONDS ?= 15
+CHECK_FUZZ_SECONDS ?= 10
 # -rs: every skip says why (a host fact: a missing device, hierarchy, peer)
 PYTEST ?= /usr/bin/python3 -m pytest -rs
 export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1

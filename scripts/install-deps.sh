@@ -61,9 +61,11 @@ if [ "$test" = 1 ]; then
     pkgs="$pkgs python3-grpcio protobuf-compiler python3-protobuf"
     # make critest (tests/cri/critest.sh, through ../shared/tools/critest):
     # curl (is the registry up), jq (the images' indexes, the summary),
-    # golang-go (its images' three small Go stand-ins: nginx, nnp, pause);
+    # golang-go (its images' three small Go stand-ins: nginx, nnp, pause;
+    # with golang-github-docker-spdystream-dev, the SPDY interop test's client,
+    # built from Go's spdystream, the library crictl and the kubelet use);
     # umoci, skopeo and docker-registry are among the peers below
-    pkgs="$pkgs curl jq golang-go"
+    pkgs="$pkgs curl jq golang-go golang-github-docker-spdystream-dev"
     # docker-registry (Debian's distribution 2.8, the registry the image
     # tests pull from and push to), skopeo and umoci (images copied, inspected
     # and unpacked by the reference tools)
