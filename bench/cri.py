@@ -470,11 +470,8 @@ def report(es, notes, t_begin, busy_begin):
     list_rows(es)
     mem_rows(es)
     print()
-    print("Compare StopPodSandbox + RemovePodSandbox, not Stop alone: containerd's "
-          "StopPodSandbox runs the CNI DEL before it returns; capsad's returns once the "
-          "containers are stopped and, when the pod has a running container, leaves the DEL "
-          "(veth, IP lease) to the infra container's exit cleanup, which RemovePodSandbox "
-          "waits for. Per pod: the daemon's VmRSS growth from idle plus the shims' sum, "
+    print("Both StopPodSandbox run the CNI DEL (veth, IP lease) before they return. "
+          "Per pod: the daemon's VmRSS growth from idle plus the shims' sum, "
           "divided by the pods; PSS counts a page shared by k processes 1/k in each, so the "
           "shims' shared text and libraries count once.")
     print()
